@@ -1,0 +1,210 @@
+/**
+ * The analysis input: sufficient statistics per variant and metric, plus decision thresholds.
+ * Cross-field rules (control exists, every metric has every variant, conversions <= n, exactly one
+ * primary) live here too, so every caller gets the same messages with the same field paths.
+ */
+import { z } from 'zod';
+
+const required =
+  (what: string) =>
+  (issue: { input?: unknown }): string =>
+    issue.input === undefined ? 'required' : `must be ${what}`;
+const finite = (what = 'a finite number') => z.number({ error: required(what) });
+const text = () => z.string({ error: required('a string') }).min(1, 'must not be empty');
+const count = () => finite().int('must be a whole number').min(0, 'must be >= 0');
+const probability = () => finite().gt(0, 'must be > 0').lt(1, 'must be < 1');
+
+export const conversionDataSchema = z
+  .strictObject({ n: count(), conversions: count() })
+  .superRefine((d, ctx) => {
+    if (d.conversions > d.n) {
+      ctx.addIssue({ code: 'custom', path: ['conversions'], message: `must be <= n (${d.n})` });
+    }
+  });
+
+export const meanDataSchema = z.strictObject({
+  n: count(),
+  mean: finite(),
+  /** Sample variance, with the n - 1 denominator. */
+  variance: finite().min(0, 'must be >= 0'),
+});
+
+export const npsDataSchema = z.strictObject({
+  detractors: count(),
+  passives: count(),
+  promoters: count(),
+});
+
+const metricBase = {
+  key: text(),
+  name: z.string({ error: 'must be a string' }).optional(),
+  role: z.enum(['primary', 'guardrail', 'secondary'], { error: 'must be primary, guardrail or secondary' }),
+  /** Guardrails: a drop (or rise, when lower is better) larger than this counts as harm. */
+  margin: finite().min(0, 'must be >= 0').default(0),
+  lowerIsBetter: z.boolean({ error: 'must be true or false' }).default(false),
+};
+
+export const betaPriorSchema = z.strictObject({
+  alpha: finite().min(1, 'must be >= 1'),
+  beta: finite().min(1, 'must be >= 1'),
+});
+
+export const metricSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({
+      ...metricBase,
+      kind: z.literal('conversion'),
+      prior: betaPriorSchema.default({ alpha: 1, beta: 1 }),
+      data: z.record(z.string(), conversionDataSchema, { error: required('an object keyed by variant') }),
+    }),
+    z.strictObject({
+      ...metricBase,
+      kind: z.literal('mean'),
+      data: z.record(z.string(), meanDataSchema, { error: required('an object keyed by variant') }),
+    }),
+    z.strictObject({
+      ...metricBase,
+      kind: z.literal('nps'),
+      data: z.record(z.string(), npsDataSchema, { error: required('an object keyed by variant') }),
+    }),
+  ],
+  { error: 'kind must be conversion, mean or nps' },
+);
+
+export const variantSchema = z.strictObject({
+  key: text(),
+  name: z.string({ error: 'must be a string' }).optional(),
+  weight: finite().min(0, 'must be >= 0'),
+  exposures: count(),
+});
+
+export const sequentialSchema = z.strictObject({
+  /** Ship only when the Bayes factor for "better" against "no difference" reaches this. */
+  bayesFactor: finite().gt(1, 'must be > 1').default(20),
+  /** Prior sd of the true lift under "better", as a fraction of the control's estimate. */
+  effectScale: finite().gt(0, 'must be > 0').default(0.1),
+});
+
+export const decisionConfigSchema = z.strictObject({
+  chanceToBeatControl: probability().default(0.95),
+  /** Largest acceptable expected loss of shipping, as a fraction of the control's estimate. */
+  lossTolerance: finite().min(0, 'must be >= 0').default(0.001),
+  maxChanceOfHarm: probability().default(0.1),
+  /** A variant this sure to harm a guardrail stops the experiment even if nothing ships. */
+  stopChanceOfHarm: probability().default(0.95),
+  minSample: count().default(100),
+  sequential: z.union([sequentialSchema, z.literal(false)]).default({ bayesFactor: 20, effectScale: 0.1 }),
+  srmPValue: probability().default(0.001),
+});
+
+export const analyzeInputSchema = z
+  .object(
+    {
+      control: text(),
+      variants: z
+        .array(variantSchema, { error: required('a list') })
+        .min(2, 'needs the control and at least one variant'),
+      metrics: z.array(metricSchema, { error: required('a list') }).min(1, 'needs at least one metric'),
+      decision: decisionConfigSchema.default(decisionConfigSchema.parse({})),
+      seed: finite().int('must be a whole number').optional(),
+    },
+    { error: 'must be a JSON object' },
+  )
+  .superRefine((input, ctx) => {
+    for (const issue of crossFieldIssues(input)) ctx.addIssue({ code: 'custom', ...issue });
+  });
+
+interface CrossFieldIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+interface CrossFieldShape {
+  control: string;
+  variants: { key: string; weight: number }[];
+  metrics: { key: string; role: string; data: Record<string, unknown> }[];
+}
+
+/**
+ * The rules that relate fields to each other. They also run on input that fails elsewhere, so a
+ * caller sees a missing variant and a negative count in one answer rather than one per attempt.
+ */
+function crossFieldIssues(input: CrossFieldShape): CrossFieldIssue[] {
+  const out: CrossFieldIssue[] = [];
+  const add = (path: (string | number)[], message: string): void => {
+    out.push({ path, message });
+  };
+  const keys = input.variants.map((v) => v.key);
+  keys.forEach((k, i) => {
+    if (keys.indexOf(k) !== i) add(['variants', i, 'key'], `duplicate variant "${k}"`);
+  });
+  if (!keys.includes(input.control))
+    add(['control'], `unknown control "${input.control}": not among variants`);
+  if (input.variants.reduce((s, v) => s + v.weight, 0) <= 0) add(['variants'], 'weights must not all be 0');
+  const primaries = input.metrics.filter((m) => m.role === 'primary').length;
+  if (primaries !== 1) add(['metrics'], `needs exactly one primary metric, found ${primaries}`);
+  const metricKeys = input.metrics.map((m) => m.key);
+  input.metrics.forEach((m, i) => {
+    if (metricKeys.indexOf(m.key) !== i) add(['metrics', i, 'key'], `duplicate metric "${m.key}"`);
+    for (const k of keys) {
+      if (!Object.hasOwn(m.data, k)) add(['metrics', i, 'data', k], 'missing: every variant needs data');
+    }
+    for (const k of Object.keys(m.data)) {
+      if (!keys.includes(k)) add(['metrics', i, 'data', k], `unknown variant "${k}"`);
+    }
+  });
+  return out;
+}
+
+const crossFieldShape = z.looseObject({
+  control: z.string(),
+  variants: z.array(z.looseObject({ key: z.string(), weight: z.number() })),
+  metrics: z.array(
+    z.looseObject({ key: z.string(), role: z.string(), data: z.record(z.string(), z.unknown()) }),
+  ),
+});
+
+export type AnalyzeInput = z.infer<typeof analyzeInputSchema>;
+/** What callers may send: defaults not yet applied. */
+export type AnalyzeInputRaw = z.input<typeof analyzeInputSchema>;
+export type MetricInput = AnalyzeInput['metrics'][number];
+export type VariantInput = z.infer<typeof variantSchema>;
+export type DecisionConfig = z.infer<typeof decisionConfigSchema>;
+export type ConversionData = z.infer<typeof conversionDataSchema>;
+export type MeanData = z.infer<typeof meanDataSchema>;
+export type NpsData = z.infer<typeof npsDataSchema>;
+
+export interface InputIssue {
+  path: string;
+  message: string;
+}
+
+/** ['metrics', 0, 'data', 'loss-frame', 'n'] -> "metrics[0].data.loss-frame.n" */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, part) => {
+    if (typeof part === 'number') return `${acc}[${part}]`;
+    const name = String(part);
+    return acc === '' ? name : `${acc}.${name}`;
+  }, '');
+}
+
+export type ParseResult = { ok: true; input: AnalyzeInput } | { ok: false; issues: InputIssue[] };
+
+export function parseAnalyzeInput(raw: unknown): ParseResult {
+  const parsed = analyzeInputSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, input: parsed.data };
+  const issues = parsed.error.issues.map((i) => ({
+    path: formatPath(i.path) || '(input)',
+    message: i.message,
+  }));
+  const loose = crossFieldShape.safeParse(raw);
+  if (loose.success) {
+    for (const i of crossFieldIssues(loose.data)) {
+      const path = formatPath(i.path);
+      if (!issues.some((x) => x.path === path && x.message === i.message))
+        issues.push({ path, message: i.message });
+    }
+  }
+  return { ok: false, issues };
+}

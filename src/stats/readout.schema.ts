@@ -1,0 +1,68 @@
+/** The shape of a readout, for the HTTP layer's responses and the OpenAPI document. */
+import { z } from 'zod';
+
+const interval = z.tuple([z.number(), z.number()]);
+const lift = z.object({ mean: z.number(), ci95: interval });
+
+export const controlResultSchema = z.object({
+  status: z.literal('ok'),
+  n: z.number(),
+  estimate: z.number(),
+  ci95: interval,
+});
+
+export const variantResultSchema = z.object({
+  status: z.literal('ok'),
+  n: z.number(),
+  estimate: z.number(),
+  ci95: interval,
+  chanceToBeatControl: z.number(),
+  chanceToBeBest: z.number(),
+  absoluteLift: lift,
+  relativeLift: lift,
+  expectedLoss: z.object({ ship: z.number(), keep: z.number() }),
+  chanceOfHarm: z.number(),
+  notes: z.array(z.string()).optional(),
+});
+
+export const insufficientResultSchema = z.object({
+  status: z.literal('insufficient-data'),
+  n: z.number(),
+  reason: z.string(),
+});
+
+export const armResultSchema = z.union([variantResultSchema, controlResultSchema, insufficientResultSchema]);
+
+export const metricResultSchema = z.object({
+  kind: z.enum(['conversion', 'mean', 'nps']),
+  role: z.enum(['primary', 'guardrail', 'secondary']),
+  name: z.string(),
+  lowerIsBetter: z.boolean(),
+  margin: z.number(),
+  status: z.enum(['ok', 'insufficient-data']),
+  variants: z.record(z.string(), armResultSchema),
+});
+
+export const actionSchema = z.enum(['ship', 'keep-control', 'keep-running', 'stop-guardrail', 'stop-srm']);
+
+export const readoutSchema = z.object({
+  srm: z.object({ pValue: z.number(), mismatch: z.boolean(), chiSquare: z.number(), df: z.number() }),
+  metrics: z.record(z.string(), metricResultSchema),
+  decision: z.object({
+    action: actionSchema,
+    variant: z.string().optional(),
+    summary: z.string(),
+  }),
+});
+
+export type ControlResult = z.infer<typeof controlResultSchema>;
+export type VariantResult = z.infer<typeof variantResultSchema>;
+export type InsufficientResult = z.infer<typeof insufficientResultSchema>;
+export type ArmResult = z.infer<typeof armResultSchema>;
+export type MetricResult = z.infer<typeof metricResultSchema>;
+export type Action = z.infer<typeof actionSchema>;
+export type Readout = z.infer<typeof readoutSchema>;
+
+export function isVariantResult(r: ArmResult | undefined): r is VariantResult {
+  return r !== undefined && r.status === 'ok' && 'chanceToBeatControl' in r;
+}
