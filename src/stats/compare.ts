@@ -8,7 +8,7 @@
  * not possible (ratio, several arms) the edges of the narrower arms are added to the panels.
  */
 
-import { cdf, lowerLoss, type PosteriorTable, upperLoss } from './posterior-table.ts';
+import { cdf, interpolatedPdf, lowerLoss, type PosteriorTable, upperLoss } from './posterior-table.ts';
 import { GL_NODES, GL_ORDER, GL_WEIGHTS, invertMonotone, normalQuantile } from './quadrature.ts';
 
 function overNodes(t: PosteriorTable, g: (x: number) => number): number {
@@ -31,7 +31,7 @@ function overPanels(t: PosteriorTable, g: (x: number) => number, extra: number[]
     const c = (a + b) / 2;
     for (let m = 0; m < GL_ORDER; m++) {
       const x = c + h * (GL_NODES[m] ?? 0);
-      const f = t.pdf(x);
+      const f = interpolatedPdf(t, x);
       if (f > 0) sum += (GL_WEIGHTS[m] ?? 0) * h * f * g(x);
     }
   }

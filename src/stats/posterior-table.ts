@@ -38,6 +38,7 @@ export interface PosteriorTable {
 }
 
 interface Table extends PosteriorTable {
+  readonly pdfCoef: Float64Array;
   readonly cdfCoef: Float64Array;
   readonly lossCoef: Float64Array;
   readonly lossAtHi: number;
@@ -45,6 +46,7 @@ interface Table extends PosteriorTable {
 
 /** The density falls to this fraction of its peak at the window's ends (e^-46). */
 const TAIL_RATIO = 1e-20;
+const PDF_DEG = GL_ORDER - 1;
 const CDF_DEG = GL_ORDER;
 const LOSS_DEG = GL_ORDER + 1;
 
@@ -148,6 +150,7 @@ export function buildTable(spec: TableSpec): PosteriorTable {
     }
   }
   const nodeW = new Float64Array(panels * GL_ORDER);
+  const pdfCoef = new Float64Array(panels * (PDF_DEG + 1));
   const cdfCoef = new Float64Array(panels * (CDF_DEG + 1));
   const lossCoef = new Float64Array(panels * (LOSS_DEG + 1));
   let cdfStart = 0;
@@ -159,7 +162,11 @@ export function buildTable(spec: TableSpec): PosteriorTable {
       raw[i] = (raw[i] ?? 0) / total;
       nodeW[i] = (GL_WEIGHTS[m] ?? 0) * (raw[i] ?? 0) * h;
     }
-    const cdf = antiderivative(interpolate(raw, p * GL_ORDER), cdfStart, h);
+    const density = interpolate(raw, p * GL_ORDER);
+    density.forEach((v, k) => {
+      pdfCoef[p * (PDF_DEG + 1) + k] = v;
+    });
+    const cdf = antiderivative(density, cdfStart, h);
     const loss = antiderivative(cdf, lossStart, h);
     cdf.forEach((v, k) => {
       cdfCoef[p * (CDF_DEG + 1) + k] = v;
@@ -180,6 +187,7 @@ export function buildTable(spec: TableSpec): PosteriorTable {
     nodeX,
     nodeW,
     pdf: (x: number) => (x < lo || x > hi ? 0 : spec.density(x) * norm),
+    pdfCoef,
     cdfCoef,
     lossCoef,
     lossAtHi: lossStart,
@@ -212,6 +220,17 @@ export function cdf(table: PosteriorTable, x: number): number {
   const p = panelOf(t, x);
   const v = horner(t.cdfCoef, p * (CDF_DEG + 1), CDF_DEG, local(t, p, x));
   return Math.min(1, Math.max(0, v));
+}
+
+/**
+ * The density from the panel's interpolating polynomial: as accurate as the CDF polynomials and
+ * much cheaper than the exact density where that is itself an integral (NPS).
+ */
+export function interpolatedPdf(table: PosteriorTable, x: number): number {
+  const t = table as Table;
+  if (x < t.lo || x > t.hi) return 0;
+  const p = panelOf(t, x);
+  return Math.max(0, horner(t.pdfCoef, p * (PDF_DEG + 1), PDF_DEG, local(t, p, x)));
 }
 
 /** E[max(x - X, 0)], the integral of the CDF up to x. */

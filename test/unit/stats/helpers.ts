@@ -13,8 +13,16 @@ export function fixture(name: string): AnalyzeInputRaw {
 
 type Data = Record<string, unknown>;
 
-/** A two-arm input for one metric: control "control", variant "variant". */
-export function twoArm(kind: 'conversion' | 'mean' | 'nps', control: Data, variant: Data, extra: Data = {}) {
+/**
+ * A two-arm input for one metric: control "control", variant "variant". Left as plain JSON, as a
+ * caller would send it, so validation is part of every test that uses it.
+ */
+export function twoArm(
+  kind: 'conversion' | 'mean' | 'nps',
+  control: Data,
+  variant: Data,
+  extra: Data = {},
+): Data {
   return {
     control: 'control',
     variants: [
@@ -22,7 +30,7 @@ export function twoArm(kind: 'conversion' | 'mean' | 'nps', control: Data, varia
       { key: 'variant', weight: 0.5, exposures: 1000 },
     ],
     metrics: [{ key: 'm', kind, role: 'primary', ...extra, data: { control, variant } }],
-  } as AnalyzeInputRaw;
+  };
 }
 
 export function expectRelative(actual: number, expected: number, tolerance: number): void {

@@ -1,0 +1,106 @@
+/**
+ * Benchmark of the analysis engine: time to analyse one metric with 2 and with 25 arms, for
+ * n = 10^2 .. 10^8 per arm and each metric kind. Targets: under 5 ms for 2 arms and under 100 ms
+ * for 25 arms at any n, memory flat in n. Run alone with `npx tsx scripts/bench-stats.ts`.
+ */
+import { pathToFileURL } from 'node:url';
+import { type AnalyzeInputRaw, analyze } from '../src/stats/index.ts';
+
+type Kind = 'conversion' | 'mean' | 'nps';
+
+const SIZES = [1e2, 1e4, 1e6, 1e8];
+const ARMS = [2, 25];
+const KINDS: Kind[] = ['conversion', 'mean', 'nps'];
+const TARGET_MS: Record<number, number> = { 2: 5, 25: 100 };
+
+function armData(kind: Kind, n: number, i: number, arms: number): Record<string, number> {
+  const shift = i / arms;
+  if (kind === 'conversion') return { n, conversions: Math.round(n * (0.1 + 0.004 * shift)) };
+  if (kind === 'mean') return { n, mean: 3.9 + 0.05 * shift, variance: 1.1 };
+  const detractors = Math.round(n * (0.15 - 0.01 * shift));
+  const promoters = Math.round(n * (0.48 + 0.01 * shift));
+  return { detractors, passives: n - detractors - promoters, promoters };
+}
+
+function input(kind: Kind, n: number, arms: number): AnalyzeInputRaw {
+  const keys = Array.from({ length: arms }, (_, i) => (i === 0 ? 'control' : `v${i}`));
+  return {
+    control: 'control',
+    variants: keys.map((key) => ({ key, weight: 1, exposures: n })),
+    metrics: [
+      {
+        key: 'm',
+        kind,
+        role: 'primary',
+        data: Object.fromEntries(keys.map((k, i) => [k, armData(kind, n, i, arms)])),
+      },
+    ],
+  } as AnalyzeInputRaw;
+}
+
+const rssMb = (): number => Math.round(process.memoryUsage().rss / 1e5) / 10;
+const heapMb = (): number => Math.round(process.memoryUsage().heapUsed / 1e5) / 10;
+
+function time(fn: () => void, reps: number): { median: number; max: number } {
+  const samples: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t = performance.now();
+    fn();
+    samples.push(performance.now() - t);
+  }
+  samples.sort((a, b) => a - b);
+  return { median: samples[Math.floor(samples.length / 2)] ?? 0, max: samples[samples.length - 1] ?? 0 };
+}
+
+export async function runStatsBench(): Promise<{ title: string; rows: Record<string, string | number>[] }> {
+  const rssBefore = rssMb();
+  // Warm the JIT on small inputs so the first measured row is not charged for compilation.
+  for (const kind of KINDS) for (let i = 0; i < 20; i++) analyze(input(kind, 1000, 3));
+  const rows: Record<string, string | number>[] = [];
+  for (const arms of ARMS) {
+    for (const kind of KINDS) {
+      for (const n of SIZES) {
+        const data = input(kind, n, arms);
+        const reps = arms === 2 ? 40 : 8;
+        for (let i = 0; i < 3; i++) analyze(data);
+        const { median, max } = time(() => analyze(data), reps);
+        const target = TARGET_MS[arms] ?? Infinity;
+        rows.push({
+          kind,
+          arms,
+          'n per arm': n.toExponential(0).replace('e+', 'e'),
+          'median ms': Number(median.toFixed(2)),
+          'max ms': Number(max.toFixed(2)),
+          'target ms': target,
+          ok: max < target ? 'yes' : median < target ? 'median only' : 'NO',
+          'heap MB': heapMb(),
+          'rss MB': rssMb(),
+        });
+      }
+    }
+  }
+  const title = `Stats engine: one metric, analyze() end to end (RSS before ${rssBefore} MB, after ${rssMb()} MB)`;
+  return { title, rows };
+}
+
+function markdownTable(rows: Record<string, string | number>[]): string {
+  const first = rows[0];
+  if (!first) return '';
+  const cols = Object.keys(first);
+  const line = (cells: (string | number | undefined)[]): string =>
+    `| ${cells.map((c) => String(c ?? '')).join(' | ')} |`;
+  return [line(cols), line(cols.map(() => '---')), ...rows.map((r) => line(cols.map((c) => r[c])))].join(
+    '\n',
+  );
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  runStatsBench()
+    .then(({ title, rows }) => {
+      process.stdout.write(`## ${title}\n\n${markdownTable(rows)}\n`);
+    })
+    .catch((err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    });
+}

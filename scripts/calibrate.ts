@@ -1,0 +1,195 @@
+/**
+ * Calibration of the default decision rule by simulation (`npm run calibrate`).
+ *
+ * Every simulated experiment has a conversion metric, a 10% baseline and 1,000 users per arm per
+ * day for 28 days (28,000 per arm at the end), and is analysed with the public `analyze` after
+ * every day. From the same runs we read the single look at the end, 14 looks (every other day) and
+ * 28 daily looks, stopping at the first `ship`. Experiment i of a scenario draws from its own
+ * seeded stream, so results do not depend on how the work is split between the two workers.
+ */
+import { availableParallelism } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { analyze, isVariantResult } from '../src/stats/index.ts';
+import { createRng } from '../src/stats/rng.ts';
+
+const arg = (name: string): string | undefined =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const BASELINE = 0.1;
+const DAILY = 1000;
+const DAYS = 28;
+const EXPERIMENTS = Number(arg('experiments') ?? 2000);
+const SEED = 20240611;
+/** Overrides the default Bayes factor, to show the trade-off; the defaults are what is calibrated. */
+const BAYES_FACTOR = arg('bayes-factor');
+
+interface Scenario {
+  name: string;
+  lift: number;
+  seed: number;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'A/A', lift: 0, seed: SEED },
+  { name: 'A/B +10%', lift: 0.1, seed: SEED + 1 },
+  { name: 'A/B +5%', lift: 0.05, seed: SEED + 2 },
+];
+
+/** What happened in one simulated experiment. */
+interface Outcome {
+  /** First day (1-based) the default rule said ship the variant; 0 if never. */
+  firstShipDay: number;
+  firstShipDayEven: number;
+  /** Same for the rule without the Bayes-factor gate (chance >= 0.95 and loss tolerance only). */
+  naiveFirstShipDay: number;
+  finalShip: boolean;
+  finalNaiveShip: boolean;
+  finalCovered: boolean;
+  finalKeepControl: boolean;
+}
+
+function simulate(scenario: Scenario, index: number): Outcome {
+  const rng = createRng((scenario.seed * 1_000_003 + index) >>> 0);
+  const rate = BASELINE * (1 + scenario.lift);
+  const trueDiff = rate - BASELINE;
+  let c = 0;
+  let v = 0;
+  const out: Outcome = {
+    firstShipDay: 0,
+    firstShipDayEven: 0,
+    naiveFirstShipDay: 0,
+    finalShip: false,
+    finalNaiveShip: false,
+    finalCovered: false,
+    finalKeepControl: false,
+  };
+  for (let day = 1; day <= DAYS; day++) {
+    c += rng.binomial(DAILY, BASELINE);
+    v += rng.binomial(DAILY, rate);
+    const n = DAILY * day;
+    const readout = analyze({
+      control: 'a',
+      variants: [
+        { key: 'a', weight: 1, exposures: n },
+        { key: 'b', weight: 1, exposures: n },
+      ],
+      metrics: [
+        {
+          key: 'conversion',
+          kind: 'conversion',
+          role: 'primary',
+          data: { a: { n, conversions: c }, b: { n, conversions: v } },
+        },
+      ],
+      ...(BAYES_FACTOR ? { decision: { sequential: { bayesFactor: Number(BAYES_FACTOR) } } } : {}),
+    });
+    const r = readout.metrics.conversion?.variants.b;
+    const base = readout.metrics.conversion?.variants.a;
+    if (!isVariantResult(r) || !base || base.status !== 'ok')
+      throw new Error('simulation produced no comparison');
+    const ship = readout.decision.action === 'ship' && readout.decision.variant === 'b';
+    const naive = r.chanceToBeatControl >= 0.95 && r.expectedLoss.ship <= 0.001 * base.estimate && n >= 100;
+    if (ship && out.firstShipDay === 0) out.firstShipDay = day;
+    if (ship && day % 2 === 0 && out.firstShipDayEven === 0) out.firstShipDayEven = day;
+    if (naive && out.naiveFirstShipDay === 0) out.naiveFirstShipDay = day;
+    if (day === DAYS) {
+      out.finalShip = ship;
+      out.finalNaiveShip = naive;
+      out.finalKeepControl = readout.decision.action === 'keep-control';
+      out.finalCovered = r.absoluteLift.ci95[0] <= trueDiff && trueDiff <= r.absoluteLift.ci95[1];
+    }
+  }
+  return out;
+}
+
+interface Job {
+  scenario: Scenario;
+  experiments?: number;
+  from: number;
+  to: number;
+}
+
+function runJob(job: Job): Outcome[] {
+  const out: Outcome[] = [];
+  for (let i = job.from; i < job.to; i++) out.push(simulate(job.scenario, i));
+  return out;
+}
+
+function runInWorker(job: Job): Promise<Outcome[]> {
+  return new Promise((resolve, reject) => {
+    // Workers do not inherit tsx's loader, so each registers it before loading this file.
+    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); });`;
+    const worker = new Worker(boot, { eval: true, workerData: job, argv: process.argv.slice(2) });
+    worker.once('message', (m: Outcome[]) => resolve(m));
+    worker.once('error', reject);
+  });
+}
+
+async function runScenario(scenario: Scenario, workers: number): Promise<Outcome[]> {
+  const size = Math.ceil(EXPERIMENTS / workers);
+  const jobs = Array.from({ length: workers }, (_, w) => ({
+    scenario,
+    from: w * size,
+    to: Math.min(EXPERIMENTS, (w + 1) * size),
+  }));
+  if (workers === 1) return runJob({ scenario, from: 0, to: EXPERIMENTS });
+  return (await Promise.all(jobs.map(runInWorker))).flat();
+}
+
+const pct = (count: number, of: number): string => `${((100 * count) / of).toFixed(1)}%`;
+
+/** 95% binomial interval half-width, so readers can judge the simulation error. */
+const moe = (count: number, of: number): string => {
+  const p = count / of;
+  return `±${(196 * Math.sqrt((p * (1 - p)) / of)).toFixed(1)}`;
+};
+
+async function main(): Promise<void> {
+  const workers = Math.max(1, Math.min(2, availableParallelism()));
+  const started = performance.now();
+  const rows: string[] = [];
+  for (const s of SCENARIOS) {
+    const outcomes = await runScenario(s, workers);
+    const N = outcomes.length;
+    const count = (f: (o: Outcome) => boolean): number => outcomes.filter(f).length;
+    const single = count((o) => o.finalShip);
+    const every2 = count((o) => o.firstShipDayEven > 0);
+    const daily = count((o) => o.firstShipDay > 0);
+    const naiveSingle = count((o) => o.finalNaiveShip);
+    const naiveDaily = count((o) => o.naiveFirstShipDay > 0);
+    const covered = count((o) => o.finalCovered);
+    const stopDays = outcomes.filter((o) => o.firstShipDay > 0).map((o) => o.firstShipDay);
+    const meanDay = stopDays.length
+      ? (stopDays.reduce((a, b) => a + b, 0) / stopDays.length).toFixed(1)
+      : '-';
+    rows.push(
+      `| ${s.name} | ${pct(single, N)} ${moe(single, N)} | ${pct(every2, N)} | ${pct(daily, N)} ${moe(daily, N)} | ${meanDay} | ${pct(naiveSingle, N)} | ${pct(naiveDaily, N)} | ${pct(covered, N)} ${moe(covered, N)} |`,
+    );
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  const lines = [
+    `## Calibration of the default decision rule`,
+    '',
+    `${EXPERIMENTS} simulated experiments per row; conversion metric, baseline ${BASELINE * 100}%, ` +
+      `${DAILY.toLocaleString('en-US')} users per arm per day for ${DAYS} days ` +
+      `(n = ${(DAILY * DAYS).toLocaleString('en-US')} per arm at the end); seed ${SEED}; ${workers} worker(s), ${seconds} s.` +
+      (BAYES_FACTOR ? ` Bayes factor threshold overridden to ${BAYES_FACTOR}.` : ' Default decision rule.'),
+    'Ship columns: share of experiments where the decision was `ship` the variant (false ships for A/A, power for A/B).',
+    'Columns with several looks stop at the first `ship` over that many looks. "naive" is chance >= 0.95 and the loss tolerance',
+    'without the Bayes-factor gate, for comparison. Coverage: the 95% interval of the absolute lift contains the true',
+    'lift at the final look. ± is the 95% simulation margin in percentage points.',
+    '',
+    '| scenario | ship, one look at the end | ship, 14 looks | ship, 28 daily looks | mean day of ship | naive, one look | naive, 28 looks | coverage of 95% interval |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+if (isMainThread) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  });
+} else {
+  parentPort?.postMessage(runJob(workerData as Job));
+}

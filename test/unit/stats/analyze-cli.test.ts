@@ -1,0 +1,79 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readoutSchema } from '../../../src/stats/index.ts';
+import { repoRoot } from './helpers.ts';
+
+const cli = 'src/cli/analyze.cli.ts';
+const fixturePath = (name: string): string => path.join(repoRoot, 'test/fixtures/stats', name);
+
+function run(args: string[], stdin?: string) {
+  // As a user runs it: npx resolves the project's own tsx, never a download.
+  const r = spawnSync('npx', ['--no-install', 'tsx', cli, ...args], {
+    cwd: repoRoot,
+    input: stdin ?? '',
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('analyze CLI', () => {
+  it('prints the readout for a file, pretty JSON matching the output contract, exit 0', () => {
+    const r = run([fixturePath('payment-reminder.json')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\{\n {2}"srm": \{/);
+    const readout = readoutSchema.parse(JSON.parse(r.stdout));
+    expect(Object.keys(readout.metrics)).toEqual(['on-time', 'csat', 'effort', 'nps']);
+    expect(Object.keys(readout.metrics.csat?.variants.control ?? {}).sort()).toEqual([
+      'ci95',
+      'estimate',
+      'n',
+      'status',
+    ]);
+    const v = readout.metrics.nps?.variants['loss-frame'];
+    expect(v).toMatchObject({ status: 'ok' });
+    for (const field of [
+      'chanceToBeatControl',
+      'chanceToBeBest',
+      'absoluteLift',
+      'relativeLift',
+      'expectedLoss',
+      'chanceOfHarm',
+    ]) {
+      expect(v).toHaveProperty(field);
+    }
+    expect(readout.decision).toMatchObject({ action: 'ship', variant: 'loss-frame' });
+    expect(r.stdout).not.toContain('null');
+  }, 60_000);
+
+  it('reads stdin when no file is given and gives the same readout', () => {
+    const text = readFileSync(fixturePath('hillstrom.json'), 'utf8');
+    const fromStdin = run([], text);
+    const fromFile = run([fixturePath('hillstrom.json')]);
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.stdout).toBe(fromFile.stdout);
+    expect(JSON.parse(fromStdin.stdout).decision.variant).toBe('mens');
+  }, 60_000);
+
+  it('rejects invalid input with exit 2, the field path on stderr and nothing on stdout', () => {
+    const input = JSON.parse(readFileSync(fixturePath('payment-reminder.json'), 'utf8'));
+    input.metrics[0].data['loss-frame'].conversions = 20000;
+    const r = run([], JSON.stringify(input));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('metrics[0].data.loss-frame.conversions: must be <= n (12050)');
+  }, 60_000);
+
+  it('rejects malformed JSON and an unreadable file with exit 2 and nothing on stdout', () => {
+    const bad = run([], '{"control": ');
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/invalid JSON/);
+    const missing = run([fixturePath('does-not-exist.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toMatch(/cannot read/);
+  }, 60_000);
+});

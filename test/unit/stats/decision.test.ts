@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { type AnalyzeInputRaw, analyze, oneSidedBayesFactor } from '../../../src/stats/index.ts';
+import { normalCdf } from './exact.ts';
+import { fixture } from './helpers.ts';
+
+type Metric = AnalyzeInputRaw['metrics'][number];
+
+function experiment(
+  primary: [number, number, number, number],
+  guardrail?: Metric,
+  decision = {},
+): AnalyzeInputRaw {
+  const [nC, cC, nV, cV] = primary;
+  return {
+    control: 'control',
+    variants: [
+      { key: 'control', name: 'Plain reminder', weight: 1, exposures: nC },
+      { key: 'loss-frame', name: 'Loss-framed reminder', weight: 1, exposures: nV },
+    ],
+    metrics: [
+      {
+        key: 'paid',
+        name: 'on-time payment',
+        kind: 'conversion',
+        role: 'primary',
+        data: { control: { n: nC, conversions: cC }, 'loss-frame': { n: nV, conversions: cV } },
+      },
+      ...(guardrail ? [guardrail] : []),
+    ],
+    decision,
+  };
+}
+
+const csat = (variantMean: number, n = 2000): Metric => ({
+  key: 'csat',
+  name: 'CSAT',
+  kind: 'mean',
+  role: 'guardrail',
+  margin: 0.1,
+  data: { control: { n, mean: 3.9, variance: 1.1 }, 'loss-frame': { n, mean: variantMean, variance: 1.1 } },
+});
+
+describe('decision rule', () => {
+  it('ships a clear winner whose guardrail shows no harm, and says so in one sentence', () => {
+    const readout = analyze(experiment([12000, 6000, 12000, 6400], csat(3.92)));
+    expect(readout.decision).toMatchObject({ action: 'ship', variant: 'loss-frame' });
+    expect(readout.decision.summary).toMatch(
+      /^Loss-framed reminder: over 99\.9% chance it raises on-time payment, \+6\.7% \(95% credible interval \+[\d.]+% to \+[\d.]+%\); no sign of harm to CSAT \((under )?[\d.]+% chance of a drop over 0\.1 points\)\. Ship it\.$/,
+    );
+  });
+
+  it('does not ship a winner that may harm a guardrail, and keeps running to learn more', () => {
+    const readout = analyze(experiment([12000, 6000, 12000, 6400], csat(3.82, 400)));
+    expect(readout.decision.action).toBe('keep-running');
+    expect(readout.decision.summary).toMatch(/possible harm to CSAT/);
+  });
+
+  it('stops for a guardrail when a variant is all but certain to harm it', () => {
+    const readout = analyze(experiment([12000, 6000, 12000, 6050], csat(3.6)));
+    expect(readout.decision).toMatchObject({ action: 'stop-guardrail', variant: 'loss-frame' });
+    expect(readout.decision.summary).toMatch(/Stop: it harms CSAT\.$/);
+  });
+
+  it('keeps running below the minimum sample per arm, however strong the data look', () => {
+    const readout = analyze(experiment([80, 10, 80, 40]));
+    expect(readout.decision.action).toBe('keep-running');
+    expect(readout.decision.summary).toMatch(/fewer than 100 per arm/);
+  });
+
+  it('needs the Bayes-factor evidence by default: a 97% chance alone does not ship', () => {
+    const readout = analyze(experiment([10000, 1000, 10000, 1080]));
+    const r = readout.metrics.paid?.variants['loss-frame'];
+    expect(r && 'chanceToBeatControl' in r ? r.chanceToBeatControl : 0).toBeGreaterThan(0.96);
+    expect(readout.decision.action).toBe('keep-running');
+    const naive = analyze(experiment([10000, 1000, 10000, 1080], undefined, { sequential: false }));
+    expect(naive.decision).toMatchObject({ action: 'ship', variant: 'loss-frame' });
+  });
+
+  it('keeps the control when no variant can gain more than the loss tolerance', () => {
+    const readout = analyze(fixture('landing-page.json'));
+    expect(readout.decision.action).toBe('keep-control');
+    expect(readout.decision.summary).toMatch(/Keep the control\.$/);
+  });
+
+  it('ships the lower value of a lower-is-better primary metric', () => {
+    const input = experiment([12000, 6000, 12000, 5600]);
+    const metric = input.metrics[0];
+    if (metric) input.metrics[0] = { ...metric, lowerIsBetter: true };
+    const readout = analyze(input);
+    expect(readout.decision).toMatchObject({ action: 'ship', variant: 'loss-frame' });
+    expect(readout.decision.summary).toMatch(/chance it lowers on-time payment/);
+  });
+
+  it('uses keys when variants and metrics have no names', () => {
+    const readout = analyze({
+      control: 'a',
+      variants: [
+        { key: 'a', weight: 1, exposures: 5000 },
+        { key: 'b', weight: 1, exposures: 5000 },
+      ],
+      metrics: [
+        {
+          key: 'signup',
+          kind: 'conversion',
+          role: 'primary',
+          data: { a: { n: 5000, conversions: 500 }, b: { n: 5000, conversions: 700 } },
+        },
+      ],
+    });
+    expect(readout.decision.summary).toMatch(/^b: over 99\.9% chance it raises signup/);
+  });
+});
+
+describe('one-sided Bayes factor', () => {
+  it('equals the closed form 2 sqrt(V / (V + t2)) exp(z2 t2 / (2 (V + t2))) Phi(m / s)', () => {
+    const [d, v, tau] = [0.01, 2e-5, 0.01];
+    const t2 = tau * tau;
+    const expected =
+      2 *
+      Math.sqrt(v / (v + t2)) *
+      Math.exp((d * d * t2) / (2 * v * (v + t2))) *
+      normalCdf((d * t2) / (v + t2) / Math.sqrt((v * t2) / (v + t2)));
+    expect(oneSidedBayesFactor(d, v, tau)).toBeCloseTo(expected, 4);
+  });
+
+  it('grows with the evidence and gives no evidence without a usable variance or scale', () => {
+    expect(oneSidedBayesFactor(0.02, 2e-5, 0.01)).toBeGreaterThan(oneSidedBayesFactor(0.01, 2e-5, 0.01));
+    expect(oneSidedBayesFactor(0.01, Number.POSITIVE_INFINITY, 0.01)).toBe(1);
+    expect(oneSidedBayesFactor(0.01, 2e-5, 0)).toBe(1);
+  });
+});

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { type AnalyzeInputRaw, analyze, isVariantResult } from '../../../src/stats/index.ts';
+import { createRng } from '../../../src/stats/rng.ts';
+import { expectAllFinite, twoArm } from './helpers.ts';
+
+function manyArms(arms: number, n: number, conversions: (i: number) => number): AnalyzeInputRaw {
+  const keys = Array.from({ length: arms }, (_, i) => (i === 0 ? 'control' : `v${i}`));
+  return {
+    control: 'control',
+    variants: keys.map((key) => ({ key, weight: 1, exposures: n })),
+    metrics: [
+      {
+        key: 'm',
+        kind: 'conversion',
+        role: 'primary',
+        data: Object.fromEntries(keys.map((k, i) => [k, { n, conversions: conversions(i) }])),
+      },
+    ],
+  };
+}
+
+describe('edge cases', () => {
+  it('gives every one of 25 identical arms a 1/25 chance to be best', () => {
+    const readout = analyze(manyArms(25, 10_000, () => 800));
+    for (const [key, r] of Object.entries(readout.metrics.m?.variants ?? {})) {
+      if (key === 'control') continue;
+      if (!isVariantResult(r)) throw new Error('no comparison');
+      expect(r.chanceToBeBest).toBeCloseTo(1 / 25, 9);
+      expect(r.chanceToBeatControl).toBeCloseTo(0.5, 10);
+    }
+  });
+
+  it('matches a seeded Monte Carlo for chance to be best across 25 different arms, control included', () => {
+    const rates = (i: number): number => 300 + 4 * i;
+    const n = 5000;
+    const readout = analyze(manyArms(25, n, rates));
+    const rng = createRng(11);
+    const draws = 40_000;
+    const wins = new Array<number>(25).fill(0);
+    for (let d = 0; d < draws; d++) {
+      let best = -1;
+      let bestValue = -1;
+      for (let i = 0; i < 25; i++) {
+        const a = rng.gamma(1 + rates(i));
+        const b = rng.gamma(1 + n - rates(i));
+        const p = a / (a + b);
+        if (p > bestValue) {
+          bestValue = p;
+          best = i;
+        }
+      }
+      wins[best] = (wins[best] ?? 0) + 1;
+    }
+    for (let i = 1; i < 25; i++) {
+      const r = readout.metrics.m?.variants[`v${i}`];
+      if (!isVariantResult(r)) throw new Error('no comparison');
+      const mc = (wins[i] ?? 0) / draws;
+      // 4 Monte Carlo standard errors.
+      expect(Math.abs(r.chanceToBeBest - mc)).toBeLessThan(4 * Math.sqrt((mc * (1 - mc)) / draws) + 1e-4);
+    }
+    const last = readout.metrics.m?.variants.v24;
+    const first = readout.metrics.m?.variants.v1;
+    if (!isVariantResult(last) || !isVariantResult(first)) throw new Error('no comparison');
+    expect(last.chanceToBeBest).toBeGreaterThan(first.chanceToBeBest);
+  });
+
+  it('analyses 25 arms of 10^8 users well within the time budget', () => {
+    const started = performance.now();
+    const readout = analyze(manyArms(25, 1e8, (i) => 10_000_000 + 500 * i));
+    expect(performance.now() - started).toBeLessThan(1000);
+    expectAllFinite(readout);
+  });
+
+  it('marks a variant with zero users as insufficient-data and keeps the rest of the readout', () => {
+    const readout = analyze(twoArm('conversion', { n: 1000, conversions: 50 }, { n: 0, conversions: 0 }));
+    expect(readout.metrics.m?.variants.variant).toEqual({
+      status: 'insufficient-data',
+      n: 0,
+      reason: 'no users',
+    });
+    expect(readout.metrics.m?.status).toBe('insufficient-data');
+    expect(readout.decision.action).toBe('keep-running');
+    expectAllFinite(readout);
+    expect(JSON.stringify(readout)).not.toContain('null');
+  });
+
+  it('marks every variant insufficient when the control has no users', () => {
+    const readout = analyze(twoArm('mean', { n: 0, mean: 0, variance: 0 }, { n: 100, mean: 3, variance: 1 }));
+    expect(readout.metrics.m?.variants.control?.status).toBe('insufficient-data');
+    expect(readout.metrics.m?.variants.variant?.status).toBe('insufficient-data');
+    expect(readout.decision.summary).toMatch(/not enough data/);
+    expectAllFinite(readout);
+  });
+
+  it('marks zero variance and fewer than 3 observations as insufficient-data for mean metrics', () => {
+    const zero = analyze(
+      twoArm('mean', { n: 100, mean: 5, variance: 0 }, { n: 100, mean: 4.9, variance: 0.2 }),
+    );
+    expect(zero.metrics.m?.variants.control).toMatchObject({
+      status: 'insufficient-data',
+      reason: /zero variance/,
+    });
+    const tiny = analyze(
+      twoArm('mean', { n: 2, mean: 5, variance: 1 }, { n: 100, mean: 4.9, variance: 0.2 }),
+    );
+    expect(tiny.metrics.m?.variants.control?.status).toBe('insufficient-data');
+    expectAllFinite(zero);
+    expectAllFinite(tiny);
+  });
+
+  it('marks an NPS arm with no responses as insufficient-data', () => {
+    const readout = analyze(
+      twoArm(
+        'nps',
+        { detractors: 10, passives: 10, promoters: 10 },
+        { detractors: 0, passives: 0, promoters: 0 },
+      ),
+    );
+    expect(readout.metrics.m?.variants.variant).toMatchObject({
+      status: 'insufficient-data',
+      reason: 'no responses',
+    });
+    expectAllFinite(readout);
+  });
+
+  it('is deterministic: the same input gives the same readout, with or without a seed', () => {
+    const input = twoArm(
+      'nps',
+      { detractors: 12, passives: 30, promoters: 38 },
+      { detractors: 10, passives: 29, promoters: 42 },
+    );
+    expect(analyze({ ...input, seed: 1 })).toEqual(analyze({ ...input, seed: 2 }));
+  });
+});
