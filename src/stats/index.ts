@@ -1,3 +1,16 @@
+/**
+ * Nudgelab's Bayesian analysis engine: pure functions over sufficient statistics.
+ *
+ * Entry points: `analyze(input)` (throws InvalidInputError) and `tryAnalyze(input)` (returns the
+ * readout or a list of {path, message} issues). Methods:
+ * - conversion: Beta(alpha, beta) prior (default 1, 1), exact Beta posteriors;
+ * - mean: flat prior, Student-t posterior of each mean (n - 1 df, scale sqrt(variance / n));
+ * - nps: Dirichlet(1, 1, 1) prior, exact density of 100 x (promoters - detractors) share.
+ * All comparisons (chance to beat and to be best, expected losses, difference and ratio lift
+ * intervals, chance of harm) are computed by adaptive Gauss-Legendre quadrature on the exact
+ * posteriors, including the ratio for mean and NPS metrics; nothing is sampled and no normal
+ * approximation is used, at any n. The decision rule is described in DECISION_RULE.md.
+ */
 export { type BetaPrior, betaTable, conversionPosterior, FLAT_BETA_PRIOR } from './beta-binomial.ts';
 export {
   chanceBest,

@@ -22,7 +22,30 @@ export interface MetricAnalysis {
   arms: Map<string, ArmState>;
 }
 
+const UNSTABLE = 'could not be computed reliably for these numbers';
+
+/** True when JSON.stringify would keep every number (no NaN or Infinity turned into null). */
+function allFinite(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(allFinite);
+  if (value !== null && typeof value === 'object') return Object.values(value).every(allFinite);
+  return true;
+}
+
 function armState(metric: MetricInput, key: string): ArmState {
+  try {
+    const state = posteriorOf(metric, key);
+    if (state.ok && !allFinite([state.posterior.estimate, state.posterior.ci95])) {
+      return { ok: false, n: state.posterior.n, reason: UNSTABLE };
+    }
+    return state;
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    return { ok: false, n: 0, reason: UNSTABLE };
+  }
+}
+
+function posteriorOf(metric: MetricInput, key: string): ArmState {
   if (metric.kind === 'conversion') {
     const d = metric.data[key];
     if (!d || d.n === 0) return { ok: false, n: 0, reason: 'no users' };
@@ -44,6 +67,10 @@ function armState(metric: MetricInput, key: string): ArmState {
         n: d.n,
         reason: 'zero variance: every observation is the same, so its spread is unknown',
       };
+    }
+    if (Math.sqrt(d.variance / d.n) < 1e-9 * Math.abs(d.mean)) {
+      // Doubles near the mean are too coarse to describe a posterior this narrow.
+      return { ok: false, n: d.n, reason: 'variance too small relative to the mean to be resolved' };
     }
     return { ok: true, posterior: meanPosterior(d.n, d.mean, d.variance) };
   }
@@ -129,7 +156,8 @@ export function analyzeMetric(
         reason: 'the control has no usable data',
       };
     } else {
-      variants[key] = compareToControl(metric, state.posterior, controlState.posterior, best.get(key) ?? 0);
+      const r = compareToControl(metric, state.posterior, controlState.posterior, best.get(key) ?? 0);
+      variants[key] = allFinite(r) ? r : { status: 'insufficient-data', n: r.n, reason: UNSTABLE };
     }
   }
   const anyCompared = Object.entries(variants).some(([k, r]) => k !== control && r.status === 'ok');

@@ -46,6 +46,7 @@ interface Table extends PosteriorTable {
 
 /** The density falls to this fraction of its peak at the window's ends (e^-46). */
 const TAIL_RATIO = 1e-20;
+const MAX_DEPTH = 10;
 const PDF_DEG = GL_ORDER - 1;
 const CDF_DEG = GL_ORDER;
 const LOSS_DEG = GL_ORDER + 1;
@@ -108,12 +109,16 @@ function refineEdges(spec: TableSpec, edges: number[]): number[] {
   });
   const total = pieces.reduce((s, p) => s + p.mass, 0);
   const tol = total * 1e-13;
+  // Below this width the density is no smoother than rounding of x allows (a posterior 1e-12 wide
+  // around 3.9 is sampled on a grid of a few thousand doubles): splitting further buys nothing.
+  const minWidth = spec.scale / 32;
   const out: number[] = [];
   const split = (a: number, b: number, whole: number, depth: number): void => {
     const mid = (a + b) / 2;
     const left = gl8(spec.density, a, mid);
     const right = gl8(spec.density, mid, b);
-    if (depth >= 14 || Math.abs(left + right - whole) <= tol || mid === a || mid === b) {
+    const settled = Math.abs(left + right - whole) <= tol;
+    if (settled || depth >= MAX_DEPTH || b - a < minWidth || mid === a || mid === b) {
       out.push(a);
       return;
     }
@@ -148,6 +153,9 @@ export function buildTable(spec: TableSpec): PosteriorTable {
       raw[p * GL_ORDER + m] = f;
       total += (GL_WEIGHTS[m] ?? 0) * f * h;
     }
+  }
+  if (!(total > 0 && Number.isFinite(total))) {
+    throw new RangeError('the posterior could not be tabulated: its density vanished or overflowed');
   }
   const nodeW = new Float64Array(panels * GL_ORDER);
   const pdfCoef = new Float64Array(panels * (PDF_DEG + 1));

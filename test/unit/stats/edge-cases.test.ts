@@ -132,3 +132,46 @@ describe('edge cases', () => {
     expect(analyze({ ...input, seed: 1 })).toEqual(analyze({ ...input, seed: 2 }));
   });
 });
+
+describe('robustness over a seeded spread of extreme inputs', () => {
+  it('never emits NaN, Infinity or null, keeps intervals ordered and probabilities in [0, 1]', () => {
+    const rng = createRng(2024);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng.next() * xs.length)] as T;
+    const sizes = [1, 2, 3, 10, 100, 1e4, 1e6, 1e8, 1e9];
+    for (let iter = 0; iter < 150; iter++) {
+      const kind = pick(['conversion', 'mean', 'nps'] as const);
+      const keys = Array.from({ length: pick([2, 3, 5]) }, (_, i) => `k${i}`);
+      const data: Record<string, Record<string, number>> = {};
+      for (const k of keys) {
+        const n = pick(sizes);
+        if (kind === 'conversion') data[k] = { n, conversions: pick([0, n, Math.floor(n * rng.next())]) };
+        else if (kind === 'mean')
+          data[k] = { n, mean: pick([0, -5, 3.9, 1e6, 1e-9]), variance: pick([0, 1e-20, 1, 1e12]) };
+        else
+          data[k] = {
+            detractors: pick([0, n]),
+            passives: Math.floor(n * rng.next()),
+            promoters: pick([0, n, 7]),
+          };
+      }
+      const readout = analyze({
+        control: 'k0',
+        variants: keys.map((key) => ({ key, weight: 1, exposures: 100 })),
+        metrics: [
+          { key: 'm', kind, role: 'primary', lowerIsBetter: rng.next() < 0.3, margin: pick([0, 1]), data },
+        ],
+      });
+      expectAllFinite(readout);
+      for (const r of Object.values(readout.metrics.m?.variants ?? {})) {
+        if (!isVariantResult(r)) continue;
+        expect(r.ci95[0]).toBeLessThanOrEqual(r.ci95[1]);
+        expect(r.absoluteLift.ci95[0]).toBeLessThanOrEqual(r.absoluteLift.ci95[1]);
+        expect(r.relativeLift.ci95[0]).toBeLessThanOrEqual(r.relativeLift.ci95[1]);
+        for (const p of [r.chanceToBeatControl, r.chanceToBeBest, r.chanceOfHarm]) {
+          expect(p).toBeGreaterThanOrEqual(0);
+          expect(p).toBeLessThanOrEqual(1);
+        }
+      }
+    }
+  });
+});
