@@ -107,6 +107,7 @@ export const analyzeInputSchema = z
         .min(2, 'needs the control and at least one variant'),
       metrics: z.array(metricSchema, { error: required('a list') }).min(1, 'needs at least one metric'),
       decision: decisionConfigSchema.default(decisionConfigSchema.parse({})),
+      /** Accepted for callers that always send one; the engine is exact and never samples. */
       seed: finite().int('must be a whole number').optional(),
     },
     { error: 'must be a JSON object' },
