@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  MONGODB_URI: z.string().startsWith('mongodb').optional(),
+  DATA_DIR: z.string().default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BOOTSTRAP_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+  EXPERIMENTS_DIR: z.string().default('experiments'),
+  JOBS_ENABLED: bool.default(true),
+  REFRESH_SCHEDULE: z.string().default('0 * * * *'),
+  WEBHOOK_URLS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url())),
+  EXPOSURE_ATTRIBUTES: z
+    .string()
+    .default('segment,channel,country,plan,device')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    ),
+  JOURNAL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
+  PAYLOAD_POLL_MS: z.coerce.number().int().positive().default(2000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10000),
+  SESSION_SECRET: z.string().min(16).optional(),
+  SESSION_TTL_MINUTES: z.coerce.number().int().positive().default(480),
+  BODY_LIMIT: z.string().default('1mb'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; the only place that reads process.env. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,76 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ferretBinary = path.join(repoRoot, '.cache', 'ferretdb');
+
+export interface EmbeddedDatabase {
+  uri: string;
+  stop(): Promise<void>;
+  /** Kills the server without a clean shutdown (used to test database outages). */
+  kill(): void;
+  process: ChildProcess;
+}
+
+/** Starts the embedded FerretDB (SQLite) server and resolves once it accepts connections. */
+export async function startEmbeddedDatabase(opts: {
+  dataDir: string;
+  host?: string;
+  port: number;
+}): Promise<EmbeddedDatabase> {
+  if (!existsSync(ferretBinary)) {
+    throw new Error(`Embedded database binary missing at ${ferretBinary}: run "npm run build:db" first`);
+  }
+  mkdirSync(opts.dataDir, { recursive: true });
+  const listen = `${opts.host ?? '127.0.0.1'}:${opts.port}`;
+  const child = spawn(ferretBinary, ['--listen', listen, '--data', opts.dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const uri = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`embedded database did not start:\n${stderr}`)), 30000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const match = /ready (\S+)/.exec(chunk.toString());
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`embedded database exited with ${code}:\n${stderr}`));
+    });
+  });
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  return {
+    uri,
+    process: child,
+    kill: () => child.kill('SIGKILL'),
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timeout = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timeout);
+    },
+  };
+}
+
+/** Asks the OS for a free loopback port. */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+    });
+  });
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { keySchema, timestampsSchema } from './common.schema.js';
+
+export const experimentStatuses = ['draft', 'running', 'paused', 'stopped', 'concluded'] as const;
+export const experimentStatusSchema = z.enum(experimentStatuses);
+export type ExperimentStatus = z.infer<typeof experimentStatusSchema>;
+
+export const metricKinds = ['conversion', 'mean', 'nps'] as const;
+export const metricRoles = ['primary', 'guardrail', 'secondary'] as const;
+
+/**
+ * An event matches a metric when the event's name (or, for survey and revenue events without a
+ * name, its type: `csat`, `nps`, `ces`, `revenue`) equals the metric's `event`.
+ */
+export const metricSchema = z.strictObject({
+  key: keySchema,
+  name: z.string().max(120).optional(),
+  kind: z.enum(metricKinds),
+  role: z.enum(metricRoles),
+  event: z.string().min(1).max(120).describe('event name (or survey type) that counts for this metric'),
+  windowHours: z
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(168)
+    .describe('attribution window after exposure'),
+  aggregation: z
+    .enum(['first', 'sum'])
+    .optional()
+    .describe('mean metrics: first answer (surveys) or sum (revenue)'),
+  lowerIsBetter: z.boolean().default(false),
+  margin: z
+    .number()
+    .min(0)
+    .default(0)
+    .describe('guardrails: harm is a move in the bad direction beyond this'),
+});
+export type Metric = z.infer<typeof metricSchema>;
+
+export const decisionSettingsSchema = z.strictObject({
+  chanceToBeatControl: z.number().min(0.5).max(1).optional(),
+  lossTolerance: z
+    .number()
+    .min(0)
+    .optional()
+    .describe('largest expected loss of shipping, relative to control'),
+  harmThreshold: z.number().min(0).max(1).optional(),
+  minSample: z.number().int().min(0).optional(),
+});
+
+export const experimentVariantSchema = z.strictObject({
+  key: keySchema.describe('key of a variant of the nudge'),
+  weight: z.number().min(0).max(1),
+});
+
+/** GrowthBook condition syntax: a JSON object of attribute tests ($eq, $in, $gt, $and, ...). */
+export const conditionSchema = z.record(z.string(), z.unknown());
+
+export const qaOverrideSchema = z.strictObject({
+  customerId: z.string().min(1).max(200),
+  variant: keySchema,
+});
+
+export const experimentInputSchema = z
+  .strictObject({
+    key: keySchema,
+    name: z.string().min(1).max(160),
+    nudge: keySchema.describe('key of the nudge under test; the touchpoint is the nudge touchpoint'),
+    owner: z.string().min(1).max(120),
+    hypothesis: z.string().min(1).max(2000),
+    control: keySchema.describe('key of the control variant'),
+    variants: z.array(experimentVariantSchema).min(2).max(25),
+    coverage: z.number().min(0).max(1).default(1),
+    targeting: conditionSchema.optional(),
+    unit: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]*$/)
+      .default('customerId')
+      .describe('randomisation unit attribute, e.g. accountId for B2B journeys'),
+    overlap: z
+      .boolean()
+      .default(false)
+      .describe('may run at the same time as other overlap-allowed experiments'),
+    qaOverrides: z.array(qaOverrideSchema).max(1000).default([]),
+    metrics: z.array(metricSchema).min(1).max(30),
+    decision: decisionSettingsSchema.default({}),
+    refreshSchedule: z.string().max(100).optional().describe('cron expression overriding the default'),
+  })
+  .superRefine((exp, ctx) => {
+    const keys = exp.variants.map((v) => v.key);
+    if (new Set(keys).size !== keys.length) {
+      ctx.addIssue({ code: 'custom', path: ['variants'], message: 'variant keys must be unique' });
+    }
+    if (!keys.includes(exp.control)) {
+      ctx.addIssue({ code: 'custom', path: ['control'], message: 'must be one of the variants' });
+    }
+    const total = exp.variants.reduce((s, v) => s + v.weight, 0);
+    if (Math.abs(total - 1) > 1e-6) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['variants'],
+        message: `weights must add up to 1 (got ${total})`,
+      });
+    }
+    const primaries = exp.metrics.filter((m) => m.role === 'primary').length;
+    if (primaries > 1) {
+      ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'at most one primary metric' });
+    }
+    const metricKeys = exp.metrics.map((m) => m.key);
+    if (new Set(metricKeys).size !== metricKeys.length) {
+      ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'metric keys must be unique' });
+    }
+    exp.qaOverrides.forEach((o, i) => {
+      if (!keys.includes(o.variant)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['qaOverrides', i, 'variant'],
+          message: 'must be one of the variants',
+        });
+      }
+    });
+  });
+export type ExperimentInput = z.infer<typeof experimentInputSchema>;
+
+export const experimentSchema = z
+  .object({
+    id: z.string(),
+    touchpoint: keySchema,
+    status: experimentStatusSchema,
+    phase: z
+      .number()
+      .int()
+      .min(0)
+      .describe('increments each time the experiment starts from draft or stopped'),
+    startedAt: z.iso.datetime().optional(),
+    stoppedAt: z.iso.datetime().optional(),
+    concludedAt: z.iso.datetime().optional(),
+    conclusion: z.string().max(2000).optional(),
+  })
+  .extend(timestampsSchema.shape)
+  .and(experimentInputSchema);
+export type Experiment = z.infer<typeof experimentSchema>;
