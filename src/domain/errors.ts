@@ -11,6 +11,10 @@ export const errorCatalogue = {
   route_not_found: { status: 404, message: 'No such route.' },
   touchpoint_not_found: { status: 404, message: 'The touchpoint does not exist.' },
   conflict: { status: 409, message: 'A resource with this key already exists.' },
+  version_conflict: {
+    status: 409,
+    message: 'The resource changed since it was read; read it again and retry.',
+  },
   invalid_transition: { status: 409, message: 'The experiment cannot make this lifecycle change.' },
   experiment_locked: { status: 409, message: 'A running experiment cannot change this field.' },
   precondition_failed: { status: 409, message: 'The experiment does not meet the conditions to start.' },

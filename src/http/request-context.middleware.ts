@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import type { Actor } from '../domain/roles.js';
 import type { Logger } from '../logger.js';
 
 declare global {
@@ -7,12 +8,10 @@ declare global {
     interface Request {
       id: string;
       log: Logger;
-      actor?: { keyId: string; name: string; role: Role };
+      actor?: Actor;
     }
   }
 }
-
-export type Role = 'admin' | 'strategist' | 'app' | 'viewer';
 
 /** Gives every request an id (kept from X-Request-Id when sane) and a child logger carrying it. */
 export function requestContext(logger: Logger) {

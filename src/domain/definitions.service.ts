@@ -1,0 +1,129 @@
+import type { z } from 'zod';
+import { type DefinitionRepository, DuplicateKeyError, type Stored } from '../db/definition.repository.js';
+import type { DefinitionKind } from '../db/models/definition.model.js';
+import type { AuditService } from './audit.service.js';
+import { DomainError } from './errors.js';
+import { newId } from './ids.js';
+import type { Actor } from './roles.js';
+import { parseOrThrow } from './validate.js';
+
+export interface DefinitionRules<I, T> {
+  /** Checks references to other definitions; throws a DomainError when one is missing. */
+  checkReferences?(input: I): Promise<void>;
+  /** Checks what may change on an existing definition (e.g. a running experiment's variants). */
+  checkUpdate?(current: T, next: I): Promise<void> | void;
+  /** Throws `in_use` when another definition still points at this one. */
+  checkDelete?(current: T): Promise<void>;
+  /** Fields derived from the input and stored with it (e.g. an experiment's touchpoint). */
+  derive?(input: I, current: T | null): Promise<Partial<T>> | Partial<T>;
+}
+
+export type ChangeListener = (kind: DefinitionKind, key: string) => void;
+
+/**
+ * Create, replace, delete and read one kind of definition. Every change is validated with the
+ * kind's zod schema, checked against its rules, audited (before and after) and announced to
+ * listeners such as the assignment payload compiler.
+ */
+export class DefinitionsService<S extends z.ZodType<{ key: string }>, T extends Stored & z.infer<S>> {
+  private readonly listeners: ChangeListener[] = [];
+
+  constructor(
+    readonly kind: DefinitionKind,
+    private readonly schema: S,
+    readonly repo: DefinitionRepository<T>,
+    private readonly audit: AuditService,
+    private readonly rules: DefinitionRules<z.infer<S>, T> = {},
+  ) {}
+
+  onChange(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  protected changed(key: string): void {
+    for (const listener of this.listeners) listener(this.kind, key);
+  }
+
+  parse(body: unknown): z.infer<S> {
+    return parseOrThrow(this.schema, body);
+  }
+
+  async list(filter: Record<string, string | number | boolean> = {}): Promise<T[]> {
+    return this.repo.list(filter);
+  }
+
+  async get(key: string): Promise<T> {
+    const found = await this.repo.getByKey(key);
+    if (!found) throw new DomainError('not_found', `No ${this.kind} with key "${key}".`);
+    return found;
+  }
+
+  async create(actor: Actor, body: unknown): Promise<T> {
+    const input = this.parse(body);
+    await this.rules.checkReferences?.(input);
+    const now = new Date().toISOString();
+    const derived = (await this.rules.derive?.(input, null)) ?? {};
+    const value = {
+      ...input,
+      ...derived,
+      id: newId(this.kind),
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    } as T;
+    try {
+      await this.repo.insert(value);
+    } catch (err) {
+      if (err instanceof DuplicateKeyError) {
+        throw new DomainError('conflict', `A ${this.kind} with key "${input.key}" already exists.`, {
+          fields: [{ path: 'key', reason: 'already taken' }],
+        });
+      }
+      throw err;
+    }
+    await this.audit.record(actor, 'create', this.kind, value.key, null, value);
+    this.changed(value.key);
+    return value;
+  }
+
+  /** Replaces the definition with `key` by the body (the key itself cannot change). */
+  async update(actor: Actor, key: string, body: unknown, expectedVersion?: number): Promise<T> {
+    const current = await this.get(key);
+    const input = this.parse(body);
+    if (input.key !== key) {
+      throw new DomainError('validation_failed', 'The key in the body must match the key in the path.', {
+        fields: [{ path: 'key', reason: `must be "${key}"` }],
+      });
+    }
+    if (expectedVersion !== undefined && expectedVersion !== current.version) {
+      throw new DomainError('version_conflict', `The ${this.kind} is at version ${current.version}.`);
+    }
+    await this.rules.checkReferences?.(input);
+    await this.rules.checkUpdate?.(current, input);
+    const derived = (await this.rules.derive?.(input, current)) ?? {};
+    return this.write(actor, 'update', current, { ...current, ...input, ...derived });
+  }
+
+  /** Stores `next` in place of `current` if nobody changed it meanwhile, audits and announces it. */
+  async write(actor: Actor, action: string, current: T, next: T): Promise<T> {
+    const value = { ...next, version: current.version + 1, updatedAt: new Date().toISOString() } as T;
+    if (!(await this.repo.replace(value, current.version))) {
+      throw new DomainError(
+        'version_conflict',
+        `The ${this.kind} "${current.key}" changed meanwhile; retry.`,
+      );
+    }
+    await this.audit.record(actor, action, this.kind, value.key, current, value);
+    this.changed(value.key);
+    return value;
+  }
+
+  async delete(actor: Actor, key: string): Promise<void> {
+    const current = await this.get(key);
+    await this.rules.checkDelete?.(current);
+    if (!(await this.repo.deleteByKey(key)))
+      throw new DomainError('not_found', `No ${this.kind} with key "${key}".`);
+    await this.audit.record(actor, 'delete', this.kind, key, current, null);
+    this.changed(key);
+  }
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+export const roles = ['admin', 'strategist', 'app', 'viewer'] as const;
+export const roleSchema = z.enum(roles);
+export type Role = z.infer<typeof roleSchema>;
+
+/** Who is calling: the API key's id, its name (written to the audit log) and its role. */
+export interface Actor {
+  keyId: string;
+  name: string;
+  role: Role;
+}
+
+/** The actor used for changes made by the process itself (sync at start-up, bootstrap key). */
+export const systemActor: Actor = { keyId: 'system', name: 'system', role: 'admin' };
+
+/** Admin may do everything; other roles only their own area. */
+export function hasRole(actor: Actor, allowed: readonly Role[]): boolean {
+  return actor.role === 'admin' || allowed.includes(actor.role);
+}

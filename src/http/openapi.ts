@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { errorCatalogue } from '../domain/errors.js';
+import { documentedRoutes, type RouteDoc } from './route-docs.js';
+
+export const errorResponseSchema = z.object({
+  error: z.object({
+    code: z.enum(Object.keys(errorCatalogue) as [string, ...string[]]),
+    message: z.string(),
+    requestId: z.string(),
+    details: z.unknown().optional(),
+  }),
+});
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): unknown {
+  return z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+}
+
+function parameters(doc: RouteDoc): unknown[] {
+  const out: unknown[] = [];
+  for (const [where, schema] of [
+    ['path', doc.params],
+    ['query', doc.query],
+  ] as const) {
+    if (!schema) continue;
+    for (const [name, field] of Object.entries(schema.shape)) {
+      out.push({
+        name,
+        in: where,
+        required: where === 'path' || !(field as z.ZodType).safeParse(undefined).success,
+        schema: jsonSchema(field as z.ZodType, 'input'),
+      });
+    }
+  }
+  return out;
+}
+
+function operation(doc: RouteDoc): Record<string, unknown> {
+  const status = String(doc.status ?? 200);
+  const success = doc.produces
+    ? { description: 'OK', content: { [doc.produces]: {} } }
+    : doc.response
+      ? { description: 'OK', content: { 'application/json': { schema: jsonSchema(doc.response, 'output') } } }
+      : { description: 'OK' };
+  const responses: Record<string, unknown> = { [status]: success };
+  const codes = new Set<string>([
+    ...(doc.errors ?? []),
+    ...(doc.roles ? ['unauthenticated', 'forbidden'] : []),
+  ]);
+  if (doc.body) codes.add('validation_failed');
+  for (const code of codes) {
+    const entry = errorCatalogue[code as keyof typeof errorCatalogue];
+    if (!entry) continue;
+    const key = String(entry.status);
+    const existing = responses[key] as { description: string } | undefined;
+    responses[key] = {
+      description: existing ? `${existing.description}, ${code}` : code,
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
+  }
+  return {
+    summary: doc.summary,
+    tags: [doc.tag],
+    ...(doc.roles ? { security: [{ apiKey: [] }], 'x-roles': ['admin', ...doc.roles] } : {}),
+    parameters: parameters(doc),
+    ...(doc.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: jsonSchema(doc.body, 'input') } },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+/** The OpenAPI 3.1 document, generated from the zod schemas each route declares. */
+export function openApiDocument(version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const doc of documentedRoutes()) {
+    const path = doc.path.replace(/:(\w+)/g, '{$1}');
+    paths[path] ??= {};
+    paths[path][doc.method] = operation(doc);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Nudgelab',
+      version,
+      description:
+        'Behavioural-nudge experiments for customer journeys: definitions, assignments, outcomes, readouts.',
+    },
+    servers: [{ url: '/' }],
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'An API key; `X-API-Key: <key>` also works.' },
+      },
+      schemas: { Error: jsonSchema(errorResponseSchema, 'output') },
+    },
+    paths,
+  };
+}

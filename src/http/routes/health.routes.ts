@@ -1,0 +1,37 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Services } from '../../domain/services.js';
+import { documentRoute } from '../route-docs.js';
+
+const healthSchema = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  checks: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** `/healthz`: the process is alive. `/readyz`: the database answers (503 otherwise). */
+export function healthRoutes(services: Services): Router {
+  const router = Router();
+  documentRoute({
+    method: 'get',
+    path: '/healthz',
+    tag: 'health',
+    summary: 'The process is alive',
+    response: healthSchema,
+  });
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  documentRoute({
+    method: 'get',
+    path: '/readyz',
+    tag: 'health',
+    summary: 'The database is reachable',
+    response: healthSchema,
+    errors: ['database_unavailable'],
+  });
+  router.get('/readyz', async (_req, res) => {
+    const database = await services.databaseReady();
+    res.status(database ? 200 : 503).json({ status: database ? 'ok' : 'unavailable', checks: { database } });
+  });
+  return router;
+}

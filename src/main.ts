@@ -1,0 +1,79 @@
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { ConfigError, loadConfig } from './config.js';
+import { connectDatabase } from './db/connection.js';
+import { type EmbeddedDatabase, repoRoot, startEmbeddedDatabase } from './db/embedded.js';
+import { systemActor } from './domain/roles.js';
+import { createServices } from './domain/services.js';
+import { createApp } from './http/app.js';
+import { createLogger } from './logger.js';
+
+const EMBEDDED_PORT = 27018;
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+
+  let embedded: EmbeddedDatabase | undefined;
+  let uri = config.MONGODB_URI;
+  if (!uri) {
+    const dataDir = path.resolve(repoRoot, config.DATA_DIR, 'db');
+    embedded = await startEmbeddedDatabase({ dataDir, port: EMBEDDED_PORT });
+    uri = `mongodb://127.0.0.1:${EMBEDDED_PORT}/nudgelab`;
+    logger.info({ dataDir, uri }, 'embedded database started (FerretDB, SQLite)');
+  }
+
+  const connection = await connectDatabase(uri);
+  const services = createServices({ connection, logger });
+  await services.ensureIndexes();
+  if (
+    config.BOOTSTRAP_ADMIN_KEY &&
+    (await services.apiKeys.ensureBootstrapKey(systemActor, config.BOOTSTRAP_ADMIN_KEY))
+  ) {
+    logger.info('bootstrap admin key created');
+  }
+
+  const app = createApp({ services, logger, bodyLimit: config.BODY_LIMIT, version: '0.1.0' });
+  const server: Server = app.listen(config.PORT, config.HOST);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  logger.info({ port: config.PORT }, 'nudgelab listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const hardLimit = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    hardLimit.unref();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    await connection.close();
+    await embedded?.stop();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
