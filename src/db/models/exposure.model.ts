@@ -9,8 +9,9 @@ import { type Connection, type Model, Schema } from 'mongoose';
  * readout is one `$match` + `$unwind` + `$group`/`$sum` that FerretDB 1.x and MongoDB both run:
  * - `outcomes.<metricKey>`: first-answer state (time and value), set once (idempotent);
  * - `tally`: `{k, v}` pairs summed by the readout, where `k` is `<variant>|<metricKey>|<stat>`.
- *   FerretDB 1.24 computes only the first accumulator of a `$group` and keeps only one field of a
- *   compound `_id`, hence one accumulator over one precomputed string key.
+ *   FerretDB 1.24 computes only the first accumulator of a `$group`, and its `$unwind` drops every
+ *   field but `_id` and the unwound array, hence one accumulator over one precomputed string key
+ *   that carries the variant itself.
  */
 export interface ExposureDoc {
   _id: string;
