@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+export const alertKinds = ['srm', 'guardrail-harm', 'decision-reached', 'refresh-failing'] as const;
+export const alertKindSchema = z.enum(alertKinds);
+export type AlertKind = z.infer<typeof alertKindSchema>;
+
+/**
+ * One alert per condition (`condition` is unique while open): a condition that stays true keeps
+ * its open alert (lastSeenAt moves), and raises a new one only after it has cleared.
+ */
+export const alertSchema = z.object({
+  id: z.string().describe('alr_...'),
+  kind: alertKindSchema,
+  experiment: z.string(),
+  condition: z.string().describe('what is deduplicated, e.g. srm:<experiment>:<phase>'),
+  status: z.enum(['open', 'cleared']),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  openedAt: z.iso.datetime(),
+  lastSeenAt: z.iso.datetime(),
+  clearedAt: z.iso.datetime().nullable(),
+});
+export type Alert = z.infer<typeof alertSchema>;
+
+export const alertQuerySchema = z.object({
+  status: z.enum(['open', 'cleared', 'all']).default('open'),
+  experiment: z.string().max(80).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export type AlertQuery = z.infer<typeof alertQuerySchema>;
+
+/** The JSON body POSTed to every configured webhook URL. */
+export const alertWebhookBodySchema = z.object({
+  type: z.enum(['alert.opened', 'alert.cleared']),
+  alert: alertSchema,
+});
+export type AlertWebhookBody = z.infer<typeof alertWebhookBodySchema>;

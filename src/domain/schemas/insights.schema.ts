@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { actionSchema } from '../../stats/readout.schema.js';
+import { channelSchema } from './common.schema.js';
+import { experimentStatusSchema, metricKinds, metricRoles } from './experiment.schema.js';
+import { nudgeTypes } from './nudge.schema.js';
+
+/**
+ * What leadership compares across experiments. A metric is in the `satisfaction` family when it is
+ * an NPS metric or a mean metric over csat / nps / ces answers; `conversion` when its kind is
+ * conversion; revenue and other means are shown but not ranked.
+ */
+export const metricFamilies = ['conversion', 'satisfaction', 'revenue', 'other'] as const;
+export const metricFamilySchema = z.enum(metricFamilies);
+export type MetricFamily = z.infer<typeof metricFamilySchema>;
+
+const interval = z.tuple([z.number(), z.number()]);
+
+/** One variant's measured effect on one metric, from the experiment's latest ok snapshot. */
+export const liftSchema = z.object({
+  metric: z.string(),
+  kind: z.enum(metricKinds),
+  role: z.enum(metricRoles),
+  family: metricFamilySchema,
+  lowerIsBetter: z.boolean(),
+  variant: z.string(),
+  chanceToBeatControl: z.number(),
+  absoluteLift: z.object({ mean: z.number(), ci95: interval }),
+  relativeLift: z.object({ mean: z.number(), ci95: interval }),
+});
+export type Lift = z.infer<typeof liftSchema>;
+
+export const experimentBriefSchema = z.object({
+  key: z.string(),
+  name: z.string(),
+  nudge: z.string(),
+  nudgeType: z.enum(nudgeTypes).nullable(),
+  status: experimentStatusSchema,
+  phase: z.number().int(),
+  computedAt: z.iso.datetime().nullable().describe('time of the latest ok snapshot'),
+  exposures: z.number().int().min(0),
+  decision: z
+    .object({ action: actionSchema, variant: z.string().optional(), summary: z.string() })
+    .nullable(),
+  /** Lifts on conversion and satisfaction metrics, every non-control variant. */
+  lifts: z.array(liftSchema),
+});
+export type ExperimentBrief = z.infer<typeof experimentBriefSchema>;
+
+/** GET /v1/journeys/:key/summary */
+export const journeySummarySchema = z.object({
+  journey: z.object({
+    key: z.string(),
+    name: z.string(),
+    stages: z.array(z.object({ key: z.string(), name: z.string() })),
+  }),
+  touchpoints: z.array(
+    z.object({
+      key: z.string(),
+      name: z.string(),
+      stage: z.string(),
+      channel: channelSchema,
+      nudges: z.array(z.object({ key: z.string(), name: z.string(), type: z.enum(nudgeTypes) })),
+      experiments: z.array(experimentBriefSchema),
+    }),
+  ),
+});
+export type JourneySummary = z.infer<typeof journeySummarySchema>;
+
+/**
+ * An effect summarised over experiments: the mean relative lift of each experiment's leading
+ * variant (the shipped one when decided, otherwise the one most likely to beat control), with the
+ * sign turned so that positive is always better for the customer (lower effort counts as better).
+ */
+export const effectSchema = z.object({
+  experiments: z.number().int().min(0),
+  meanRelativeLift: z.number().nullable(),
+  items: z.array(
+    z.object({
+      experiment: z.string(),
+      variant: z.string(),
+      metric: z.string(),
+      betterRelativeLift: z.number(),
+      chanceToBeatControl: z.number(),
+    }),
+  ),
+});
+export type Effect = z.infer<typeof effectSchema>;
+
+export const portfolioEntrySchema = z.object({
+  experiments: z.array(z.string()),
+  conversion: effectSchema,
+  satisfaction: effectSchema,
+});
+
+/** GET /v1/portfolio: rankings by satisfaction effect (then conversion), best first. */
+export const portfolioSchema = z.object({
+  computedAt: z.iso.datetime(),
+  touchpoints: z.array(
+    portfolioEntrySchema.extend({
+      key: z.string(),
+      name: z.string(),
+      journey: z.string(),
+      stage: z.string(),
+      channel: channelSchema,
+    }),
+  ),
+  nudgeTypes: z.array(portfolioEntrySchema.extend({ type: z.enum(nudgeTypes) })),
+  channels: z.array(portfolioEntrySchema.extend({ channel: channelSchema })),
+});
+export type Portfolio = z.infer<typeof portfolioSchema>;

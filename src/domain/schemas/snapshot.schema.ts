@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { readoutSchema } from '../../stats/readout.schema.js';
+import { experimentStatusSchema, metricKinds, metricRoles } from './experiment.schema.js';
+
+/**
+ * A snapshot is one refresh of one experiment: the sufficient statistics read from the exposures
+ * (`counts`), the stats engine's readout of them, optional segment breakdowns, and when it ran.
+ * Failed refreshes are stored too (status `failed`, no readout) so the failure is on record, but
+ * `latest` and `history` only ever show `ok` snapshots: a failure never hides the last good one.
+ */
+
+export const snapshotTriggerSchema = z.enum(['schedule', 'manual', 'import']);
+
+/** Per variant: what the readout was computed from. Which fields are set depends on the metric kind. */
+export const variantCountsSchema = z.object({
+  /** Customers counted for this metric: all exposed (conversion, revenue sums) or those who answered. */
+  n: z.number().int().min(0),
+  conversions: z.number().int().min(0).optional(),
+  sum: z.number().optional(),
+  sumSquares: z.number().optional(),
+  mean: z.number().optional(),
+  variance: z.number().optional(),
+  detractors: z.number().int().min(0).optional(),
+  passives: z.number().int().min(0).optional(),
+  promoters: z.number().int().min(0).optional(),
+});
+export type VariantCounts = z.infer<typeof variantCountsSchema>;
+
+export const metricCountsSchema = z.object({
+  kind: z.enum(metricKinds),
+  role: z.enum(metricRoles),
+  variants: z.record(z.string(), variantCountsSchema),
+});
+export type MetricCounts = z.infer<typeof metricCountsSchema>;
+
+export const countsSchema = z.object({
+  /** Exposed (non-QA) customers per variant in the current phase. */
+  exposures: z.record(z.string(), z.number().int().min(0)),
+  metrics: z.record(z.string(), metricCountsSchema),
+});
+export type Counts = z.infer<typeof countsSchema>;
+
+/** One attribute value's own readout; `readout` is null when that segment cannot be analysed yet. */
+export const segmentResultSchema = z.object({
+  value: z.string(),
+  exposures: z.record(z.string(), z.number().int().min(0)),
+  readout: readoutSchema.nullable(),
+  reason: z.string().optional().describe('why there is no readout for this segment'),
+});
+export type SegmentResult = z.infer<typeof segmentResultSchema>;
+
+export const segmentsSchema = z.object({
+  /** Always true: many slices make some look like winners by chance; these are leads, not decisions. */
+  exploratory: z.literal(true),
+  /** How many segment x variant comparisons on the primary metric were made (a multiple-comparison warning). */
+  comparisons: z.number().int().min(0),
+  attributes: z.record(z.string(), z.array(segmentResultSchema)),
+});
+export type Segments = z.infer<typeof segmentsSchema>;
+
+export const snapshotSchema = z.object({
+  id: z.string().describe('snp_...'),
+  experiment: z.string().describe('experiment key'),
+  experimentId: z.string(),
+  phase: z.number().int().min(0),
+  experimentStatus: experimentStatusSchema,
+  status: z.enum(['ok', 'failed']),
+  trigger: snapshotTriggerSchema,
+  computedAt: z.iso.datetime(),
+  durationMs: z.number().min(0),
+  counts: countsSchema.nullable(),
+  readout: readoutSchema.nullable(),
+  segments: segmentsSchema.nullable(),
+  error: z.string().optional().describe('why a failed refresh failed'),
+});
+export type Snapshot = z.infer<typeof snapshotSchema>;
+
+/** The evidence over time: one point per ok snapshot, small enough to chart hundreds of them. */
+export const historyPointSchema = z.object({
+  id: z.string(),
+  computedAt: z.iso.datetime(),
+  phase: z.number().int().min(0),
+  exposures: z.record(z.string(), z.number().int().min(0)),
+  decision: readoutSchema.shape.decision,
+  /** metric key -> non-control variant key -> the figures charted over time. */
+  metrics: z.record(
+    z.string(),
+    z.record(
+      z.string(),
+      z.object({
+        n: z.number(),
+        estimate: z.number().nullable(),
+        chanceToBeatControl: z.number().nullable(),
+        relativeLift: z.object({ mean: z.number(), ci95: z.tuple([z.number(), z.number()]) }).nullable(),
+      }),
+    ),
+  ),
+});
+export type HistoryPoint = z.infer<typeof historyPointSchema>;
+
+/** GET /v1/experiments/:key/readout */
+export const readoutResponseSchema = z.object({
+  experiment: z.object({
+    key: z.string(),
+    name: z.string(),
+    status: experimentStatusSchema,
+    phase: z.number().int(),
+    control: z.string(),
+    touchpoint: z.string(),
+    nudge: z.string(),
+  }),
+  latest: snapshotSchema.nullable(),
+  /** The most recent failed refresh after the latest ok one, if any. */
+  lastFailure: z.object({ computedAt: z.iso.datetime(), error: z.string() }).nullable(),
+  history: z.array(historyPointSchema),
+});
+export type ReadoutResponse = z.infer<typeof readoutResponseSchema>;
