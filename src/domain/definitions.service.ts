@@ -101,7 +101,11 @@ export class DefinitionsService<S extends z.ZodType<{ key: string }>, T extends 
     await this.rules.checkReferences?.(input);
     await this.rules.checkUpdate?.(current, input);
     const derived = (await this.rules.derive?.(input, current)) ?? {};
-    return this.write(actor, 'update', current, { ...current, ...input, ...derived });
+    // A replace: optional fields left out of the body are removed, so only the stored metadata is
+    // carried over (rules.derive carries over anything else, such as an experiment's lifecycle).
+    const { id, createdAt, updatedAt, version } = current;
+    const next = { id, createdAt, updatedAt, version, ...input, ...derived } as T;
+    return this.write(actor, 'update', current, next);
   }
 
   /** Stores `next` in place of `current` if nobody changed it meanwhile, audits and announces it. */

@@ -6,7 +6,13 @@ import { DefinitionRepository } from '../db/definition.repository.js';
 import type { Logger } from '../logger.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { AuditService } from './audit.service.js';
+import { ExperimentsService } from './experiments.service.js';
 import { createJourneysService, type JourneysService } from './journeys.service.js';
+import { createNudgesService, type NudgesService } from './nudges.service.js';
+import type { Experiment } from './schemas/experiment.schema.js';
+import type { Nudge } from './schemas/nudge.schema.js';
+import type { Touchpoint } from './schemas/touchpoint.schema.js';
+import { createTouchpointsService, type TouchpointsService } from './touchpoints.service.js';
 
 export interface ServiceOptions {
   connection: Connection;
@@ -17,6 +23,9 @@ export interface Services {
   apiKeys: ApiKeysService;
   audit: AuditService;
   journeys: JourneysService;
+  touchpoints: TouchpointsService;
+  nudges: NudgesService;
+  experiments: ExperimentsService;
   /** True when the database answers a ping. */
   databaseReady(): Promise<boolean>;
   /** Creates every index the queries rely on (idempotent). */
@@ -29,18 +38,44 @@ export function createServices({ connection }: ServiceOptions): Services {
   const auditRepo = new AuditRepository(connection);
   const audit = new AuditService(auditRepo);
   const apiKeys = new ApiKeysService(apiKeyRepo, audit);
-  const touchpointRepo = new DefinitionRepository(connection, 'touchpoint');
+  const touchpointRepo = new DefinitionRepository<Touchpoint>(connection, 'touchpoint');
+  const nudgeRepo = new DefinitionRepository<Nudge>(connection, 'nudge');
+  const experimentRepo = new DefinitionRepository<Experiment>(connection, 'experiment');
   const journeys = createJourneysService(connection, audit, (journey) => touchpointRepo.count({ journey }));
+  const touchpoints = createTouchpointsService({
+    repo: touchpointRepo,
+    journeys: journeys.repo,
+    nudges: nudgeRepo,
+    audit,
+  });
+  const nudges = createNudgesService({
+    repo: nudgeRepo,
+    touchpoints: touchpointRepo,
+    experiments: experimentRepo,
+    audit,
+  });
+  const experiments = new ExperimentsService({
+    repo: experimentRepo,
+    nudges: nudgeRepo,
+    touchpoints: touchpointRepo,
+    audit,
+  });
   return {
     apiKeys,
     audit,
     journeys,
+    touchpoints,
+    nudges,
+    experiments,
     databaseReady: () => pingDatabase(connection),
     async ensureIndexes() {
       await Promise.all([
         apiKeyRepo.ensureIndexes(),
         auditRepo.ensureIndexes(),
         journeys.repo.ensureIndexes(),
+        touchpointRepo.ensureIndexes(),
+        nudgeRepo.ensureIndexes(),
+        experimentRepo.ensureIndexes(),
       ]);
     },
   };

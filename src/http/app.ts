@@ -1,6 +1,15 @@
 import express, { type Express } from 'express';
+import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
+import { channelSchema, keySchema } from '../domain/schemas/common.schema.js';
+import {
+  experimentInputSchema,
+  experimentSchema,
+  experimentStatusSchema,
+} from '../domain/schemas/experiment.schema.js';
 import { journeyInputSchema, journeySchema } from '../domain/schemas/journey.schema.js';
+import { nudgeInputSchema, nudgeSchema, nudgeTypes } from '../domain/schemas/nudge.schema.js';
+import { touchpointInputSchema, touchpointSchema } from '../domain/schemas/touchpoint.schema.js';
 import type { Services } from '../domain/services.js';
 import type { Logger } from '../logger.js';
 import { jsonBody } from './body.middleware.js';
@@ -9,6 +18,7 @@ import { requestContext } from './request-context.middleware.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { definitionRoutes } from './routes/definition-routes.js';
 import { docsRoutes } from './routes/docs.routes.js';
+import { experimentLifecycleRoutes } from './routes/experiment-lifecycle.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { keysRoutes } from './routes/keys.routes.js';
 
@@ -39,6 +49,48 @@ export function createApp({ services, logger, bodyLimit, version }: AppDeps): Ex
       service: services.journeys,
       input: journeyInputSchema,
       output: journeySchema,
+    }),
+  );
+  app.use(
+    definitionRoutes(services.apiKeys, {
+      path: '/v1/touchpoints',
+      tag: 'touchpoints',
+      noun: 'touchpoint',
+      service: services.touchpoints,
+      input: touchpointInputSchema,
+      output: touchpointSchema,
+      filters: z.strictObject({
+        journey: keySchema.optional(),
+        stage: keySchema.optional(),
+        channel: channelSchema.optional(),
+      }),
+    }),
+  );
+  app.use(
+    definitionRoutes(services.apiKeys, {
+      path: '/v1/nudges',
+      tag: 'nudges',
+      noun: 'nudge',
+      service: services.nudges,
+      input: nudgeInputSchema,
+      output: nudgeSchema,
+      filters: z.strictObject({ touchpoint: keySchema.optional(), type: z.enum(nudgeTypes).optional() }),
+    }),
+  );
+  app.use(experimentLifecycleRoutes(services));
+  app.use(
+    definitionRoutes(services.apiKeys, {
+      path: '/v1/experiments',
+      tag: 'experiments',
+      noun: 'experiment',
+      service: services.experiments,
+      input: experimentInputSchema,
+      output: experimentSchema,
+      filters: z.strictObject({
+        status: experimentStatusSchema.optional(),
+        touchpoint: keySchema.optional(),
+        nudge: keySchema.optional(),
+      }),
     }),
   );
   app.use(() => {

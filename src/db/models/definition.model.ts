@@ -15,14 +15,14 @@ export interface DefinitionDoc {
 /**
  * Indexes per kind, one for each query the service makes:
  * - every kind: `key` (unique; get, update, delete by human key);
- * - touchpoint: `journey` (a journey's touchpoints, in-use checks);
- * - nudge: `touchpoint` (a touchpoint's nudges, in-use checks);
+ * - touchpoint: `journey` (a journey's touchpoints, in-use checks), `channel` (list filter);
+ * - nudge: `touchpoint` (a touchpoint's nudges, in-use checks), `type` (list filter);
  * - experiment: `nudge` (in-use checks), `touchpoint` + `status` (running experiments on a touchpoint).
  */
 const extraIndexes: Record<DefinitionKind, Record<string, 1>[]> = {
   journey: [],
-  touchpoint: [{ journey: 1 }],
-  nudge: [{ touchpoint: 1 }],
+  touchpoint: [{ journey: 1, stage: 1 }, { channel: 1 }],
+  nudge: [{ touchpoint: 1 }, { type: 1 }],
   experiment: [{ nudge: 1 }, { touchpoint: 1, status: 1 }, { status: 1 }],
 };
 

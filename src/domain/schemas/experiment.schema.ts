@@ -61,65 +61,71 @@ export const qaOverrideSchema = z.strictObject({
   variant: keySchema,
 });
 
-export const experimentInputSchema = z
-  .strictObject({
-    key: keySchema,
-    name: z.string().min(1).max(160),
-    nudge: keySchema.describe('key of the nudge under test; the touchpoint is the nudge touchpoint'),
-    owner: z.string().min(1).max(120),
-    hypothesis: z.string().min(1).max(2000),
-    control: keySchema.describe('key of the control variant'),
-    variants: z.array(experimentVariantSchema).min(2).max(25),
-    coverage: z.number().min(0).max(1).default(1),
-    targeting: conditionSchema.optional(),
-    unit: z
-      .string()
-      .regex(/^[A-Za-z][A-Za-z0-9_]*$/)
-      .default('customerId')
-      .describe('randomisation unit attribute, e.g. accountId for B2B journeys'),
-    overlap: z
-      .boolean()
-      .default(false)
-      .describe('may run at the same time as other overlap-allowed experiments'),
-    qaOverrides: z.array(qaOverrideSchema).max(1000).default([]),
-    metrics: z.array(metricSchema).min(1).max(30),
-    decision: decisionSettingsSchema.default({}),
-    refreshSchedule: z.string().max(100).optional().describe('cron expression overriding the default'),
-  })
-  .superRefine((exp, ctx) => {
-    const keys = exp.variants.map((v) => v.key);
-    if (new Set(keys).size !== keys.length) {
-      ctx.addIssue({ code: 'custom', path: ['variants'], message: 'variant keys must be unique' });
-    }
-    if (!keys.includes(exp.control)) {
-      ctx.addIssue({ code: 'custom', path: ['control'], message: 'must be one of the variants' });
-    }
-    const total = exp.variants.reduce((s, v) => s + v.weight, 0);
-    if (Math.abs(total - 1) > 1e-6) {
+/** The fields a strategist writes; lifecycle fields (status, phase, dates) are set by the service. */
+export const experimentFields = {
+  key: keySchema,
+  name: z.string().min(1).max(160),
+  nudge: keySchema.describe('key of the nudge under test; the touchpoint is the nudge touchpoint'),
+  owner: z.string().min(1).max(120),
+  hypothesis: z.string().min(1).max(2000),
+  control: keySchema.describe('key of the control variant'),
+  variants: z.array(experimentVariantSchema).min(2).max(25),
+  coverage: z.number().min(0).max(1).default(1),
+  targeting: conditionSchema.optional(),
+  unit: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]*$/)
+    .default('customerId')
+    .describe('randomisation unit attribute, e.g. accountId for B2B journeys'),
+  overlap: z
+    .boolean()
+    .default(false)
+    .describe('may run at the same time as other overlap-allowed experiments'),
+  qaOverrides: z.array(qaOverrideSchema).max(1000).default([]),
+  metrics: z.array(metricSchema).min(1).max(30),
+  decision: decisionSettingsSchema.default({}),
+  refreshSchedule: z.string().max(100).optional().describe('cron expression overriding the default'),
+};
+
+type ExperimentFields = z.infer<z.ZodObject<typeof experimentFields>>;
+
+/** Cross-field rules shared by the API input and the experiments-as-code file schema. */
+export function checkExperimentFields(exp: ExperimentFields, ctx: z.RefinementCtx): void {
+  const keys = exp.variants.map((v) => v.key);
+  if (new Set(keys).size !== keys.length) {
+    ctx.addIssue({ code: 'custom', path: ['variants'], message: 'variant keys must be unique' });
+  }
+  if (!keys.includes(exp.control)) {
+    ctx.addIssue({ code: 'custom', path: ['control'], message: 'must be one of the variants' });
+  }
+  const total = exp.variants.reduce((s, v) => s + v.weight, 0);
+  if (Math.abs(total - 1) > 1e-6) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['variants'],
+      message: `weights must add up to 1 (got ${total})`,
+    });
+  }
+  const primaries = exp.metrics.filter((m) => m.role === 'primary').length;
+  if (primaries > 1) {
+    ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'at most one primary metric' });
+  }
+  const metricKeys = exp.metrics.map((m) => m.key);
+  if (new Set(metricKeys).size !== metricKeys.length) {
+    ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'metric keys must be unique' });
+  }
+  exp.qaOverrides.forEach((o, i) => {
+    if (!keys.includes(o.variant)) {
       ctx.addIssue({
         code: 'custom',
-        path: ['variants'],
-        message: `weights must add up to 1 (got ${total})`,
+        path: ['qaOverrides', i, 'variant'],
+        message: 'must be one of the variants',
       });
     }
-    const primaries = exp.metrics.filter((m) => m.role === 'primary').length;
-    if (primaries > 1) {
-      ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'at most one primary metric' });
-    }
-    const metricKeys = exp.metrics.map((m) => m.key);
-    if (new Set(metricKeys).size !== metricKeys.length) {
-      ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'metric keys must be unique' });
-    }
-    exp.qaOverrides.forEach((o, i) => {
-      if (!keys.includes(o.variant)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['qaOverrides', i, 'variant'],
-          message: 'must be one of the variants',
-        });
-      }
-    });
   });
+}
+
+export const experimentInputSchema = z.strictObject(experimentFields).superRefine(checkExperimentFields);
 export type ExperimentInput = z.infer<typeof experimentInputSchema>;
 
 export const experimentSchema = z
@@ -131,11 +137,19 @@ export const experimentSchema = z
       .number()
       .int()
       .min(0)
-      .describe('increments each time the experiment starts from draft or stopped'),
-    startedAt: z.iso.datetime().optional(),
+      .describe(
+        '0 while draft; 1 on the first start; increments when a paused experiment whose variants or weights (or nudge, control, unit) changed is resumed; exposures and readouts are per phase',
+      ),
+    newPhaseOnResume: z
+      .boolean()
+      .optional()
+      .describe('set while paused when variants or weights changed: resuming starts a new phase'),
+    startedAt: z.iso.datetime().optional().describe('first start'),
+    pausedAt: z.iso.datetime().optional().describe('while paused: when it was paused'),
     stoppedAt: z.iso.datetime().optional(),
     concludedAt: z.iso.datetime().optional(),
     conclusion: z.string().max(2000).optional(),
+    shippedVariant: keySchema.optional().describe('the variant chosen for everyone at conclusion'),
   })
   .extend(timestampsSchema.shape)
   .and(experimentInputSchema);
