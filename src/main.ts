@@ -1,14 +1,10 @@
 import type { Server } from 'node:http';
-import path from 'node:path';
 import { ConfigError, loadConfig } from './config.js';
-import { connectDatabase } from './db/connection.js';
-import { type EmbeddedDatabase, repoRoot, startEmbeddedDatabase } from './db/embedded.js';
+import { openDatabase } from './db/open-database.js';
 import { systemActor } from './domain/roles.js';
 import { createServices } from './domain/services.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
-
-const EMBEDDED_PORT = 27018;
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -23,16 +19,8 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.LOG_LEVEL);
 
-  let embedded: EmbeddedDatabase | undefined;
-  let uri = config.MONGODB_URI;
-  if (!uri) {
-    const dataDir = path.resolve(repoRoot, config.DATA_DIR, 'db');
-    embedded = await startEmbeddedDatabase({ dataDir, port: EMBEDDED_PORT });
-    uri = `mongodb://127.0.0.1:${EMBEDDED_PORT}/nudgelab`;
-    logger.info({ dataDir, uri }, 'embedded database started (FerretDB, SQLite)');
-  }
-
-  const connection = await connectDatabase(uri);
+  const database = await openDatabase({ mongodbUri: config.MONGODB_URI, dataDir: config.DATA_DIR }, logger);
+  const connection = database.connection;
   const services = createServices({ connection, logger });
   await services.ensureIndexes();
   if (
@@ -64,8 +52,7 @@ async function main(): Promise<void> {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
-    await connection.close();
-    await embedded?.stop();
+    await database.close();
     logger.info('stopped');
     process.exit(0);
   };

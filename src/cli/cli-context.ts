@@ -1,0 +1,37 @@
+import { type Config, ConfigError, loadConfig } from '../config.js';
+import { openDatabase } from '../db/open-database.js';
+import type { Actor } from '../domain/roles.js';
+import { createServices, type Services } from '../domain/services.js';
+import { createLogger } from '../logger.js';
+
+/** Changes made from the command line are audited under this actor name. */
+export function cliActor(name: string): Actor {
+  return { keyId: name, name, role: 'admin' };
+}
+
+/**
+ * Runs `fn` with the real services on the database `npm start` uses (MONGODB_URI, or the
+ * embedded one), then closes everything. Logs go to stderr only at warn and above, so stdout
+ * carries just the command's own output.
+ */
+export async function withServices<R>(fn: (services: Services, config: Config) => Promise<R>): Promise<R> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  const database = await openDatabase({ mongodbUri: config.MONGODB_URI, dataDir: config.DATA_DIR }, logger);
+  try {
+    const services = createServices({ connection: database.connection, logger });
+    await services.ensureIndexes();
+    return await fn(services, config);
+  } finally {
+    await database.close();
+  }
+}
