@@ -1,0 +1,160 @@
+/*
+ * Draws the dashboard's charts with Chart.js from the JSON blocks the server put in the page
+ * (`<script type="application/json" id="chart-N">`, next to `<canvas data-chart="chart-N">`).
+ * No inline script is needed, so the Content-Security-Policy stays strict. Animation is off so a
+ * printed PDF shows finished charts. When done, <body data-charts-ready="N"> tells the PDF printer
+ * and the browser tests that the page is complete.
+ */
+(() => {
+  const palette = ['#2563eb', '#d97706', '#059669', '#db2777', '#7c3aed', '#0891b2', '#65a30d', '#dc2626'];
+  const fade = (hex, alpha) => {
+    const n = Number.parseInt(hex.slice(1), 16);
+    return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+  };
+  const zeroGrid = (ctx) => (ctx.tick && ctx.tick.value === 0 ? '#374151' : '#e5e7eb');
+  const fmt = (unit) => (v) => (typeof v === 'number' ? `${v.toFixed(1)}${unit}` : String(v));
+
+  function base(spec) {
+    return {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      plugins: {
+        title: { display: true, text: spec.title, font: { size: 13 } },
+        legend: { position: 'bottom', labels: { boxWidth: 12 } },
+        tooltip: {
+          callbacks: {
+            label: (ctx) => {
+              const v = ctx.raw;
+              const shown = Array.isArray(v)
+                ? `${fmt(spec.unit)(v[0])} to ${fmt(spec.unit)(v[1])}`
+                : fmt(spec.unit)(v);
+              return `${ctx.dataset.label}: ${shown}`;
+            },
+          },
+        },
+      },
+    };
+  }
+
+  function interval(spec) {
+    const options = base(spec);
+    options.indexAxis = 'y';
+    options.scales = {
+      x: { grid: { color: zeroGrid }, ticks: { callback: fmt(spec.unit) } },
+      y: { grid: { display: false } },
+    };
+    return {
+      type: 'bar',
+      data: {
+        labels: spec.labels,
+        datasets: [
+          {
+            label: '95% credible interval',
+            data: spec.lows.map((lo, i) => [lo, spec.highs[i]]),
+            backgroundColor: fade(palette[0], 0.3),
+            borderColor: palette[0],
+            borderWidth: 1,
+            barPercentage: 0.6,
+            order: 2,
+          },
+          {
+            type: 'line',
+            label: 'Posterior mean',
+            data: spec.means,
+            showLine: false,
+            pointStyle: 'rectRot',
+            pointRadius: 6,
+            backgroundColor: palette[1],
+            borderColor: palette[1],
+            order: 1,
+          },
+        ],
+      },
+      options,
+    };
+  }
+
+  function lines(spec, kind) {
+    const options = base(spec);
+    options.scales = {
+      y: { grid: { color: zeroGrid }, ticks: { callback: fmt(spec.unit) } },
+    };
+    if (spec.range) {
+      options.scales.y.min = spec.range[0];
+      options.scales.y.max = spec.range[1];
+    }
+    return {
+      type: kind === 'bars' ? 'bar' : 'line',
+      data: {
+        labels: spec.labels,
+        datasets: spec.series.map((s, i) => ({
+          label: s.label,
+          data: s.data,
+          borderColor: palette[i % palette.length],
+          backgroundColor: fade(palette[i % palette.length], kind === 'bars' ? 0.7 : 0.2),
+          spanGaps: true,
+          tension: 0.2,
+        })),
+      },
+      options,
+    };
+  }
+
+  function band(spec) {
+    const options = base(spec);
+    options.scales = { y: { grid: { color: zeroGrid }, ticks: { callback: fmt(spec.unit) } } };
+    options.plugins.legend.labels.filter = (item) => !item.text.includes('95%');
+    const datasets = [];
+    spec.series.forEach((s, i) => {
+      const colour = palette[i % palette.length];
+      datasets.push(
+        {
+          label: `${s.label} 95% low`,
+          data: s.lo,
+          borderWidth: 0,
+          pointRadius: 0,
+          fill: false,
+          spanGaps: true,
+        },
+        {
+          label: `${s.label} 95% high`,
+          data: s.hi,
+          borderWidth: 0,
+          pointRadius: 0,
+          fill: '-1',
+          backgroundColor: fade(colour, 0.15),
+          spanGaps: true,
+        },
+        {
+          label: s.label,
+          data: s.mean,
+          borderColor: colour,
+          backgroundColor: colour,
+          spanGaps: true,
+          tension: 0.2,
+        },
+      );
+    });
+    return { type: 'line', data: { labels: spec.labels, datasets }, options };
+  }
+
+  function build(spec) {
+    if (spec.type === 'interval') return interval(spec);
+    if (spec.type === 'band') return band(spec);
+    return lines(spec, spec.type);
+  }
+
+  let drawn = 0;
+  const canvases = document.querySelectorAll('canvas[data-chart]');
+  if (canvases.length > 0 && typeof window.Chart !== 'function') {
+    throw new Error('Chart.js did not load');
+  }
+  canvases.forEach((canvas) => {
+    const block = document.getElementById(canvas.dataset.chart);
+    if (!block) return;
+    new window.Chart(canvas, build(JSON.parse(block.textContent)));
+    drawn += 1;
+  });
+  document.body.dataset.chartsReady = String(drawn);
+})();

@@ -1,0 +1,105 @@
+import type { Browser } from 'playwright-core';
+import type { Logger } from '../../logger.js';
+
+export interface PdfPrinter {
+  /** Opens `url` with the given cookie, waits until its charts are drawn and prints it as A4 PDF. */
+  print(url: string, cookie: { name: string; value: string }): Promise<Buffer>;
+  /** Closes the browser if one was launched. */
+  close(): Promise<void>;
+}
+
+export interface PdfPrinterOptions {
+  executablePath?: string;
+  logger?: Logger;
+  /** Pages printed at the same time; more wait their turn (Chromium is heavy on 2 cores). */
+  concurrency?: number;
+  timeoutMs?: number;
+}
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+];
+
+/**
+ * One Chromium for the whole process, launched on the first print (most instances never print)
+ * and relaunched if it dies; `close()` belongs in the shutdown sequence.
+ */
+export function createPdfPrinter(opts: PdfPrinterOptions = {}): PdfPrinter {
+  const executablePath = opts.executablePath ?? '/usr/bin/chromium';
+  const timeout = opts.timeoutMs ?? 30_000;
+  const limit = opts.concurrency ?? 2;
+  let browser: Promise<Browser> | undefined;
+  let closed = false;
+  let active = 0;
+  const waiting: (() => void)[] = [];
+
+  async function launch(): Promise<Browser> {
+    const { chromium } = await import('playwright-core');
+    const b = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout });
+    b.on('disconnected', () => {
+      browser = undefined;
+    });
+    opts.logger?.info({ executablePath }, 'chromium launched for PDF exports');
+    return b;
+  }
+
+  function getBrowser(): Promise<Browser> {
+    if (!browser) {
+      browser = launch();
+      browser.catch(() => {
+        browser = undefined;
+      });
+    }
+    return browser;
+  }
+
+  async function slot(): Promise<() => void> {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active += 1;
+    return () => {
+      active -= 1;
+      waiting.shift()?.();
+    };
+  }
+
+  return {
+    async print(url, cookie) {
+      if (closed) throw new Error('the PDF printer is closed');
+      const release = await slot();
+      try {
+        const b = await getBrowser();
+        const context = await b.newContext({ viewport: { width: 1200, height: 900 } });
+        try {
+          await context.addCookies([{ name: cookie.name, value: cookie.value, url: new URL(url).origin }]);
+          const page = await context.newPage();
+          page.setDefaultTimeout(timeout);
+          const response = await page.goto(url, { waitUntil: 'load' });
+          if (response?.status() !== 200) {
+            throw new Error(`the page to print answered ${response?.status() ?? 'nothing'}`);
+          }
+          await page.waitForSelector('body[data-charts-ready]');
+          await page.emulateMedia({ media: 'screen' });
+          return await page.pdf({
+            format: 'A4',
+            printBackground: true,
+            margin: { top: '12mm', bottom: '12mm', left: '10mm', right: '10mm' },
+            scale: 0.75,
+          });
+        } finally {
+          await context.close().catch(() => undefined);
+        }
+      } finally {
+        release();
+      }
+    },
+    async close() {
+      closed = true;
+      const b = browser;
+      browser = undefined;
+      if (b) await (await b.catch(() => undefined))?.close();
+    },
+  };
+}
