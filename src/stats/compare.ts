@@ -94,9 +94,11 @@ export function differenceQuantile(x: PosteriorTable, y: PosteriorTable, prob: n
 }
 
 export function relativeQuantile(x: PosteriorTable, y: PosteriorTable, prob: number): number {
-  const base = Math.abs(y.mean);
+  // A control whose mean is within its own spread of 0 (a mean metric centred near 0) would give
+  // a seed of ~1e16 and a bracket too coarse to find the root; its spread is the better unit.
+  const base = Math.max(Math.abs(y.mean), y.scale);
   const guess = base > 0 ? (x.mean - y.mean) / base : 0;
-  const spread = base > 0 ? Math.hypot(x.scale, (1 + guess) * y.scale) / base : 1;
+  const spread = base > 0 ? Math.hypot(x.scale, (1 + Math.abs(guess)) * y.scale) / base : 1;
   const step = Number.isFinite(spread) && spread > 0 ? spread : 1;
   return invertMonotone((r) => relativeCdf(x, y, r), prob, seed(prob, guess, step), step / 4, step * 1e-9);
 }

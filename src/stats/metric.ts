@@ -99,6 +99,9 @@ function compareToControl(
     relativeMean = relativeQuantile(v.table, c.table, 0.5);
     notes.push('relativeLift.mean is the posterior median: the mean of the ratio does not exist here');
   }
+  if (c.ci95[0] <= 0 && c.ci95[1] >= 0) {
+    notes.push("relativeLift is not meaningful: the control's 95% interval includes 0; read absoluteLift");
+  }
   const harm = higher
     ? differenceCdf(v.table, c.table, -metric.margin)
     : 1 - differenceCdf(v.table, c.table, metric.margin);

@@ -72,7 +72,10 @@ function windowEnd(spec: TableSpec, direction: 1 | -1, peak: number): number {
 function bisectTail(spec: TableSpec, inner: number, outer: number, threshold: number): number {
   let a = inner;
   let b = outer;
-  for (let i = 0; i < 40; i++) {
+  // The end only has to sit where the density is negligible, not at an exact level: a thousandth
+  // of the spread is enough, and each step costs a density evaluation (an integral for NPS).
+  const enough = spec.scale * 1e-3;
+  for (let i = 0; i < 40 && b - a > enough; i++) {
     const mid = (a + b) / 2;
     if (mid === a || mid === b) break;
     if (spec.density(mid) < threshold) b = mid;

@@ -1,6 +1,6 @@
 /** The plain-language summary of a readout, written for people who decide, not analysts. */
 import type { Decision } from './decision.ts';
-import { isVariantResult, type MetricResult, type VariantResult } from './readout.schema.ts';
+import { type ArmResult, isVariantResult, type MetricResult, type VariantResult } from './readout.schema.ts';
 
 export interface SummaryContext {
   decision: Decision;
@@ -21,14 +21,34 @@ export function formatChance(p: number): string {
 
 const signed = (x: number, digits: number): string => `${x >= 0 ? '+' : '-'}${Math.abs(x).toFixed(digits)}`;
 
-function formatLift(metric: MetricResult, r: VariantResult): string {
-  if (metric.kind === 'nps') {
-    const [lo, hi] = r.absoluteLift.ci95;
-    return `${signed(r.absoluteLift.mean, 1)} NPS points (95% credible interval ${signed(lo, 1)} to ${signed(hi, 1)})`;
-  }
-  const [lo, hi] = r.relativeLift.ci95;
-  const pct = (x: number): string => `${signed(x * 100, 1)}%`;
-  return `${pct(r.relativeLift.mean)} (95% credible interval ${pct(lo)} to ${pct(hi)})`;
+/**
+ * Decimals that show an interval of this width with two significant digits, so a lift measured on
+ * 10^8 users reads "+0.005% (... -0.002% to +0.013%)" rather than "+0.0% (-0.0% to +0.0%)".
+ */
+export function decimalsFor(width: number, least: number): number {
+  if (!(width > 0) || !Number.isFinite(width)) return least;
+  return Math.min(6, Math.max(least, 1 - Math.floor(Math.log10(width))));
+}
+
+function formatInterval(mean: number, [lo, hi]: [number, number], scale: number, unit: string): string {
+  const digits = decimalsFor((hi - lo) * scale, 1);
+  const f = (x: number): string => signed(x * scale, digits);
+  // A percent sign belongs on every number; a word unit only once.
+  const end = unit === '%' ? '%' : '';
+  return `${f(mean)}${unit} (95% credible interval ${f(lo)}${end} to ${f(hi)}${end})`;
+}
+
+/** True when the control's interval includes 0, so a lift relative to it means nothing. */
+export function straddlesZero(control: ArmResult | undefined): boolean {
+  return control?.status === 'ok' && control.ci95[0] <= 0 && control.ci95[1] >= 0;
+}
+
+function formatLift(metric: MetricResult, r: VariantResult, control: ArmResult | undefined): string {
+  if (metric.kind === 'nps')
+    return formatInterval(r.absoluteLift.mean, r.absoluteLift.ci95, 1, ' NPS points');
+  if (metric.kind === 'mean' && straddlesZero(control))
+    return formatInterval(r.absoluteLift.mean, r.absoluteLift.ci95, 1, ' points');
+  return formatInterval(r.relativeLift.mean, r.relativeLift.ci95, 100, '%');
 }
 
 function formatMargin(metric: MetricResult): string {
@@ -79,7 +99,7 @@ export function summarize(ctx: SummaryContext): string {
   }
   const verb = primary.lowerIsBetter ? 'lowers' : 'raises';
   const name = ctx.names.get(key) ?? key;
-  const lead = `${name}: ${formatChance(r.chanceToBeatControl)} chance it ${verb} ${primary.name}, ${formatLift(primary, r)}`;
+  const lead = `${name}: ${formatChance(r.chanceToBeatControl)} chance it ${verb} ${primary.name}, ${formatLift(primary, r, primary.variants[ctx.control])}`;
   const clauses = ctx.guardrails
     .map((g) => guardrailClause(g, key, ctx.maxChanceOfHarm))
     .filter((c): c is string => c !== undefined);

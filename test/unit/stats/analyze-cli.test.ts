@@ -9,8 +9,9 @@ const cli = 'src/cli/analyze.cli.ts';
 const fixturePath = (name: string): string => path.join(repoRoot, 'test/fixtures/stats', name);
 
 function run(args: string[], stdin?: string) {
-  // As a user runs it: npx resolves the project's own tsx, never a download.
-  const r = spawnSync('npx', ['--no-install', 'tsx', cli, ...args], {
+  // The project's own tsx, as `npm run analyze` runs it; not through npx, whose warnings about the
+  // machine's npm configuration would land on the stderr under test.
+  const r = spawnSync(path.join(repoRoot, 'node_modules/.bin/tsx'), [cli, ...args], {
     cwd: repoRoot,
     input: stdin ?? '',
     encoding: 'utf8',
@@ -64,6 +65,45 @@ describe('analyze CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('metrics[0].data.loss-frame.conversions: must be <= n (12050)');
+  }, 60_000);
+
+  it('lists every issue, one per line, including a number too large to be finite', () => {
+    const text = readFileSync(fixturePath('payment-reminder.json'), 'utf8')
+      .replace('"mean": 3.9,', '"mean": 1e999,')
+      .replace('"control": "control"', '"control": "baseline"')
+      .replace('"detractors": 480', '"detractors": -480');
+    const r = run([], text);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'metrics[1].data.control.mean: must be a finite number',
+      'metrics[3].data.control.detractors: must be >= 0',
+      'control: unknown control "baseline": not among variants',
+    ]);
+  }, 60_000);
+
+  it('reports an arm without users as insufficient-data, never NaN or null, with exit 0', () => {
+    const input = JSON.parse(readFileSync(fixturePath('payment-reminder.json'), 'utf8'));
+    input.metrics[1].data['loss-frame'] = { n: 0, mean: 0, variance: 0 };
+    const r = run([], JSON.stringify(input));
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/null|NaN|Infinity/);
+    const readout = readoutSchema.parse(JSON.parse(r.stdout));
+    expect(readout.metrics.csat?.variants['loss-frame']).toEqual({
+      status: 'insufficient-data',
+      n: 0,
+      reason: 'no users',
+    });
+    // A guardrail without data holds the ship back rather than being ignored.
+    expect(readout.decision.action).toBe('keep-running');
+    expect(readout.decision.summary).toMatch(/no usable data yet on CSAT/);
+  }, 60_000);
+
+  it('refuses more than one file argument with a usage line and exit 2', () => {
+    const r = run([fixturePath('hillstrom.json'), fixturePath('landing-page.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^usage: analyze \[input\.json\]/);
   }, 60_000);
 
   it('rejects malformed JSON and an unreadable file with exit 2 and nothing on stdout', () => {

@@ -55,6 +55,50 @@ describe('mean metrics (Student-t posterior)', () => {
     const r = compare('mean', { n: 50, mean: 2, variance: 3 }, { n: 50, mean: 2, variance: 3 });
     expect(r.chanceToBeatControl).toBeCloseTo(0.5, 12);
   });
+
+  it('finds the relative-lift quantiles when the control mean is 0, checked by a seeded Monte Carlo', () => {
+    const readout = analyze(
+      twoArm('mean', { n: 100, mean: 0, variance: 1 }, { n: 100, mean: 0.3, variance: 1 }),
+    );
+    const r = readout.metrics.m?.variants.variant;
+    if (!isVariantResult(r)) throw new Error('no comparison');
+    // (V - C) / |C| with C ~ t(99) scaled 0.1 around 0 and V around 0.3: heavy-tailed, so the check
+    // is that the empirical CDF at each reported quantile is its probability.
+    const rng = createRng(5);
+    const t99 = (): number => rng.normal() / Math.sqrt((2 * rng.gamma(99 / 2)) / 99);
+    const draws = 200_000;
+    const ratios = new Float64Array(draws);
+    for (let i = 0; i < draws; i++) {
+      const c = 0.1 * t99();
+      ratios[i] = (0.3 + 0.1 * t99() - c) / Math.abs(c);
+    }
+    const below = (q: number): number => ratios.filter((x) => x <= q).length / draws;
+    const points: [number, number][] = [
+      [r.relativeLift.ci95[0], 0.025],
+      [r.relativeLift.mean, 0.5],
+      [r.relativeLift.ci95[1], 0.975],
+    ];
+    for (const [q, p] of points) {
+      expect(Math.abs(below(q) - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / draws));
+    }
+    expect(r.notes).toContain(
+      "relativeLift is not meaningful: the control's 95% interval includes 0; read absoluteLift",
+    );
+    // The summary then states the lift in the metric's own units.
+    expect(readout.decision.summary).toMatch(
+      /^variant: 98% chance it raises m, \+0\.30 points \(95% credible interval \+0\.02 to \+0\.58\)\./,
+    );
+  });
+
+  it('writes small lifts at 10^8 users with enough decimals to be read', () => {
+    const readout = analyze(
+      twoArm('mean', { n: 1e8, mean: 3.9, variance: 1.1 }, { n: 1e8, mean: 3.9002, variance: 1.1 }),
+    );
+    // Relative lift 0.0002 / 3.9 = +0.0051%, sd sqrt(2.2e-8) / 3.9 = 0.0038%.
+    expect(readout.decision.summary).toMatch(
+      /chance it raises m, \+0\.005% \(95% credible interval -0\.002% to \+0\.013%\)/,
+    );
+  });
 });
 
 describe('NPS metrics (Dirichlet posterior, exact quadrature)', () => {

@@ -39,10 +39,48 @@ function variantOf(c: ReferenceCase): { result: VariantResult; control: number }
   return { result: v, control: ctl.estimate };
 }
 
+/** Every numeric value of `expected`, as dotted paths ("relativeLift.ci95.0"). */
+function numericLeaves(value: unknown, prefix = ''): string[] {
+  if (typeof value === 'number') return [prefix];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([k, v]) => numericLeaves(v, prefix ? `${prefix}.${k}` : k));
+}
+
+/** The values each kind's test below compares; a new value in the file fails the coverage test. */
+const CHECKED: Record<string, string[]> = {
+  conversion: [
+    'chanceToBeatControl',
+    'expectedLoss.ship',
+    'expectedLoss.keep',
+    'absoluteLift.mean',
+    'relativeLift.mean',
+    'relativeLift.ci95.0',
+    'relativeLift.ci95.1',
+  ],
+  mean: [
+    'chanceToBeatControl',
+    'normalApproxChance',
+    'absoluteLift.mean',
+    'absoluteLift.ci95_normal_approx.0',
+    'absoluteLift.ci95_normal_approx.1',
+  ],
+  nps: [
+    'chanceToBeatControl',
+    'npsControl',
+    'npsVariant',
+    'absoluteLift.mean',
+    'absoluteLift.ci95.0',
+    'absoluteLift.ci95.1',
+  ],
+};
+
 describe('reference values computed independently (shared/stats-reference.json)', () => {
-  it('covers every case kind the file defines', () => {
-    for (const c of reference.cases) expect(['conversion', 'mean', 'nps']).toContain(c.kind);
-    expect(reference.cases.length).toBeGreaterThan(0);
+  it('checks every numeric value of every case in the file', () => {
+    expect(reference.cases.map((c) => c.id)).toEqual(['conv-1000', 'conv-lowrate', 'mean-csat', 'nps-1']);
+    for (const c of reference.cases) {
+      expect(CHECKED[c.kind], `kind ${c.kind}`).toBeDefined();
+      expect(numericLeaves(c.expected).sort(), c.id).toEqual([...(CHECKED[c.kind] ?? [])].sort());
+    }
   });
 
   for (const c of reference.cases.filter((x) => x.kind === 'conversion')) {
@@ -73,6 +111,17 @@ describe('reference values computed independently (shared/stats-reference.json)'
       expect(width).toBeGreaterThan(hi - lo);
       expectRelative(width, hi - lo, 0.005);
       expectRelative((result.absoluteLift.ci95[0] + result.absoluteLift.ci95[1]) / 2, (lo + hi) / 2, 0.005);
+    });
+
+    it(`mean case ${c.id}: the engine's chance is the Student-t one, not the normal approximation`, () => {
+      const { result } = variantOf(c);
+      const exact = num(c.expected.chanceToBeatControl);
+      const normal = num(c.expected.normalApproxChance);
+      // The two differ by 1.6e-4 here: the engine must land on the exact side of the midpoint.
+      expect(Math.abs(result.chanceToBeatControl - exact)).toBeLessThan(
+        Math.abs(result.chanceToBeatControl - normal),
+      );
+      expect(Math.abs(result.chanceToBeatControl - exact)).toBeLessThan(Math.abs(exact - normal) / 4);
     });
   }
 
