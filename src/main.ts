@@ -1,5 +1,7 @@
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { ConfigError, loadConfig } from './config.js';
+import { repoRoot } from './db/embedded.js';
 import { openDatabase } from './db/open-database.js';
 import { systemActor } from './domain/roles.js';
 import { createServices } from './domain/services.js';
@@ -21,7 +23,16 @@ async function main(): Promise<void> {
 
   const database = await openDatabase({ mongodbUri: config.MONGODB_URI, dataDir: config.DATA_DIR }, logger);
   const connection = database.connection;
-  const services = createServices({ connection, logger });
+  const services = createServices({
+    connection,
+    logger,
+    capture: {
+      dataDir: path.resolve(repoRoot, config.DATA_DIR),
+      journalMaxBytes: config.JOURNAL_MAX_BYTES,
+      pollMs: config.PAYLOAD_POLL_MS,
+      exposureAttributes: config.EXPOSURE_ATTRIBUTES,
+    },
+  });
   await services.ensureIndexes();
   if (
     config.BOOTSTRAP_ADMIN_KEY &&
@@ -52,6 +63,8 @@ async function main(): Promise<void> {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    // Buffered exposures are written (or journaled) before the connection goes.
+    await services.capture.close();
     await database.close();
     logger.info('stopped');
     process.exit(0);

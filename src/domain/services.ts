@@ -5,6 +5,7 @@ import { pingDatabase } from '../db/connection.js';
 import { DefinitionRepository } from '../db/definition.repository.js';
 import type { Logger } from '../logger.js';
 import { ApiKeysService } from './api-keys.service.js';
+import { type Capture, type CaptureOptions, createCapture } from './assignment/capture.wiring.js';
 import { AuditService } from './audit.service.js';
 import { ExperimentsService } from './experiments.service.js';
 import { createJourneysService, type JourneysService } from './journeys.service.js';
@@ -17,6 +18,8 @@ import { createTouchpointsService, type TouchpointsService } from './touchpoints
 export interface ServiceOptions {
   connection: Connection;
   logger: Logger;
+  /** Journal folder, bounds and polling of assignment and event capture (defaults suit tests). */
+  capture?: CaptureOptions;
 }
 
 export interface Services {
@@ -26,6 +29,8 @@ export interface Services {
   touchpoints: TouchpointsService;
   nudges: NudgesService;
   experiments: ExperimentsService;
+  /** Assignments, exposure writing and event capture. */
+  capture: Capture;
   /** True when the database answers a ping. */
   databaseReady(): Promise<boolean>;
   /** Creates every index the queries rely on (idempotent). */
@@ -33,7 +38,7 @@ export interface Services {
 }
 
 /** Builds every domain service on one database connection; the one place services are wired. */
-export function createServices({ connection }: ServiceOptions): Services {
+export function createServices({ connection, logger, capture: captureOptions }: ServiceOptions): Services {
   const apiKeyRepo = new ApiKeyRepository(connection);
   const auditRepo = new AuditRepository(connection);
   const audit = new AuditService(auditRepo);
@@ -60,6 +65,11 @@ export function createServices({ connection }: ServiceOptions): Services {
     touchpoints: touchpointRepo,
     audit,
   });
+  const capture = createCapture(connection, logger, captureOptions);
+  const rebuild = () => void capture.assignments.definitionsChanged();
+  touchpoints.onChange(rebuild);
+  nudges.onChange(rebuild);
+  experiments.onChange(rebuild);
   return {
     apiKeys,
     audit,
@@ -67,6 +77,7 @@ export function createServices({ connection }: ServiceOptions): Services {
     touchpoints,
     nudges,
     experiments,
+    capture,
     databaseReady: () => pingDatabase(connection),
     async ensureIndexes() {
       await Promise.all([
@@ -76,6 +87,7 @@ export function createServices({ connection }: ServiceOptions): Services {
         touchpointRepo.ensureIndexes(),
         nudgeRepo.ensureIndexes(),
         experimentRepo.ensureIndexes(),
+        capture.ensureIndexes(),
       ]);
     },
   };

@@ -15,12 +15,16 @@ import type { Logger } from '../logger.js';
 import { jsonBody } from './body.middleware.js';
 import { errorMiddleware } from './error.middleware.js';
 import { requestContext } from './request-context.middleware.js';
+import { assignmentsRoutes } from './routes/assignments.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { definitionRoutes } from './routes/definition-routes.js';
 import { docsRoutes } from './routes/docs.routes.js';
+import { eventsRoutes } from './routes/events.routes.js';
 import { experimentLifecycleRoutes } from './routes/experiment-lifecycle.routes.js';
+import { featuresRoutes } from './routes/features.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { keysRoutes } from './routes/keys.routes.js';
+import { metricsRoutes } from './routes/metrics.routes.js';
 
 export interface AppDeps {
   services: Services;
@@ -38,7 +42,12 @@ export function createApp({ services, logger, bodyLimit, version }: AppDeps): Ex
   app.use(requestContext(logger));
   app.use(healthRoutes(services));
   app.use(docsRoutes(version));
+  app.use(metricsRoutes(services));
+  app.use(featuresRoutes(services));
+  // Before the general body parser: events have their own body limit and per-item `$` checks.
+  app.use(eventsRoutes(services));
   app.use(jsonBody(bodyLimit));
+  app.use(assignmentsRoutes(services));
   app.use(keysRoutes(services));
   app.use(auditRoutes(services));
   app.use(

@@ -8,7 +8,7 @@ const healthSchema = z.object({
   checks: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** `/healthz`: the process is alive. `/readyz`: the database answers (503 otherwise). */
+/** `/healthz`: the process is alive. `/readyz`: the database answers and the exposure journal has room (503 otherwise). */
 export function healthRoutes(services: Services): Router {
   const router = Router();
   documentRoute({
@@ -31,7 +31,15 @@ export function healthRoutes(services: Services): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const database = await services.databaseReady();
-    res.status(database ? 200 : 503).json({ status: database ? 'ok' : 'unavailable', checks: { database } });
+    // A full exposure journal means answered exposures may be lost: take the instance out of rotation.
+    const exposures = services.capture.exposures.stats();
+    const journal = {
+      ok: !exposures.journalFull,
+      bytes: exposures.journalBytes,
+      maxBytes: exposures.journalMaxBytes,
+    };
+    const ok = database && journal.ok;
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks: { database, journal } });
   });
   return router;
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, isVariantResult, type Readout, type VariantResult } from '../../../src/stats/index.ts';
-import { fixture } from './helpers.ts';
+import { normalCdf } from './exact.ts';
+import { expectRelative, fixture } from './helpers.ts';
 
-// Per-arm counts from shared/data/README.md; the published conclusions are the oracle.
+// Per-arm counts recomputed from the CSVs in ../shared/data (they match its README); the published
+// conclusions are the oracle.
 function variant(readout: Readout, metric: string, key: string): VariantResult {
   const r = readout.metrics[metric]?.variants[key];
   if (!isVariantResult(r)) throw new Error(`${metric}/${key} has no comparison`);
@@ -45,6 +47,21 @@ describe('real experiments with published conclusions', () => {
     const visitsMens = variant(readout, 'visit', 'mens');
     const visitsWomens = variant(readout, 'visit', 'womens');
     expect(visitsMens.chanceToBeBest).toBeGreaterThan(visitsWomens.chanceToBeBest);
+    // Spend is ~99% zeros; at 21,000 per arm the t posterior is normal to 1e-4, so the chance to
+    // beat no e-mail is Phi(difference / sd) from the per-arm mean and sample variance.
+    const spend = readout.metrics.spend?.variants;
+    const base = { n: 21306, mean: 0.65278936, variance: 134.28637 };
+    const womensArm = { n: 21387, mean: 1.0772016, variance: 228.49667 };
+    const z =
+      (womensArm.mean - base.mean) / Math.sqrt(womensArm.variance / womensArm.n + base.variance / base.n);
+    const spendMens = variant(readout, 'spend', 'mens');
+    const spendWomens = variant(readout, 'spend', 'womens');
+    // z = 3.26: compare the small tail, 1 - chance, within 5% of the normal one.
+    expectRelative(1 - spendWomens.chanceToBeatControl, 1 - normalCdf(z), 0.05);
+    expect(spendMens.chanceToBeatControl).toBeGreaterThan(0.999);
+    expect(spendWomens.chanceToBeatControl).toBeGreaterThan(0.99);
+    expect(spendMens.chanceToBeBest).toBeGreaterThan(spendWomens.chanceToBeBest);
+    expect(spend?.['no-email']).toMatchObject({ status: 'ok', estimate: base.mean });
     expect(readout.decision).toMatchObject({ action: 'ship', variant: 'mens' });
     expect(readout.decision.summary).toMatch(/^Mens e-mail: .* Ship it\.$/);
   });

@@ -1,0 +1,53 @@
+import type { Connection, Model } from 'mongoose';
+import { type ExposureDoc, exposureModel } from './models/exposure.model.js';
+
+export type { ExposureDoc } from './models/exposure.model.js';
+
+interface BulkError {
+  code?: number;
+  writeErrors?: { code?: number; err?: { code?: number } }[];
+}
+
+/** True when every write error of an unordered bulk insert is a duplicate key (already stored). */
+export function onlyDuplicates(err: unknown): boolean {
+  const e = err as BulkError;
+  if (Array.isArray(e?.writeErrors) && e.writeErrors.length > 0) {
+    return e.writeErrors.every((w) => (w.code ?? w.err?.code) === 11000);
+  }
+  return e?.code === 11000;
+}
+
+/** Ids the unordered bulk insert refused as duplicates. */
+export function duplicateIndexes(err: unknown): number[] {
+  const e = err as { writeErrors?: { index?: number; code?: number; err?: { index?: number } }[] };
+  return (e.writeErrors ?? []).map((w) => w.index ?? w.err?.index ?? -1).filter((i) => i >= 0);
+}
+
+export class ExposureRepository {
+  readonly model: Model<ExposureDoc>;
+
+  constructor(connection: Connection) {
+    this.model = exposureModel(connection);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.model.createIndexes();
+  }
+
+  /**
+   * Stores exposures, skipping those already stored (the `_id` is per unit and experiment phase).
+   * Throws only when something other than a duplicate failed, so a retry of the same documents is safe.
+   */
+  async insertIgnoringDuplicates(docs: readonly ExposureDoc[]): Promise<void> {
+    if (docs.length === 0) return;
+    try {
+      await this.model.collection.insertMany(docs as never[], { ordered: false });
+    } catch (err) {
+      if (!onlyDuplicates(err)) throw err;
+    }
+  }
+
+  async countByIds(ids: readonly string[]): Promise<number> {
+    return this.model.countDocuments({ _id: { $in: ids } });
+  }
+}

@@ -1,0 +1,214 @@
+import type { Attributes } from '@growthbook/growthbook';
+import type { DefinitionRepository, Stored } from '../../db/definition.repository.js';
+import type { MetaRepository } from '../../db/meta.repository.js';
+import { exposureId } from '../../db/models/exposure.model.js';
+import type { Logger } from '../../logger.js';
+import { DomainError, validationError } from '../errors.js';
+import { parseOrThrow } from '../validate.js';
+import {
+  type AssignmentResponse,
+  assignmentRequestSchema,
+  type ExperimentAssignment,
+} from './assignment.schema.js';
+import type {
+  CompiledPayload,
+  ExperimentDefinition,
+  NudgeDefinition,
+  TouchpointDefinition,
+} from './compiled.types.js';
+import { deliverAt, isValidTimeZone, type TimingRule } from './deliver-at.js';
+import { type Evaluation, Evaluator } from './evaluator.js';
+import type { ExposureWriter } from './exposure-writer.js';
+import { compilePayload } from './payload-compiler.js';
+
+export interface AssignmentServiceOptions {
+  touchpoints: DefinitionRepository<Stored & TouchpointDefinition>;
+  nudges: DefinitionRepository<Stored & NudgeDefinition>;
+  experiments: DefinitionRepository<Stored & ExperimentDefinition>;
+  meta: MetaRepository;
+  writer: ExposureWriter;
+  logger: Logger;
+  pollMs: number;
+  /** Attributes copied onto exposures for segment breakdowns. */
+  exposureAttributes: readonly string[];
+}
+
+const META_KEY = 'definitions';
+
+/**
+ * Answers which variants a customer gets, from a payload compiled in memory: no database round
+ * trip on the request path. The payload is rebuilt when a definition changes on this instance
+ * (`definitionsChanged`) and when another instance bumps the `definitions` version counter, which
+ * every instance polls.
+ */
+export class AssignmentService {
+  private evaluator: Evaluator | null = null;
+  private building: Promise<void> | null = null;
+  private again = false;
+  private seenVersion = -1;
+  private poller: NodeJS.Timeout | null = null;
+  private readonly allowed: Set<string>;
+
+  constructor(private readonly opts: AssignmentServiceOptions) {
+    this.allowed = new Set(opts.exposureAttributes);
+  }
+
+  /** Starts polling the version counter other instances bump. */
+  start(): void {
+    if (this.poller) return;
+    this.poller = setInterval(() => void this.poll(), this.opts.pollMs);
+    this.poller.unref();
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const version = await this.opts.meta.version(META_KEY);
+      if (version !== this.seenVersion) {
+        this.seenVersion = version;
+        await this.refresh();
+      }
+    } catch (err) {
+      this.opts.logger.debug({ err }, 'payload version poll failed');
+    }
+  }
+
+  /**
+   * Rebuilds here at once and tells other instances. The build starts before this returns its
+   * promise, so an assignment asked right after a change waits for the new payload.
+   */
+  async definitionsChanged(): Promise<void> {
+    const built = this.refresh().catch((err: unknown) => {
+      this.opts.logger.error({ err }, 'payload rebuild failed; the previous payload stays in use');
+    });
+    try {
+      this.seenVersion = await this.opts.meta.bump(META_KEY);
+    } catch (err) {
+      this.opts.logger.warn(
+        { err },
+        'could not bump the definitions version; other instances rebuild on their next change',
+      );
+    }
+    await built;
+  }
+
+  /** Rebuilds the payload from the stored definitions; overlapping calls coalesce into one more build. */
+  refresh(): Promise<void> {
+    if (this.building) {
+      this.again = true;
+      return this.building;
+    }
+    this.building = (async () => {
+      do {
+        this.again = false;
+        const [touchpoints, nudges, experiments] = await Promise.all([
+          this.opts.touchpoints.list(),
+          this.opts.nudges.list(),
+          this.opts.experiments.list(),
+        ]);
+        this.evaluator = new Evaluator(compilePayload({ touchpoints, nudges, experiments }));
+      } while (this.again);
+    })().finally(() => {
+      this.building = null;
+    });
+    return this.building;
+  }
+
+  async compiled(): Promise<CompiledPayload> {
+    return (await this.current()).compiled;
+  }
+
+  private async current(): Promise<Evaluator> {
+    if (this.building) await this.building;
+    if (!this.evaluator) await this.refresh();
+    return this.evaluator as Evaluator;
+  }
+
+  async assign(body: unknown, now = new Date()): Promise<AssignmentResponse> {
+    const req = parseOrThrow(assignmentRequestSchema, body);
+    const tz = req.attributes.timezone;
+    if (tz !== undefined && (typeof tz !== 'string' || !isValidTimeZone(tz))) {
+      throw validationError([
+        { path: 'attributes.timezone', reason: 'must be an IANA time zone name such as Europe/Paris' },
+      ]);
+    }
+    const evaluator = await this.current();
+    const keys = req.touchpoints ?? (req.touchpoint ? [req.touchpoint] : []);
+    const plans = keys.map((key, i) => {
+      const tp = evaluator.touchpoint(key);
+      if (!tp) {
+        throw new DomainError('touchpoint_not_found', `No touchpoint with key "${key}".`, {
+          fields: [
+            { path: req.touchpoints ? `touchpoints[${i}]` : 'touchpoint', reason: 'unknown touchpoint' },
+          ],
+        });
+      }
+      return tp;
+    });
+    const attributes: Attributes = { ...req.attributes, customerId: req.customerId, channel: req.channel };
+    const assignments: ExperimentAssignment[] = [];
+    for (const tp of plans) {
+      for (const ev of evaluator.evaluate(tp, attributes)) {
+        assignments.push(this.toAssignment(ev, tp.key, now, typeof tz === 'string' ? tz : 'UTC'));
+        if (ev.inExperiment && ev.variant)
+          this.expose(ev, tp.key, req.customerId, req.channel, attributes, now);
+      }
+    }
+    return { customerId: req.customerId, assignments };
+  }
+
+  private toAssignment(ev: Evaluation, touchpoint: string, now: Date, tz: string): ExperimentAssignment {
+    const out: ExperimentAssignment = {
+      experiment: ev.experiment.key,
+      touchpoint,
+      inExperiment: ev.inExperiment,
+      variant: ev.variant,
+      payload: ev.payload ?? null,
+    };
+    if (ev.reason) out.reason = ev.reason;
+    if (ev.qa) out.qa = true;
+    if (ev.inExperiment && ev.experiment.nudgeType === 'timing' && ev.payload) {
+      out.deliverAt = deliverAt(now, ev.payload as TimingRule, tz).toISOString();
+    }
+    return out;
+  }
+
+  private expose(
+    ev: Evaluation,
+    touchpoint: string,
+    customerId: string,
+    channel: string,
+    attributes: Attributes,
+    now: Date,
+  ): void {
+    const exp = ev.experiment;
+    const unitId = String(attributes[exp.unit]);
+    const kept: Record<string, string> = {};
+    for (const name of this.allowed) {
+      const v = attributes[name];
+      if (v !== undefined && v !== null && typeof v !== 'object') kept[name] = String(v);
+    }
+    this.opts.writer.enqueue({
+      _id: exposureId(exp.id, exp.phase, unitId),
+      experiment: exp.key,
+      experimentId: exp.id,
+      phase: exp.phase,
+      variant: ev.variant as string,
+      unit: exp.unit,
+      unitId,
+      customerId,
+      touchpoint,
+      channel,
+      exposedAt: now,
+      attributes: kept,
+      qa: ev.qa,
+      outcomes: {},
+      tally: [{ k: `${ev.variant}|exposures`, v: 1 }],
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.poller) clearInterval(this.poller);
+    this.poller = null;
+    await this.opts.writer.close();
+  }
+}

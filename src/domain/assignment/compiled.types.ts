@@ -1,0 +1,79 @@
+import type { FeatureApiResponse } from '@growthbook/growthbook';
+
+/** The fields of a stored experiment the compiler reads (the stored document carries more). */
+export interface ExperimentDefinition {
+  id: string;
+  key: string;
+  name: string;
+  nudge: string;
+  touchpoint?: string;
+  status: string;
+  phase?: number;
+  startedAt?: string;
+  variants: { key: string; weight: number }[];
+  coverage?: number;
+  targeting?: Record<string, unknown>;
+  unit?: string;
+  overlap?: boolean;
+  qaOverrides?: { customerId: string; variant: string }[];
+}
+
+export interface NudgeDefinition {
+  key: string;
+  touchpoint: string;
+  type: string;
+  variants: { key: string; name: string; payload: unknown }[];
+}
+
+export interface TouchpointDefinition {
+  key: string;
+}
+
+export interface Definitions {
+  touchpoints: TouchpointDefinition[];
+  nudges: NudgeDefinition[];
+  experiments: ExperimentDefinition[];
+}
+
+/** What every rule of the payload yields as its value, so an SDK needs nothing else to show the nudge. */
+export interface VariantValue {
+  experiment: string;
+  variant: string;
+  payload: unknown;
+  /** Present on QA force rules: the customer is forced and excluded from analysis. */
+  qa?: true;
+}
+
+export interface CompiledExperiment {
+  id: string;
+  key: string;
+  touchpoint: string;
+  status: string;
+  running: boolean;
+  phase: number;
+  unit: string;
+  /** Exclusive experiments share the touchpoint's feature and namespace; overlapping ones get a feature each. */
+  exclusive: boolean;
+  featureKey: string;
+  nudgeType: string;
+  variants: { key: string; payload: unknown }[];
+  condition?: Record<string, unknown>;
+  namespace?: [string, number, number];
+}
+
+export interface CompiledTouchpoint {
+  key: string;
+  /** Every experiment on the touchpoint that is not a draft, running ones first, in rule order. */
+  experiments: CompiledExperiment[];
+  exclusive: CompiledExperiment[];
+  overlapping: CompiledExperiment[];
+}
+
+export interface CompiledPayload {
+  payload: FeatureApiResponse;
+  touchpoints: Map<string, CompiledTouchpoint>;
+  /** Hash of the payload; the ETag of `/api/features`. */
+  etag: string;
+  json: string;
+  builtAt: Date;
+}

@@ -1,0 +1,226 @@
+import type { ExposureDoc } from '../../db/exposure.repository.js';
+import type { Logger } from '../../logger.js';
+import type { OutcomeSink } from '../outcome-sink.js';
+import type { ExposureJournal } from './exposure-journal.js';
+
+export interface ExposureStore {
+  insertIgnoringDuplicates(docs: readonly ExposureDoc[]): Promise<void>;
+}
+
+export interface ExposureWriterOptions {
+  store: ExposureStore;
+  journal: ExposureJournal;
+  /** Read at each durable write, so the sink can be wired after the writer is built. */
+  sink: () => OutcomeSink;
+  logger: Logger;
+  ping: () => Promise<boolean>;
+  flushMs?: number;
+  batchSize?: number;
+  /** Exposures kept in memory when both the database and the full journal refuse them. */
+  maxHeld?: number;
+  recoverMs?: number;
+}
+
+export interface ExposureWriterStats {
+  buffered: number;
+  held: number;
+  degraded: boolean;
+  journalBytes: number;
+  journalMaxBytes: number;
+  journalFull: boolean;
+  enqueued: number;
+  stored: number;
+  journaled: number;
+  replayed: number;
+  dropped: number;
+  writeFailures: number;
+}
+
+const SEEN_MAX = 500_000;
+
+function toLine(doc: ExposureDoc): string {
+  return JSON.stringify(doc);
+}
+
+function fromLine(line: string): ExposureDoc | null {
+  try {
+    const doc = JSON.parse(line) as ExposureDoc;
+    return { ...doc, exposedAt: new Date(doc.exposedAt) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Writes exposures behind the response: an in-memory buffer flushed every `flushMs` or every
+ * `batchSize` items with one unordered insertMany. When the database fails, batches go to the local
+ * journal (and the writer stops trying the database until a ping answers, so the buffer never waits
+ * on server selection); a recovery loop replays the journal once the database is back.
+ */
+export class ExposureWriter {
+  private buffer: ExposureDoc[] = [];
+  /** Exposures neither the database nor the full journal took; retried on recovery. */
+  private held: ExposureDoc[] = [];
+  private readonly seen = new Set<string>();
+  private flushing: Promise<void> | null = null;
+  private recovering = false;
+  private degraded = false;
+  private journalFull = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly counters = {
+    enqueued: 0,
+    stored: 0,
+    journaled: 0,
+    replayed: 0,
+    dropped: 0,
+    writeFailures: 0,
+  };
+  private readonly flushMs: number;
+  private readonly batchSize: number;
+  private readonly maxHeld: number;
+
+  constructor(private readonly opts: ExposureWriterOptions) {
+    this.flushMs = opts.flushMs ?? 50;
+    this.batchSize = opts.batchSize ?? 500;
+    this.maxHeld = opts.maxHeld ?? 100_000;
+    this.timers.push(setInterval(() => void this.flush(), this.flushMs));
+    this.timers.push(setInterval(() => void this.recover(), opts.recoverMs ?? 1000));
+    for (const t of this.timers) t.unref();
+  }
+
+  /** Queues an exposure unless this instance queued the same one already (re-exposure is a no-op). */
+  enqueue(doc: ExposureDoc): void {
+    if (this.seen.has(doc._id)) return;
+    if (this.seen.size >= SEEN_MAX) this.seen.clear();
+    this.seen.add(doc._id);
+    this.buffer.push(doc);
+    this.counters.enqueued++;
+    if (this.buffer.length >= this.batchSize && !this.flushing) queueMicrotask(() => void this.flush());
+  }
+
+  /** Writes everything buffered; concurrent callers share one flush. */
+  flush(): Promise<void> {
+    if (!this.flushing) {
+      this.flushing = this.drain().finally(() => {
+        this.flushing = null;
+      });
+    }
+    return this.flushing;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.splice(0, this.batchSize * 2);
+      await this.write(batch);
+    }
+  }
+
+  private async write(batch: ExposureDoc[]): Promise<void> {
+    if (!this.degraded) {
+      try {
+        await this.opts.store.insertIgnoringDuplicates(batch);
+        this.counters.stored += batch.length;
+        await this.notify(batch);
+        return;
+      } catch (err) {
+        this.counters.writeFailures++;
+        this.degraded = true;
+        this.opts.logger.warn(
+          { err, count: batch.length },
+          'exposure write failed; journaling until the database is back',
+        );
+      }
+    }
+    this.toJournal(batch);
+  }
+
+  private toJournal(batch: ExposureDoc[]): void {
+    if (this.opts.journal.append(batch.map(toLine))) {
+      this.counters.journaled += batch.length;
+      return;
+    }
+    if (!this.journalFull) {
+      this.opts.logger.error(
+        { journalBytes: this.opts.journal.size, maxBytes: this.opts.journal.maxBytes },
+        'exposure journal is full; holding exposures in memory',
+      );
+    }
+    this.journalFull = true;
+    const room = Math.max(0, this.maxHeld - this.held.length);
+    this.held.push(...batch.slice(0, room));
+    const lost = batch.slice(room);
+    if (lost.length > 0) {
+      this.counters.dropped += lost.length;
+      for (const d of lost) this.seen.delete(d._id);
+      this.opts.logger.error({ count: lost.length }, 'exposures dropped: journal and memory hold are full');
+    }
+  }
+
+  private async notify(batch: readonly ExposureDoc[]): Promise<void> {
+    try {
+      await this.opts.sink().exposuresStored(batch.map((d) => d._id));
+    } catch (err) {
+      this.opts.logger.error({ err }, 'outcome sink failed for stored exposures');
+    }
+  }
+
+  /** Replays the journal and the memory hold once the database answers again. */
+  async recover(): Promise<void> {
+    if (this.recovering) return;
+    if (!this.degraded && !this.opts.journal.pending && this.held.length === 0) return;
+    this.recovering = true;
+    try {
+      if (!(await this.opts.ping())) return;
+      let lines = this.opts.journal.takeForReplay();
+      while (lines) {
+        const docs = lines.map(fromLine).filter((d): d is ExposureDoc => d !== null);
+        for (let i = 0; i < docs.length; i += 1000) {
+          const chunk = docs.slice(i, i + 1000);
+          await this.opts.store.insertIgnoringDuplicates(chunk);
+          await this.notify(chunk);
+        }
+        this.opts.journal.finishReplay();
+        this.counters.replayed += docs.length;
+        this.counters.stored += docs.length;
+        this.opts.logger.info({ count: docs.length }, 'exposure journal replayed');
+        lines = this.opts.journal.takeForReplay();
+      }
+      while (this.held.length > 0) {
+        const chunk = this.held.slice(0, 1000);
+        await this.opts.store.insertIgnoringDuplicates(chunk);
+        this.held.splice(0, chunk.length);
+        this.counters.stored += chunk.length;
+        await this.notify(chunk);
+      }
+      this.journalFull = false;
+      this.degraded = false;
+    } catch (err) {
+      this.opts.logger.warn({ err }, 'exposure journal replay failed; will retry');
+    } finally {
+      this.recovering = false;
+    }
+  }
+
+  /** True when nothing is waiting: buffer, journal and memory hold are empty. */
+  get idle(): boolean {
+    return this.buffer.length === 0 && !this.flushing && !this.opts.journal.pending && this.held.length === 0;
+  }
+
+  stats(): ExposureWriterStats {
+    return {
+      buffered: this.buffer.length,
+      held: this.held.length,
+      degraded: this.degraded,
+      journalBytes: this.opts.journal.size,
+      journalMaxBytes: this.opts.journal.maxBytes,
+      journalFull: this.journalFull,
+      ...this.counters,
+    };
+  }
+
+  /** Stops the timers and writes (or journals) what is buffered. */
+  async close(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await this.flush();
+  }
+}

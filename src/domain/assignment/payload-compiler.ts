@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import type { FeatureDefinition, FeatureRule } from '@growthbook/growthbook';
+import type {
+  CompiledExperiment,
+  CompiledPayload,
+  CompiledTouchpoint,
+  Definitions,
+  ExperimentDefinition,
+  NudgeDefinition,
+  VariantValue,
+} from './compiled.types.js';
+
+/** GrowthBook hash version 2 (no bias between experiments sharing a seed prefix). */
+const HASH_VERSION = 2;
+
+/** Feature key of an experiment that may overlap others: it needs its own feature, as a feature stops at its first matching rule. */
+export function overlapFeatureKey(touchpoint: string, experiment: string): string {
+  return `${touchpoint}/${experiment}`;
+}
+
+export function namespaceId(touchpoint: string): string {
+  return `touchpoint:${touchpoint}`;
+}
+
+function byStart(a: ExperimentDefinition, b: ExperimentDefinition): number {
+  const sa = a.startedAt ?? '';
+  const sb = b.startedAt ?? '';
+  return sa < sb ? -1 : sa > sb ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+function compileExperiment(
+  exp: ExperimentDefinition,
+  nudge: NudgeDefinition | undefined,
+): CompiledExperiment {
+  const touchpoint = nudge?.touchpoint ?? exp.touchpoint ?? '';
+  const exclusive = !exp.overlap;
+  const payloadOf = new Map(nudge?.variants.map((v) => [v.key, v.payload]));
+  return {
+    id: exp.id,
+    key: exp.key,
+    touchpoint,
+    status: exp.status,
+    running: exp.status === 'running' && nudge !== undefined,
+    phase: exp.phase ?? 0,
+    unit: exp.unit ?? 'customerId',
+    exclusive,
+    featureKey: exclusive ? touchpoint : overlapFeatureKey(touchpoint, exp.key),
+    nudgeType: nudge?.type ?? 'unknown',
+    variants: exp.variants.map((v) => ({ key: v.key, payload: payloadOf.get(v.key) ?? null })),
+    ...(exp.targeting && Object.keys(exp.targeting).length > 0 ? { condition: exp.targeting } : {}),
+  };
+}
+
+function variantValue(
+  exp: CompiledExperiment,
+  variant: { key: string; payload: unknown },
+  qa = false,
+): VariantValue {
+  return { experiment: exp.key, variant: variant.key, payload: variant.payload, ...(qa ? { qa: true } : {}) };
+}
+
+/** QA overrides become force rules placed before the experiment rules, one per forced variant. */
+function qaRules(exp: CompiledExperiment, def: ExperimentDefinition): FeatureRule[] {
+  const byVariant = new Map<string, string[]>();
+  for (const o of def.qaOverrides ?? []) {
+    const list = byVariant.get(o.variant) ?? [];
+    list.push(o.customerId);
+    byVariant.set(o.variant, list);
+  }
+  const rules: FeatureRule[] = [];
+  for (const variant of exp.variants) {
+    const ids = byVariant.get(variant.key);
+    if (!ids) continue;
+    rules.push({
+      id: `qa:${exp.key}:${variant.key}`,
+      condition: { customerId: { $in: ids } },
+      force: variantValue(exp, variant, true),
+    });
+  }
+  return rules;
+}
+
+function experimentRule(exp: CompiledExperiment, def: ExperimentDefinition, name: string): FeatureRule {
+  return {
+    id: `exp:${exp.key}`,
+    key: exp.key,
+    name,
+    // The id, not the key, seeds the hash: an experiment deleted and created again under the same key
+    // randomises afresh, while renaming nothing changes anybody's variant.
+    seed: exp.id,
+    hashAttribute: exp.unit,
+    hashVersion: HASH_VERSION,
+    phase: String(exp.phase),
+    variations: exp.variants.map((v) => variantValue(exp, v)),
+    weights: def.variants.map((v) => v.weight),
+    coverage: def.coverage ?? 1,
+    meta: exp.variants.map((v) => ({ key: v.key })),
+    ...(exp.condition ? { condition: exp.condition } : {}),
+    ...(exp.namespace ? { namespace: exp.namespace } : {}),
+  } as FeatureRule;
+}
+
+/**
+ * Compiles definitions into one GrowthBook features payload. One feature per touchpoint holds the
+ * running exclusive experiments there, each in its own slice of the touchpoint's namespace so no
+ * unit is in two of them; experiments declared compatible (`overlap`) each get a feature
+ * `<touchpoint>/<experiment>` without a namespace. Paused exclusive experiments keep their slice,
+ * so pausing one does not move the units of the others.
+ */
+export function compilePayload(defs: Definitions, now = new Date()): CompiledPayload {
+  const nudges = new Map(defs.nudges.map((n) => [n.key, n]));
+  const touchpoints = new Map<string, CompiledTouchpoint>();
+  for (const tp of defs.touchpoints) {
+    touchpoints.set(tp.key, { key: tp.key, experiments: [], exclusive: [], overlapping: [] });
+  }
+  const byTouchpoint = new Map<string, ExperimentDefinition[]>();
+  for (const exp of defs.experiments) {
+    if (exp.status === 'draft') continue;
+    const tp = nudges.get(exp.nudge)?.touchpoint ?? exp.touchpoint;
+    if (!tp || !touchpoints.has(tp)) continue;
+    const list = byTouchpoint.get(tp) ?? [];
+    list.push(exp);
+    byTouchpoint.set(tp, list);
+  }
+
+  const features: Record<string, FeatureDefinition> = {};
+  for (const tp of touchpoints.values()) {
+    const defsHere = (byTouchpoint.get(tp.key) ?? []).sort(byStart);
+    const slotHolders = defsHere.filter(
+      (e) => !e.overlap && (e.status === 'running' || e.status === 'paused'),
+    );
+    const share = slotHolders.length > 0 ? 1 / slotHolders.length : 1;
+    const exclusiveRules: FeatureRule[] = [];
+    const exclusiveQa: FeatureRule[] = [];
+    for (const def of defsHere) {
+      const exp = compileExperiment(def, nudges.get(def.nudge));
+      const slot = slotHolders.indexOf(def);
+      if (exp.exclusive && slot >= 0 && slotHolders.length > 1) {
+        const end = slot === slotHolders.length - 1 ? 1 : (slot + 1) * share;
+        exp.namespace = [namespaceId(tp.key), slot * share, end];
+      }
+      tp.experiments.push(exp);
+      if (!exp.running) continue;
+      if (exp.exclusive) {
+        tp.exclusive.push(exp);
+        exclusiveQa.push(...qaRules(exp, def));
+        exclusiveRules.push(experimentRule(exp, def, def.name));
+      } else {
+        tp.overlapping.push(exp);
+        features[exp.featureKey] = {
+          defaultValue: null,
+          rules: [...qaRules(exp, def), experimentRule(exp, def, def.name)],
+        };
+      }
+    }
+    tp.experiments.sort((a, b) => Number(b.running) - Number(a.running));
+    features[tp.key] = { defaultValue: null, rules: [...exclusiveQa, ...exclusiveRules] };
+  }
+
+  const body = { features };
+  const json = JSON.stringify(body);
+  const etag = `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
+  return {
+    payload: { features, dateUpdated: now.toISOString() },
+    touchpoints,
+    etag,
+    json,
+    builtAt: now,
+  };
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { channelSchema, keySchema } from '../schemas/common.schema.js';
+
+export const MAX_EVENTS_PER_BATCH = 1000;
+/** Clocks drift; an event more than this far in the future is a bug on the sender's side. */
+export const MAX_FUTURE_MS = 5 * 60_000;
+
+const propertyKey = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[^$.][^.]*$/, 'must not start with "$" or contain "."');
+
+const base = {
+  eventId: z.string().min(1).max(200).describe('idempotency key, e.g. the survey response id'),
+  customerId: z.string().min(1).max(200),
+  occurredAt: z.iso
+    .datetime({ offset: true })
+    .refine(
+      (s) => Date.parse(s) <= Date.now() + MAX_FUTURE_MS,
+      'must not be more than 5 minutes in the future',
+    ),
+  touchpoint: keySchema.optional(),
+  channel: channelSchema.optional(),
+  properties: z
+    .record(propertyKey, z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]))
+    .refine((p) => Object.keys(p).length <= 50, 'at most 50 properties')
+    .optional(),
+};
+
+const name = z.string().min(1).max(120);
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+export const eventInputSchema = z.discriminatedUnion('type', [
+  z.strictObject({ ...base, type: z.literal('conversion'), name }),
+  z.strictObject({ ...base, type: z.literal('csat'), value: z.number().int().min(1).max(5) }),
+  z.strictObject({ ...base, type: z.literal('nps'), value: z.number().int().min(0).max(10) }),
+  z.strictObject({ ...base, type: z.literal('ces'), value: z.number().int().min(1).max(7) }),
+  z.strictObject({
+    ...base,
+    type: z.literal('revenue'),
+    amount: finite.min(-1e12).max(1e12).describe('negative for refunds'),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
+  }),
+  z.strictObject({ ...base, type: z.literal('metric'), name, value: finite }),
+]);
+export type EventInput = z.infer<typeof eventInputSchema>;
+
+export const eventBatchSchema = z.union([
+  z.strictObject({ events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_BATCH) }),
+  z.record(z.string(), z.unknown()),
+]);
+
+export const rejectedEventSchema = z.object({
+  index: z.number().int(),
+  code: z.literal('validation_failed'),
+  field: z.string(),
+  message: z.string(),
+});
+
+export const eventsResponseSchema = z.object({
+  accepted: z.number().int().describe('events stored by this request'),
+  duplicates: z.number().int().describe('events already stored, or repeated inside this batch'),
+  rejected: z.array(rejectedEventSchema),
+});
+export type EventsResponse = z.infer<typeof eventsResponseSchema>;
+
+/** For the OpenAPI document: one event, or `{events: [...]}`. */
+export const eventsRequestSchema = z.union([
+  eventInputSchema,
+  z.object({ events: z.array(eventInputSchema).max(MAX_EVENTS_PER_BATCH) }),
+]);

@@ -1,0 +1,97 @@
+import type { EventDoc, EventRepository } from '../../db/event.repository.js';
+import { validationError } from '../errors.js';
+import type { OutcomeSink } from '../outcome-sink.js';
+import { findOperatorKeys, issuesOf } from '../validate.js';
+import {
+  type EventInput,
+  type EventsResponse,
+  eventInputSchema,
+  MAX_EVENTS_PER_BATCH,
+} from './event.schema.js';
+
+function toDoc(e: EventInput, receivedAt: Date): EventDoc {
+  const doc: EventDoc = {
+    _id: e.eventId,
+    customerId: e.customerId,
+    type: e.type,
+    name: e.type === 'conversion' || e.type === 'metric' ? e.name : e.type,
+    occurredAt: new Date(e.occurredAt),
+    receivedAt,
+  };
+  if (e.type === 'revenue') {
+    doc.value = e.amount;
+    doc.currency = e.currency;
+  } else if (e.type !== 'conversion') {
+    doc.value = e.value;
+  }
+  if (e.touchpoint) doc.touchpoint = e.touchpoint;
+  if (e.channel) doc.channel = e.channel;
+  if (e.properties) doc.properties = e.properties;
+  return doc;
+}
+
+/**
+ * Outcome capture: each item is validated on its own, valid items are stored even when others are
+ * rejected, and `eventId` makes every write idempotent. The answer comes after the write is acknowledged.
+ */
+export class EventsService {
+  constructor(
+    private readonly repo: EventRepository,
+    private readonly sink: () => OutcomeSink,
+  ) {}
+
+  /** Splits the body into items: one event, or `{events: [...]}` with 1 to 1,000 items. */
+  items(body: unknown): unknown[] {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw validationError([{ path: '(root)', reason: 'must be one event or {events: [...]}' }]);
+    }
+    if (!('events' in body)) return [body];
+    const events = (body as { events: unknown }).events;
+    if (!Array.isArray(events)) throw validationError([{ path: 'events', reason: 'must be an array' }]);
+    if (events.length === 0 || events.length > MAX_EVENTS_PER_BATCH) {
+      throw validationError([{ path: 'events', reason: `must hold 1 to ${MAX_EVENTS_PER_BATCH} events` }]);
+    }
+    if (Object.keys(body).length > 1) {
+      throw validationError([{ path: '(root)', reason: 'a batch has only the field "events"' }]);
+    }
+    return events;
+  }
+
+  async capture(body: unknown): Promise<EventsResponse> {
+    const items = this.items(body);
+    const receivedAt = new Date();
+    const rejected: EventsResponse['rejected'] = [];
+    const byId = new Map<string, EventDoc>();
+    let duplicates = 0;
+    items.forEach((item, index) => {
+      const operators = findOperatorKeys(item);
+      const first = operators[0];
+      if (first) {
+        rejected.push({ index, code: 'validation_failed', field: first.path, message: first.reason });
+        return;
+      }
+      const parsed = eventInputSchema.safeParse(item);
+      if (!parsed.success) {
+        const issues = issuesOf(parsed.error);
+        rejected.push({
+          index,
+          code: 'validation_failed',
+          field: issues[0]?.path ?? '(root)',
+          message: issues.map((i) => (issues.length > 1 ? `${i.path}: ${i.reason}` : i.reason)).join('; '),
+        });
+        return;
+      }
+      // The first item with an id wins; a repeat inside the same batch is a duplicate like a resend.
+      if (byId.has(parsed.data.eventId)) duplicates++;
+      else byId.set(parsed.data.eventId, toDoc(parsed.data, receivedAt));
+    });
+    const docs = [...byId.values()];
+    const result = await this.repo.insertDurable(docs);
+    if (docs.length > 0) {
+      // Duplicates too: an earlier attempt may have stored them and failed before attributing them.
+      // A sink failure fails the request, so the client's retry (idempotent) attributes them again.
+      await this.sink().eventsStored(docs.map((d) => d._id));
+    }
+    return { accepted: result.inserted, duplicates: duplicates + result.duplicates, rejected };
+  }
+}

@@ -1,0 +1,27 @@
+import { Router } from 'express';
+import {
+  assignmentRequestSchema,
+  assignmentResponseSchema,
+} from '../../domain/assignment/assignment.schema.js';
+import type { Services } from '../../domain/services.js';
+import { requireRole } from '../auth.middleware.js';
+import { documentRoute } from '../route-docs.js';
+
+/** `POST /v1/assignments`: which variants a customer gets at one or more touchpoints. */
+export function assignmentsRoutes(services: Services): Router {
+  const router = Router();
+  documentRoute({
+    method: 'post',
+    path: '/v1/assignments',
+    tag: 'assignments',
+    summary: 'Assign a customer at touchpoints (deterministic, same answer on every channel)',
+    roles: ['app'],
+    body: assignmentRequestSchema,
+    response: assignmentResponseSchema,
+    errors: ['validation_failed', 'touchpoint_not_found', 'unauthenticated', 'forbidden'],
+  });
+  router.post('/v1/assignments', requireRole(services.apiKeys, 'app'), async (req, res) => {
+    res.json(await services.capture.assignments.assign(req.body));
+  });
+  return router;
+}

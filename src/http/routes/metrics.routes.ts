@@ -1,0 +1,67 @@
+import { Router } from 'express';
+import type { Services } from '../../domain/services.js';
+import { documentRoute } from '../route-docs.js';
+
+/** `GET /metrics`: Prometheus text with the exposure pipeline's counters and gauges. */
+export function metricsRoutes(services: Services): Router {
+  const router = Router();
+  documentRoute({
+    method: 'get',
+    path: '/metrics',
+    tag: 'health',
+    summary: 'Prometheus metrics (exposure buffer, journal)',
+    produces: 'text/plain',
+  });
+  router.get('/metrics', (_req, res) => {
+    const s = services.capture.exposures.stats();
+    const lines = [
+      ['counter', 'nudgelab_exposures_enqueued_total', s.enqueued, 'Exposures queued for writing'],
+      [
+        'counter',
+        'nudgelab_exposures_stored_total',
+        s.stored,
+        'Exposures written to the database (with replays)',
+      ],
+      [
+        'counter',
+        'nudgelab_exposures_journaled_total',
+        s.journaled,
+        'Exposures written to the local journal',
+      ],
+      [
+        'counter',
+        'nudgelab_exposures_replayed_total',
+        s.replayed,
+        'Journaled exposures replayed to the database',
+      ],
+      [
+        'counter',
+        'nudgelab_exposures_dropped_total',
+        s.dropped,
+        'Exposures lost: journal and memory hold full',
+      ],
+      ['counter', 'nudgelab_exposure_write_failures_total', s.writeFailures, 'Failed exposure batch writes'],
+      ['gauge', 'nudgelab_exposure_buffer_size', s.buffered, 'Exposures waiting in memory'],
+      [
+        'gauge',
+        'nudgelab_exposure_held_size',
+        s.held,
+        'Exposures held in memory because the journal is full',
+      ],
+      ['gauge', 'nudgelab_exposure_journal_bytes', s.journalBytes, 'Size of the exposure journal'],
+      ['gauge', 'nudgelab_exposure_journal_max_bytes', s.journalMaxBytes, 'Bound of the exposure journal'],
+      ['gauge', 'nudgelab_exposure_journal_full', s.journalFull ? 1 : 0, '1 when the journal is full'],
+      [
+        'gauge',
+        'nudgelab_exposure_writer_degraded',
+        s.degraded ? 1 : 0,
+        '1 while the database refuses writes',
+      ],
+    ] as const;
+    const text = lines.map(
+      ([type, name, value, help]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}`,
+    );
+    res.type('text/plain; version=0.0.4').send(`${text.join('\n')}\n`);
+  });
+  return router;
+}
