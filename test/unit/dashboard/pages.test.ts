@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { experimentBody } from '../../../src/http/dashboard/experiment.page.js';
+import { chance, relative } from '../../../src/http/dashboard/format.js';
+import { journeysBody, leadingVariant } from '../../../src/http/dashboard/journeys.page.js';
+import { portfolioBody } from '../../../src/http/dashboard/portfolio.page.js';
+import { isVariantResult } from '../../../src/stats/index.js';
+import * as fx from '../../fixtures/dashboard/readouts.fixture.js';
+
+/** The text inside the element with this data-testid (tags stripped), or undefined. */
+function textOf(page: string, testid: string): string | undefined {
+  const start = page.indexOf(`data-testid="${testid}"`);
+  if (start < 0) return undefined;
+  const open = page.indexOf('>', start);
+  const tag = page.lastIndexOf('<', start);
+  const name = page.slice(tag + 1).match(/^[a-z0-9]+/)?.[0];
+  const close = page.indexOf(`</${name}>`, open);
+  return page
+    .slice(open + 1, close)
+    .replace(/<[^>]+>/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const view = fx.readoutResponse(
+  'loss-frame-reminder',
+  'Loss-framed <b>reminder</b>',
+  fx.paymentReminderInput,
+  4,
+);
+
+describe('experiment page', () => {
+  const page = experimentBody(view, { printing: false }).value;
+
+  it('shows each variant chance to beat control and lift exactly as the readout has them', () => {
+    const readout = view.latest!.readout!;
+    let checked = 0;
+    for (const [key, m] of Object.entries(readout.metrics)) {
+      for (const [variant, r] of Object.entries(m.variants)) {
+        if (!isVariantResult(r)) continue;
+        expect(textOf(page, `chance-${key}-${variant}`)).toBe(chance(r.chanceToBeatControl));
+        if (m.kind !== 'nps')
+          expect(textOf(page, `lift-${key}-${variant}`)).toBe(relative(r.relativeLift.mean));
+        if (m.role === 'guardrail')
+          expect(textOf(page, `harm-${key}-${variant}`)).toBe(chance(r.chanceOfHarm));
+        checked += 1;
+      }
+    }
+    expect(checked).toBe(4);
+    expect(textOf(page, 'decision-summary')).toBe(readout.decision.summary);
+    expect(textOf(page, 'exposures-loss-frame')).toBe('12,050');
+    expect(textOf(page, 'segment-comparisons')).toMatch(/^2 comparisons/);
+  });
+
+  it('escapes the experiment name and embeds chart data for the lift and the history', () => {
+    expect(page).toContain('Loss-framed &lt;b&gt;reminder&lt;/b&gt;');
+    expect(page).not.toContain('<b>reminder</b>');
+    expect(page.match(/<canvas data-chart=/g)).toHaveLength(6);
+    expect(page).toContain('href="/v1/experiments/loss-frame-reminder/readout.pdf"');
+  });
+
+  it('says there is no readout yet instead of showing empty tables', () => {
+    const empty = experimentBody({ ...view, latest: null, history: [] }, { printing: true }).value;
+    expect(textOf(empty, 'no-readout')).toMatch(/^No readout yet/);
+    expect(empty).not.toContain('readout.pdf');
+  });
+});
+
+describe('journey map and portfolio', () => {
+  it('colours each experiment by the leading variant on the primary and satisfaction metrics', () => {
+    const summary = fx.journeySummary(view);
+    const exp = summary.touchpoints[0]!.experiments[0]!;
+    expect(leadingVariant(exp)).toBe('loss-frame');
+    const page = journeysBody([summary], 'Journeys').value;
+    const primary = exp.lifts.find((l) => l.role === 'primary')!;
+    expect(textOf(page, 'exp-loss-frame-reminder-primary')).toBe(
+      `Primary: ${relative(primary.relativeLift.mean)} ${chance(primary.chanceToBeatControl)}`,
+    );
+    expect(page).toMatch(/class="chip eff-win" data-testid="exp-loss-frame-reminder-primary"/);
+    expect(page).toContain('Collections &lt;&amp; friends&gt;');
+    expect(textOf(page, 'tp-collections.pay-page')).toContain('No running or concluded nudges');
+  });
+
+  it('ranks with the portfolio mean lifts', () => {
+    const p = fx.portfolio(view);
+    const page = portfolioBody(p).value;
+    expect(textOf(page, 'pf-type-framing-conversion')).toBe(
+      `${relative(p.nudgeTypes[0]!.conversion.meanRelativeLift)} (1)`,
+    );
+    expect(textOf(page, 'pf-tp-collections.payment-reminder-satisfaction')).toBe(
+      `${relative(p.touchpoints[0]!.satisfaction.meanRelativeLift)} (1)`,
+    );
+  });
+});
