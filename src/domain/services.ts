@@ -1,25 +1,36 @@
 import type { Connection } from 'mongoose';
+import { AlertRepository } from '../db/alert.repository.js';
 import { ApiKeyRepository } from '../db/api-key.repository.js';
 import { AuditRepository } from '../db/audit.repository.js';
 import { pingDatabase } from '../db/connection.js';
 import { DefinitionRepository } from '../db/definition.repository.js';
+import { OutcomeRepository } from '../db/outcome.repository.js';
+import { SnapshotRepository } from '../db/snapshot.repository.js';
 import type { Logger } from '../logger.js';
+import { AlertsService } from './alerts.service.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { type Capture, type CaptureOptions, createCapture } from './assignment/capture.wiring.js';
 import { AuditService } from './audit.service.js';
 import { ExperimentsService } from './experiments.service.js';
 import { createJourneysService, type JourneysService } from './journeys.service.js';
 import { createNudgesService, type NudgesService } from './nudges.service.js';
+import { cachedMetricsLookup, OutcomeAttributionService } from './outcome-attribution.service.js';
+import { ReadoutsService } from './readouts.service.js';
+import { RefreshService } from './refresh.service.js';
+import type { Journey } from './schemas/journey.schema.js';
 import type { Experiment } from './schemas/experiment.schema.js';
 import type { Nudge } from './schemas/nudge.schema.js';
 import type { Touchpoint } from './schemas/touchpoint.schema.js';
 import { createTouchpointsService, type TouchpointsService } from './touchpoints.service.js';
+import { WebhookNotifier } from './webhooks.js';
 
 export interface ServiceOptions {
   connection: Connection;
   logger: Logger;
   /** Journal folder, bounds and polling of assignment and event capture (defaults suit tests). */
   capture?: CaptureOptions;
+  /** Readouts: webhook URLs for alerts and the attributes broken down into segments. */
+  readouts?: { webhookUrls?: readonly string[]; segmentAttributes?: readonly string[] };
 }
 
 export interface Services {
@@ -31,6 +42,11 @@ export interface Services {
   experiments: ExperimentsService;
   /** Assignments, exposure writing and event capture. */
   capture: Capture;
+  /** Outcome attribution onto exposures (the capture's outcome sink). */
+  outcomes: OutcomeAttributionService;
+  readouts: ReadoutsService;
+  refresh: RefreshService;
+  alerts: AlertsService;
   /** True when the database answers a ping. */
   databaseReady(): Promise<boolean>;
   /** Creates every index the queries rely on (idempotent). */
@@ -38,7 +54,12 @@ export interface Services {
 }
 
 /** Builds every domain service on one database connection; the one place services are wired. */
-export function createServices({ connection, logger, capture: captureOptions }: ServiceOptions): Services {
+export function createServices({
+  connection,
+  logger,
+  capture: captureOptions,
+  readouts: readoutOptions,
+}: ServiceOptions): Services {
   const apiKeyRepo = new ApiKeyRepository(connection);
   const auditRepo = new AuditRepository(connection);
   const audit = new AuditService(auditRepo);
@@ -70,6 +91,36 @@ export function createServices({ connection, logger, capture: captureOptions }: 
   touchpoints.onChange(rebuild);
   nudges.onChange(rebuild);
   experiments.onChange(rebuild);
+  const outcomeRepo = new OutcomeRepository(connection);
+  const snapshotRepo = new SnapshotRepository(connection);
+  const alertRepo = new AlertRepository(connection);
+  const outcomes = new OutcomeAttributionService(
+    outcomeRepo,
+    cachedMetricsLookup(() => experimentRepo.list()),
+  );
+  capture.setOutcomeSink(outcomes);
+  const webhooks = new WebhookNotifier({
+    urls: readoutOptions?.webhookUrls ?? [],
+    log: (d) => alertRepo.logDelivery(d),
+    logger,
+  });
+  const alerts = new AlertsService(alertRepo, webhooks);
+  const refresh = new RefreshService({
+    experiments: experimentRepo,
+    outcomes: outcomeRepo,
+    snapshots: snapshotRepo,
+    alerts,
+    segmentAttributes: readoutOptions?.segmentAttributes ??
+      captureOptions?.exposureAttributes ?? ['segment', 'channel', 'country', 'plan', 'device'],
+    logger,
+  });
+  const readouts = new ReadoutsService({
+    journeys: new DefinitionRepository<Journey>(connection, 'journey'),
+    touchpoints: touchpointRepo,
+    nudges: nudgeRepo,
+    experiments: experimentRepo,
+    snapshots: snapshotRepo,
+  });
   return {
     apiKeys,
     audit,
@@ -78,6 +129,10 @@ export function createServices({ connection, logger, capture: captureOptions }: 
     nudges,
     experiments,
     capture,
+    outcomes,
+    readouts,
+    refresh,
+    alerts,
     databaseReady: () => pingDatabase(connection),
     async ensureIndexes() {
       await Promise.all([
@@ -88,6 +143,8 @@ export function createServices({ connection, logger, capture: captureOptions }: 
         nudgeRepo.ensureIndexes(),
         experimentRepo.ensureIndexes(),
         capture.ensureIndexes(),
+        snapshotRepo.ensureIndexes(),
+        alertRepo.ensureIndexes(),
       ]);
     },
   };

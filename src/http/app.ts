@@ -25,6 +25,7 @@ import { featuresRoutes } from './routes/features.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { keysRoutes } from './routes/keys.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
+import { readoutsRoutes } from './routes/readouts.routes.js';
 
 export interface AppDeps {
   services: Services;
@@ -50,6 +51,7 @@ export function createApp({ services, logger, bodyLimit, version }: AppDeps): Ex
   app.use(assignmentsRoutes(services));
   app.use(keysRoutes(services));
   app.use(auditRoutes(services));
+  app.use(readoutsRoutes(services));
   app.use(
     definitionRoutes(services.apiKeys, {
       path: '/v1/journeys',

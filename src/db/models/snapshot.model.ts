@@ -1,0 +1,47 @@
+import { type Connection, type Model, Schema } from 'mongoose';
+
+/** One refresh of one experiment; the readout, counts and segments are stored as the domain built them. */
+export interface SnapshotDoc {
+  _id: string;
+  experiment: string;
+  experimentId: string;
+  phase: number;
+  experimentStatus: string;
+  status: 'ok' | 'failed';
+  trigger: string;
+  computedAt: Date;
+  durationMs: number;
+  counts: unknown;
+  readout: unknown;
+  segments: unknown;
+  error?: string;
+}
+
+/**
+ * Indexes: `experiment` + `status` + `computedAt` (latest ok snapshot, history of ok snapshots),
+ * `experiment` + `computedAt` (the most recent refreshes whatever their status, for failure streaks).
+ */
+export function snapshotModel(connection: Connection): Model<SnapshotDoc> {
+  if (connection.models.Snapshot) return connection.models.Snapshot as Model<SnapshotDoc>;
+  const schema = new Schema<SnapshotDoc>(
+    {
+      _id: { type: String, required: true },
+      experiment: { type: String, required: true },
+      experimentId: { type: String, required: true },
+      phase: { type: Number, required: true },
+      experimentStatus: { type: String, required: true },
+      status: { type: String, required: true },
+      trigger: { type: String, required: true },
+      computedAt: { type: Date, required: true },
+      durationMs: { type: Number, required: true },
+      counts: { type: Schema.Types.Mixed },
+      readout: { type: Schema.Types.Mixed },
+      segments: { type: Schema.Types.Mixed },
+      error: { type: String },
+    },
+    { versionKey: false, collection: 'snapshots', minimize: false },
+  );
+  schema.index({ experiment: 1, status: 1, computedAt: -1 });
+  schema.index({ experiment: 1, computedAt: -1 });
+  return connection.model<SnapshotDoc>('Snapshot', schema);
+}

@@ -1,0 +1,198 @@
+import type { Collection, Connection, mongo } from 'mongoose';
+import type { AttributableEvent, OutcomeState } from '../domain/outcomes/outcome-state.js';
+import { eventModel } from './models/event.model.js';
+import { type ExposureDoc, exposureModel } from './models/exposure.model.js';
+
+/** The exposure fields attribution reads, plus the revision that guards its writes. */
+export interface ExposureForAttribution {
+  id: string;
+  experimentId: string;
+  phase: number;
+  variant: string;
+  unitId: string;
+  customerId: string;
+  exposedAt: Date;
+  qa: boolean;
+  rev: number;
+}
+
+interface StoredEvent {
+  _id: string;
+  customerId: string;
+  name?: string;
+  type?: string;
+  value?: number;
+  occurredAt: Date;
+}
+
+type RevExposure = ExposureDoc & { outcomesRev?: number };
+
+const attributionFields = {
+  _id: 1,
+  experimentId: 1,
+  phase: 1,
+  variant: 1,
+  unitId: 1,
+  customerId: 1,
+  exposedAt: 1,
+  qa: 1,
+  outcomesRev: 1,
+} as const;
+
+function toExposure(d: RevExposure): ExposureForAttribution {
+  return {
+    id: d._id,
+    experimentId: d.experimentId,
+    phase: d.phase,
+    variant: d.variant,
+    unitId: d.unitId,
+    customerId: d.customerId,
+    exposedAt: d.exposedAt,
+    qa: d.qa,
+    rev: d.outcomesRev ?? 0,
+  };
+}
+
+function toEvent(d: StoredEvent): AttributableEvent {
+  return { id: d._id, name: d.name, type: d.type, value: d.value, occurredAt: new Date(d.occurredAt) };
+}
+
+/**
+ * Reads and writes the outcome state on exposures, and runs the readout pipelines. Uses the driver
+ * collections directly: the outcome revision (`outcomesRev`) is not part of the shared exposure
+ * model, and a strict Mongoose model would drop it from updates.
+ */
+export class OutcomeRepository {
+  readonly exposures: Collection<RevExposure>;
+  readonly events: Collection<StoredEvent>;
+
+  constructor(connection: Connection) {
+    // Registering the model makes its indexes part of ensureIndexes even before any exposure is written.
+    this.exposures = exposureModel(connection).collection as unknown as Collection<RevExposure>;
+    this.events = eventModel(connection).collection as unknown as Collection<StoredEvent>;
+  }
+
+  /** Index: `_id`. */
+  async exposuresByIds(ids: readonly string[]): Promise<ExposureForAttribution[]> {
+    if (ids.length === 0) return [];
+    const docs = await this.exposures
+      .find({ _id: { $in: [...ids] } } as mongo.Filter<RevExposure>, { projection: attributionFields })
+      .toArray();
+    return docs.map((d) => toExposure(d as RevExposure));
+  }
+
+  /** Non-QA exposures of these customers, as unit or as the exposed customer. Indexes: `unitId`, `customerId`. */
+  async exposuresOfCustomers(customerIds: readonly string[]): Promise<ExposureForAttribution[]> {
+    if (customerIds.length === 0) return [];
+    const ids = [...customerIds];
+    const docs = await this.exposures
+      .find(
+        {
+          $or: [{ unitId: { $in: ids } }, { customerId: { $in: ids } }],
+          qa: false,
+        } as mongo.Filter<RevExposure>,
+        {
+          projection: attributionFields,
+        },
+      )
+      .toArray();
+    return docs.map((d) => toExposure(d as RevExposure));
+  }
+
+  /** Index: `_id`. Returns the customer of each event for finding their exposures. */
+  async eventsByIds(ids: readonly string[]): Promise<{ id: string; customerId: string; occurredAt: Date }[]> {
+    if (ids.length === 0) return [];
+    const docs = await this.events
+      .find({ _id: { $in: [...ids] } } as mongo.Filter<StoredEvent>, {
+        projection: { _id: 1, customerId: 1, occurredAt: 1 },
+      })
+      .toArray();
+    return docs.map((d) => ({ id: d._id, customerId: d.customerId, occurredAt: new Date(d.occurredAt) }));
+  }
+
+  /** Events of the customers from `from` to `to` inclusive. Index: `customerId` + `occurredAt`. */
+  async eventsOf(customerIds: readonly string[], from: Date, to: Date): Promise<AttributableEvent[]> {
+    const docs = await this.events
+      .find({
+        customerId: { $in: [...customerIds] },
+        occurredAt: { $gte: from, $lte: to },
+      } as mongo.Filter<StoredEvent>)
+      .toArray();
+    return docs.map((d) => toEvent(d as StoredEvent));
+  }
+
+  /**
+   * Writes the outcome state if nobody else wrote it since `rev` was read (optimistic concurrency);
+   * false means read again and recompute.
+   */
+  async writeOutcomeState(id: string, rev: number, state: OutcomeState): Promise<boolean> {
+    const revFilter =
+      rev === 0 ? { $or: [{ outcomesRev: { $exists: false } }, { outcomesRev: 0 }] } : { outcomesRev: rev };
+    const result = await this.exposures.updateOne(
+      { _id: id, ...revFilter } as mongo.Filter<RevExposure>,
+      {
+        $set: { outcomes: state.outcomes, tally: state.tally, outcomesRev: rev + 1 },
+      } as mongo.UpdateFilter<RevExposure>,
+    );
+    return result.matchedCount === 1;
+  }
+
+  private match(experimentId: string, phase: number, extra: Record<string, unknown>): mongo.Document {
+    return { $match: { experimentId, phase, qa: false, ...extra } };
+  }
+
+  /**
+   * The readout pipeline: sums of every tally entry. Its cost grows with exposures and variants,
+   * never with events. Index: `experimentId` + `phase` + `qa`.
+   */
+  async tallySums(
+    experimentId: string,
+    phase: number,
+    extra: Record<string, unknown> = {},
+  ): Promise<Map<string, number>> {
+    const rows = await this.exposures
+      .aggregate<{ _id: string; s: number }>([
+        this.match(experimentId, phase, extra),
+        { $unwind: '$tally' },
+        { $group: { _id: '$tally.k', s: { $sum: '$tally.v' } } },
+      ])
+      .toArray();
+    return new Map(rows.map((r) => [r._id, r.s]));
+  }
+
+  /** Exposed customers per variant. Index: `experimentId` + `phase` + `qa`. */
+  async exposureCounts(
+    experimentId: string,
+    phase: number,
+    extra: Record<string, unknown> = {},
+  ): Promise<Map<string, number>> {
+    const rows = await this.exposures
+      .aggregate<{ _id: string; n: number }>([
+        this.match(experimentId, phase, extra),
+        { $group: { _id: '$variant', n: { $sum: 1 } } },
+      ])
+      .toArray();
+    return new Map(rows.map((r) => [r._id, r.n]));
+  }
+
+  /** Distinct values of one attribute among the experiment's exposures, most common first. */
+  async attributeValues(
+    experimentId: string,
+    phase: number,
+    attribute: string,
+    limit: number,
+  ): Promise<string[]> {
+    const field = `attributes.${attribute}`;
+    const rows = await this.exposures
+      .aggregate<{ _id: unknown; n: number }>([
+        this.match(experimentId, phase, { [field]: { $exists: true } }),
+        { $group: { _id: `$${field}`, n: { $sum: 1 } } },
+      ])
+      .toArray();
+    return rows
+      .filter((r) => typeof r._id === 'string' && r._id !== '')
+      .sort((a, b) => b.n - a.n || String(a._id).localeCompare(String(b._id)))
+      .slice(0, limit)
+      .map((r) => r._id as string);
+  }
+}

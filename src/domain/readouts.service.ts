@@ -1,0 +1,214 @@
+import type { DefinitionRepository } from '../db/definition.repository.js';
+import type { SnapshotRepository } from '../db/snapshot.repository.js';
+import { isVariantResult } from '../stats/index.js';
+import { DomainError } from './errors.js';
+import { rankPortfolio } from './portfolio.js';
+import type { ReadoutsService as ReadoutsContract } from './readouts.contract.js';
+import type { Experiment, Metric } from './schemas/experiment.schema.js';
+import type {
+  ExperimentBrief,
+  JourneySummary,
+  Lift,
+  MetricFamily,
+  Portfolio,
+} from './schemas/insights.schema.js';
+import type { Journey } from './schemas/journey.schema.js';
+import type { Nudge, NudgeType } from './schemas/nudge.schema.js';
+import type { HistoryPoint, ReadoutResponse, Snapshot } from './schemas/snapshot.schema.js';
+import type { Touchpoint } from './schemas/touchpoint.schema.js';
+import { snapshotCsv } from './snapshot-csv.js';
+
+export interface ReadoutsDeps {
+  journeys: DefinitionRepository<Journey>;
+  touchpoints: DefinitionRepository<Touchpoint>;
+  nudges: DefinitionRepository<Nudge>;
+  experiments: DefinitionRepository<Experiment>;
+  snapshots: SnapshotRepository;
+}
+
+const satisfactionEvents = new Set(['csat', 'nps', 'ces']);
+
+export function metricFamily(m: Pick<Metric, 'kind' | 'event' | 'aggregation'>): MetricFamily {
+  if (m.kind === 'conversion') return 'conversion';
+  if (m.kind === 'nps' || satisfactionEvents.has(m.event)) return 'satisfaction';
+  if (m.event === 'revenue' || m.aggregation === 'sum') return 'revenue';
+  return 'other';
+}
+
+/** Lifts of every non-control variant on conversion and satisfaction metrics. */
+export function liftsOf(exp: Experiment, snapshot: Snapshot | null): Lift[] {
+  const readout = snapshot?.readout;
+  if (!readout) return [];
+  const lifts: Lift[] = [];
+  for (const metric of exp.metrics) {
+    const family = metricFamily(metric);
+    if (family !== 'conversion' && family !== 'satisfaction') continue;
+    const result = readout.metrics[metric.key];
+    if (!result) continue;
+    for (const [variant, arm] of Object.entries(result.variants)) {
+      if (variant === exp.control || !isVariantResult(arm)) continue;
+      lifts.push({
+        metric: metric.key,
+        kind: metric.kind,
+        role: metric.role,
+        family,
+        lowerIsBetter: metric.lowerIsBetter,
+        variant,
+        chanceToBeatControl: arm.chanceToBeatControl,
+        absoluteLift: arm.absoluteLift,
+        relativeLift: arm.relativeLift,
+      });
+    }
+  }
+  return lifts;
+}
+
+function historyPoint(s: Snapshot, control: string): HistoryPoint | null {
+  if (!s.readout || !s.counts) return null;
+  const metrics: HistoryPoint['metrics'] = {};
+  for (const [key, result] of Object.entries(s.readout.metrics)) {
+    const row: HistoryPoint['metrics'][string] = {};
+    for (const [variant, arm] of Object.entries(result.variants)) {
+      if (variant === control) continue;
+      const ok = isVariantResult(arm);
+      row[variant] = {
+        n: arm.n,
+        estimate: arm.status === 'ok' ? arm.estimate : null,
+        chanceToBeatControl: ok ? arm.chanceToBeatControl : null,
+        relativeLift: ok ? arm.relativeLift : null,
+      };
+    }
+    metrics[key] = row;
+  }
+  return {
+    id: s.id,
+    computedAt: s.computedAt,
+    phase: s.phase,
+    exposures: s.counts.exposures,
+    decision: s.readout.decision,
+    metrics,
+  };
+}
+
+export class ReadoutsService implements ReadoutsContract {
+  constructor(private readonly deps: ReadoutsDeps) {}
+
+  private async experiment(key: string): Promise<Experiment> {
+    const exp = await this.deps.experiments.getByKey(key);
+    if (!exp) throw new DomainError('not_found', `No experiment "${key}".`);
+    return exp;
+  }
+
+  async latest(key: string): Promise<Snapshot | null> {
+    await this.experiment(key);
+    return this.deps.snapshots.latestOk(key);
+  }
+
+  async history(key: string, limit = 500): Promise<HistoryPoint[]> {
+    const exp = await this.experiment(key);
+    return this.historyOf(exp, limit);
+  }
+
+  private async historyOf(exp: Experiment, limit: number): Promise<HistoryPoint[]> {
+    const snapshots = await this.deps.snapshots.okHistory(exp.key, exp.phase, limit);
+    return snapshots.flatMap((s) => historyPoint(s, exp.control) ?? []);
+  }
+
+  async readout(key: string): Promise<ReadoutResponse> {
+    const exp = await this.experiment(key);
+    const [latest, history, recent] = await Promise.all([
+      this.deps.snapshots.latestOk(key),
+      this.historyOf(exp, 500),
+      this.deps.snapshots.recent(key, 1),
+    ]);
+    const newest = recent[0];
+    const lastFailure =
+      newest && newest.status === 'failed'
+        ? { computedAt: newest.computedAt, error: newest.error ?? 'unknown' }
+        : null;
+    return {
+      experiment: {
+        key: exp.key,
+        name: exp.name,
+        status: exp.status,
+        phase: exp.phase,
+        control: exp.control,
+        touchpoint: exp.touchpoint,
+        nudge: exp.nudge,
+      },
+      latest,
+      lastFailure,
+      history,
+    };
+  }
+
+  async csv(key: string): Promise<string> {
+    const exp = await this.experiment(key);
+    return snapshotCsv(exp, await this.deps.snapshots.latestOk(key));
+  }
+
+  private async brief(exp: Experiment, nudgeTypes: Map<string, NudgeType>): Promise<ExperimentBrief> {
+    const latest = await this.deps.snapshots.latestOk(exp.key);
+    const exposures = latest?.counts ? Object.values(latest.counts.exposures).reduce((s, n) => s + n, 0) : 0;
+    return {
+      key: exp.key,
+      name: exp.name,
+      nudge: exp.nudge,
+      nudgeType: nudgeTypes.get(exp.nudge) ?? null,
+      status: exp.status,
+      phase: exp.phase,
+      computedAt: latest?.computedAt ?? null,
+      exposures,
+      decision: latest?.readout?.decision ?? null,
+      lifts: liftsOf(exp, latest),
+    };
+  }
+
+  async journeySummary(journeyKey: string): Promise<JourneySummary> {
+    const journey = await this.deps.journeys.getByKey(journeyKey);
+    if (!journey) throw new DomainError('not_found', `No journey "${journeyKey}".`);
+    const touchpoints = await this.deps.touchpoints.list({ journey: journeyKey });
+    const stageOrder = new Map(journey.stages.map((s, i) => [s.key, i]));
+    touchpoints.sort(
+      (a, b) =>
+        (stageOrder.get(a.stage) ?? 99) - (stageOrder.get(b.stage) ?? 99) || a.key.localeCompare(b.key),
+    );
+    const out: JourneySummary['touchpoints'] = [];
+    for (const tp of touchpoints) {
+      const [nudges, experiments] = await Promise.all([
+        this.deps.nudges.list({ touchpoint: tp.key }),
+        this.deps.experiments.list({ touchpoint: tp.key }),
+      ]);
+      const types = new Map(nudges.map((n) => [n.key, n.type]));
+      const briefs = await Promise.all(
+        experiments.filter((e) => e.status !== 'draft').map((e) => this.brief(e, types)),
+      );
+      out.push({
+        key: tp.key,
+        name: tp.name,
+        stage: tp.stage,
+        channel: tp.channel,
+        nudges: nudges.map((n) => ({ key: n.key, name: n.name, type: n.type })),
+        experiments: briefs,
+      });
+    }
+    return {
+      journey: { key: journey.key, name: journey.name, stages: journey.stages },
+      touchpoints: out,
+    };
+  }
+
+  async portfolio(): Promise<Portfolio> {
+    const [touchpoints, nudges, experiments] = await Promise.all([
+      this.deps.touchpoints.list(),
+      this.deps.nudges.list(),
+      this.deps.experiments.list(),
+    ]);
+    const types = new Map(nudges.map((n) => [n.key, n.type]));
+    const measured = experiments.filter((e) => e.status !== 'draft');
+    const briefs = await Promise.all(
+      measured.map(async (e) => ({ experiment: e, brief: await this.brief(e, types) })),
+    );
+    return rankPortfolio(touchpoints, briefs, new Date());
+  }
+}
