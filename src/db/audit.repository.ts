@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection, Model } from 'mongoose';
+import { escapeFieldNames, unescapeFieldNames } from './field-names.js';
 import { type AuditEntryDoc, auditEntryModel } from './models/audit-entry.model.js';
 
 export interface AuditEntry {
@@ -33,8 +34,8 @@ function toPlain(doc: AuditEntryDoc): AuditEntry {
     action: doc.action,
     kind: doc.kind,
     key: doc.key,
-    before: doc.before ?? null,
-    after: doc.after ?? null,
+    before: unescapeFieldNames(doc.before ?? null),
+    after: unescapeFieldNames(doc.after ?? null),
   };
 }
 
@@ -54,8 +55,8 @@ export class AuditRepository {
       ...entry,
       _id: `aud_${randomBytes(12).toString('base64url')}`,
       at: new Date(entry.at),
-      before: entry.before ?? null,
-      after: entry.after ?? null,
+      before: escapeFieldNames(entry.before ?? null),
+      after: escapeFieldNames(entry.after ?? null),
     } as never);
   }
 

@@ -1,4 +1,5 @@
 import type { Connection, Model } from 'mongoose';
+import { escapeFieldNames, unescapeFieldNames } from './field-names.js';
 import { type DefinitionDoc, type DefinitionKind, definitionModel } from './models/definition.model.js';
 
 /** What every stored definition carries beside its own fields. */
@@ -14,7 +15,7 @@ function toPlain<T extends Stored>(doc: DefinitionDoc): T {
   const { _id, createdAt, updatedAt, ...rest } = doc;
   return {
     id: _id,
-    ...rest,
+    ...unescapeFieldNames(rest),
     createdAt: createdAt.toISOString(),
     updatedAt: updatedAt.toISOString(),
   } as unknown as T;
@@ -24,7 +25,7 @@ function toDoc(value: Stored & Record<string, unknown>): DefinitionDoc {
   const { id, createdAt, updatedAt, ...rest } = value;
   return {
     _id: id,
-    ...rest,
+    ...escapeFieldNames(rest),
     createdAt: new Date(createdAt),
     updatedAt: new Date(updatedAt),
   } as DefinitionDoc;

@@ -27,7 +27,7 @@ function canonical(value: unknown): string {
  * What customers in a live experiment see must not change under them: while an experiment on the
  * nudge is running or paused, its touchpoint, type and variants (keys and payloads) are frozen.
  */
-function liveChanges(current: Nudge, next: NudgeInput): FieldIssue[] {
+export function liveNudgeChanges(current: Nudge, next: NudgeInput): FieldIssue[] {
   const issues: FieldIssue[] = [];
   if (current.touchpoint !== next.touchpoint) issues.push({ path: 'touchpoint', reason: 'cannot change' });
   if (current.type !== next.type) issues.push({ path: 'type', reason: 'cannot change' });
@@ -49,7 +49,7 @@ export function createNudgesService({ repo, touchpoints, experiments, audit }: N
       }
     },
     async checkUpdate(current, next) {
-      const issues = liveChanges(current, next);
+      const issues = liveNudgeChanges(current, next);
       if (issues.length === 0) return;
       const live = [
         ...(await experiments.list({ nudge: current.key, status: 'running' })),

@@ -1,0 +1,118 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { findOperatorKeys, issuesOf } from '../validate.js';
+import { type DefinitionFile, definitionFileSchema } from './definition-file.schema.js';
+
+/** One problem in one file: `file: path.inside.file: reason`. */
+export interface FileIssue {
+  file: string;
+  path: string;
+  reason: string;
+}
+
+export interface LoadedFile {
+  file: string;
+  content: DefinitionFile;
+  /** The file's items as written (before defaults), by section and index: what the services receive. */
+  raw: Record<string, unknown[]>;
+  /** 1-based line of a path inside the file, when the format tells (YAML). */
+  lineOf(pathParts: readonly PropertyKey[]): number | undefined;
+}
+
+export const GENERATED_SCHEMA_FILE = 'schema.json';
+
+export function formatIssue(issue: FileIssue): string {
+  return `${issue.file}: ${issue.path}: ${issue.reason}`;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && /\.(ya?ml|json)$/i.test(e.name))
+    .map((e) => path.join(e.parentPath, e.name))
+    .filter((f) => path.relative(dir, f) !== GENERATED_SCHEMA_FILE)
+    .sort();
+}
+
+function parseText(file: string, text: string): { data: unknown; lineOf: LoadedFile['lineOf'] } | FileIssue {
+  if (/\.json$/i.test(file)) {
+    try {
+      return { data: JSON.parse(text), lineOf: () => undefined };
+    } catch (err) {
+      return { file, path: '(root)', reason: `invalid JSON: ${(err as Error).message}` };
+    }
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  const error = doc.errors[0];
+  if (error) {
+    const line = error.linePos?.[0]?.line;
+    const first = error.message.split('\n')[0];
+    return { file, path: line ? `line ${line}` : '(root)', reason: `invalid YAML: ${first}` };
+  }
+  return {
+    data: doc.toJS() ?? {},
+    lineOf(parts) {
+      const node = doc.getIn(parts as unknown[], true) as { range?: [number, number, number] } | undefined;
+      const offset = node?.range?.[0];
+      return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+    },
+  };
+}
+
+function zodIssues(file: string, error: z.ZodError, lineOf: LoadedFile['lineOf']): FileIssue[] {
+  const formatted = issuesOf(error);
+  return error.issues.map((issue, i) => {
+    const line = lineOf(issue.path);
+    const at = formatted[i] ?? { path: '(root)', reason: issue.message };
+    return { file, path: at.path, reason: line ? `${at.reason} (line ${line})` : at.reason };
+  });
+}
+
+/**
+ * Reads and validates every YAML/JSON file under `dir` (recursively, except the generated
+ * schema.json) with the definition file schema. Returns every file's issues, not just the first.
+ */
+export async function loadDefinitionFiles(
+  dir: string,
+  displayBase = process.cwd(),
+): Promise<{ files: LoadedFile[]; issues: FileIssue[] }> {
+  const files: LoadedFile[] = [];
+  const issues: FileIssue[] = [];
+  let paths: string[];
+  try {
+    paths = await listFiles(dir);
+  } catch (err) {
+    return {
+      files,
+      issues: [{ file: dir, path: '(root)', reason: `cannot read: ${(err as Error).message}` }],
+    };
+  }
+  for (const abs of paths) {
+    const file = path.relative(displayBase, abs) || abs;
+    const parsed = parseText(file, await readFile(abs, 'utf8'));
+    if ('reason' in parsed) {
+      issues.push(parsed);
+      continue;
+    }
+    // As over HTTP: no `$`-prefixed keys outside targeting conditions (the top-level `$schema` aside).
+    const sections = parsed.data && typeof parsed.data === 'object' ? Object.entries(parsed.data) : [];
+    const operators = sections
+      .filter(([section]) => section !== '$schema')
+      .flatMap(([section, items]) => findOperatorKeys(items, ['targeting'], section));
+    if (operators.length > 0) {
+      issues.push(...operators.map((o) => ({ file, ...o })));
+      continue;
+    }
+    const result = definitionFileSchema.safeParse(parsed.data);
+    if (!result.success) {
+      issues.push(...zodIssues(file, result.error, parsed.lineOf));
+      continue;
+    }
+    const data = parsed.data as Record<string, unknown[]>;
+    files.push({ file, content: result.data, raw: data, lineOf: parsed.lineOf });
+  }
+  return { files, issues };
+}

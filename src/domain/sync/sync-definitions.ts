@@ -1,0 +1,95 @@
+import { DomainError, type FieldIssue } from '../errors.js';
+import type { Actor } from '../roles.js';
+import type { Services } from '../services.js';
+import { type FileIssue, formatIssue, loadDefinitionFiles } from './load-files.js';
+import { type PlannedChange, planSync } from './sync-plan.js';
+
+/** Changes made by sync are audited under this actor name. */
+export const syncActor: Actor = { keyId: 'sync', name: 'sync', role: 'admin' };
+
+export interface SyncOptions {
+  dir: string;
+  dryRun?: boolean;
+  actor?: Actor;
+  /** Folder that file names in messages are relative to (the working directory by default). */
+  displayBase?: string;
+}
+
+export interface SyncResult {
+  issues: FileIssue[];
+  changes: PlannedChange[];
+  /** False for a dry run and whenever any file had an issue. */
+  written: boolean;
+}
+
+const order = { journey: 0, touchpoint: 1, nudge: 2, experiment: 3 } as const;
+
+/**
+ * Experiments as code: validates every file (schemas, then references across files and the
+ * database, then lifecycle rules), and only when all of it passes creates or replaces the
+ * definitions through the services, so each change is audited and announced. Definitions that are
+ * in the database but in no file are left alone; sync never deletes.
+ */
+export async function syncDefinitions(services: Services, opts: SyncOptions): Promise<SyncResult> {
+  const loaded = await loadDefinitionFiles(opts.dir, opts.displayBase);
+  if (loaded.issues.length > 0) return { issues: loaded.issues, changes: [], written: false };
+  const stored = {
+    journey: await services.journeys.list(),
+    touchpoint: await services.touchpoints.list(),
+    nudge: await services.nudges.list(),
+    experiment: await services.experiments.list(),
+  };
+  const { changes, issues } = planSync(loaded.files, stored, new Date().toISOString());
+  if (issues.length > 0 || opts.dryRun) return { issues, changes, written: false };
+
+  const actor = opts.actor ?? syncActor;
+  const sorted = [...changes].sort((a, b) => order[a.kind] - order[b.kind]);
+  for (const change of sorted) {
+    try {
+      if (change.action !== 'unchanged') {
+        const service = services[`${change.kind}s`] as {
+          create(actor: Actor, body: unknown): Promise<unknown>;
+          update(actor: Actor, key: string, body: unknown): Promise<unknown>;
+        };
+        if (change.action === 'create') await service.create(actor, change.body);
+        else await service.update(actor, change.key, change.body);
+      }
+      if (change.start) await services.experiments.transition(actor, change.key, 'start');
+    } catch (err) {
+      // Only a concurrent change between planning and writing gets here; report where it stopped.
+      if (!(err instanceof DomainError)) throw err;
+      const fields = (err.details as { fields?: FieldIssue[] } | undefined)?.fields ?? [];
+      const failed = fields.length
+        ? fields.map((f) => ({ file: change.file, path: `${change.path}.${f.path}`, reason: f.reason }))
+        : [{ file: change.file, path: change.path, reason: `${err.message} (${err.code})` }];
+      return { issues: failed, changes, written: true };
+    }
+  }
+  return { issues: [], changes, written: true };
+}
+
+/** The lines `npm run sync` prints. */
+export function describeSync(result: SyncResult, dryRun: boolean): string[] {
+  if (result.issues.length > 0) {
+    return [
+      ...result.issues.map(formatIssue),
+      result.written
+        ? `sync stopped part-way (${result.issues.length} problem(s)); earlier changes were written`
+        : `sync refused: ${result.issues.length} problem(s); nothing was written`,
+    ];
+  }
+  const lines = result.changes.map((c) => {
+    const what = c.start ? `${c.action} + start` : c.action;
+    const note = c.note ? `  (${c.note})` : '';
+    return `${what.padEnd(16)} ${c.kind.padEnd(10)} ${c.key.padEnd(40)} ${c.file}${note}`;
+  });
+  const count = (a: string) => result.changes.filter((c) => c.action === a).length;
+  const started = result.changes.filter((c) => c.start).length;
+  const [created, updated, unchanged] = [count('create'), count('update'), count('unchanged')];
+  return [
+    ...lines,
+    dryRun
+      ? `dry run: ${created} to create, ${updated} to update, ${unchanged} unchanged, ${started} to start; nothing was written`
+      : `${created} created, ${updated} updated, ${unchanged} unchanged, ${started} started`,
+  ];
+}

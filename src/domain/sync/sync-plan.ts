@@ -1,0 +1,231 @@
+import type { DefinitionKind } from '../../db/models/definition.model.js';
+import { DomainError, type FieldIssue } from '../errors.js';
+import { checkUpdate, start } from '../experiments/lifecycle.js';
+import { liveNudgeChanges } from '../nudges.service.js';
+import type { Experiment, ExperimentInput } from '../schemas/experiment.schema.js';
+import type { Journey, JourneyInput } from '../schemas/journey.schema.js';
+import type { Nudge, NudgeInput } from '../schemas/nudge.schema.js';
+import type { Touchpoint, TouchpointInput } from '../schemas/touchpoint.schema.js';
+import type { FileIssue, LoadedFile } from './load-files.js';
+
+export type SyncAction = 'create' | 'update' | 'unchanged';
+
+export interface PlannedChange {
+  kind: DefinitionKind;
+  key: string;
+  file: string;
+  /** Where the definition sits in its file, e.g. `experiments[2]`. */
+  path: string;
+  action: SyncAction;
+  /** The item as written in the file, without `status`: what the service validates and stores. */
+  body: Record<string, unknown>;
+  /** New experiments declared `status: running` are started right after they are created. */
+  start?: boolean;
+  note?: string;
+}
+
+export interface StoredDefinitions {
+  journey: Journey[];
+  touchpoint: Touchpoint[];
+  nudge: Nudge[];
+  experiment: Experiment[];
+}
+
+const sections = [
+  ['journeys', 'journey'],
+  ['touchpoints', 'touchpoint'],
+  ['nudges', 'nudge'],
+  ['experiments', 'experiment'],
+] as const;
+
+/** Fields the service keeps beside what a file says; left out when comparing a file with the database. */
+const storedOnly: Record<DefinitionKind, readonly string[]> = {
+  journey: [],
+  touchpoint: [],
+  nudge: [],
+  experiment: [
+    'touchpoint',
+    'status',
+    'phase',
+    'newPhaseOnResume',
+    'startedAt',
+    'pausedAt',
+    'stoppedAt',
+    'concludedAt',
+    'conclusion',
+    'shippedVariant',
+  ],
+};
+const meta = ['id', 'version', 'createdAt', 'updatedAt'];
+
+/** JSON with sorted object keys, so two values compare equal whatever their key order. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+function sameDefinition(kind: DefinitionKind, stored: Record<string, unknown>, input: object): boolean {
+  const skip = new Set([...meta, ...storedOnly[kind]]);
+  const projected = Object.fromEntries(Object.entries(stored).filter(([k]) => !skip.has(k)));
+  const { status: _status, ...rest } = input as Record<string, unknown>;
+  return canonical(projected) === canonical(kind === 'experiment' ? rest : input);
+}
+
+interface Located<T> {
+  value: T;
+  file: string;
+  path: string;
+}
+
+/**
+ * Checks the files against each other and against the database, and works out what a sync would
+ * do. Nothing is written here: a sync with any issue writes nothing at all.
+ */
+export function planSync(
+  files: readonly LoadedFile[],
+  stored: StoredDefinitions,
+  now: string,
+): { changes: PlannedChange[]; issues: FileIssue[] } {
+  const issues: FileIssue[] = [];
+  const changes: PlannedChange[] = [];
+  const issue = (at: { file: string; path: string }, field: string, reason: string) =>
+    issues.push({ file: at.file, path: field ? `${at.path}.${field}` : at.path, reason });
+
+  const declared = {
+    journey: new Map<string, Located<JourneyInput>>(),
+    touchpoint: new Map<string, Located<TouchpointInput>>(),
+    nudge: new Map<string, Located<NudgeInput>>(),
+    experiment: new Map<string, Located<ExperimentInput & { status?: 'draft' | 'running' }>>(),
+  };
+  for (const f of files) {
+    for (const [section, kind] of sections) {
+      (f.content[section] ?? []).forEach((value, i) => {
+        const at = { file: f.file, path: `${section}[${i}]` };
+        const seen = declared[kind].get(value.key);
+        if (seen) {
+          issue(at, 'key', `duplicate ${kind} key "${value.key}" (also in ${seen.file} at ${seen.path})`);
+          return;
+        }
+        (declared[kind] as Map<string, Located<typeof value>>).set(value.key, { value, ...at });
+        const current = (stored[kind] as { key: string }[]).find((s) => s.key === value.key);
+        const raw = { ...((f.raw[section]?.[i] ?? {}) as Record<string, unknown>) };
+        delete raw.status;
+        changes.push({
+          kind,
+          key: value.key,
+          ...at,
+          body: raw,
+          action: !current
+            ? 'create'
+            : sameDefinition(kind, current as unknown as Record<string, unknown>, value)
+              ? 'unchanged'
+              : 'update',
+        });
+      });
+    }
+  }
+
+  // What the database will hold after the sync: stored definitions overlaid by the files.
+  const merged = <K extends DefinitionKind>(kind: K) => {
+    const out = new Map<string, { key: string }>();
+    for (const s of stored[kind] as { key: string }[]) out.set(s.key, s);
+    for (const [key, d] of declared[kind]) out.set(key, d.value);
+    return out;
+  };
+  const journeys = merged('journey') as Map<string, JourneyInput>;
+  const touchpoints = merged('touchpoint') as Map<string, TouchpointInput>;
+  const nudges = merged('nudge') as Map<string, NudgeInput>;
+
+  for (const t of touchpoints.values()) {
+    const d = declared.touchpoint.get(t.key);
+    const journey = journeys.get(t.journey);
+    if (d && !journey) issue(d, 'journey', `no journey with key "${t.journey}"`);
+    else if (journey && !journey.stages.some((s) => s.key === t.stage)) {
+      const j = declared.journey.get(t.journey);
+      if (d) issue(d, 'stage', `journey "${t.journey}" has no stage "${t.stage}"`);
+      else if (j) issue(j, 'stages', `stage "${t.stage}" is used by touchpoint "${t.key}"`);
+    }
+  }
+  for (const d of declared.nudge.values()) {
+    if (!touchpoints.has(d.value.touchpoint)) {
+      issue(d, 'touchpoint', `no touchpoint with key "${d.value.touchpoint}"`);
+    }
+    const current = stored.nudge.find((n) => n.key === d.value.key);
+    const live = stored.experiment.filter(
+      (e) => e.nudge === d.value.key && (e.status === 'running' || e.status === 'paused'),
+    );
+    if (current && live.length > 0) {
+      for (const f of liveNudgeChanges(current, d.value)) {
+        issue(
+          d,
+          f.path,
+          `${f.reason}: under test in ${live.map((e) => `${e.key} (${e.status})`).join(', ')}`,
+        );
+      }
+    }
+  }
+
+  const startingOn = new Map<string, { key: string; overlap: boolean }[]>();
+  for (const d of declared.experiment.values()) {
+    const exp = d.value;
+    const nudge = nudges.get(exp.nudge);
+    if (!nudge) {
+      issue(d, 'nudge', `no nudge with key "${exp.nudge}"`);
+      continue;
+    }
+    const nudgeKeys = nudge.variants.map((v) => v.key).sort();
+    const keys = exp.variants.map((v) => v.key).sort();
+    if (canonical(nudgeKeys) !== canonical(keys)) {
+      issue(d, 'variants', `must be the variants of nudge "${nudge.key}": ${nudgeKeys.join(', ')}`);
+      continue;
+    }
+    const current = stored.experiment.find((e) => e.key === exp.key);
+    const change = changes.find((c) => c.kind === 'experiment' && c.key === exp.key);
+    const fail = (err: unknown) => {
+      if (!(err instanceof DomainError)) throw err;
+      const fields = (err.details as { fields?: FieldIssue[] } | undefined)?.fields;
+      if (fields?.length) for (const f of fields) issue(d, f.path, `${f.reason} (${err.code})`);
+      else issue(d, '', `${err.message} (${err.code})`);
+    };
+    if (current) {
+      try {
+        checkUpdate(current, exp);
+      } catch (err) {
+        fail(err);
+      }
+      if (exp.status && exp.status !== current.status && change) {
+        change.note = `status "${exp.status}" in the file is ignored: the experiment is ${current.status} (lifecycle changes go through the API)`;
+      }
+      continue;
+    }
+    if (exp.status !== 'running' || !change) continue;
+    const others = startingOn.get(nudge.touchpoint) ?? [];
+    const draft = { ...exp, id: 'new', version: 1, createdAt: now, updatedAt: now } as unknown as Experiment;
+    try {
+      start(
+        { ...draft, touchpoint: nudge.touchpoint, status: 'draft', phase: 0 },
+        {
+          nudge: {
+            key: nudge.key,
+            touchpoint: nudge.touchpoint,
+            variantKeys: nudge.variants.map((v) => v.key),
+          },
+          touchpointExists: touchpoints.has(nudge.touchpoint),
+          running: [
+            ...stored.experiment.filter((e) => e.status === 'running' && e.touchpoint === nudge.touchpoint),
+            ...others,
+          ],
+        },
+        now,
+      );
+      change.start = true;
+      startingOn.set(nudge.touchpoint, [...others, { key: exp.key, overlap: exp.overlap }]);
+    } catch (err) {
+      fail(err);
+    }
+  }
+  return { changes, issues };
+}
