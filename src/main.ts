@@ -6,6 +6,7 @@ import { openDatabase } from './db/open-database.js';
 import { systemActor } from './domain/roles.js';
 import { createServices } from './domain/services.js';
 import { createApp } from './http/app.js';
+import { createPdfPrinter } from './http/dashboard/pdf-printer.js';
 import { createLogger } from './logger.js';
 
 async function main(): Promise<void> {
@@ -41,7 +42,18 @@ async function main(): Promise<void> {
     logger.info('bootstrap admin key created');
   }
 
-  const app = createApp({ services, logger, bodyLimit: config.BODY_LIMIT, version: '0.1.0' });
+  // Chromium is launched on the first PDF export only, and closed at shutdown.
+  const pdf = createPdfPrinter({ logger });
+  if (!config.SESSION_SECRET) {
+    logger.info('SESSION_SECRET unset: dashboard sessions use a random key and end when the process stops');
+  }
+  const app = createApp({
+    services,
+    logger,
+    bodyLimit: config.BODY_LIMIT,
+    version: '0.1.0',
+    dashboard: { sessionSecret: config.SESSION_SECRET, sessionTtlMinutes: config.SESSION_TTL_MINUTES, pdf },
+  });
   const server: Server = app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -65,6 +77,7 @@ async function main(): Promise<void> {
     });
     // Buffered exposures are written (or journaled) before the connection goes.
     await services.capture.close();
+    await pdf.close().catch((err) => logger.warn({ err }, 'closing the PDF browser failed'));
     await database.close();
     logger.info('stopped');
     process.exit(0);

@@ -13,6 +13,7 @@ import { touchpointInputSchema, touchpointSchema } from '../domain/schemas/touch
 import type { Services } from '../domain/services.js';
 import type { Logger } from '../logger.js';
 import { jsonBody } from './body.middleware.js';
+import { createDashboard, type DashboardOptions } from './dashboard/dashboard.wiring.js';
 import { errorMiddleware } from './error.middleware.js';
 import { requestContext } from './request-context.middleware.js';
 import { assignmentsRoutes } from './routes/assignments.routes.js';
@@ -32,10 +33,11 @@ export interface AppDeps {
   logger: Logger;
   bodyLimit: string;
   version: string;
+  dashboard?: DashboardOptions;
 }
 
 /** Builds the HTTP app without listening, so tests run it on port 0 and main.ts owns the process. */
-export function createApp({ services, logger, bodyLimit, version }: AppDeps): Express {
+export function createApp({ services, logger, bodyLimit, version, dashboard }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -45,6 +47,10 @@ export function createApp({ services, logger, bodyLimit, version }: AppDeps): Ex
   app.use(docsRoutes(version));
   app.use(metricsRoutes(services));
   app.use(featuresRoutes(services));
+  // Before the general body parser: the dashboard reads its own small form bodies.
+  const dash = createDashboard(services, logger, dashboard);
+  app.use(dash.pages);
+  app.use(dash.exports);
   // Before the general body parser: events have their own body limit and per-item `$` checks.
   app.use(eventsRoutes(services));
   app.use(jsonBody(bodyLimit));
