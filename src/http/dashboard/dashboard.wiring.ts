@@ -2,8 +2,8 @@ import type { Router } from 'express';
 import type { Services } from '../../domain/services.js';
 import type { Logger } from '../../logger.js';
 import { readoutPdfRoutes } from '../routes/readout-pdf.routes.js';
-import { ActiveKeys } from './dashboard-auth.js';
 import { dashboardRoutes } from './dashboard.routes.js';
+import { ActiveKeys } from './dashboard-auth.js';
 import { createPdfPrinter, type PdfPrinter } from './pdf-printer.js';
 import { SessionCodec } from './session.js';
 
