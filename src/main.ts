@@ -5,8 +5,11 @@ import { repoRoot } from './db/embedded.js';
 import { openDatabase } from './db/open-database.js';
 import { systemActor } from './domain/roles.js';
 import { createServices } from './domain/services.js';
+import { syncOnFirstStart } from './domain/sync/first-start.js';
 import { createApp } from './http/app.js';
 import { createPdfPrinter } from './http/dashboard/pdf-printer.js';
+import * as refreshSnapshots from './jobs/refresh-snapshots.job.js';
+import { type RunningJobs, startJobs } from './jobs/registry.js';
 import { createLogger } from './logger.js';
 
 async function main(): Promise<void> {
@@ -33,6 +36,7 @@ async function main(): Promise<void> {
       pollMs: config.PAYLOAD_POLL_MS,
       exposureAttributes: config.EXPOSURE_ATTRIBUTES,
     },
+    readouts: { webhookUrls: config.WEBHOOK_URLS, segmentAttributes: config.EXPOSURE_ATTRIBUTES },
   });
   await services.ensureIndexes();
   if (
@@ -41,6 +45,7 @@ async function main(): Promise<void> {
   ) {
     logger.info('bootstrap admin key created');
   }
+  await syncOnFirstStart(services, path.resolve(repoRoot, config.EXPERIMENTS_DIR), logger);
 
   // Chromium is launched on the first PDF export only, and closed at shutdown.
   const pdf = createPdfPrinter({ logger });
@@ -60,6 +65,18 @@ async function main(): Promise<void> {
     server.once('error', reject);
   });
   logger.info({ port: config.PORT }, 'nudgelab listening');
+  let jobs: RunningJobs | undefined;
+  if (config.JOBS_ENABLED) {
+    const refreshDeps: refreshSnapshots.RefreshSnapshotsDeps = {
+      experiments: services.experiments,
+      refresh: services.refresh,
+      defaultSchedule: config.REFRESH_SCHEDULE,
+      logger,
+    };
+    jobs = startJobs([{ job: refreshSnapshots, deps: () => refreshDeps }], logger);
+  } else {
+    logger.info('JOBS_ENABLED=false: scheduled jobs are off');
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -71,6 +88,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
     hardLimit.unref();
+    await jobs?.stop();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { repoRoot } from '../db/embedded.js';
 import { describeSync, syncDefinitions } from '../domain/sync/sync-definitions.js';
 import { withServices } from './cli-context.js';
 
@@ -20,7 +21,10 @@ async function main(): Promise<void> {
   }
   const dryRun = args['dry-run'] ?? false;
   const result = await withServices((services, config) =>
-    syncDefinitions(services, { dir: path.resolve(args.dir ?? config.EXPERIMENTS_DIR), dryRun }),
+    syncDefinitions(services, {
+      dir: args.dir ? path.resolve(args.dir) : path.resolve(repoRoot, config.EXPERIMENTS_DIR),
+      dryRun,
+    }),
   );
   const lines = describeSync(result, dryRun);
   if (result.issues.length > 0) {
