@@ -85,7 +85,7 @@ export class AlertRepository {
       .findOneAndUpdate(
         { _id: id, status: 'open' },
         { $set: { status: 'cleared', clearedAt: at } },
-        { new: true },
+        { returnDocument: 'after' },
       )
       .lean<AlertDoc>();
     return doc ? toPlain(doc) : null;

@@ -49,7 +49,8 @@ export function conditionsOf(exp: ExperimentRef, readout: Readout): Condition[] 
       });
     }
   }
-  if (readout.decision.action !== 'keep-running') {
+  // stop-srm is the SRM alert's own business; one alert per thing to act on.
+  if (readout.decision.action !== 'keep-running' && readout.decision.action !== 'stop-srm') {
     const { action, variant } = readout.decision;
     out.push({
       kind: 'decision-reached',
