@@ -10,7 +10,8 @@ export type JourneysService = DefinitionsService<typeof journeyInputSchema, Jour
 export function createJourneysService(
   connection: Connection,
   audit: AuditService,
-  touchpointsUsing: (journeyKey: string) => Promise<number>,
+  /** Touchpoints on the journey (or on one of its stages). */
+  touchpointsUsing: (journeyKey: string, stageKey?: string) => Promise<number>,
 ): JourneysService {
   return new DefinitionsService(
     'journey',
@@ -18,6 +19,17 @@ export function createJourneysService(
     new DefinitionRepository<Journey>(connection, 'journey'),
     audit,
     {
+      async checkUpdate(current, next) {
+        const kept = new Set(next.stages.map((s) => s.key));
+        for (const stage of current.stages.filter((s) => !kept.has(s.key))) {
+          const n = await touchpointsUsing(current.key, stage.key);
+          if (n > 0) {
+            throw new DomainError('in_use', `Stage "${stage.key}" still has ${n} touchpoint(s).`, {
+              fields: [{ path: 'stages', reason: `stage "${stage.key}" is used by ${n} touchpoint(s)` }],
+            });
+          }
+        }
+      },
       async checkDelete(current) {
         const n = await touchpointsUsing(current.key);
         if (n > 0) throw new DomainError('in_use', `Journey "${current.key}" still has ${n} touchpoint(s).`);

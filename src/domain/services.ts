@@ -67,7 +67,9 @@ export function createServices({
   const touchpointRepo = new DefinitionRepository<Touchpoint>(connection, 'touchpoint');
   const nudgeRepo = new DefinitionRepository<Nudge>(connection, 'nudge');
   const experimentRepo = new DefinitionRepository<Experiment>(connection, 'experiment');
-  const journeys = createJourneysService(connection, audit, (journey) => touchpointRepo.count({ journey }));
+  const journeys = createJourneysService(connection, audit, (journey, stage) =>
+    touchpointRepo.count(stage ? { journey, stage } : { journey }),
+  );
   const touchpoints = createTouchpointsService({
     repo: touchpointRepo,
     journeys: journeys.repo,
