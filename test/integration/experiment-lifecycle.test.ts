@@ -170,3 +170,73 @@ describe('experiment lifecycle over HTTP', () => {
     expect((await h.request().post(`/v1/experiments/${key}/stop`)).status).toBe(401);
   });
 });
+
+describe('start preconditions and overlap over HTTP', () => {
+  const second = {
+    ...experimentBody,
+    key: 'second-test',
+    metrics: [{ key: 'csat', kind: 'mean', role: 'guardrail', event: 'csat', margin: 0.1 }],
+  };
+  const third = { ...experimentBody, key: 'third-test' };
+
+  it('refuses to start without a primary metric with precondition_failed and leaves the draft', async () => {
+    expect((await h.request().post('/v1/experiments').set(auth(h.keys.strategist)).send(second)).status).toBe(
+      201,
+    );
+    const res = await h.request().post('/v1/experiments/second-test/start').set(auth(h.keys.strategist));
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('precondition_failed');
+    expect(res.body.error.details.fields).toEqual([
+      { path: 'metrics', reason: 'a primary metric is required to start' },
+    ]);
+    expect(await h.services.experiments.repo.getByKey('second-test')).toMatchObject({
+      status: 'draft',
+      version: 1,
+    });
+  });
+
+  it('refuses a second exclusive experiment on a busy touchpoint with overlap_conflict, and allows it when both overlap', async () => {
+    const strategist = auth(h.keys.strategist);
+    await h.request().post('/v1/experiments').set(strategist).send(third);
+    await h
+      .request()
+      .put('/v1/experiments/second-test')
+      .set(strategist)
+      .send({ ...second, metrics: experimentBody.metrics, overlap: true });
+    expect((await h.request().post('/v1/experiments/second-test/start').set(strategist)).status).toBe(200);
+    const clash = await h.request().post('/v1/experiments/third-test/start').set(strategist);
+    expect(clash.status).toBe(409);
+    expect(clash.body.error.code).toBe('overlap_conflict');
+    expect(clash.body.error.details.conflicting).toEqual(['second-test']);
+    expect((await h.services.experiments.repo.getByKey('third-test'))?.status).toBe('draft');
+    await h
+      .request()
+      .put('/v1/experiments/third-test')
+      .set(strategist)
+      .send({ ...third, overlap: true });
+    const both = await h.request().post('/v1/experiments/third-test/start').set(strategist);
+    expect(both.status).toBe(200);
+    const running = await h
+      .request()
+      .get(`/v1/experiments?status=running&touchpoint=${nudgeBody.touchpoint}`)
+      .set(auth(h.keys.viewer));
+    expect(running.body.items.map((e: { key: string }) => e.key)).toEqual(['second-test', 'third-test']);
+  });
+
+  it('refuses to start when the nudge has been deleted', async () => {
+    const strategist = auth(h.keys.strategist);
+    // A draft whose nudge disappears: created against a throw-away nudge on the same touchpoint.
+    const nudge = { ...nudgeBody, key: 'gone-nudge' };
+    await h.request().post('/v1/nudges').set(strategist).send(nudge);
+    await h
+      .request()
+      .post('/v1/experiments')
+      .set(strategist)
+      .send({ ...experimentBody, key: 'orphan', nudge: 'gone-nudge' });
+    await h.services.nudges.repo.deleteByKey('gone-nudge');
+    const res = await h.request().post('/v1/experiments/orphan/start').set(strategist);
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('precondition_failed');
+    expect(res.body.error.details.fields[0].path).toBe('nudge');
+  });
+});
