@@ -67,10 +67,20 @@ export interface CompiledTouchpoint {
   experiments: CompiledExperiment[];
   exclusive: CompiledExperiment[];
   overlapping: CompiledExperiment[];
+  /**
+   * Namespace slices of the exclusive experiments (running and paused) when they share one unit,
+   * so the server finds a unit's slice with one SDK call instead of trying every rule in turn.
+   */
+  slots?: { unit: string; namespace: string; holders: { key: string; range: [number, number] }[] };
+  /** QA overrides of the exclusive experiments, by customer id (mirrors the force rules). */
+  qa: Map<string, VariantValue>;
 }
 
 export interface CompiledPayload {
+  /** Served to SDKs. */
   payload: FeatureApiResponse;
+  /** The served features plus one single-rule feature per exclusive experiment (server side only). */
+  evaluationPayload: FeatureApiResponse;
   touchpoints: Map<string, CompiledTouchpoint>;
   /** Hash of the payload; the ETag of `/api/features`. */
   etag: string;

@@ -1,10 +1,17 @@
-import { type Attributes, evalCondition, type FeatureResult, GrowthBookClient } from '@growthbook/growthbook';
+import {
+  type Attributes,
+  type Experiment,
+  evalCondition,
+  type FeatureResult,
+  GrowthBookClient,
+} from '@growthbook/growthbook';
 import type {
   CompiledExperiment,
   CompiledPayload,
   CompiledTouchpoint,
   VariantValue,
 } from './compiled.types.js';
+import { soloFeatureKey } from './payload-compiler.js';
 
 export type NotInReason = 'not-running' | 'missing-unit' | 'targeting' | 'namespace' | 'coverage';
 
@@ -33,16 +40,42 @@ function hitOf(result: FeatureResult<VariantValue | null>): Hit | null {
 }
 
 /**
+ * A probe that asks the SDK which namespace slice a unit falls in: GrowthBook hashes a namespace
+ * as hash("__" + id, value, version 1), which is exactly an experiment seeded "__" + id with hash
+ * version 1 whose variation ranges are the slices.
+ */
+function slotProbe(tp: CompiledTouchpoint): Experiment<number> | null {
+  const slots = tp.slots;
+  if (!slots || slots.holders.length < 2) return null;
+  return {
+    key: `${tp.key}~namespace`,
+    seed: `__${slots.namespace}`,
+    hashVersion: 1,
+    hashAttribute: slots.unit,
+    variations: slots.holders.map((_, i) => i) as [number, number, ...number[]],
+    ranges: slots.holders.map((h) => h.range),
+    coverage: 1,
+  };
+}
+
+/**
  * Evaluates the compiled payload with one GrowthBookClient: the SDK does all hashing, bucketing,
- * namespaces and conditions, so a GrowthBook SDK in an app evaluating the same payload agrees.
- * A new client is made per payload (rare) and shared by every request; each request passes only
- * a small user context, which is the SDK's cheap multi-user path.
+ * namespaces and conditions, so a GrowthBook SDK evaluating the served payload agrees. A client
+ * is made per payload (rare) and shared by every request; each request passes only a small user
+ * context, the SDK's multi-user path.
+ *
+ * Exclusive experiments: the SDK first tells which experiment's namespace slice holds the unit,
+ * then evaluates only that experiment's rule (a server-side copy of it as a one-rule feature). It
+ * gives what the touchpoint feature gives, since the slices are disjoint, in two SDK calls instead
+ * of one per rule.
  */
 export class Evaluator {
   private readonly client: GrowthBookClient;
+  private readonly probes = new Map<string, Experiment<number> | null>();
 
   constructor(readonly compiled: CompiledPayload) {
-    this.client = new GrowthBookClient({}).initSync({ payload: compiled.payload });
+    this.client = new GrowthBookClient({}).initSync({ payload: compiled.evaluationPayload });
+    for (const tp of compiled.touchpoints.values()) this.probes.set(tp.key, slotProbe(tp));
   }
 
   touchpoint(key: string): CompiledTouchpoint | undefined {
@@ -53,8 +86,22 @@ export class Evaluator {
     const ctx = { attributes };
     const out: Evaluation[] = [];
     let winner: Hit | null = null;
+    /** Key of the exclusive experiment whose slice holds the unit; undefined when not computed. */
+    let slotOwner: string | null | undefined;
     if (tp.exclusive.length > 0) {
-      winner = hitOf(this.client.evalFeature<VariantValue | null>(tp.key, ctx));
+      const forced = tp.qa.size > 0 ? tp.qa.get(String(attributes.customerId)) : undefined;
+      const probe = this.probes.get(tp.key);
+      if (forced) {
+        winner = { ...forced, qa: true };
+      } else if (probe) {
+        const slot = this.client.runInlineExperiment(probe, ctx);
+        slotOwner = slot.inExperiment ? (tp.slots?.holders[slot.variationId]?.key ?? null) : null;
+        const owner = slotOwner ? tp.exclusive.find((e) => e.key === slotOwner) : undefined;
+        if (owner)
+          winner = hitOf(this.client.evalFeature<VariantValue | null>(soloFeatureKey(owner.key), ctx));
+      } else {
+        winner = hitOf(this.client.evalFeature<VariantValue | null>(tp.key, ctx));
+      }
     }
     for (const exp of tp.experiments) {
       if (!exp.running) {
@@ -82,7 +129,7 @@ export class Evaluator {
           qa: hit.qa,
         });
       } else {
-        const reason = this.whyNot(exp, attributes, winner !== null);
+        const reason = this.whyNot(exp, attributes, winner !== null, slotOwner);
         out.push({ experiment: exp, inExperiment: false, variant: null, payload: null, qa: false, reason });
       }
     }
@@ -90,30 +137,43 @@ export class Evaluator {
   }
 
   /**
-   * Why the SDK left a unit out, checked in the order a person reads it: no unit value, targeting,
-   * another exclusive experiment's slice, coverage. The namespace check runs the SDK on a probe
-   * experiment with only the namespace, so the answer comes from the same hashing.
+   * Why the SDK left a unit out, in the order the SDK checks: no unit value, another exclusive
+   * experiment's slice, targeting, coverage.
    */
-  private whyNot(exp: CompiledExperiment, attributes: Attributes, anotherExclusiveWon: boolean): NotInReason {
+  private whyNot(
+    exp: CompiledExperiment,
+    attributes: Attributes,
+    anotherExclusiveWon: boolean,
+    slotOwner: string | null | undefined,
+  ): NotInReason {
     const unitValue = attributes[exp.unit];
     if (unitValue === undefined || unitValue === null || unitValue === '') return 'missing-unit';
-    if (exp.condition && !evalCondition(attributes, exp.condition as never)) return 'targeting';
     if (exp.exclusive && anotherExclusiveWon) return 'namespace';
     if (exp.namespace) {
-      const probe = this.client.runInlineExperiment(
-        {
-          key: `${exp.key}~namespace`,
-          variations: [0, 1],
-          weights: [1, 0],
-          coverage: 1,
-          hashAttribute: exp.unit,
-          hashVersion: 2,
-          namespace: exp.namespace,
-        },
-        { attributes },
-      );
-      if (!probe.inExperiment) return 'namespace';
+      if (slotOwner !== undefined) {
+        if (slotOwner !== exp.key) return 'namespace';
+      } else if (!this.inNamespace(exp, attributes)) {
+        return 'namespace';
+      }
     }
+    if (exp.condition && !evalCondition(attributes, exp.condition as never)) return 'targeting';
     return 'coverage';
+  }
+
+  /** The SDK's namespace test for one experiment, as a probe with the namespace and nothing else. */
+  private inNamespace(exp: CompiledExperiment, attributes: Attributes): boolean {
+    const probe = this.client.runInlineExperiment(
+      {
+        key: `${exp.key}~namespace`,
+        variations: [0, 1],
+        weights: [1, 0],
+        coverage: 1,
+        hashAttribute: exp.unit,
+        hashVersion: 2,
+        ...(exp.namespace ? { namespace: exp.namespace } : {}),
+      },
+      { attributes },
+    );
+    return probe.inExperiment;
   }
 }

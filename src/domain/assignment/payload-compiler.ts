@@ -18,6 +18,11 @@ export function overlapFeatureKey(touchpoint: string, experiment: string): strin
   return `${touchpoint}/${experiment}`;
 }
 
+/** Server-side feature with only one exclusive experiment's rule, evaluated once its slice is known. */
+export function soloFeatureKey(experiment: string): string {
+  return `__solo/${experiment}`;
+}
+
 export function namespaceId(touchpoint: string): string {
   return `touchpoint:${touchpoint}`;
 }
@@ -111,7 +116,7 @@ export function compilePayload(defs: Definitions, now = new Date()): CompiledPay
   const nudges = new Map(defs.nudges.map((n) => [n.key, n]));
   const touchpoints = new Map<string, CompiledTouchpoint>();
   for (const tp of defs.touchpoints) {
-    touchpoints.set(tp.key, { key: tp.key, experiments: [], exclusive: [], overlapping: [] });
+    touchpoints.set(tp.key, { key: tp.key, experiments: [], exclusive: [], overlapping: [], qa: new Map() });
   }
   const byTouchpoint = new Map<string, ExperimentDefinition[]>();
   for (const exp of defs.experiments) {
@@ -124,6 +129,7 @@ export function compilePayload(defs: Definitions, now = new Date()): CompiledPay
   }
 
   const features: Record<string, FeatureDefinition> = {};
+  const solo: Record<string, FeatureDefinition> = {};
   for (const tp of touchpoints.values()) {
     const defsHere = (byTouchpoint.get(tp.key) ?? []).sort(byStart);
     const slotHolders = defsHere.filter(
@@ -143,8 +149,16 @@ export function compilePayload(defs: Definitions, now = new Date()): CompiledPay
       if (!exp.running) continue;
       if (exp.exclusive) {
         tp.exclusive.push(exp);
-        exclusiveQa.push(...qaRules(exp, def));
-        exclusiveRules.push(experimentRule(exp, def, def.name));
+        const forced = qaRules(exp, def);
+        exclusiveQa.push(...forced);
+        // The first force rule holding a customer wins, as in the SDK.
+        for (const rule of forced) {
+          const ids = (rule.condition as { customerId: { $in: string[] } }).customerId.$in;
+          for (const id of ids) if (!tp.qa.has(id)) tp.qa.set(id, rule.force as VariantValue);
+        }
+        const rule = experimentRule(exp, def, def.name);
+        exclusiveRules.push(rule);
+        solo[soloFeatureKey(exp.key)] = { defaultValue: null, rules: [rule] };
       } else {
         tp.overlapping.push(exp);
         features[exp.featureKey] = {
@@ -154,6 +168,16 @@ export function compilePayload(defs: Definitions, now = new Date()): CompiledPay
       }
     }
     tp.experiments.sort((a, b) => Number(b.running) - Number(a.running));
+    const holders = tp.experiments.filter((e) => e.namespace);
+    const units = new Set(holders.map((e) => e.unit));
+    const first = holders[0];
+    if (first?.namespace && units.size === 1) {
+      tp.slots = {
+        unit: first.unit,
+        namespace: first.namespace[0],
+        holders: holders.map((e) => ({ key: e.key, range: [e.namespace?.[1] ?? 0, e.namespace?.[2] ?? 0] })),
+      };
+    }
     features[tp.key] = { defaultValue: null, rules: [...exclusiveQa, ...exclusiveRules] };
   }
 
@@ -162,6 +186,7 @@ export function compilePayload(defs: Definitions, now = new Date()): CompiledPay
   const etag = `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
   return {
     payload: { features, dateUpdated: now.toISOString() },
+    evaluationPayload: { features: { ...features, ...solo } },
     touchpoints,
     etag,
     json,
