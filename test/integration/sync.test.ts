@@ -1,0 +1,205 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeSync, syncDefinitions } from '../../src/domain/sync/sync-definitions.js';
+import { auth, createHarness, type Harness } from '../helpers/harness.js';
+
+const samples = path.resolve(import.meta.dirname, '../../experiments');
+const BANK = 'banking-home-loan.yaml';
+
+let h: Harness;
+let dir: string;
+beforeAll(async () => {
+  h = await createHarness();
+  dir = mkdtempSync(path.join(tmpdir(), 'nudgelab-sync-'));
+  cpSync(samples, dir, { recursive: true });
+});
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await h.close();
+});
+
+const sync = (opts: { dryRun?: boolean; in?: string } = {}) =>
+  syncDefinitions(h.services, { dir: opts.in ?? dir, dryRun: opts.dryRun, displayBase: opts.in ?? dir });
+
+/** Every stored definition with its version and status, plus the audit log size: what "unchanged" means. */
+async function stateOf() {
+  const all = [
+    ...(await h.services.journeys.list()),
+    ...(await h.services.touchpoints.list()),
+    ...(await h.services.nudges.list()),
+    ...(await h.services.experiments.list()),
+  ] as { key: string; version: number; status?: string }[];
+  const audit = await h.services.audit.list({ limit: 1000 });
+  return {
+    definitions: all.map((d) => `${d.key}@${d.version}:${d.status ?? ''}`).sort(),
+    audit: audit.length,
+  };
+}
+
+function edit(file: string, from: string, to: string, base = dir) {
+  const p = path.join(base, file);
+  const text = readFileSync(p, 'utf8');
+  if (!text.includes(from)) throw new Error(`"${from}" not in ${file}`);
+  writeFileSync(p, text.replace(from, to));
+}
+
+describe('experiments as code', () => {
+  it('dry-runs the sample folder on an empty database: reports creates and starts, writes nothing', async () => {
+    const result = await sync({ dryRun: true });
+    expect(result.issues).toEqual([]);
+    expect(result.written).toBe(false);
+    expect(result.changes.every((c) => c.action === 'create')).toBe(true);
+    expect(describeSync(result, true).at(-1)).toMatch(
+      /^dry run: \d+ to create, 0 to update, 0 unchanged, \d+ to start; nothing was written$/,
+    );
+    expect(await stateOf()).toEqual({ definitions: [], audit: 4 });
+  });
+
+  it('creates every definition, starts the experiments declared running and audits them as sync', async () => {
+    const result = await sync();
+    expect(result.issues).toEqual([]);
+    const started = result.changes.filter((c) => c.start).map((c) => c.key);
+    expect(started).toContain('repayment-frequency-default-2026q4');
+    const running = await h.request().get('/v1/experiments?status=running').set(auth(h.keys.viewer));
+    expect(running.body.items.map((e: { key: string }) => e.key).sort()).toEqual([...started].sort());
+    expect(running.body.items.every((e: { phase: number }) => e.phase === 1)).toBe(true);
+    const audit = await h.request().get('/v1/audit?actor=sync&action=start').set(auth(h.keys.admin));
+    expect(audit.body.items).toHaveLength(started.length);
+    const b2b = await h.services.experiments.get('renewal-term-24-default');
+    expect(b2b).toMatchObject({ unit: 'accountId', touchpoint: 'business-fibre-renewal.renew.offer-email' });
+  });
+
+  it('changes nothing on a second sync', async () => {
+    const before = await stateOf();
+    const result = await sync();
+    expect(result.issues).toEqual([]);
+    expect(result.changes.every((c) => c.action === 'unchanged')).toBe(true);
+    expect(await stateOf()).toEqual(before);
+  });
+
+  it('refuses a folder with broken files, naming file, path and reason for each problem, and writes nothing', async () => {
+    const broken = mkdtempSync(path.join(tmpdir(), 'nudgelab-broken-'));
+    try {
+      cpSync(dir, broken, { recursive: true });
+      // A valid change that must not be written because other files are broken.
+      edit(
+        BANK,
+        'name: Fortnightly repayments as the default',
+        'name: Fortnightly default (renamed)',
+        broken,
+      );
+      edit('retail-checkout.yaml', '{ key: gain, weight: 0.5 }', '{ key: gain, weight: 0.6 }', broken);
+      edit('retail-checkout.yaml', '    channel: email\n', '    channel: email\n    colour: red\n', broken);
+      edit('telecom-onboarding.yaml', 'nudge: data-usage-social-norm\n', 'nudge: no-such-nudge\n', broken);
+      writeFileSync(path.join(broken, 'extra.yaml'), 'journeys:\n  - key: [unclosed\n');
+      const before = await stateOf();
+      const result = await sync({ in: broken });
+      expect(result.written).toBe(false);
+      const lines = describeSync(result, false);
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^extra\.yaml: line \d+: invalid YAML: /),
+          expect.stringMatching(
+            /^retail-checkout\.yaml: experiments\[0\]\.variants: weights must add up to 1 \(got 1\.1\) \(line \d+\)$/,
+          ),
+          expect.stringMatching(
+            /^retail-checkout\.yaml: touchpoints\[2\]: Unrecognized key: "colour" \(colour\) \(line \d+\)$/,
+          ),
+        ]),
+      );
+      expect(lines.at(-1)).toMatch(/nothing was written$/);
+      expect(await stateOf()).toEqual(before);
+      // With the schema errors fixed, the cross-reference error is reported the same way.
+      writeFileSync(path.join(broken, 'extra.yaml'), '{}\n');
+      cpSync(path.join(dir, 'retail-checkout.yaml'), path.join(broken, 'retail-checkout.yaml'));
+      const refs = await sync({ in: broken });
+      expect(describeSync(refs, false)[0]).toBe(
+        'telecom-onboarding.yaml: experiments[2].nudge: no nudge with key "no-such-nudge"',
+      );
+      expect(await stateOf()).toEqual(before);
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a $-prefixed key outside targeting with its path', async () => {
+    const other = mkdtempSync(path.join(tmpdir(), 'nudgelab-dollar-'));
+    try {
+      writeFileSync(
+        path.join(other, 'j.json'),
+        JSON.stringify({
+          journeys: [{ key: 'jj', name: 'J', stages: [{ key: 'a', name: 'A', $where: 1 }] }],
+        }),
+      );
+      const result = await sync({ in: other });
+      expect(describeSync(result, false)[0]).toBe(
+        'j.json: journeys[0].stages[0].$where: keys starting with "$" are not allowed',
+      );
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it('never breaks a running experiment: locked fields are refused, other edits apply and it keeps running', async () => {
+    edit(BANK, '{ key: fortnightly, weight: 0.5 }', '{ key: fortnightly, weight: 0.7 }');
+    edit(
+      BANK,
+      '{ key: control, weight: 0.5 }\n      - { key: fortnightly',
+      '{ key: control, weight: 0.3 }\n      - { key: fortnightly',
+    );
+    const before = await stateOf();
+    const locked = await sync();
+    expect(describeSync(locked, false)[0]).toBe(
+      `${BANK}: experiments[0].variants: variants and weights cannot change (experiment_locked)`,
+    );
+    expect(await stateOf()).toEqual(before);
+    cpSync(path.join(samples, BANK), path.join(dir, BANK));
+
+    edit(
+      BANK,
+      'status: running\n\n  - key: document-reminder-evening',
+      'status: draft\n\n  - key: document-reminder-evening',
+    );
+    edit(BANK, 'name: Fortnightly repayments as the default', 'name: Fortnightly repayments by default');
+    const dry = await sync({ dryRun: true });
+    const change = dry.changes.find((c) => c.key === 'repayment-frequency-default-2026q4');
+    expect(change).toMatchObject({ action: 'update' });
+    expect(change?.note).toMatch(/status "draft" in the file is ignored: the experiment is running/);
+    expect(await stateOf()).toEqual(before);
+    const applied = await sync();
+    expect(applied.issues).toEqual([]);
+    const exp = await h.services.experiments.get('repayment-frequency-default-2026q4');
+    expect(exp).toMatchObject({
+      name: 'Fortnightly repayments by default',
+      status: 'running',
+      phase: 1,
+      version: 3,
+    });
+  });
+
+  it('refuses a new experiment declared running on a touchpoint where an exclusive one already runs', async () => {
+    const extra = `experiments:
+  - key: repayment-frequency-rerun
+    name: Rerun
+    nudge: repayment-frequency-default
+    owner: lending-cx@bank.example
+    hypothesis: A rerun of the fortnightly default on the same touchpoint.
+    control: control
+    variants:
+      - { key: control, weight: 0.5 }
+      - { key: fortnightly, weight: 0.5 }
+    metrics:
+      - { key: done, kind: conversion, role: primary, event: repayment_plan_completed }
+    status: running
+`;
+    writeFileSync(path.join(dir, 'rerun.yaml'), extra);
+    const before = await stateOf();
+    const result = await sync();
+    expect(describeSync(result, false)[0]).toMatch(
+      /^rerun\.yaml: experiments\[0\]: Experiment "repayment-frequency-rerun" cannot run beside repayment-frequency-default-2026q4 .* \(overlap_conflict\)$/,
+    );
+    expect(await stateOf()).toEqual(before);
+  });
+});
