@@ -284,3 +284,23 @@ describe('bad input on every write route changes nothing', () => {
     expect(await snapshot()).toEqual(before);
   });
 });
+
+describe('OpenAPI document', () => {
+  it('describes the touchpoint, nudge and experiment routes and the lifecycle actions with their errors', async () => {
+    const doc = await h.request().get('/openapi.json');
+    expect(doc.status).toBe(200);
+    const paths = doc.body.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    for (const p of [
+      '/v1/touchpoints',
+      '/v1/nudges/{key}',
+      '/v1/experiments',
+      '/v1/experiments/{key}/conclude',
+    ]) {
+      expect(Object.keys(paths)).toContain(p);
+    }
+    const startResponses = JSON.stringify(paths['/v1/experiments/{key}/start']?.post?.responses);
+    for (const code of ['invalid_transition', 'precondition_failed', 'overlap_conflict', 'forbidden']) {
+      expect(startResponses).toContain(code);
+    }
+  });
+});
