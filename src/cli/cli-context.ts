@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/open-database.js';
 import type { Actor } from '../domain/roles.js';
@@ -27,11 +30,16 @@ export async function withServices<R>(fn: (services: Services, config: Config) =
   }
   const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   const database = await openDatabase({ mongodbUri: config.MONGODB_URI, dataDir: config.DATA_DIR }, logger);
+  // Command lines assign nothing, so their exposure journal is a throw-away folder, never the
+  // one a running service uses.
+  const scratch = mkdtempSync(path.join(tmpdir(), 'nudgelab-cli-'));
+  const services = createServices({ connection: database.connection, logger, capture: { dataDir: scratch } });
   try {
-    const services = createServices({ connection: database.connection, logger });
     await services.ensureIndexes();
     return await fn(services, config);
   } finally {
+    await services.capture.close();
     await database.close();
+    rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -20,12 +20,16 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const dryRun = args['dry-run'] ?? false;
-  const result = await withServices((services, config) =>
-    syncDefinitions(services, {
+  const result = await withServices(async (services, config) => {
+    const synced = await syncDefinitions(services, {
       dir: args.dir ? path.resolve(args.dir) : path.resolve(repoRoot, config.EXPERIMENTS_DIR),
       dryRun,
-    }),
-  );
+    });
+    // Waited for here (the per-change announcements are not), so a running service sees the
+    // new definitions version and recompiles its assignment payload before this process exits.
+    if (synced.written) await services.capture.assignments.definitionsChanged();
+    return synced;
+  });
   const lines = describeSync(result, dryRun);
   if (result.issues.length > 0) {
     process.stderr.write(`${lines.join('\n')}\n`);
