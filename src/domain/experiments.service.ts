@@ -120,6 +120,27 @@ export class ExperimentsService extends DefinitionsService<typeof experimentInpu
     } else if (action === 'pause') next = pause(current, now);
     else if (action === 'stop') next = stop(current, now);
     else next = conclude(current, input, now);
-    return this.write(actor, action, current, next);
+    const written = await this.write(actor, action, current, next);
+    if (action === 'start') await this.undoIfOverlapping(actor, current, written);
+    return written;
+  }
+
+  /**
+   * Two starts on one touchpoint can pass their checks at the same moment (there are no
+   * transactions on FerretDB). Each re-reads the running experiments after writing; on a clash
+   * it puts its own experiment back as it was, so at worst both starts fail, never both run.
+   */
+  private async undoIfOverlapping(actor: Actor, before: Experiment, started: Experiment): Promise<void> {
+    const running = await this.repo.list({ touchpoint: started.touchpoint, status: 'running' });
+    const conflicting = running
+      .filter((other) => other.key !== started.key && !(started.overlap && other.overlap))
+      .map((other) => other.key);
+    if (conflicting.length === 0) return;
+    await this.write(actor, 'undo-start', started, before);
+    throw new DomainError(
+      'overlap_conflict',
+      `Experiment "${started.key}" started at the same time as ${conflicting.join(', ')} on touchpoint "${started.touchpoint}"; it was put back to ${before.status}.`,
+      { conflicting },
+    );
   }
 }

@@ -240,3 +240,49 @@ describe('start preconditions and overlap over HTTP', () => {
     expect(res.body.error.details.fields[0].path).toBe('nudge');
   });
 });
+
+describe('concurrent starts', () => {
+  it('never leaves two exclusive experiments running on one touchpoint when both start at once', async () => {
+    const strategist = auth(h.keys.strategist);
+    const touchpoint = {
+      key: 'home-loan.consider.race',
+      journey: 'home-loan',
+      stage: 'consider',
+      channel: 'app',
+      name: 'Race',
+    };
+    await h.request().post('/v1/touchpoints').set(strategist).send(touchpoint);
+    await h
+      .request()
+      .post('/v1/nudges')
+      .set(strategist)
+      .send({ ...nudgeBody, key: 'race-nudge', touchpoint: touchpoint.key });
+    for (let round = 0; round < 3; round++) {
+      const keys = [`race-a-${round}`, `race-b-${round}`];
+      for (const key of keys) {
+        await h
+          .request()
+          .post('/v1/experiments')
+          .set(strategist)
+          .send({ ...experimentBody, key, nudge: 'race-nudge' });
+      }
+      const results = await Promise.all(
+        keys.map((key) => h.request().post(`/v1/experiments/${key}/start`).set(strategist)),
+      );
+      expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
+      for (const r of results.filter((r) => r.status !== 200))
+        expect(r.body.error.code).toBe('overlap_conflict');
+      const running = await h.services.experiments.repo.list({
+        touchpoint: touchpoint.key,
+        status: 'running',
+      });
+      expect(running.length).toBeLessThanOrEqual(1);
+      // An undone start leaves the experiment a draft again.
+      for (const key of keys) {
+        const exp = await h.services.experiments.get(key);
+        expect(['running', 'draft']).toContain(exp.status);
+      }
+      for (const exp of running) await h.request().post(`/v1/experiments/${exp.key}/stop`).set(strategist);
+    }
+  });
+});
