@@ -165,7 +165,10 @@ describe('experiments as code', () => {
     edit(BANK, 'name: Fortnightly repayments as the default', 'name: Fortnightly repayments by default');
     const dry = await sync({ dryRun: true });
     const change = dry.changes.find((c) => c.key === 'repayment-frequency-default-2026q4');
-    expect(change).toMatchObject({ action: 'update' });
+    expect(change).toMatchObject({ action: 'update', fields: ['name'] });
+    expect(describeSync(dry, true).find((l) => l.includes('repayment-frequency-default-2026q4'))).toMatch(
+      /^update\s+experiment\s+repayment-frequency-default-2026q4\s+banking-home-loan\.yaml {2}\[name\] {2}\(status "draft"/,
+    );
     expect(change?.note).toMatch(/status "draft" in the file is ignored: the experiment is running/);
     expect(await stateOf()).toEqual(before);
     const applied = await sync();

@@ -80,8 +80,9 @@ export function describeSync(result: SyncResult, dryRun: boolean): string[] {
   }
   const lines = result.changes.map((c) => {
     const what = c.start ? `${c.action} + start` : c.action;
+    const fields = c.fields ? `  [${c.fields.join(', ')}]` : '';
     const note = c.note ? `  (${c.note})` : '';
-    return `${what.padEnd(16)} ${c.kind.padEnd(10)} ${c.key.padEnd(40)} ${c.file}${note}`;
+    return `${what.padEnd(16)} ${c.kind.padEnd(10)} ${c.key.padEnd(40)} ${c.file}${fields}${note}`;
   });
   const count = (a: string) => result.changes.filter((c) => c.action === a).length;
   const started = result.changes.filter((c) => c.start).length;

@@ -21,6 +21,8 @@ export interface PlannedChange {
   body: Record<string, unknown>;
   /** New experiments declared `status: running` are started right after they are created. */
   start?: boolean;
+  /** For updates: the top-level fields that differ from the database. */
+  fields?: string[];
   note?: string;
 }
 
@@ -67,11 +69,18 @@ export function canonical(value: unknown): string {
   );
 }
 
-function sameDefinition(kind: DefinitionKind, stored: Record<string, unknown>, input: object): boolean {
+/** Top-level fields where the file and the stored definition differ (empty when they are the same). */
+export function changedFields(
+  kind: DefinitionKind,
+  stored: Record<string, unknown>,
+  input: object,
+): string[] {
   const skip = new Set([...meta, ...storedOnly[kind]]);
   const projected = Object.fromEntries(Object.entries(stored).filter(([k]) => !skip.has(k)));
   const { status: _status, ...rest } = input as Record<string, unknown>;
-  return canonical(projected) === canonical(kind === 'experiment' ? rest : input);
+  const next: Record<string, unknown> = kind === 'experiment' ? rest : { ...input };
+  const names = new Set([...Object.keys(projected), ...Object.keys(next)]);
+  return [...names].filter((k) => canonical(projected[k]) !== canonical(next[k])).sort();
 }
 
 interface Located<T> {
@@ -113,16 +122,16 @@ export function planSync(
         const current = (stored[kind] as { key: string }[]).find((s) => s.key === value.key);
         const raw = { ...((f.raw[section]?.[i] ?? {}) as Record<string, unknown>) };
         delete raw.status;
+        const fields = current
+          ? changedFields(kind, current as unknown as Record<string, unknown>, value)
+          : [];
         changes.push({
           kind,
           key: value.key,
           ...at,
           body: raw,
-          action: !current
-            ? 'create'
-            : sameDefinition(kind, current as unknown as Record<string, unknown>, value)
-              ? 'unchanged'
-              : 'update',
+          action: !current ? 'create' : fields.length === 0 ? 'unchanged' : 'update',
+          ...(fields.length > 0 ? { fields } : {}),
         });
       });
     }
