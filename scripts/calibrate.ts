@@ -21,6 +21,13 @@ const EXPERIMENTS = Number(arg('experiments') ?? 2000);
 const SEED = 20240611;
 /** Overrides the default Bayes factor, to show the trade-off; the defaults are what is calibrated. */
 const BAYES_FACTOR = arg('bayes-factor');
+/**
+ * Arms per experiment (default 2): with more, the extra variants have no effect, so the A/A row
+ * measures false ships across several comparisons with one control.
+ */
+const ARMS = Math.max(2, Number(arg('arms') ?? 2));
+/** Run only the scenarios whose name starts with this (e.g. `--only=A/A`). */
+const ONLY = arg('only');
 
 interface Scenario {
   name: string;
@@ -51,8 +58,8 @@ function simulate(scenario: Scenario, index: number): Outcome {
   const rng = createRng((scenario.seed * 1_000_003 + index) >>> 0);
   const rate = BASELINE * (1 + scenario.lift);
   const trueDiff = rate - BASELINE;
-  let c = 0;
-  let v = 0;
+  const counts = new Array<number>(ARMS).fill(0);
+  const keys = counts.map((_, i) => (i === 0 ? 'a' : i === 1 ? 'b' : `null${i - 1}`));
   const out: Outcome = {
     firstShipDay: 0,
     firstShipDayEven: 0,
@@ -63,31 +70,41 @@ function simulate(scenario: Scenario, index: number): Outcome {
     finalKeepControl: false,
   };
   for (let day = 1; day <= DAYS; day++) {
-    c += rng.binomial(DAILY, BASELINE);
-    v += rng.binomial(DAILY, rate);
+    // Control first, then the variant: the same stream as ever for two arms.
+    for (let i = 0; i < ARMS; i++)
+      counts[i] = (counts[i] ?? 0) + rng.binomial(DAILY, i === 1 ? rate : BASELINE);
     const n = DAILY * day;
     const readout = analyze({
       control: 'a',
-      variants: [
-        { key: 'a', weight: 1, exposures: n },
-        { key: 'b', weight: 1, exposures: n },
-      ],
+      variants: keys.map((key) => ({ key, weight: 1, exposures: n })),
       metrics: [
         {
           key: 'conversion',
           kind: 'conversion',
           role: 'primary',
-          data: { a: { n, conversions: c }, b: { n, conversions: v } },
+          data: Object.fromEntries(keys.map((k, i) => [k, { n, conversions: counts[i] ?? 0 }])),
         },
       ],
       ...(BAYES_FACTOR ? { decision: { sequential: { bayesFactor: Number(BAYES_FACTOR) } } } : {}),
     });
-    const r = readout.metrics.conversion?.variants.b;
-    const base = readout.metrics.conversion?.variants.a;
+    const variants = readout.metrics.conversion?.variants ?? {};
+    const r = variants.b;
+    const base = variants.a;
     if (!isVariantResult(r) || !base || base.status !== 'ok')
       throw new Error('simulation produced no comparison');
-    const ship = readout.decision.action === 'ship' && readout.decision.variant === 'b';
-    const naive = r.chanceToBeatControl >= 0.95 && r.expectedLoss.ship <= 0.001 * base.estimate && n >= 100;
+    // A/A: any ship is false. A/B: power is shipping the variant that is better.
+    const target = (key: string): boolean => (scenario.lift === 0 ? key !== 'a' : key === 'b');
+    const ship = readout.decision.action === 'ship' && target(readout.decision.variant ?? 'a');
+    const naive = keys.some((k) => {
+      const x = variants[k];
+      return (
+        target(k) &&
+        isVariantResult(x) &&
+        x.chanceToBeatControl >= 0.95 &&
+        x.expectedLoss.ship <= 0.001 * base.estimate &&
+        n >= 100
+      );
+    });
     if (ship && out.firstShipDay === 0) out.firstShipDay = day;
     if (ship && day % 2 === 0 && out.firstShipDayEven === 0) out.firstShipDayEven = day;
     if (naive && out.naiveFirstShipDay === 0) out.naiveFirstShipDay = day;
@@ -147,7 +164,7 @@ async function main(): Promise<void> {
   const workers = Math.max(1, Math.min(2, availableParallelism()));
   const started = performance.now();
   const rows: string[] = [];
-  for (const s of SCENARIOS) {
+  for (const s of SCENARIOS.filter((x) => ONLY === undefined || x.name.startsWith(ONLY))) {
     const outcomes = await runScenario(s, workers);
     const N = outcomes.length;
     const count = (f: (o: Outcome) => boolean): number => outcomes.filter(f).length;
@@ -169,11 +186,11 @@ async function main(): Promise<void> {
   const lines = [
     `## Calibration of the default decision rule`,
     '',
-    `${EXPERIMENTS} simulated experiments per row; conversion metric, baseline ${BASELINE * 100}%, ` +
+    `${EXPERIMENTS} simulated experiments per row; ${ARMS} arms; conversion metric, baseline ${BASELINE * 100}%, ` +
       `${DAILY.toLocaleString('en-US')} users per arm per day for ${DAYS} days ` +
       `(n = ${(DAILY * DAYS).toLocaleString('en-US')} per arm at the end); seed ${SEED}; ${workers} worker(s), ${seconds} s.` +
       (BAYES_FACTOR ? ` Bayes factor threshold overridden to ${BAYES_FACTOR}.` : ' Default decision rule.'),
-    'Ship columns: share of experiments where the decision was `ship` the variant (false ships for A/A, power for A/B).',
+    'Ship columns: share of experiments where the decision was `ship` (A/A: any variant, a false ship; A/B: the better variant, power).',
     'Columns with several looks stop at the first `ship` over that many looks. "naive" is chance >= 0.95 and the loss tolerance',
     'without the Bayes-factor gate, for comparison. Coverage: the 95% interval of the absolute lift contains the true',
     'lift at the final look. ± is the 95% simulation margin in percentage points.',

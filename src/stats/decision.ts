@@ -5,9 +5,10 @@
  * threshold, an expected loss of shipping within lossTolerance x |control estimate|, every arm at
  * minSample or more, no guardrail with chanceOfHarm at maxChanceOfHarm or above, and (unless
  * `sequential` is false) a one-sided Bayes factor for "the variant is better" against "no
- * difference" of at least `bayesFactor`. A Bayes factor is a test martingale when there is no
- * difference, so by Ville's inequality the chance it ever reaches 20 is at most 1/20 however
- * often the readout is looked at; the chance threshold alone has no such guarantee.
+ * difference" of at least `bayesFactor` times the number of variants compared with the control.
+ * A Bayes factor is a test martingale when there is no difference, so by Ville's inequality the
+ * chance it ever reaches 20 is at most 1/20 however often the readout is looked at; the chance
+ * threshold alone has no such guarantee.
  *
  * Otherwise: keep-control when no variant could gain more than the tolerance (expected loss of
  * keeping the control within it for all); stop-guardrail when a variant is all but certain
@@ -102,6 +103,9 @@ export function decide(ctx: DecisionContext): Decision {
   const enough = smallest >= config.minSample;
   const tolerance = config.lossTolerance * Math.abs(base);
   const controlArm = ctx.primaryArms.get(control);
+  // Ville's bound holds per comparison; with k variants against the control, any of them reaching
+  // bayesFactor x k has chance at most 1 / bayesFactor (union bound), so 25 arms stay as safe as 2.
+  const comparisons = Math.max(1, Object.keys(primary.variants).length - 1);
   const evidence = (key: string, r: VariantResult): boolean => {
     if (config.sequential === false) return true;
     const arm = ctx.primaryArms.get(key);
@@ -110,7 +114,7 @@ export function decide(ctx: DecisionContext): Decision {
     const variance = arm.posterior.variance + controlArm.posterior.variance;
     const tau = config.sequential.effectScale * Math.abs(base);
     const bf = oneSidedBayesFactor(direction * r.absoluteLift.mean, variance, tau);
-    return bf >= config.sequential.bayesFactor;
+    return bf >= config.sequential.bayesFactor * comparisons;
   };
   const winners = candidates.filter(
     ([k, r]) =>

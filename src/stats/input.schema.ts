@@ -17,7 +17,8 @@ const probability = () => finite().gt(0, 'must be > 0').lt(1, 'must be < 1');
 export const conversionDataSchema = z
   .strictObject({ n: count(), conversions: count() })
   .superRefine((d, ctx) => {
-    if (d.conversions > d.n) {
+    // Compared only with a valid n, so a negative n gets one message rather than two.
+    if (Number.isInteger(d.n) && d.n >= 0 && d.conversions > d.n) {
       ctx.addIssue({ code: 'custom', path: ['conversions'], message: `must be <= n (${d.n})` });
     }
   });
@@ -80,7 +81,10 @@ export const variantSchema = z.strictObject({
 });
 
 export const sequentialSchema = z.strictObject({
-  /** Ship only when the Bayes factor for "better" against "no difference" reaches this. */
+  /**
+   * Ship only when the Bayes factor for "better" against "no difference" reaches this, times the
+   * number of variants compared with the control (so the bound 1 / bayesFactor covers them all).
+   */
   bayesFactor: finite().gt(1, 'must be > 1').default(20),
   /** Prior sd of the true lift under "better", as a fraction of the control's estimate. */
   effectScale: finite().gt(0, 'must be > 0').default(0.1),
@@ -142,7 +146,8 @@ function crossFieldIssues(input: CrossFieldShape): CrossFieldIssue[] {
   });
   if (!keys.includes(input.control))
     add(['control'], `unknown control "${input.control}": not among variants`);
-  if (input.variants.reduce((s, v) => s + v.weight, 0) <= 0) add(['variants'], 'weights must not all be 0');
+  if (input.variants.length > 0 && input.variants.reduce((s, v) => s + v.weight, 0) <= 0)
+    add(['variants'], 'weights must not all be 0');
   const primaries = input.metrics.filter((m) => m.role === 'primary').length;
   if (primaries !== 1) add(['metrics'], `needs exactly one primary metric, found ${primaries}`);
   const metricKeys = input.metrics.map((m) => m.key);

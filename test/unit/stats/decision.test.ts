@@ -76,6 +76,21 @@ describe('decision rule', () => {
     expect(naive.decision).toMatchObject({ action: 'ship', variant: 'loss-frame' });
   });
 
+  it('asks for a Bayes factor of 20 per variant: evidence enough against one control is not against two', () => {
+    // 1,125 against 1,000 conversions of 10,000: one-sided Bayes factor 25 (tau = 0.1 x 10%).
+    const two = experiment([10000, 1000, 10000, 1125]);
+    const r = analyze(two).metrics.paid?.variants['loss-frame'];
+    expect(r && 'chanceToBeatControl' in r ? r.chanceToBeatControl : 0).toBeGreaterThan(0.99);
+    expect(analyze(two).decision).toMatchObject({ action: 'ship', variant: 'loss-frame' });
+    const three = structuredClone(two);
+    three.variants.push({ key: 'gain-frame', weight: 1, exposures: 10000 });
+    const primary = three.metrics[0];
+    if (primary) primary.data = { ...primary.data, 'gain-frame': { n: 10000, conversions: 1000 } };
+    const readout = analyze(three);
+    expect(readout.decision.action).toBe('keep-running');
+    expect(readout.decision.summary).toMatch(/^Loss-framed reminder: .* Keep it running/);
+  });
+
   it('keeps the control when no variant can gain more than the loss tolerance', () => {
     const readout = analyze(fixture('landing-page.json'));
     expect(readout.decision.action).toBe('keep-control');

@@ -41,6 +41,24 @@ describe('input validation', () => {
     expect(issues).toContain('metrics[0].data.control.n: must be a whole number');
   });
 
+  it('names a negative n once, without also comparing conversions with it', () => {
+    const raw = mutate((i) => {
+      data(i, 0, 'loss-frame').n = -1;
+    });
+    expect(issuesOf(raw).filter((s) => s.startsWith('metrics[0].data.loss-frame'))).toEqual([
+      'metrics[0].data.loss-frame.n: must be >= 0',
+    ]);
+  });
+
+  it('reports an empty variant list once, not as weights that are all 0', () => {
+    const raw = mutate((i) => {
+      i.variants = [];
+    });
+    const issues = issuesOf(raw);
+    expect(issues).toContain('variants: needs the control and at least one variant');
+    expect(issues.some((s) => s.includes('weights'))).toBe(false);
+  });
+
   it('rejects non-finite numbers', () => {
     const raw = mutate((i) => {
       data(i, 1, 'control').mean = Number.POSITIVE_INFINITY;
