@@ -1,10 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import type { ExposureForAttribution, OutcomeRepository } from '../db/outcome.repository.js';
 import type { OutcomeSink } from './outcome-sink.js';
-import { type AttributableMetric, computeOutcomeState, maxWindowHours } from './outcomes/outcome-state.js';
+import {
+  type AttributableEvent,
+  type AttributableMetric,
+  computeOutcomeState,
+  maxWindowHours,
+} from './outcomes/outcome-state.js';
 
 const HOUR_MS = 3_600_000;
 const MAX_ATTEMPTS = 8;
-const PARALLEL = 8;
+const CHUNK = 500;
 
 /** Finds an experiment's metrics by experiment id; null when the experiment is gone. */
 export type MetricsLookup = (experimentId: string) => Promise<readonly AttributableMetric[] | null>;
@@ -45,26 +51,52 @@ export class OutcomeAttributionService implements OutcomeSink {
     await this.recomputeAll(exposures.filter((x) => !x.qa));
   }
 
+  /**
+   * Recomputes in chunks: one read of the chunk's events, one bulk write, one read-back of which
+   * writes held. Writes that lost a race are read again and recomputed.
+   */
   private async recomputeAll(exposures: ExposureForAttribution[]): Promise<void> {
-    for (let i = 0; i < exposures.length; i += PARALLEL) {
-      await Promise.all(exposures.slice(i, i + PARALLEL).map((x) => this.recompute(x)));
+    let pending = exposures;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS && pending.length > 0; attempt++) {
+      const lost: string[] = [];
+      for (let i = 0; i < pending.length; i += CHUNK) {
+        lost.push(...(await this.recomputeChunk(pending.slice(i, i + CHUNK))));
+      }
+      pending = lost.length > 0 ? await this.repo.exposuresByIds(lost) : [];
+    }
+    if (pending.length > 0) {
+      throw new Error(`outcome state of ${pending.length} exposures kept changing; gave up`);
     }
   }
 
-  private async recompute(first: ExposureForAttribution): Promise<void> {
-    const metrics = await this.metricsOf(first.experimentId);
-    if (!metrics || metrics.length === 0) return;
-    const windowMs = maxWindowHours(metrics) * HOUR_MS;
-    let exposure: ExposureForAttribution | undefined = first;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS && exposure; attempt++) {
-      const customers = [...new Set([exposure.unitId, exposure.customerId])];
-      const from = exposure.exposedAt;
-      const events = await this.repo.eventsOf(customers, from, new Date(from.getTime() + windowMs));
-      const state = computeOutcomeState(exposure, metrics, events);
-      if (await this.repo.writeOutcomeState(exposure.id, exposure.rev, state)) return;
-      [exposure] = await this.repo.exposuresByIds([exposure.id]);
+  private async recomputeChunk(chunk: ExposureForAttribution[]): Promise<string[]> {
+    const metricsById = new Map<string, readonly AttributableMetric[]>();
+    for (const id of new Set(chunk.map((x) => x.experimentId))) {
+      const metrics = await this.metricsOf(id);
+      if (metrics && metrics.length > 0) metricsById.set(id, metrics);
     }
-    if (exposure) throw new Error(`outcome state of exposure ${exposure.id} kept changing; gave up`);
+    const work = chunk.filter((x) => metricsById.has(x.experimentId) && !x.qa);
+    if (work.length === 0) return [];
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    for (const x of work) {
+      const window = maxWindowHours(metricsById.get(x.experimentId)!) * HOUR_MS;
+      from = Math.min(from, x.exposedAt.getTime());
+      to = Math.max(to, x.exposedAt.getTime() + window);
+    }
+    const customers = [...new Set(work.flatMap((x) => [x.unitId, x.customerId]))];
+    const events = await this.repo.eventsOf(customers, new Date(from), new Date(to));
+    const byCustomer = new Map<string, AttributableEvent[]>();
+    for (const e of events) byCustomer.set(e.customerId, [...(byCustomer.get(e.customerId) ?? []), e]);
+    const items = work.flatMap((x) => {
+      const own = new Map<string, AttributableEvent>();
+      for (const c of [x.unitId, x.customerId]) for (const e of byCustomer.get(c) ?? []) own.set(e.id, e);
+      const state = computeOutcomeState(x, metricsById.get(x.experimentId)!, [...own.values()]);
+      // Nothing to attribute and nothing attributed before: no write needed.
+      if (x.rev === 0 && state.tally.length === 0 && Object.keys(state.outcomes).length === 0) return [];
+      return [{ id: x.id, rev: x.rev, state }];
+    });
+    return this.repo.writeOutcomeStates(items, randomBytes(8).toString('hex'));
   }
 }
 
