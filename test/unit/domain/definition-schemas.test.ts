@@ -140,6 +140,8 @@ describe('experiments as code files', () => {
     for (const e of experiments) {
       expect(e.hypothesis.length).toBeGreaterThan(20);
       expect(e.metrics.filter((m) => m.role === 'primary' && m.kind === 'conversion')).toHaveLength(1);
+      expect(e.metrics.some((m) => m.role === 'secondary')).toBe(true);
+      expect(e.owner).toBeTruthy();
       expect(
         e.metrics.some(
           (m) => m.role === 'guardrail' && (m.event === 'csat' || m.kind === 'nps') && m.margin > 0,
