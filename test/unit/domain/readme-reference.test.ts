@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { errorCatalogue } from '../../../src/domain/errors.js';
+
+const root = path.resolve(import.meta.dirname, '../../..');
+const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+
+function section(title: string): string {
+  const start = readme.indexOf(`## ${title}\n`);
+  const end = readme.indexOf('\n## ', start + 1);
+  return readme.slice(start, end === -1 ? undefined : end);
+}
+
+describe('README reference tables', () => {
+  it('documents every configuration variable of src/config.ts', () => {
+    const source = readFileSync(path.join(root, 'src', 'config.ts'), 'utf8');
+    const variables = [...source.matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]);
+    expect(variables.length).toBeGreaterThan(10);
+    const table = section('Configuration');
+    expect(variables.filter((v) => !table.includes(`| \`${v}\` |`))).toEqual([]);
+  });
+
+  it('documents every code of the error catalogue with its status', () => {
+    const table = section('Error codes');
+    const missing = Object.entries(errorCatalogue).filter(
+      ([code, { status }]) => !table.includes(`| \`${code}\` | ${status} |`),
+    );
+    expect(missing.map(([code]) => code)).toEqual([]);
+  });
+});
