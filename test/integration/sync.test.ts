@@ -5,6 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeSync, syncDefinitions } from '../../src/domain/sync/sync-definitions.js';
 import { auth, createHarness, type Harness } from '../helpers/harness.js';
 
+const nudgeOf = {
+  key: 'n',
+  touchpoint: 't',
+  type: 'framing',
+  name: 'N',
+  principle: 'Loss aversion',
+  variants: [
+    { key: 'control', name: 'C', payload: { frame: 'neutral', message: 'a' } },
+    { key: 'loss', name: 'L', payload: { frame: 'loss', message: 'b' } },
+  ],
+};
 const samples = path.resolve(import.meta.dirname, '../../experiments');
 const BANK = 'banking-home-loan.yaml';
 
@@ -107,11 +118,13 @@ describe('experiments as code', () => {
           expect.stringMatching(
             /^retail-checkout\.yaml: touchpoints\[2\]: Unrecognized key: "colour" \(colour\) \(line \d+\)$/,
           ),
+          'telecom-onboarding.yaml: experiments[2].nudge: no nudge with key "no-such-nudge"',
         ]),
       );
+      expect(lines).toHaveLength(5);
       expect(lines.at(-1)).toMatch(/nothing was written$/);
       expect(await stateOf()).toEqual(before);
-      // With the schema errors fixed, the cross-reference error is reported the same way.
+      // With the schema errors fixed, the cross-reference error is the only one left.
       writeFileSync(path.join(broken, 'extra.yaml'), '{}\n');
       cpSync(path.join(dir, 'retail-checkout.yaml'), path.join(broken, 'retail-checkout.yaml'));
       const refs = await sync({ in: broken });
@@ -121,6 +134,36 @@ describe('experiments as code', () => {
       expect(await stateOf()).toEqual(before);
     } finally {
       rmSync(broken, { recursive: true, force: true });
+    }
+  });
+
+  it('reports reference problems in valid files beside schema problems, but not references into broken files', async () => {
+    const other = mkdtempSync(path.join(tmpdir(), 'nudgelab-refs-'));
+    try {
+      const journey = { key: 'new-journey', name: 'New', stages: [{ key: 'Bad Stage', name: 'Bad' }] };
+      writeFileSync(path.join(other, 'a.json'), JSON.stringify({ journeys: [journey] }));
+      const touchpoint = {
+        key: 'new-journey.tp',
+        journey: 'new-journey',
+        stage: 'start',
+        channel: 'web',
+        name: 'T',
+      };
+      const nudge = { ...nudgeOf, key: 'n2', touchpoint: 'nope-touchpoint' };
+      writeFileSync(
+        path.join(other, 'b.json'),
+        JSON.stringify({ touchpoints: [touchpoint], nudges: [nudge] }),
+      );
+      const before = await stateOf();
+      const lines = describeSync(await sync({ in: other }), false);
+      expect(lines).toEqual([
+        expect.stringMatching(/^a\.json: journeys\[0\]\.stages\[0\]\.key: must be lower-case/),
+        'b.json: nudges[0].touchpoint: no touchpoint with key "nope-touchpoint"',
+        'sync refused: 2 problem(s); nothing was written',
+      ]);
+      expect(await stateOf()).toEqual(before);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
     }
   });
 

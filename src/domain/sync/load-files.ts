@@ -71,6 +71,25 @@ function zodIssues(file: string, error: z.ZodError, lineOf: LoadedFile['lineOf']
   });
 }
 
+/** Keys a file that failed validation declares (as `kind:key`), best effort. */
+function collectKeys(data: unknown, into: Set<string>): void {
+  if (!data || typeof data !== 'object') return;
+  const kinds = {
+    journeys: 'journey',
+    touchpoints: 'touchpoint',
+    nudges: 'nudge',
+    experiments: 'experiment',
+  };
+  for (const [section, kind] of Object.entries(kinds)) {
+    const items = (data as Record<string, unknown>)[section];
+    if (!Array.isArray(items)) continue;
+    for (const item of items) {
+      const key = (item as { key?: unknown } | null)?.key;
+      if (typeof key === 'string') into.add(`${kind}:${key}`);
+    }
+  }
+}
+
 /**
  * Reads and validates every YAML/JSON file under `dir` (recursively, except the generated
  * schema.json) with the definition file schema. Returns every file's issues, not just the first.
@@ -78,9 +97,10 @@ function zodIssues(file: string, error: z.ZodError, lineOf: LoadedFile['lineOf']
 export async function loadDefinitionFiles(
   dir: string,
   displayBase = process.cwd(),
-): Promise<{ files: LoadedFile[]; issues: FileIssue[] }> {
+): Promise<{ files: LoadedFile[]; issues: FileIssue[]; unchecked: Set<string> }> {
   const files: LoadedFile[] = [];
   const issues: FileIssue[] = [];
+  const unchecked = new Set<string>();
   let paths: string[];
   try {
     paths = await listFiles(dir);
@@ -88,6 +108,7 @@ export async function loadDefinitionFiles(
     return {
       files,
       issues: [{ file: dir, path: '(root)', reason: `cannot read: ${(err as Error).message}` }],
+      unchecked,
     };
   }
   for (const abs of paths) {
@@ -104,15 +125,17 @@ export async function loadDefinitionFiles(
       .flatMap(([section, items]) => findOperatorKeys(items, ['targeting'], section));
     if (operators.length > 0) {
       issues.push(...operators.map((o) => ({ file, ...o })));
+      collectKeys(parsed.data, unchecked);
       continue;
     }
     const result = definitionFileSchema.safeParse(parsed.data);
     if (!result.success) {
       issues.push(...zodIssues(file, result.error, parsed.lineOf));
+      collectKeys(parsed.data, unchecked);
       continue;
     }
     const data = parsed.data as Record<string, unknown[]>;
     files.push({ file, content: result.data, raw: data, lineOf: parsed.lineOf });
   }
-  return { files, issues };
+  return { files, issues, unchecked };
 }

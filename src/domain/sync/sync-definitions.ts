@@ -32,14 +32,24 @@ const order = { journey: 0, touchpoint: 1, nudge: 2, experiment: 3 } as const;
  */
 export async function syncDefinitions(services: Services, opts: SyncOptions): Promise<SyncResult> {
   const loaded = await loadDefinitionFiles(opts.dir, opts.displayBase);
-  if (loaded.issues.length > 0) return { issues: loaded.issues, changes: [], written: false };
   const stored = {
     journey: await services.journeys.list(),
     touchpoint: await services.touchpoints.list(),
     nudge: await services.nudges.list(),
     experiment: await services.experiments.list(),
   };
-  const { changes, issues } = planSync(loaded.files, stored, new Date().toISOString());
+  const plan = planSync(loaded.files, stored, new Date().toISOString());
+  if (loaded.issues.length > 0) {
+    // Still check the files that parsed, so one run reports every problem; a reference to a key
+    // declared in a file that failed validation is not reported as missing.
+    const dependent = /^no (journey|touchpoint|nudge) with key "(.+)"$/;
+    const more = plan.issues.filter((i) => {
+      const m = dependent.exec(i.reason);
+      return !(m && loaded.unchecked.has(`${m[1]}:${m[2]}`));
+    });
+    return { issues: [...loaded.issues, ...more], changes: [], written: false };
+  }
+  const { changes, issues } = plan;
   if (issues.length > 0 || opts.dryRun) return { issues, changes, written: false };
 
   const actor = opts.actor ?? syncActor;
