@@ -1,0 +1,108 @@
+/**
+ * Server side of the assignment benchmark, run in its own process so the load generator does not
+ * share its event loop: `nudgelab` (the real app on the embedded database, 5 running experiments on
+ * one touchpoint, exposures on) or `bare` (an Express 5 JSON endpoint). Reports its port over IPC.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import express from 'express';
+import { connectDatabase } from '../src/db/connection.ts';
+import { DefinitionRepository, type Stored } from '../src/db/definition.repository.ts';
+import { freePort, startEmbeddedDatabase } from '../src/db/embedded.ts';
+import type { Definitions } from '../src/domain/assignment/compiled.types.ts';
+import { systemActor } from '../src/domain/roles.ts';
+import { createServices } from '../src/domain/services.ts';
+import { createApp } from '../src/http/app.ts';
+import { createLogger } from '../src/logger.ts';
+import { benchDefinitions } from './bench-evaluation.ts';
+
+const rssMb = (): number => Math.round(process.memoryUsage().rss / 1e5) / 10;
+
+async function seed(connection: Parameters<typeof createServices>[0]['connection'], defs: Definitions) {
+  const now = new Date().toISOString();
+  const stamp = (id: string) => ({ id, version: 1, createdAt: now, updatedAt: now });
+  const tps = new DefinitionRepository<Stored>(connection, 'touchpoint');
+  for (const t of defs.touchpoints) {
+    await tps.insert({
+      ...stamp(`tpt_${t.key}`),
+      ...t,
+      journey: 'checkout',
+      stage: 'apply',
+      channel: 'web',
+      name: t.key,
+    } as Stored);
+  }
+  const nudges = new DefinitionRepository<Stored>(connection, 'nudge');
+  for (const n of defs.nudges)
+    await nudges.insert({ ...stamp(`ndg_${n.key}`), ...n, name: n.key, principle: 'framing' } as Stored);
+  const exps = new DefinitionRepository<Stored>(connection, 'experiment');
+  for (const e of defs.experiments) {
+    await exps.insert({
+      ...stamp(e.id),
+      ...e,
+      touchpoint: 'checkout.banner',
+      control: 'control',
+      unit: 'customerId',
+      qaOverrides: [],
+    } as unknown as Stored);
+  }
+}
+
+async function main() {
+  const mode = process.argv[2];
+  if (mode === 'bare') {
+    const app = express();
+    app.use(express.json());
+    app.post('/v1/assignments', (req, res) => {
+      res.json({ customerId: req.body.customerId, assignments: [] });
+    });
+    const server = app.listen(0, '127.0.0.1', () => {
+      process.send?.({ port: (server.address() as AddressInfo).port, rss: rssMb() });
+    });
+    process.on('message', (m) => {
+      if (m === 'rss') process.send?.({ rss: rssMb() });
+      if (m === 'stop') server.close(() => process.exit(0));
+    });
+    return;
+  }
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'nudgelab-bench-db-'));
+  const port = await freePort();
+  const db = await startEmbeddedDatabase({ dataDir, port });
+  const connection = await connectDatabase(`mongodb://127.0.0.1:${port}/bench`);
+  const logger = createLogger('warn');
+  const services = createServices({ connection, logger });
+  await services.ensureIndexes();
+  const { secret } = await services.apiKeys.create(systemActor, { name: 'bench-app', role: 'app' });
+  await seed(connection, benchDefinitions(5));
+  await services.capture.assignments.refresh();
+  // Diagnosis only: measure without outcome attribution behind the exposure writes.
+  if (process.env.BENCH_NO_SINK)
+    services.capture.setOutcomeSink({ async exposuresStored() {}, async eventsStored() {} });
+  const app = createApp({ services, logger, bodyLimit: '1mb', version: 'bench' });
+  const server = app.listen(0, '127.0.0.1', () => {
+    process.send?.({ port: (server.address() as AddressInfo).port, key: secret, rss: rssMb() });
+  });
+  process.on('message', async (m) => {
+    if (m === 'rss') {
+      await services.capture.exposures.flush();
+      const stats = services.capture.exposures.stats();
+      const stored = await connection.collection('exposures').countDocuments({});
+      process.send?.({ rss: rssMb(), stats, stored });
+    }
+    if (m === 'stop') {
+      server.close();
+      await services.capture.close();
+      await connection.close();
+      await db.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      process.exit(0);
+    }
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
