@@ -165,13 +165,26 @@ ${Object.entries(exposures).map(
 </tbody></table></section>`;
 }
 
+/**
+ * Scheduled refreshes are hours apart, so day and minute say enough; refreshes made by hand or by
+ * the demo can be seconds apart, and then the seconds are what tells the points apart.
+ */
+export function historyLabels(times: string[]): string[] {
+  const first = Date.parse(times[0] ?? '');
+  const last = Date.parse(times[times.length - 1] ?? '');
+  const close = last - first < 2 * 3_600_000;
+  return times.map((t) =>
+    close ? `${t.slice(5, 10)} ${t.slice(11, 19)}` : `${t.slice(5, 10)} ${t.slice(11, 16)}`,
+  );
+}
+
 function historySection(
   history: HistoryPoint[],
   primaryKey: string | undefined,
   primary: MetricResult | undefined,
 ): SafeHtml {
   if (!primaryKey || history.length === 0) return html``;
-  const labels = history.map((p) => dateTime(p.computedAt).replace(' UTC', ''));
+  const labels = historyLabels(history.map((p) => p.computedAt));
   const variants = [...new Set(history.flatMap((p) => Object.keys(p.metrics[primaryKey] ?? {})))];
   const points = primary?.kind === 'nps';
   const chanceSpec: ChartSpec = {

@@ -46,7 +46,7 @@ function experimentItem(exp: ExperimentBrief): SafeHtml {
 </li>`;
 }
 
-export function journeyMap(summary: JourneySummary): SafeHtml {
+export function journeyMap(summary: JourneySummary, withHeading = true): SafeHtml {
   const stages = summary.journey.stages.map((stage) => {
     const tps = summary.touchpoints.filter((t) => t.stage === stage.key);
     return html`<div class="stage" data-testid="stage-${stage.key}">
@@ -64,7 +64,7 @@ export function journeyMap(summary: JourneySummary): SafeHtml {
 </div>`;
   });
   return html`<section class="journey" data-testid="journey-${summary.journey.key}">
-  <h2><a href="/dashboard/journeys/${encodeURIComponent(summary.journey.key)}">${summary.journey.name}</a></h2>
+  ${withHeading ? html`<h2><a href="/dashboard/journeys/${encodeURIComponent(summary.journey.key)}">${summary.journey.name}</a></h2>` : ''}
   <div class="map">${stages}</div>
 </section>`;
 }
@@ -79,5 +79,5 @@ export function journeysBody(summaries: JourneySummary[], title: string): SafeHt
   return html`<h1>${title}</h1>
 ${legend}
 ${summaries.length === 0 ? html`<p class="empty">No journeys defined yet. Add them in experiments/ and run npm run sync.</p>` : ''}
-${summaries.map(journeyMap)}`;
+${summaries.map((s) => journeyMap(s, summaries.length > 1 || s.journey.name !== title))}`;
 }
