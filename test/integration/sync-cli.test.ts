@@ -28,6 +28,9 @@ afterAll(async () => {
   await h.close();
 });
 
+// Each case starts the command line (tsx compiles it) once or twice: generous limits for a busy machine.
+const CLI_TIMEOUT = 120_000;
+
 /** Runs `npm run sync` as a user would, against this test file's database. */
 async function sync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const url = new URL(inject('mongoUri'));
@@ -49,30 +52,38 @@ async function sync(args: string[]): Promise<{ code: number; stdout: string; std
 }
 
 describe('npm run sync', () => {
-  it('exits 2 on a broken file, prints file, path and reason on stderr, and writes nothing', async () => {
-    const res = await sync(['--dir', broken]);
-    expect(res.code).toBe(2);
-    expect(res.stdout).toBe('');
-    const lines = res.stderr.trim().split('\n');
-    expect(lines[0]).toMatch(
-      /retail-checkout\.yaml: experiments\[0\]\.variants\[1\]\.weight: Invalid input: expected number, received string \(line \d+\)$/,
-    );
-    expect(lines.at(-1)).toBe('sync refused: 1 problem(s); nothing was written');
-    expect(await h.services.journeys.list()).toEqual([]);
-  });
+  it(
+    'exits 2 on a broken file, prints file, path and reason on stderr, and writes nothing',
+    async () => {
+      const res = await sync(['--dir', broken]);
+      expect(res.code).toBe(2);
+      expect(res.stdout).toBe('');
+      const lines = res.stderr.trim().split('\n');
+      expect(lines[0]).toMatch(
+        /retail-checkout\.yaml: experiments\[0\]\.variants\[1\]\.weight: Invalid input: expected number, received string \(line \d+\)$/,
+      );
+      expect(lines.at(-1)).toBe('sync refused: 1 problem(s); nothing was written');
+      expect(await h.services.journeys.list()).toEqual([]);
+    },
+    CLI_TIMEOUT,
+  );
 
-  it('prints a dry run without writing, then syncs the samples', async () => {
-    const dry = await sync(['--dry-run']);
-    expect(dry.code).toBe(0);
-    expect(dry.stdout).toMatch(
-      /^dry run: \d+ to create, 0 to update, 0 unchanged, \d+ to start; nothing was written$/m,
-    );
-    expect(await h.services.experiments.list()).toEqual([]);
-    const real = await sync([]);
-    expect(real.code).toBe(0);
-    expect(real.stdout).toMatch(/^\d+ created, 0 updated, 0 unchanged, \d+ started$/m);
-    expect((await h.services.experiments.list({ status: 'running' })).length).toBeGreaterThan(0);
-  });
+  it(
+    'prints a dry run without writing, then syncs the samples',
+    async () => {
+      const dry = await sync(['--dry-run']);
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toMatch(
+        /^dry run: \d+ to create, 0 to update, 0 unchanged, \d+ to start; nothing was written$/m,
+      );
+      expect(await h.services.experiments.list()).toEqual([]);
+      const real = await sync([]);
+      expect(real.code).toBe(0);
+      expect(real.stdout).toMatch(/^\d+ created, 0 updated, 0 unchanged, \d+ started$/m);
+      expect((await h.services.experiments.list({ status: 'running' })).length).toBeGreaterThan(0);
+    },
+    CLI_TIMEOUT,
+  );
 });
 
 describe('first start', () => {
