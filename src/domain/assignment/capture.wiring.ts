@@ -30,6 +30,7 @@ export interface Capture {
   events: EventsService;
   /** Where stored exposures and events go next (outcome attribution); no-op until set. */
   setOutcomeSink(sink: OutcomeSink): void;
+  outcomeSink(): OutcomeSink;
   ensureIndexes(): Promise<void>;
   close(): Promise<void>;
 }
@@ -75,6 +76,7 @@ export function createCapture(connection: Connection, logger: Logger, opts: Capt
     setOutcomeSink(next) {
       sink = next;
     },
+    outcomeSink: () => sink,
     async ensureIndexes() {
       await Promise.all([exposureRepo.ensureIndexes(), eventRepo.ensureIndexes()]);
     },

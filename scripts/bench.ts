@@ -1,0 +1,51 @@
+/**
+ * `npm run bench`: every benchmark in turn, each printed as a Markdown table (ready for the
+ * README). Benchmarks are scripts, not tests: figures depend on the machine. `BENCH_ONLY=events,stats`
+ * runs a subset.
+ */
+import os from 'node:os';
+import { runAssignmentBench } from './bench-assignment.ts';
+import { runEvaluationBench } from './bench-evaluation.ts';
+import { runEventsBench } from './bench-events.ts';
+import { runStatsBench } from './bench-stats.ts';
+
+type Bench = () => Promise<{ title: string; rows: Record<string, string | number>[] }>;
+
+const benches: Record<string, Bench> = {
+  stats: runStatsBench,
+  evaluation: runEvaluationBench,
+  assignment: runAssignmentBench,
+  events: runEventsBench,
+};
+
+function markdownTable(rows: Record<string, string | number>[]): string {
+  const first = rows[0];
+  if (!first) return '';
+  const cols = Object.keys(first);
+  const line = (cells: (string | number | undefined)[]): string =>
+    `| ${cells.map((c) => String(c ?? '')).join(' | ')} |`;
+  return [line(cols), line(cols.map(() => '---')), ...rows.map((r) => line(cols.map((c) => r[c])))].join(
+    '\n',
+  );
+}
+
+async function main(): Promise<void> {
+  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  process.stdout.write(
+    `Machine: ${os.cpus().length} cores (${cpu}), Node ${process.version}, ${Math.round(os.totalmem() / 2 ** 30)} GB, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}\n\n`,
+  );
+  for (const [name, run] of Object.entries(benches)) {
+    if (only && !only.includes(name)) continue;
+    const { title, rows } = await run();
+    process.stdout.write(`## ${title}\n\n${markdownTable(rows)}\n\n`);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
