@@ -77,11 +77,13 @@ export async function runEvaluationBench(): Promise<{
       case: overlap ? '20 overlapping' : '20 exclusive',
       evaluations: n,
       'per second': perSecond,
+      'per CPU second': Math.round(n / ((cpu.user + cpu.system) / 1e6)),
       'µs each': Number(((wallMs * 1000) / n).toFixed(2)),
       'cpu ms': Math.round((cpu.user + cpu.system) / 1000),
       'in-experiment results': inside,
-      target: TARGET_PER_SECOND,
-      ok: perSecond >= TARGET_PER_SECOND ? 'yes' : 'NO',
+      // The target is for the default (exclusive) case; the overlapping one is for information.
+      target: overlap ? '-' : TARGET_PER_SECOND,
+      ok: overlap ? '-' : perSecond >= TARGET_PER_SECOND ? 'yes' : 'NO',
       'rss before MB': rssBefore,
       'rss after MB': rssMb(),
     });
