@@ -45,6 +45,8 @@ export async function createHarness(): Promise<Harness> {
     keys,
     request: () => supertest.agent(app),
     async close() {
+      // Stops the payload poller and writes buffered exposures before the database goes.
+      await services.capture.close().catch(() => undefined);
       await connection.dropDatabase().catch(() => undefined);
       await connection.close();
     },
