@@ -225,6 +225,15 @@ describe('GET /api/features/:clientKey', () => {
 });
 
 describe('health and metrics', () => {
+  it('documents the assignment, event and payload routes in the OpenAPI document', async () => {
+    const doc = await h.request().get('/openapi.json');
+    expect(doc.status).toBe(200);
+    const paths = Object.keys(doc.body.paths);
+    expect(paths).toEqual(
+      expect.arrayContaining(['/v1/assignments', '/v1/events', '/api/features/{clientKey}']),
+    );
+  });
+
   it('reports the journal in /readyz and exposure counters in /metrics', async () => {
     const ready = await h.request().get('/readyz');
     expect(ready.status).toBe(200);
