@@ -202,24 +202,38 @@ export class OutcomeRepository {
     return new Map(rows.map((r) => [r._id, r.n]));
   }
 
-  /** Distinct values of one attribute among the experiment's exposures, most common first. */
-  async attributeValues(
+  /**
+   * Exposure counts and tally sums per value of each attribute, in ONE pass over the experiment's
+   * exposures (streamed, aggregated here): a pipeline per attribute value would read them all once
+   * per value, and FerretDB 1.x cannot group by two fields at once. Index: `experimentId` + `phase` + `qa`.
+   */
+  async segmentSums(
     experimentId: string,
     phase: number,
-    attribute: string,
-    limit: number,
-  ): Promise<string[]> {
-    const field = `attributes.${attribute}`;
-    const rows = await this.exposures
-      .aggregate<{ _id: unknown; n: number }>([
-        this.match(experimentId, phase, { [field]: { $exists: true } }),
-        { $group: { _id: `$${field}`, n: { $sum: 1 } } },
-      ])
-      .toArray();
-    return rows
-      .filter((r) => typeof r._id === 'string' && r._id !== '')
-      .sort((a, b) => b.n - a.n || String(a._id).localeCompare(String(b._id)))
-      .slice(0, limit)
-      .map((r) => r._id as string);
+    attributes: readonly string[],
+  ): Promise<Map<string, Map<string, { exposures: Map<string, number>; sums: Map<string, number> }>>> {
+    const out = new Map<string, Map<string, { exposures: Map<string, number>; sums: Map<string, number> }>>();
+    for (const a of attributes) out.set(a, new Map());
+    if (attributes.length === 0) return out;
+    const cursor = this.exposures.find({ experimentId, phase, qa: false } as mongo.Filter<RevExposure>, {
+      projection: { _id: 0, variant: 1, attributes: 1, tally: 1 },
+      batchSize: 5000,
+    });
+    for await (const doc of cursor) {
+      const attrs = (doc.attributes ?? {}) as Record<string, unknown>;
+      for (const a of attributes) {
+        const value = attrs[a];
+        if (typeof value !== 'string' || value === '') continue;
+        const byValue = out.get(a)!;
+        let seg = byValue.get(value);
+        if (!seg) {
+          seg = { exposures: new Map(), sums: new Map() };
+          byValue.set(value, seg);
+        }
+        seg.exposures.set(doc.variant, (seg.exposures.get(doc.variant) ?? 0) + 1);
+        for (const t of doc.tally ?? []) seg.sums.set(t.k, (seg.sums.get(t.k) ?? 0) + t.v);
+      }
+    }
+    return out;
   }
 }

@@ -20,7 +20,7 @@ export interface RefreshDeps {
   alerts: AlertsService;
   /** Exposure attributes that get segment breakdowns (EXPOSURE_ATTRIBUTES). */
   segmentAttributes: readonly string[];
-  /** Most values per attribute broken down; the rest are left out (their count is in the overall). */
+  /** Most values per attribute broken down (the most exposed); the rest are only in the overall. */
   maxSegmentValues?: number;
   /** How long a refresh may hold its lease before another instance may take over. */
   leaseMs?: number;
@@ -133,39 +133,31 @@ export class RefreshService implements RefreshContract {
   private async segments(exp: Experiment): Promise<Segments | null> {
     const { outcomes, segmentAttributes } = this.deps;
     if (segmentAttributes.length === 0) return null;
+    const all = await outcomes.segmentSums(exp.id, exp.phase, segmentAttributes);
+    const maxValues = this.deps.maxSegmentValues ?? 20;
     const attributes: Record<string, SegmentResult[]> = {};
     let comparisons = 0;
     const others = exp.variants.filter((v) => v.key !== exp.control).length;
-    for (const attribute of segmentAttributes) {
-      const values = await outcomes.attributeValues(
-        exp.id,
-        exp.phase,
-        attribute,
-        this.deps.maxSegmentValues ?? 20,
-      );
-      if (values.length === 0) continue;
-      const results: SegmentResult[] = [];
-      for (const value of values) {
-        const match = { [`attributes.${attribute}`]: value };
-        const [exposures, sums] = await Promise.all([
-          outcomes.exposureCounts(exp.id, exp.phase, match),
-          outcomes.tallySums(exp.id, exp.phase, match),
-        ]);
-        const counts = countsFrom(exp, exposures, sums);
+    for (const [attribute, byValue] of all) {
+      if (byValue.size === 0) continue;
+      const total = (e: Map<string, number>) => [...e.values()].reduce((s, n) => s + n, 0);
+      const values = [...byValue.entries()]
+        .sort((a, b) => total(b[1].exposures) - total(a[1].exposures) || a[0].localeCompare(b[0]))
+        .slice(0, maxValues);
+      attributes[attribute] = values.map(([value, seg]) => {
+        const counts = countsFrom(exp, seg.exposures, seg.sums);
         const result = tryAnalyze(analyzeInputFrom(exp, counts));
         if (result.ok) {
           comparisons += others;
-          results.push({ value, exposures: counts.exposures, readout: result.readout });
-        } else {
-          results.push({
-            value,
-            exposures: counts.exposures,
-            readout: null,
-            reason: result.issues.map((i) => `${i.path}: ${i.message}`).join('; '),
-          });
+          return { value, exposures: counts.exposures, readout: result.readout };
         }
-      }
-      attributes[attribute] = results;
+        return {
+          value,
+          exposures: counts.exposures,
+          readout: null,
+          reason: result.issues.map((i) => `${i.path}: ${i.message}`).join('; '),
+        };
+      });
     }
     if (Object.keys(attributes).length === 0) return null;
     return { exploratory: true, comparisons, attributes };

@@ -4,6 +4,7 @@ import { ApiKeyRepository } from '../db/api-key.repository.js';
 import { AuditRepository } from '../db/audit.repository.js';
 import { pingDatabase } from '../db/connection.js';
 import { DefinitionRepository } from '../db/definition.repository.js';
+import { ImportRepository } from '../db/import.repository.js';
 import { OutcomeRepository } from '../db/outcome.repository.js';
 import { SnapshotRepository } from '../db/snapshot.repository.js';
 import type { Logger } from '../logger.js';
@@ -12,6 +13,7 @@ import { ApiKeysService } from './api-keys.service.js';
 import { type Capture, type CaptureOptions, createCapture } from './assignment/capture.wiring.js';
 import { AuditService } from './audit.service.js';
 import { ExperimentsService } from './experiments.service.js';
+import { CsvImportService } from './import/csv-import.service.js';
 import { createJourneysService, type JourneysService } from './journeys.service.js';
 import { createNudgesService, type NudgesService } from './nudges.service.js';
 import { cachedMetricsLookup, OutcomeAttributionService } from './outcome-attribution.service.js';
@@ -47,6 +49,8 @@ export interface Services {
   readouts: ReadoutsService;
   refresh: RefreshService;
   alerts: AlertsService;
+  /** Loads past experiments from CSV files (`npm run import`). */
+  imports: CsvImportService;
   /** True when the database answers a ping. */
   databaseReady(): Promise<boolean>;
   /** Creates every index the queries rely on (idempotent). */
@@ -135,6 +139,7 @@ export function createServices({
     readouts,
     refresh,
     alerts,
+    imports: new CsvImportService(experimentRepo, touchpointRepo, new ImportRepository(connection)),
     databaseReady: () => pingDatabase(connection),
     async ensureIndexes() {
       await Promise.all([
