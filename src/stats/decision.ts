@@ -90,6 +90,19 @@ function controlEstimate(metric: MetricResult, control: string): number | undefi
   return c && c.status === 'ok' ? c.estimate : undefined;
 }
 
+/**
+ * The unit of the loss tolerance and of the lift the Bayes factor expects. Relative to the control
+ * for conversion rates; a mean or an NPS can sit at or near 0 (an NPS of 0, a net change), where
+ * a relative unit would shrink both to nothing and no variant could ever ship, so for those the
+ * standard deviation of one observation (about 75 points for NPS) is the floor.
+ */
+function decisionScale(primary: MetricResult, base: number, controlArm: ArmState | undefined): number {
+  if (primary.kind === 'conversion' || !controlArm?.ok) return Math.abs(base);
+  const { variance, n } = controlArm.posterior;
+  const perObservation = Number.isFinite(variance) ? Math.sqrt(variance * n) : 0;
+  return Math.max(Math.abs(base), perObservation);
+}
+
 export function decide(ctx: DecisionContext): Decision {
   const { control, primary, config } = ctx;
   const candidates = okVariants(primary, control);
@@ -101,8 +114,9 @@ export function decide(ctx: DecisionContext): Decision {
   }
   const smallest = Math.min(...Object.values(primary.variants).map((r) => r.n));
   const enough = smallest >= config.minSample;
-  const tolerance = config.lossTolerance * Math.abs(base);
   const controlArm = ctx.primaryArms.get(control);
+  const scale = decisionScale(primary, base, controlArm);
+  const tolerance = config.lossTolerance * scale;
   // Ville's bound holds per comparison; with k variants against the control, any of them reaching
   // bayesFactor x k has chance at most 1 / bayesFactor (union bound), so 25 arms stay as safe as 2.
   const comparisons = Math.max(1, Object.keys(primary.variants).length - 1);
@@ -112,7 +126,7 @@ export function decide(ctx: DecisionContext): Decision {
     if (!arm?.ok || !controlArm?.ok) return false;
     const direction = primary.lowerIsBetter ? -1 : 1;
     const variance = arm.posterior.variance + controlArm.posterior.variance;
-    const tau = config.sequential.effectScale * Math.abs(base);
+    const tau = config.sequential.effectScale * scale;
     const bf = oneSidedBayesFactor(direction * r.absoluteLift.mean, variance, tau);
     return bf >= config.sequential.bayesFactor * comparisons;
   };

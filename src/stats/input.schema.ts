@@ -86,13 +86,16 @@ export const sequentialSchema = z.strictObject({
    * number of variants compared with the control (so the bound 1 / bayesFactor covers them all).
    */
   bayesFactor: finite().gt(1, 'must be > 1').default(20),
-  /** Prior sd of the true lift under "better", as a fraction of the control's estimate. */
+  /** Prior sd of the true lift under "better", as a fraction of the same scale as lossTolerance. */
   effectScale: finite().gt(0, 'must be > 0').default(0.1),
 });
 
 export const decisionConfigSchema = z.strictObject({
   chanceToBeatControl: probability().default(0.95),
-  /** Largest acceptable expected loss of shipping, as a fraction of the control's estimate. */
+  /**
+   * Largest acceptable expected loss of shipping, as a fraction of the control's estimate (for
+   * mean and NPS metrics, of the larger of that and one observation's standard deviation).
+   */
   lossTolerance: finite().min(0, 'must be >= 0').default(0.001),
   maxChanceOfHarm: probability().default(0.1),
   /** A variant this sure to harm a guardrail stops the experiment even if nothing ships. */

@@ -91,6 +91,34 @@ describe('decision rule', () => {
     expect(readout.decision.summary).toMatch(/^Loss-framed reminder: .* Keep it running/);
   });
 
+  it('can ship an NPS or a mean whose control sits at 0, where a relative tolerance would be 0', () => {
+    const primary = (kind: 'nps' | 'mean', control: object, variant: object): AnalyzeInputRaw => ({
+      control: 'control',
+      variants: [
+        { key: 'control', weight: 1, exposures: 1100 },
+        { key: 'variant', weight: 1, exposures: 1100 },
+      ],
+      metrics: [{ key: 'm', kind, role: 'primary', data: { control, variant } } as Metric],
+    });
+    // NPS 0 against +18 points on 1,100 answers each: z above 5.
+    const nps = analyze(
+      primary(
+        'nps',
+        { detractors: 400, passives: 300, promoters: 400 },
+        { detractors: 300, passives: 300, promoters: 500 },
+      ),
+    );
+    expect(nps.decision).toMatchObject({ action: 'ship', variant: 'variant' });
+    // A net change centred on 0.02 against 0.4, sd 2, 2,000 each: z about 6.
+    const mean = analyze(
+      primary('mean', { n: 2000, mean: 0.02, variance: 4 }, { n: 2000, mean: 0.4, variance: 4 }),
+    );
+    expect(mean.decision).toMatchObject({ action: 'ship', variant: 'variant' });
+    // And identical arms at 0 still do not ship.
+    const same = { n: 2000, mean: 0, variance: 4 };
+    expect(analyze(primary('mean', same, same)).decision.action).not.toBe('ship');
+  });
+
   it('keeps the control when no variant can gain more than the loss tolerance', () => {
     const readout = analyze(fixture('landing-page.json'));
     expect(readout.decision.action).toBe('keep-control');
