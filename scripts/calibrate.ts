@@ -6,10 +6,11 @@
  * every day. From the same runs we read the single look at the end, 14 looks (every other day) and
  * 28 daily looks, stopping at the first `ship`. Experiment i of a scenario draws from its own
  * seeded stream, so results do not depend on how the work is split between the two workers.
+ * Options: --experiments=N, --bayes-factor=B, --arms=K, --only=<scenario>, --kind=nps.
  */
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { analyze, isVariantResult } from '../src/stats/index.ts';
+import { type AnalyzeInputRaw, analyze, isVariantResult } from '../src/stats/index.ts';
 import { createRng } from '../src/stats/rng.ts';
 
 const arg = (name: string): string | undefined =>
@@ -28,6 +29,36 @@ const BAYES_FACTOR = arg('bayes-factor');
 const ARMS = Math.max(2, Number(arg('arms') ?? 2));
 /** Run only the scenarios whose name starts with this (e.g. `--only=A/A`). */
 const ONLY = arg('only');
+/**
+ * `--kind=nps` simulates an NPS primary instead: control shares 25% detractors, 35% passives, 40%
+ * promoters (NPS 15); a lift L moves L x 40% of the answers from detractors to promoters
+ * (+80 L NPS points, so +8 for "+10%").
+ */
+const KIND: 'conversion' | 'nps' = arg('kind') === 'nps' ? 'nps' : 'conversion';
+const NPS_SHARES = { detractors: 0.25, passives: 0.35, promoters: 0.4 };
+
+type Counts =
+  | { n: number; conversions: number }
+  | { detractors: number; passives: number; promoters: number };
+
+/** One day of one arm, added to its running counts; the same stream as ever for conversion. */
+function addDay(rng: ReturnType<typeof createRng>, counts: Counts | undefined, lift: number): Counts {
+  if (KIND === 'conversion') {
+    const before = counts && 'conversions' in counts ? counts.conversions : 0;
+    const n = (counts && 'n' in counts ? counts.n : 0) + DAILY;
+    return { n, conversions: before + rng.binomial(DAILY, BASELINE * (1 + lift)) };
+  }
+  const moved = lift * NPS_SHARES.promoters;
+  const pD = NPS_SHARES.detractors - moved;
+  const d = rng.binomial(DAILY, pD);
+  const p = rng.binomial(DAILY - d, NPS_SHARES.passives / (1 - pD));
+  const prev = counts && 'detractors' in counts ? counts : { detractors: 0, passives: 0, promoters: 0 };
+  return {
+    detractors: prev.detractors + d,
+    passives: prev.passives + p,
+    promoters: prev.promoters + DAILY - d - p,
+  };
+}
 
 interface Scenario {
   name: string;
@@ -56,9 +87,8 @@ interface Outcome {
 
 function simulate(scenario: Scenario, index: number): Outcome {
   const rng = createRng((scenario.seed * 1_000_003 + index) >>> 0);
-  const rate = BASELINE * (1 + scenario.lift);
-  const trueDiff = rate - BASELINE;
-  const counts = new Array<number>(ARMS).fill(0);
+  const trueDiff = KIND === 'conversion' ? BASELINE * (1 + scenario.lift) - BASELINE : 80 * scenario.lift;
+  const counts = new Array<Counts | undefined>(ARMS).fill(undefined);
   const keys = counts.map((_, i) => (i === 0 ? 'a' : i === 1 ? 'b' : `null${i - 1}`));
   const out: Outcome = {
     firstShipDay: 0,
@@ -71,23 +101,22 @@ function simulate(scenario: Scenario, index: number): Outcome {
   };
   for (let day = 1; day <= DAYS; day++) {
     // Control first, then the variant: the same stream as ever for two arms.
-    for (let i = 0; i < ARMS; i++)
-      counts[i] = (counts[i] ?? 0) + rng.binomial(DAILY, i === 1 ? rate : BASELINE);
+    for (let i = 0; i < ARMS; i++) counts[i] = addDay(rng, counts[i], i === 1 ? scenario.lift : 0);
     const n = DAILY * day;
     const readout = analyze({
       control: 'a',
       variants: keys.map((key) => ({ key, weight: 1, exposures: n })),
       metrics: [
         {
-          key: 'conversion',
-          kind: 'conversion',
+          key: 'primary',
+          kind: KIND,
           role: 'primary',
-          data: Object.fromEntries(keys.map((k, i) => [k, { n, conversions: counts[i] ?? 0 }])),
-        },
+          data: Object.fromEntries(keys.map((k, i) => [k, counts[i]])),
+        } as AnalyzeInputRaw['metrics'][number],
       ],
       ...(BAYES_FACTOR ? { decision: { sequential: { bayesFactor: Number(BAYES_FACTOR) } } } : {}),
     });
-    const variants = readout.metrics.conversion?.variants ?? {};
+    const variants = readout.metrics.primary?.variants ?? {};
     const r = variants.b;
     const base = variants.a;
     if (!isVariantResult(r) || !base || base.status !== 'ok')
@@ -101,7 +130,7 @@ function simulate(scenario: Scenario, index: number): Outcome {
         target(k) &&
         isVariantResult(x) &&
         x.chanceToBeatControl >= 0.95 &&
-        x.expectedLoss.ship <= 0.001 * base.estimate &&
+        x.expectedLoss.ship <= 0.001 * naiveScale(base, n) &&
         n >= 100
       );
     });
@@ -116,6 +145,16 @@ function simulate(scenario: Scenario, index: number): Outcome {
     }
   }
   return out;
+}
+
+/**
+ * The default rule's loss scale, for the "naive" column: |control| for conversion; for NPS the
+ * larger of that and one answer's sd, read off the control's near-normal 95% interval.
+ */
+function naiveScale(base: { estimate: number; ci95: [number, number] }, n: number): number {
+  if (KIND === 'conversion') return Math.abs(base.estimate);
+  const perAnswer = ((base.ci95[1] - base.ci95[0]) / (2 * 1.959964)) * Math.sqrt(n);
+  return Math.max(Math.abs(base.estimate), perAnswer);
 }
 
 interface Job {
@@ -186,7 +225,10 @@ async function main(): Promise<void> {
   const lines = [
     `## Calibration of the default decision rule`,
     '',
-    `${EXPERIMENTS} simulated experiments per row; ${ARMS} arms; conversion metric, baseline ${BASELINE * 100}%, ` +
+    `${EXPERIMENTS} simulated experiments per row; ${ARMS} arms; ` +
+      (KIND === 'conversion'
+        ? `conversion metric, baseline ${BASELINE * 100}%, `
+        : 'NPS metric, control NPS 15 (25/35/40%), lift L = +80 L points, ') +
       `${DAILY.toLocaleString('en-US')} users per arm per day for ${DAYS} days ` +
       `(n = ${(DAILY * DAYS).toLocaleString('en-US')} per arm at the end); seed ${SEED}; ${workers} worker(s), ${seconds} s.` +
       (BAYES_FACTOR ? ` Bayes factor threshold overridden to ${BAYES_FACTOR}.` : ' Default decision rule.'),
