@@ -229,8 +229,13 @@ describe('dashboard sign-in and its protections', () => {
       expect(res.status).toBe(403);
       expect(res.headers.get('set-cookie') ?? '').not.toContain('nl_session=');
     }
-    const ok = await post(`apiKey=${key}&csrf=${cookie.split('=')[1]}`, true);
+    const ok = await post(
+      `apiKey=${key}&csrf=${cookie.split('=')[1]}&next=${encodeURIComponent('//evil.example/dashboard')}`,
+      true,
+    );
     expect(ok.status).toBe(303);
+    // Only dashboard paths of this site are followed after sign-in.
+    expect(ok.headers.get('location')).toBe('/dashboard');
     expect(ok.headers.get('set-cookie')).toMatch(/nl_session=.*HttpOnly.*SameSite=Strict/i);
   });
 

@@ -51,6 +51,8 @@ export interface SimulationOptions {
   customersPerDay: number;
   seed: number;
   concurrency?: number;
+  /** Event batches in flight at once (1 unless the database is known to cope with more). */
+  eventConcurrency?: number;
   /** Pause between the last event of a day and its refresh, so buffered exposures are written. */
   settleMs?: number;
   log?: (line: string) => void;
@@ -288,10 +290,10 @@ export async function simulate(opts: SimulationOptions): Promise<SimulationRepor
       });
     }
     const assigned = Date.now();
-    // Several smaller batches at once: each batch waits on database round trips, not on CPU.
+    // Small batches, so a slow database answers each one well inside the client's timeout.
     const batches: DemoEvent[][] = [];
     for (let i = 0; i < dayEvents.length; i += EVENT_BATCH) batches.push(dayEvents.slice(i, i + EVENT_BATCH));
-    await pool(batches, 4, async (events) => {
+    await pool(batches, opts.eventConcurrency ?? 1, async (events) => {
       const res = await api.call<{ accepted: number; rejected: unknown[] }>('POST', '/v1/events', { events });
       if (res.rejected.length > 0)
         throw new Error(`events rejected: ${JSON.stringify(res.rejected.slice(0, 3))}`);

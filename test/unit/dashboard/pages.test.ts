@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { experimentBody } from '../../../src/http/dashboard/experiment.page.js';
+import { experimentBody, historyLabels } from '../../../src/http/dashboard/experiment.page.js';
 import { chance, relative } from '../../../src/http/dashboard/format.js';
 import { journeysBody, leadingVariant } from '../../../src/http/dashboard/journeys.page.js';
 import { portfolioBody } from '../../../src/http/dashboard/portfolio.page.js';
@@ -89,5 +89,18 @@ describe('journey map and portfolio', () => {
     expect(textOf(page, 'pf-tp-collections.payment-reminder-satisfaction')).toBe(
       `${relative(p.touchpoints[0]!.satisfaction.meanRelativeLift)} (1)`,
     );
+  });
+});
+
+describe('history labels', () => {
+  it('show seconds when refreshes are close together and minutes when they are hours apart', () => {
+    expect(historyLabels(['2026-11-23T06:33:01.120Z', '2026-11-23T06:33:09.950Z'])).toEqual([
+      '11-23 06:33:01',
+      '11-23 06:33:09',
+    ]);
+    expect(historyLabels(['2026-11-01T09:00:00.000Z', '2026-11-02T09:00:00.000Z'])).toEqual([
+      '11-01 09:00',
+      '11-02 09:00',
+    ]);
   });
 });
