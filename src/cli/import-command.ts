@@ -59,10 +59,11 @@ export function summaryLines(
   file: string,
   s: ImportSummary,
   snapshot: Snapshot | null,
+  timing: { loadMs: number; readoutMs: number },
   refreshError?: string,
 ): string[] {
   const lines = [
-    `Imported ${s.experiment} (phase ${s.phase}) from ${file}: ${fmt(s.rows)} rows read`,
+    `Imported ${s.experiment} (phase ${s.phase}) from ${file}: ${fmt(s.rows)} rows read in ${(timing.loadMs / 1000).toFixed(1)} s`,
     `  exposures: ${fmt(s.exposures.inserted)} stored, ${fmt(s.exposures.alreadyStored)} already stored`,
     `  conversions: ${fmt(s.events.inserted)} stored, ${fmt(s.events.alreadyStored)} already stored`,
     ...Object.entries(s.byVariant).map(
@@ -76,7 +77,9 @@ export function summaryLines(
     const more = r.lines.length > 10 ? `, and ${fmt(r.lines.length - 10)} more` : '';
     lines.push(`    ${r.reason}: ${fmt(r.count)} (lines ${shown}${more})`);
   }
-  if (snapshot?.readout) lines.push(`Readout: ${snapshot.readout.decision.summary}`);
+  if (snapshot?.readout) {
+    lines.push(`Readout (${(timing.readoutMs / 1000).toFixed(1)} s): ${snapshot.readout.decision.summary}`);
+  }
   if (refreshError) lines.push(`Readout not computed: ${refreshError}`);
   return lines;
 }
@@ -112,6 +115,7 @@ export async function runImportCommand(
   } catch {
     throw validationError([{ path: 'file', reason: `cannot read ${file}` }]);
   }
+  const started = Date.now();
   const summary = await services.imports.importCsv(
     {
       experiment: values.experiment!,
@@ -132,6 +136,7 @@ export async function runImportCommand(
     );
     writeFileSync(report, `line,reason\n${rows.join('\n')}\n`);
   }
+  const loadMs = Date.now() - started;
   let snapshot: Snapshot | null = null;
   let refreshError: string | undefined;
   try {
@@ -142,5 +147,10 @@ export async function runImportCommand(
   } catch (err) {
     refreshError = err instanceof Error ? err.message : String(err);
   }
-  return { lines: summaryLines(file, summary, snapshot, refreshError), summary, snapshot };
+  const readoutMs = Date.now() - started - loadMs;
+  return {
+    lines: summaryLines(file, summary, snapshot, { loadMs, readoutMs }, refreshError),
+    summary,
+    snapshot,
+  };
 }

@@ -114,7 +114,8 @@ export class RefreshService implements RefreshContract {
         `the statistics could not be analysed: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
       );
     }
-    const segments = await this.segments(exp);
+    // Imported exposures carry no attributes, so an import's refresh skips the segment pass.
+    const segments = base.trigger === 'import' ? null : await this.segments(exp);
     return {
       ...base,
       status: 'ok',
