@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Connection } from 'mongoose';
@@ -80,6 +80,10 @@ export function createCapture(connection: Connection, logger: Logger, opts: Capt
     async ensureIndexes() {
       await Promise.all([exposureRepo.ensureIndexes(), eventRepo.ensureIndexes()]);
     },
-    close: () => assignments.close(),
+    async close() {
+      await assignments.close();
+      // A temporary journal folder (no DATA_DIR given) goes with the instance unless it still holds exposures.
+      if (!opts.dataDir && !journal.pending) rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
