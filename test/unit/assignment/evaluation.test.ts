@@ -1,3 +1,4 @@
+import { GrowthBookClient } from '@growthbook/growthbook';
 import jStat from 'jstat';
 import { describe, expect, it } from 'vitest';
 import type { Definitions, ExperimentDefinition } from '../../../src/domain/assignment/compiled.types.js';
@@ -193,5 +194,48 @@ describe('payload', () => {
       variant: 'treatment',
       qa: true,
     });
+  });
+});
+
+describe('agreement with the served payload', () => {
+  function agree(experiments: ExperimentDefinition[]) {
+    const compiled = compilePayload(defs(experiments));
+    const ev = new Evaluator(compiled);
+    const sdk = new GrowthBookClient({}).initSync({ payload: compiled.payload });
+    const tp = ev.touchpoint('tp')!;
+    let inside = 0;
+    for (let i = 0; i < 5000; i++) {
+      const attributes = { customerId: `c${i}`, accountId: `a${i % 300}`, segment: i % 3 ? 'gold' : 'basic' };
+      const mine = ev.evaluate(tp, attributes).find((r) => r.inExperiment && r.experiment.exclusive);
+      const theirs = sdk.evalFeature<{ experiment: string; variant: string } | null>('tp', {
+        attributes,
+      }).value;
+      expect(mine ? `${mine.experiment.key}:${mine.variant}` : null).toBe(
+        theirs ? `${theirs.experiment}:${theirs.variant}` : null,
+      );
+      if (mine) inside++;
+    }
+    return inside;
+  }
+
+  it('finds the same exclusive experiment as the SDK on the touchpoint feature (namespace probe)', () => {
+    const inside = agree([
+      experiment('p', { coverage: 0.7, startedAt: '2026-01-01T00:00:00.000Z' }),
+      experiment('q', { targeting: { segment: 'gold' }, startedAt: '2026-01-02T00:00:00.000Z' }),
+      experiment('r', { status: 'paused', startedAt: '2026-01-03T00:00:00.000Z' }),
+      experiment('s', {
+        qaOverrides: [{ customerId: 'c5', variant: 'treatment' }],
+        startedAt: '2026-01-04T00:00:00.000Z',
+      }),
+    ]);
+    expect(inside).toBeGreaterThan(2000);
+  });
+
+  it('falls back to the whole touchpoint feature when exclusive experiments randomise on different units', () => {
+    const inside = agree([
+      experiment('per-customer', { startedAt: '2026-01-01T00:00:00.000Z' }),
+      experiment('per-account', { unit: 'accountId', startedAt: '2026-01-02T00:00:00.000Z' }),
+    ]);
+    expect(inside).toBeGreaterThan(3000);
   });
 });
