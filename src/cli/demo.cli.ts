@@ -2,8 +2,8 @@
  * `npm run demo`: simulates customers through the running sample experiments with known true
  * effects, so the journey maps, readouts and their history have data to show.
  *
- *   npm run demo -- [--base-url http://localhost:3000] [--key <admin key>] [--days 7] [--customers 120] [--seed 42]
- *   npm run demo -- --in-process [--days 7] [--customers 120]
+ *   npm run demo -- [--base-url http://localhost:3000] [--key <admin key>] [--days 5] [--customers 60] [--seed 42]
+ *   npm run demo -- --in-process [--days 5] [--customers 60]
  *
  * Against a running service it needs a key that may assign, send events and refresh readouts (an
  * admin key): --key, else NUDGELAB_API_KEY, else BOOTSTRAP_ADMIN_KEY. With --in-process it opens the
@@ -121,8 +121,8 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
-  const days = positiveInt('days', args.days as string | undefined, 7, 60);
-  const customersPerDay = positiveInt('customers', args.customers as string | undefined, 120, 100_000);
+  const days = positiveInt('days', args.days as string | undefined, 5, 60);
+  const customersPerDay = positiveInt('customers', args.customers as string | undefined, 60, 100_000);
   const seed = positiveInt('seed', args.seed as string | undefined, 42, 2 ** 31);
 
   let baseUrl: string;

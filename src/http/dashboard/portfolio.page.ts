@@ -66,6 +66,7 @@ export function portfolioBody(p: Portfolio): SafeHtml {
   return html`<h1>Portfolio</h1>
 <p class="muted">Mean relative lift of each experiment's leading variant (the shipped one when decided), signed so that
 positive is better for the customer; running and concluded experiments, as of <span data-testid="portfolio-computed-at">${dateTime(p.computedAt)}</span>.
+An NPS effect counts in NPS points / 100, so +3.0% there is +3 NPS points (an NPS near 0 makes a ratio meaningless).
 In brackets: how many experiments measured it. Colour: mean chance to beat control.</p>
 <div class="two">
 ${effectChart(
