@@ -192,6 +192,8 @@ describe('dashboard pages signed in with a viewer key', () => {
 
 describe('dashboard sign-in and its protections', () => {
   it('sends a visitor without a session to the sign-in form, keeping where they wanted to go', async () => {
+    const root = await fetch(`${base}/`, { redirect: 'manual' });
+    expect(root.headers.get('location')).toBe('/dashboard');
     const res = await fetch(`${base}/dashboard/portfolio`, { redirect: 'manual' });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/dashboard/sign-in?next=%2Fdashboard%2Fportfolio');

@@ -96,6 +96,11 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
 
   router.use('/dashboard', securityHeaders);
 
+  // People who open the bare address are looking for the dashboard.
+  router.get('/', (_req, res) => {
+    res.redirect(302, '/dashboard');
+  });
+
   router.get('/dashboard/assets/:name', (req, res) => {
     const asset = assets[String(req.params.name)];
     if (!asset) throw new DomainError('route_not_found');
