@@ -27,6 +27,12 @@ interface StoredEvent {
 
 type RevExposure = ExposureDoc & { outcomesRev?: number };
 
+/** Exposed customers per variant and tally sums per key. */
+export interface Sums {
+  exposures: Map<string, number>;
+  sums: Map<string, number>;
+}
+
 const attributionFields = {
   _id: 1,
   experimentId: 1,
@@ -75,10 +81,21 @@ export class OutcomeRepository {
   readonly exposures: Collection<RevExposure>;
   readonly events: Collection<StoredEvent>;
 
-  constructor(connection: Connection) {
+  private ferret: Promise<boolean> | undefined;
+
+  constructor(private readonly connection: Connection) {
     // Registering the model makes its indexes part of ensureIndexes even before any exposure is written.
     this.exposures = exposureModel(connection).collection as unknown as Collection<RevExposure>;
     this.events = eventModel(connection).collection as unknown as Collection<StoredEvent>;
+  }
+
+  /** True when the server is FerretDB (its buildInfo carries `ferretdbVersion`); asked once. */
+  isFerretDb(): Promise<boolean> {
+    this.ferret ??= (async () => {
+      const info = await this.connection.db!.admin().command({ buildInfo: 1 });
+      return 'ferretdbVersion' in info;
+    })().catch(() => false);
+    return this.ferret;
   }
 
   /** Index: `_id`. */
@@ -211,29 +228,50 @@ export class OutcomeRepository {
     experimentId: string,
     phase: number,
     attributes: readonly string[],
-  ): Promise<Map<string, Map<string, { exposures: Map<string, number>; sums: Map<string, number> }>>> {
-    const out = new Map<string, Map<string, { exposures: Map<string, number>; sums: Map<string, number> }>>();
-    for (const a of attributes) out.set(a, new Map());
-    if (attributes.length === 0) return out;
+  ): Promise<Map<string, Map<string, Sums>>> {
+    return (await this.streamSums(experimentId, phase, attributes, false)).segments;
+  }
+
+  /**
+   * The same sums as the pipelines (and the segments), from one streamed read of the exposures.
+   * FerretDB 1.24 neither pushes the `$match` down nor streams `$unwind`/`$group`: it holds the whole
+   * unwound set in memory (about 12 GB for 1,000,000 exposures), so on FerretDB this pass is the
+   * way to read large experiments; memory here is per variant and segment, not per exposure.
+   */
+  async streamSums(
+    experimentId: string,
+    phase: number,
+    attributes: readonly string[],
+    overall = true,
+  ): Promise<{ overall: Sums; segments: Map<string, Map<string, Sums>> }> {
+    const segments = new Map<string, Map<string, Sums>>();
+    for (const a of attributes) segments.set(a, new Map());
+    const total: Sums = { exposures: new Map(), sums: new Map() };
+    if (!overall && attributes.length === 0) return { overall: total, segments };
+    const add = (into: Sums, variant: string, tally: readonly { k: string; v: number }[]) => {
+      into.exposures.set(variant, (into.exposures.get(variant) ?? 0) + 1);
+      for (const t of tally) into.sums.set(t.k, (into.sums.get(t.k) ?? 0) + t.v);
+    };
     const cursor = this.exposures.find({ experimentId, phase, qa: false } as mongo.Filter<RevExposure>, {
       projection: { _id: 0, variant: 1, attributes: 1, tally: 1 },
       batchSize: 5000,
     });
     for await (const doc of cursor) {
+      const tally = doc.tally ?? [];
+      if (overall) add(total, doc.variant, tally);
       const attrs = (doc.attributes ?? {}) as Record<string, unknown>;
       for (const a of attributes) {
         const value = attrs[a];
         if (typeof value !== 'string' || value === '') continue;
-        const byValue = out.get(a)!;
+        const byValue = segments.get(a)!;
         let seg = byValue.get(value);
         if (!seg) {
           seg = { exposures: new Map(), sums: new Map() };
           byValue.set(value, seg);
         }
-        seg.exposures.set(doc.variant, (seg.exposures.get(doc.variant) ?? 0) + 1);
-        for (const t of doc.tally ?? []) seg.sums.set(t.k, (seg.sums.get(t.k) ?? 0) + t.v);
+        add(seg, doc.variant, tally);
       }
     }
-    return out;
+    return { overall: total, segments };
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DefinitionRepository } from '../db/definition.repository.js';
-import type { OutcomeRepository } from '../db/outcome.repository.js';
+import type { OutcomeRepository, Sums } from '../db/outcome.repository.js';
 import type { SnapshotRepository } from '../db/snapshot.repository.js';
 import type { Logger } from '../logger.js';
 import { type AnalyzeResult, tryAnalyze } from '../stats/index.js';
@@ -24,6 +24,13 @@ export interface RefreshDeps {
   maxSegmentValues?: number;
   /** How long a refresh may hold its lease before another instance may take over. */
   leaseMs?: number;
+  /**
+   * How the sums are read: `pipeline` (default) runs the `$group` pipelines where the data is;
+   * `stream` reads the exposures once and sums here, for FerretDB, which would otherwise hold every
+   * unwound exposure in memory (see OutcomeRepository.streamSums); `auto` (default) picks `stream`
+   * on FerretDB and `pipeline` elsewhere.
+   */
+  aggregation?: 'pipeline' | 'stream' | 'auto';
   /** The analysis; replaceable so a test can make a refresh fail. */
   analyze?: (input: unknown) => AnalyzeResult;
   logger?: Logger;
@@ -103,10 +110,21 @@ export class RefreshService implements RefreshContract {
     started: number,
   ): Promise<Snapshot> {
     const { outcomes } = this.deps;
-    const [exposures, sums] = await Promise.all([
-      outcomes.exposureCounts(exp.id, exp.phase),
-      outcomes.tallySums(exp.id, exp.phase),
-    ]);
+    // Imported exposures carry no attributes, so an import's refresh skips the segment pass.
+    const attributes = base.trigger === 'import' ? [] : this.deps.segmentAttributes;
+    let streamed: Awaited<ReturnType<OutcomeRepository['streamSums']>> | null = null;
+    let exposures: Map<string, number>;
+    let sums: Map<string, number>;
+    const mode = this.deps.aggregation ?? 'auto';
+    if (mode === 'stream' || (mode === 'auto' && (await outcomes.isFerretDb()))) {
+      streamed = await outcomes.streamSums(exp.id, exp.phase, attributes);
+      ({ exposures, sums } = streamed.overall);
+    } else {
+      [exposures, sums] = await Promise.all([
+        outcomes.exposureCounts(exp.id, exp.phase),
+        outcomes.tallySums(exp.id, exp.phase),
+      ]);
+    }
     const counts = countsFrom(exp, exposures, sums);
     const result = this.analyze(analyzeInputFrom(exp, counts));
     if (!result.ok) {
@@ -114,8 +132,10 @@ export class RefreshService implements RefreshContract {
         `the statistics could not be analysed: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
       );
     }
-    // Imported exposures carry no attributes, so an import's refresh skips the segment pass.
-    const segments = base.trigger === 'import' ? null : await this.segments(exp);
+    const bySegment = streamed
+      ? streamed.segments
+      : await outcomes.segmentSums(exp.id, exp.phase, attributes);
+    const segments = this.segments(exp, bySegment);
     return {
       ...base,
       status: 'ok',
@@ -131,10 +151,7 @@ export class RefreshService implements RefreshContract {
    * One readout per value of each allow-listed attribute. Segments are where chance findings hide,
    * so the result is marked exploratory and says how many comparisons were made on the primary metric.
    */
-  private async segments(exp: Experiment): Promise<Segments | null> {
-    const { outcomes, segmentAttributes } = this.deps;
-    if (segmentAttributes.length === 0) return null;
-    const all = await outcomes.segmentSums(exp.id, exp.phase, segmentAttributes);
+  private segments(exp: Experiment, all: Map<string, Map<string, Sums>>): Segments | null {
     const maxValues = this.deps.maxSegmentValues ?? 20;
     const attributes: Record<string, SegmentResult[]> = {};
     let comparisons = 0;

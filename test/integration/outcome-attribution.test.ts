@@ -91,6 +91,15 @@ describe('outcome attribution and the readout pipeline', () => {
     // The readout is the stats engine's view of exactly these counts.
     expect(snapshot.readout?.metrics.applied?.variants.control?.n).toBe(3);
 
+    // The $group pipelines (MongoDB's path) and the streamed pass (FerretDB's) agree exactly.
+    const repo = new OutcomeRepository(h.connection);
+    const streamed = await repo.streamSums(exp.id, 1, []);
+    const piped = await repo.tallySums(exp.id, 1);
+    expect(Object.fromEntries(piped)).toEqual(Object.fromEntries(streamed.overall.sums));
+    expect(piped.get('control|csat|sumSquares')).toBe(25);
+    expect(Object.fromEntries(await repo.exposureCounts(exp.id, 1))).toEqual({ control: 3, treatment: 2 });
+    expect(Object.fromEntries(streamed.overall.exposures)).toEqual({ control: 3, treatment: 2 });
+
     const c1 = await exposureModel(h.connection).findById(exposures[0]!._id).lean();
     expect(c1?.outcomes.csat).toMatchObject({ value: 4, at: hours(3) });
     expect(c1?.outcomes.revenue).toMatchObject({ value: 15, events: 2 });
