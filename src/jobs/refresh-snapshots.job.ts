@@ -35,6 +35,9 @@ export interface RefreshSnapshotsResult {
 export async function run(deps: RefreshSnapshotsDeps): Promise<RefreshSnapshotsResult> {
   const now = deps.now ?? new Date();
   const result: RefreshSnapshotsResult = { refreshed: [], busy: [], failed: [], notDue: [] };
+  if (!isValidCron(deps.defaultSchedule)) {
+    deps.logger?.error({ schedule: deps.defaultSchedule }, 'REFRESH_SCHEDULE is not a valid cron expression');
+  }
   const running = await deps.experiments.list({ status: 'running' });
   for (const exp of running) {
     const own = exp.refreshSchedule && isValidCron(exp.refreshSchedule) ? exp.refreshSchedule : undefined;
