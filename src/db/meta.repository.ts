@@ -28,7 +28,7 @@ export class MetaRepository {
 
   async bump(name: string): Promise<number> {
     const doc = await this.model
-      .findOneAndUpdate({ _id: name }, { $inc: { version: 1 } }, { upsert: true, new: true })
+      .findOneAndUpdate({ _id: name }, { $inc: { version: 1 } }, { upsert: true, returnDocument: 'after' })
       .lean<MetaDoc>();
     return doc?.version ?? 0;
   }
