@@ -40,4 +40,27 @@ export class EventRepository {
   async findByIds(ids: readonly string[]): Promise<EventDoc[]> {
     return this.model.find({ _id: { $in: ids } }).lean<EventDoc[]>();
   }
+
+  /** Ids of events still waiting for attribution, oldest received first. */
+  async pendingAttribution(limit: number): Promise<string[]> {
+    const docs = await this.model
+      .find({ attribution: 'pending' }, { _id: 1 })
+      .sort({ receivedAt: 1, _id: 1 })
+      .limit(limit)
+      .lean<{ _id: string }[]>();
+    return docs.map((d) => d._id);
+  }
+
+  /** Marks exactly these events as attributed. */
+  async clearAttribution(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.model.updateMany(
+      { _id: { $in: [...ids] }, attribution: 'pending' },
+      { $unset: { attribution: '' } },
+    );
+  }
+
+  async countPendingAttribution(): Promise<number> {
+    return this.model.countDocuments({ attribution: 'pending' });
+  }
 }

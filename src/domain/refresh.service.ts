@@ -31,6 +31,11 @@ export interface RefreshDeps {
    * on FerretDB and `pipeline` elsewhere.
    */
   aggregation?: 'pipeline' | 'stream' | 'auto';
+  /**
+   * Runs before the sums are read: attributes the events still pending (see EventAttributor), so a
+   * refresh right after events are acknowledged counts them. A failure fails the refresh.
+   */
+  settle?: () => Promise<unknown>;
   /** The analysis; replaceable so a test can make a refresh fail. */
   analyze?: (input: unknown) => AnalyzeResult;
   logger?: Logger;
@@ -75,6 +80,7 @@ export class RefreshService implements RefreshContract {
       trigger,
     };
     try {
+      await this.deps.settle?.();
       const snapshot = await this.compute(exp, base, started);
       await this.deps.snapshots.insert(snapshot);
       await this.deps.alerts.afterRefresh(exp, snapshot.readout!, new Date(snapshot.computedAt));

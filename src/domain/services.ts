@@ -116,6 +116,7 @@ export function createServices({
     outcomes: outcomeRepo,
     snapshots: snapshotRepo,
     alerts,
+    settle: () => capture.attribution.drain(),
     segmentAttributes: readoutOptions?.segmentAttributes ??
       captureOptions?.exposureAttributes ?? ['segment', 'channel', 'country', 'plan', 'device'],
     logger,

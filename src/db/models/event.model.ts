@@ -18,11 +18,18 @@ export interface EventDoc {
   touchpoint?: string;
   channel?: string;
   properties?: Record<string, unknown>;
+  /**
+   * `'pending'` from the insert until outcome attribution has run for the event (see
+   * EventAttributor); the field is then removed, so only unattributed events carry it.
+   */
+  attribution?: 'pending';
 }
 
 /**
  * Indexes: `customerId` + `occurredAt` (a customer's events in an attribution window),
- * `name` + `occurredAt` (events of one metric).
+ * `name` + `occurredAt` (events of one metric), `attribution` sparse (the few events still waiting
+ * for attribution; the field is removed once attributed, so the index stays small). Not partial:
+ * FerretDB 1.24 rejects `partialFilterExpression`.
  */
 export function eventModel(connection: Connection): Model<EventDoc> {
   if (connection.models.Event) return connection.models.Event as Model<EventDoc>;
@@ -39,10 +46,12 @@ export function eventModel(connection: Connection): Model<EventDoc> {
       touchpoint: { type: String },
       channel: { type: String },
       properties: { type: Schema.Types.Mixed },
+      attribution: { type: String },
     },
     { versionKey: false, collection: 'events', minimize: false },
   );
   schema.index({ customerId: 1, occurredAt: 1 });
   schema.index({ name: 1, occurredAt: 1 });
+  schema.index({ attribution: 1 }, { sparse: true });
   return connection.model<EventDoc>('Event', schema);
 }

@@ -8,6 +8,7 @@ import { EventRepository } from '../../db/event.repository.js';
 import { ExposureRepository } from '../../db/exposure.repository.js';
 import { MetaRepository } from '../../db/meta.repository.js';
 import type { Logger } from '../../logger.js';
+import { EventAttributor } from '../events/event-attributor.js';
 import { EventsService } from '../events/events.service.js';
 import { noOutcomeSink, type OutcomeSink } from '../outcome-sink.js';
 import { AssignmentService } from './assignment.service.js';
@@ -22,12 +23,16 @@ export interface CaptureOptions {
   pollMs?: number;
   exposureAttributes?: readonly string[];
   flushMs?: number;
+  /** Pause of the event attributor's loop when nothing is pending. */
+  attributionIdleMs?: number;
 }
 
 export interface Capture {
   assignments: AssignmentService;
   exposures: ExposureWriter;
   events: EventsService;
+  /** Attributes stored events behind the response; `drain()` before reading outcomes. */
+  attribution: EventAttributor;
   /** Where stored exposures and events go next (outcome attribution); no-op until set. */
   setOutcomeSink(sink: OutcomeSink): void;
   outcomeSink(): OutcomeSink;
@@ -68,11 +73,19 @@ export function createCapture(connection: Connection, logger: Logger, opts: Capt
     exposureAttributes: opts.exposureAttributes ?? ['segment', 'channel', 'country', 'plan', 'device'],
   });
   assignments.start();
-  const events = new EventsService(eventRepo, () => sink);
+  const attribution = new EventAttributor({
+    repo: eventRepo,
+    sink: () => sink,
+    logger,
+    ...(opts.attributionIdleMs ? { idleMs: opts.attributionIdleMs } : {}),
+  });
+  attribution.start();
+  const events = new EventsService(eventRepo, () => attribution.wake());
   return {
     assignments,
     exposures,
     events,
+    attribution,
     setOutcomeSink(next) {
       sink = next;
     },
@@ -82,6 +95,7 @@ export function createCapture(connection: Connection, logger: Logger, opts: Capt
     },
     async close() {
       await assignments.close();
+      await attribution.stop();
       // A temporary journal folder (no DATA_DIR given) goes with the instance unless it still holds exposures.
       if (!opts.dataDir && !journal.pending) rmSync(dir, { recursive: true, force: true });
     },

@@ -1,6 +1,5 @@
 import type { EventDoc, EventRepository } from '../../db/event.repository.js';
 import { validationError } from '../errors.js';
-import type { OutcomeSink } from '../outcome-sink.js';
 import { findOperatorKeys, issuesOf } from '../validate.js';
 import {
   type EventInput,
@@ -17,6 +16,8 @@ function toDoc(e: EventInput, receivedAt: Date): EventDoc {
     name: e.type === 'conversion' || e.type === 'metric' ? e.name : e.type,
     occurredAt: new Date(e.occurredAt),
     receivedAt,
+    // Written with the event, so an acknowledged event is attributed even if this process dies now.
+    attribution: 'pending',
   };
   if (e.type === 'revenue') {
     doc.value = e.amount;
@@ -32,12 +33,14 @@ function toDoc(e: EventInput, receivedAt: Date): EventDoc {
 
 /**
  * Outcome capture: each item is validated on its own, valid items are stored even when others are
- * rejected, and `eventId` makes every write idempotent. The answer comes after the write is acknowledged.
+ * rejected, and `eventId` makes every write idempotent. The answer comes after the write is acknowledged;
+ * outcome attribution runs behind it (EventAttributor picks the events marked pending).
  */
 export class EventsService {
   constructor(
     private readonly repo: EventRepository,
-    private readonly sink: () => OutcomeSink,
+    /** Told after a write that stored new events (wakes the attributor). */
+    private readonly stored: () => void = () => undefined,
   ) {}
 
   /** Splits the body into items: one event, or `{events: [...]}` with 1 to 1,000 items. */
@@ -87,11 +90,8 @@ export class EventsService {
     });
     const docs = [...byId.values()];
     const result = await this.repo.insertDurable(docs);
-    if (docs.length > 0) {
-      // Duplicates too: an earlier attempt may have stored them and failed before attributing them.
-      // A sink failure fails the request, so the client's retry (idempotent) attributes them again.
-      await this.sink().eventsStored(docs.map((d) => d._id));
-    }
+    // Duplicates need nothing: the insert that stored them also stored their pending marker.
+    if (result.inserted > 0) this.stored();
     return { accepted: result.inserted, duplicates: duplicates + result.duplicates, rejected };
   }
 }

@@ -9,11 +9,12 @@ export function metricsRoutes(services: Services): Router {
     method: 'get',
     path: '/metrics',
     tag: 'health',
-    summary: 'Prometheus metrics (exposure buffer, journal)',
+    summary: 'Prometheus metrics (exposure buffer, journal, event attribution)',
     produces: 'text/plain',
   });
   router.get('/metrics', (_req, res) => {
     const s = services.capture.exposures.stats();
+    const a = services.capture.attribution.stats();
     const lines = [
       ['counter', 'nudgelab_exposures_enqueued_total', s.enqueued, 'Exposures queued for writing'],
       [
@@ -57,6 +58,14 @@ export function metricsRoutes(services: Services): Router {
         s.degraded ? 1 : 0,
         '1 while the database refuses writes',
       ],
+      [
+        'gauge',
+        'nudgelab_events_attribution_pending',
+        a.pending,
+        'Events stored but not yet attributed, as of the last pass (-1 before it)',
+      ],
+      ['counter', 'nudgelab_events_attributed_total', a.attributed, 'Events attributed by this process'],
+      ['counter', 'nudgelab_event_attribution_failures_total', a.failures, 'Failed event attribution passes'],
     ] as const;
     const text = lines.map(
       ([type, name, value, help]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}`,
