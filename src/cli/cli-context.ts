@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/open-database.js';
+import { DomainError } from '../domain/errors.js';
 import type { Actor } from '../domain/roles.js';
 import { createServices, type Services } from '../domain/services.js';
 import { createLogger } from '../logger.js';
@@ -42,4 +43,33 @@ export async function withServices<R>(fn: (services: Services, config: Config) =
     await database.close();
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+function fail(lines: string[]): never {
+  process.stderr.write(`${lines.join('\n')}\n`);
+  process.exit(2);
+}
+
+/**
+ * The process around a command: prints its output lines on stdout; refused input (a domain error
+ * with its fields, or bad arguments with the usage) goes to stderr with exit code 2; anything else
+ * is a crash with exit code 1.
+ */
+export function runCommand(run: (services: Services) => Promise<string[]>, usage: string): void {
+  withServices(run)
+    .then((lines) => {
+      process.stdout.write(`${lines.join('\n')}\n`);
+    })
+    .catch((err: unknown) => {
+      if (err instanceof DomainError) {
+        const fields =
+          (err.details as { fields?: { path: string; reason: string }[] } | undefined)?.fields ?? [];
+        fail([err.message, ...fields.map((f) => `  ${f.path}: ${f.reason}`)]);
+      }
+      if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+        fail([err.message, usage]);
+      }
+      console.error(err);
+      process.exit(1);
+    });
 }
