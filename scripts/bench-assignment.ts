@@ -6,8 +6,9 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { runIfMain } from './bench-output.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -145,14 +146,4 @@ export async function runAssignmentBench(): Promise<{
   return { title: `Assignment: autocannon ${CONNECTIONS} connections, ${SECONDS} s; ${verdict}`, rows };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runAssignmentBench()
-    .then(({ title, rows }) => {
-      console.log(title);
-      console.table(rows);
-    })
-    .catch((err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    });
-}
+runIfMain(import.meta.url, runAssignmentBench);

@@ -4,10 +4,10 @@
  * are explained), on one core. Target: at least 100,000 per second.
  * Run alone with `npx tsx scripts/bench-evaluation.ts`.
  */
-import { pathToFileURL } from 'node:url';
 import type { Definitions } from '../src/domain/assignment/compiled.types.ts';
 import { Evaluator } from '../src/domain/assignment/evaluator.ts';
 import { compilePayload } from '../src/domain/assignment/payload-compiler.ts';
+import { runIfMain } from './bench-output.ts';
 
 export const TARGET_PER_SECOND = 100_000;
 const rssMb = (): number => Math.round(process.memoryUsage().rss / 1e5) / 10;
@@ -91,14 +91,4 @@ export async function runEvaluationBench(): Promise<{
   return { title: 'Evaluation alone: one touchpoint, 20 running experiments, one core', rows };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runEvaluationBench()
-    .then(({ title, rows }) => {
-      console.log(title);
-      console.table(rows);
-    })
-    .catch((err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    });
-}
+runIfMain(import.meta.url, runEvaluationBench);

@@ -9,13 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { connectDatabase } from '../src/db/connection.ts';
 import { freePort, startEmbeddedDatabase } from '../src/db/embedded.ts';
 import { systemActor } from '../src/domain/roles.ts';
 import { createServices } from '../src/domain/services.ts';
 import { createApp } from '../src/http/app.ts';
 import { createLogger } from '../src/logger.ts';
+import { runIfMain } from './bench-output.ts';
 
 const BATCH = 500;
 const BATCHES = Number(process.env.BENCH_EVENT_BATCHES ?? 40);
@@ -153,14 +153,4 @@ export async function runEventsBench(): Promise<{ title: string; rows: Record<st
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runEventsBench()
-    .then(({ title, rows }) => {
-      console.log(title);
-      console.table(rows);
-    })
-    .catch((err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    });
-}
+runIfMain(import.meta.url, runEventsBench);

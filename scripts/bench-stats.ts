@@ -4,10 +4,10 @@
  * for 25 arms at any n, memory flat in n. Run alone with `npx tsx scripts/bench-stats.ts`.
  */
 import { loadavg } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type AnalyzeInputRaw, analyze } from '../src/stats/index.ts';
+import { runIfMain } from './bench-output.ts';
 
 type Kind = 'conversion' | 'mean' | 'nps';
 
@@ -118,24 +118,4 @@ export async function runStatsBench(): Promise<{ title: string; rows: Record<str
   return { title, rows };
 }
 
-function markdownTable(rows: Record<string, string | number>[]): string {
-  const first = rows[0];
-  if (!first) return '';
-  const cols = Object.keys(first);
-  const line = (cells: (string | number | undefined)[]): string =>
-    `| ${cells.map((c) => String(c ?? '')).join(' | ')} |`;
-  return [line(cols), line(cols.map(() => '---')), ...rows.map((r) => line(cols.map((c) => r[c])))].join(
-    '\n',
-  );
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runStatsBench()
-    .then(({ title, rows }) => {
-      process.stdout.write(`## ${title}\n\n${markdownTable(rows)}\n`);
-    })
-    .catch((err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exitCode = 1;
-    });
-}
+runIfMain(import.meta.url, runStatsBench);

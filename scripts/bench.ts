@@ -7,6 +7,7 @@ import os from 'node:os';
 import { runAssignmentBench } from './bench-assignment.ts';
 import { runEvaluationBench } from './bench-evaluation.ts';
 import { runEventsBench } from './bench-events.ts';
+import { printResult } from './bench-output.ts';
 import { runStatsBench } from './bench-stats.ts';
 
 type Bench = () => Promise<{ title: string; rows: Record<string, string | number>[] }>;
@@ -17,17 +18,6 @@ const benches: Record<string, Bench> = {
   assignment: runAssignmentBench,
   events: runEventsBench,
 };
-
-function markdownTable(rows: Record<string, string | number>[]): string {
-  const first = rows[0];
-  if (!first) return '';
-  const cols = Object.keys(first);
-  const line = (cells: (string | number | undefined)[]): string =>
-    `| ${cells.map((c) => String(c ?? '')).join(' | ')} |`;
-  return [line(cols), line(cols.map(() => '---')), ...rows.map((r) => line(cols.map((c) => r[c])))].join(
-    '\n',
-  );
-}
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
@@ -41,7 +31,7 @@ async function main(): Promise<void> {
   for (const [name, run] of Object.entries(benches)) {
     if (only && !only.includes(name)) continue;
     const { title, rows } = await run();
-    process.stdout.write(`## ${title}\n\n${markdownTable(rows)}\n\n`);
+    printResult({ title, rows });
   }
 }
 
