@@ -97,7 +97,15 @@ export class ApiKeysService {
     const now = Date.now();
     const cached = this.cache.get(hash);
     if (cached && cached.until > now) return cached.actor;
-    const record = await this.repo.findActiveByHash(hash);
+    let record: Awaited<ReturnType<ApiKeyRepository['findActiveByHash']>>;
+    try {
+      record = await this.repo.findActiveByHash(hash);
+    } catch (err) {
+      // A key verified before the database went away keeps working, so assignments (which need
+      // no database) are still answered during an outage; unknown keys still fail.
+      if (cached?.actor) return cached.actor;
+      throw err;
+    }
     const actor = record ? { keyId: record.id, name: record.name, role: record.role as Role } : null;
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(hash, { actor, until: now + CACHE_MS });
