@@ -3,7 +3,7 @@
  * share its event loop: `nudgelab` (the real app on the embedded database, 5 running experiments on
  * one touchpoint, exposures on) or `bare` (an Express 5 JSON endpoint). Reports its port over IPC.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { connectDatabase } from '../src/db/connection.ts';
 import { DefinitionRepository, type Stored } from '../src/db/definition.repository.ts';
 import { freePort, startEmbeddedDatabase } from '../src/db/embedded.ts';
 import type { Definitions } from '../src/domain/assignment/compiled.types.ts';
+import { noOutcomeSink } from '../src/domain/outcome-sink.ts';
 import { systemActor } from '../src/domain/roles.ts';
 import { createServices } from '../src/domain/services.ts';
 import { createApp } from '../src/http/app.ts';
@@ -19,6 +20,23 @@ import { createLogger } from '../src/logger.ts';
 import { benchDefinitions } from './bench-evaluation.ts';
 
 const rssMb = (): number => Math.round(process.memoryUsage().rss / 1e5) / 10;
+
+/** CPU time (user + system, ms) this process has used. */
+const ownCpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/** CPU time (ms) of another process on this machine, from /proc (Linux). */
+export function processCpuMs(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
 
 async function seed(connection: Parameters<typeof createServices>[0]['connection'], defs: Definitions) {
   const now = new Date().toISOString();
@@ -62,7 +80,7 @@ async function main() {
       process.send?.({ port: (server.address() as AddressInfo).port, rss: rssMb() });
     });
     process.on('message', (m) => {
-      if (m === 'rss') process.send?.({ rss: rssMb() });
+      if (m === 'rss') process.send?.({ rss: rssMb(), cpuMs: ownCpuMs() });
       if (m === 'stop') server.close(() => process.exit(0));
     });
     return;
@@ -77,9 +95,9 @@ async function main() {
   const { secret } = await services.apiKeys.create(systemActor, { name: 'bench-app', role: 'app' });
   await seed(connection, benchDefinitions(5));
   await services.capture.assignments.refresh();
-  // Diagnosis only: measure without outcome attribution behind the exposure writes.
-  if (process.env.BENCH_NO_SINK)
-    services.capture.setOutcomeSink({ async exposuresStored() {}, async eventsStored() {} });
+  // Diagnosis only: measure without outcome attribution, or without exposures at all.
+  if (process.env.BENCH_NO_SINK) services.capture.setOutcomeSink(noOutcomeSink);
+  if (process.env.BENCH_NO_EXPOSURES) services.capture.exposures.enqueue = () => {};
   const app = createApp({ services, logger, bodyLimit: '1mb', version: 'bench' });
   const server = app.listen(0, '127.0.0.1', () => {
     process.send?.({ port: (server.address() as AddressInfo).port, key: secret, rss: rssMb() });
@@ -89,7 +107,13 @@ async function main() {
       await services.capture.exposures.flush();
       const stats = services.capture.exposures.stats();
       const stored = await connection.collection('exposures').countDocuments({});
-      process.send?.({ rss: rssMb(), stats, stored });
+      process.send?.({
+        rss: rssMb(),
+        stats,
+        stored,
+        cpuMs: ownCpuMs(),
+        dbCpuMs: processCpuMs(db.process.pid),
+      });
     }
     if (m === 'stop') {
       server.close();

@@ -113,8 +113,11 @@ export async function runAssignmentBench(): Promise<{
       const start = await ask(child);
       const before = start.rss;
       const startStats = start.stats as { enqueued?: number } | undefined;
+      const clientCpu = process.cpuUsage();
       const result = await load(ready.port, ready.key, mix);
+      const client = process.cpuUsage(clientCpu);
       const after = await ask(child);
+      const perRequest = (ms: number): number => Math.round((ms * 1000) / Math.max(1, result.requests.total));
       results[mode === 'bare' ? 'bare' : mix] = result;
       const stats = after.stats as { enqueued?: number; journaled?: number } | undefined;
       rows.push({
@@ -130,6 +133,11 @@ export async function runAssignmentBench(): Promise<{
         exposures: stats
           ? `${Number(after.stored) - Number(start.stored ?? 0)} stored of ${(stats.enqueued ?? 0) - (startStats?.enqueued ?? 0)} queued`
           : '-',
+        // CPU per answered request: where the 2 cores went (load generator, service, database).
+        'client CPU µs/req': perRequest((client.user + client.system) / 1000),
+        'service CPU µs/req': perRequest(Number(after.cpuMs) - Number(start.cpuMs)),
+        'db CPU µs/req':
+          after.dbCpuMs === undefined ? '-' : perRequest(Number(after.dbCpuMs) - Number(start.dbCpuMs)),
         'rss before MB': before as number,
         'rss after MB': after.rss as number,
       });

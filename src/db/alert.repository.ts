@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection, Model } from 'mongoose';
 import type { Alert, AlertQuery } from '../domain/schemas/alert.schema.js';
+import { ensureModelIndexes } from './indexes.js';
 import {
   type AlertDoc,
   alertModel,
@@ -44,7 +45,10 @@ export class AlertRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    await Promise.all([this.model.createIndexes(), this.deliveries.createIndexes()]);
+    await Promise.all([
+      ensureModelIndexes(this.model as never),
+      ensureModelIndexes(this.deliveries as never),
+    ]);
   }
 
   /** Index: `condition` + `status`. */

@@ -1,4 +1,5 @@
 import type { Connection, Model } from 'mongoose';
+import { ensureModelIndexes } from './indexes.js';
 import { type ApiKeyDoc, apiKeyModel } from './models/api-key.model.js';
 
 export interface ApiKeyRecord {
@@ -33,7 +34,7 @@ export class ApiKeyRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.model.createIndexes();
+    await ensureModelIndexes(this.model as never);
   }
 
   async insert(record: ApiKeyRecord, hash: string): Promise<void> {

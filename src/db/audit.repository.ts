@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection, Model } from 'mongoose';
 import { escapeFieldNames, unescapeFieldNames } from './field-names.js';
+import { ensureModelIndexes } from './indexes.js';
 import { type AuditEntryDoc, auditEntryModel } from './models/audit-entry.model.js';
 
 export interface AuditEntry {
@@ -47,7 +48,7 @@ export class AuditRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.model.createIndexes();
+    await ensureModelIndexes(this.model as never);
   }
 
   async record(entry: Omit<AuditEntry, 'id'>): Promise<void> {

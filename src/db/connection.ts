@@ -25,3 +25,18 @@ export async function pingDatabase(connection: Connection): Promise<boolean> {
     return false;
   }
 }
+
+const ferretByConnection = new WeakMap<Connection, Promise<boolean>>();
+
+/** True when the server is FerretDB (its buildInfo carries `ferretdbVersion`); asked once per connection. */
+export function isFerretDb(connection: Connection): Promise<boolean> {
+  let known = ferretByConnection.get(connection);
+  if (!known) {
+    known = (async () => {
+      const info = await connection.db!.admin().command({ buildInfo: 1 });
+      return 'ferretdbVersion' in info;
+    })().catch(() => false);
+    ferretByConnection.set(connection, known);
+  }
+  return known;
+}

@@ -1,5 +1,6 @@
 import type { Connection, Model } from 'mongoose';
 import { escapeFieldNames, unescapeFieldNames } from './field-names.js';
+import { ensureModelIndexes } from './indexes.js';
 import { type DefinitionDoc, type DefinitionKind, definitionModel } from './models/definition.model.js';
 
 /** What every stored definition carries beside its own fields. */
@@ -49,7 +50,7 @@ export class DefinitionRepository<T extends Stored> {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.model.createIndexes();
+    await ensureModelIndexes(this.model as never);
   }
 
   async list(filter: Record<string, string | number | boolean> = {}): Promise<T[]> {

@@ -1,5 +1,6 @@
 import type { Connection, Model } from 'mongoose';
 import { duplicateIndexes, onlyDuplicates } from './exposure.repository.js';
+import { ensureModelIndexes } from './indexes.js';
 import { type EventDoc, eventModel } from './models/event.model.js';
 
 export type { EventDoc } from './models/event.model.js';
@@ -15,7 +16,7 @@ export class EventRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.model.createIndexes();
+    await ensureModelIndexes(this.model as never);
   }
 
   /**

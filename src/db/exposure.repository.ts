@@ -1,4 +1,5 @@
 import type { Connection, Model } from 'mongoose';
+import { ensureModelIndexes } from './indexes.js';
 import { type ExposureDoc, exposureModel } from './models/exposure.model.js';
 
 export type { ExposureDoc } from './models/exposure.model.js';
@@ -31,19 +32,24 @@ export class ExposureRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.model.createIndexes();
+    await ensureModelIndexes(this.model as never);
   }
 
   /**
-   * Stores exposures, skipping those already stored (the `_id` is per unit and experiment phase).
-   * Throws only when something other than a duplicate failed, so a retry of the same documents is safe.
+   * Stores exposures, skipping those already stored (the `_id` is per unit and experiment phase),
+   * and returns the positions of the skipped ones. Throws only when something other than a
+   * duplicate failed, so a retry of the same documents is safe.
    */
-  async insertIgnoringDuplicates(docs: readonly ExposureDoc[]): Promise<void> {
-    if (docs.length === 0) return;
+  async insertIgnoringDuplicates(docs: readonly ExposureDoc[]): Promise<Set<number>> {
+    if (docs.length === 0) return new Set();
     try {
       await this.model.collection.insertMany(docs as never[], { ordered: false });
+      return new Set();
     } catch (err) {
       if (!onlyDuplicates(err)) throw err;
+      const refused = duplicateIndexes(err);
+      // A duplicate error without positions: treat every document as possibly stored before.
+      return new Set(refused.length > 0 ? refused : docs.map((_, i) => i));
     }
   }
 

@@ -1,5 +1,6 @@
 import type { Collection, Connection, mongo } from 'mongoose';
 import type { AttributableEvent, OutcomeState } from '../domain/outcomes/outcome-state.js';
+import { isFerretDb } from './connection.js';
 import { eventModel } from './models/event.model.js';
 import { type ExposureDoc, exposureModel } from './models/exposure.model.js';
 
@@ -81,8 +82,6 @@ export class OutcomeRepository {
   readonly exposures: Collection<RevExposure>;
   readonly events: Collection<StoredEvent>;
 
-  private ferret: Promise<boolean> | undefined;
-
   constructor(private readonly connection: Connection) {
     // Registering the model makes its indexes part of ensureIndexes even before any exposure is written.
     this.exposures = exposureModel(connection).collection as unknown as Collection<RevExposure>;
@@ -91,11 +90,7 @@ export class OutcomeRepository {
 
   /** True when the server is FerretDB (its buildInfo carries `ferretdbVersion`); asked once. */
   isFerretDb(): Promise<boolean> {
-    this.ferret ??= (async () => {
-      const info = await this.connection.db!.admin().command({ buildInfo: 1 });
-      return 'ferretdbVersion' in info;
-    })().catch(() => false);
-    return this.ferret;
+    return isFerretDb(this.connection);
   }
 
   /** Index: `_id`. */

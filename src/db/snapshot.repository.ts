@@ -1,5 +1,6 @@
 import type { Collection, Connection, Model } from 'mongoose';
 import type { Snapshot } from '../domain/schemas/snapshot.schema.js';
+import { ensureModelIndexes } from './indexes.js';
 import { type SnapshotDoc, snapshotModel } from './models/snapshot.model.js';
 
 function toPlain(d: SnapshotDoc): Snapshot {
@@ -43,7 +44,7 @@ export class SnapshotRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.model.createIndexes();
+    await ensureModelIndexes(this.model as never);
   }
 
   async insert(snapshot: Snapshot): Promise<void> {

@@ -51,6 +51,10 @@ export class OutcomeAttributionService implements OutcomeSink {
     await this.recomputeAll(exposures.filter((x) => !x.qa));
   }
 
+  async exposuresInserted(exposures: readonly ExposureForAttribution[]): Promise<void> {
+    await this.recomputeAll(exposures.filter((x) => !x.qa));
+  }
+
   /**
    * Recomputes in chunks: one read of the chunk's events, one bulk write, one read-back of which
    * writes held. Writes that lost a race are read again and recomputed.

@@ -42,7 +42,9 @@ export function createApp({ services, logger, bodyLimit, version, dashboard }: A
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', true);
-  app.use(requestContext(logger));
+  app.use(requestContext(app, logger));
+  // First: the hot path apps call on every page view skips the other routers (own body parser).
+  app.use(assignmentsRoutes(services, jsonBody(bodyLimit)));
   app.use(healthRoutes(services));
   app.use(docsRoutes(version));
   app.use(metricsRoutes(services));
@@ -54,7 +56,6 @@ export function createApp({ services, logger, bodyLimit, version, dashboard }: A
   // Before the general body parser: events have their own body limit and per-item `$` checks.
   app.use(eventsRoutes(services));
   app.use(jsonBody(bodyLimit));
-  app.use(assignmentsRoutes(services));
   app.use(keysRoutes(services));
   app.use(auditRoutes(services));
   app.use(readoutsRoutes(services));

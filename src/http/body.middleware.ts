@@ -1,9 +1,9 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { DomainError } from '../domain/errors.js';
 import { findOperatorKeys } from '../domain/validate.js';
 
 /** Bodies of writes must be JSON within the size limit and free of `$`-prefixed keys (outside targeting conditions). */
-export function jsonBody(limit: string) {
+export function jsonBody(limit: string): RequestHandler[] {
   const parse = express.json({ limit, strict: true });
   return [
     (req: Request, _res: Response, next: NextFunction) => {

@@ -76,6 +76,7 @@ describe('event attribution behind the response', () => {
     const failures = h.services.capture.attribution.stats().failures;
     h.services.capture.setOutcomeSink({
       exposuresStored: () => h.services.outcomes.exposuresStored([]),
+      exposuresInserted: async () => undefined,
       eventsStored: async () => {
         throw new Error('database went away');
       },
@@ -107,6 +108,7 @@ describe('event attribution behind the response', () => {
     await insertExperiment(h.connection, 'behind-refresh-fails');
     h.services.capture.setOutcomeSink({
       exposuresStored: async () => undefined,
+      exposuresInserted: async () => undefined,
       eventsStored: async () => {
         throw new Error('attribution down');
       },

@@ -1,10 +1,12 @@
 import type { ExposureDoc } from '../../db/exposure.repository.js';
+import type { ExposureForAttribution } from '../../db/outcome.repository.js';
 import type { Logger } from '../../logger.js';
 import type { OutcomeSink } from '../outcome-sink.js';
 import type { ExposureJournal } from './exposure-journal.js';
 
 export interface ExposureStore {
-  insertIgnoringDuplicates(docs: readonly ExposureDoc[]): Promise<void>;
+  /** Returns the positions of the documents that were already stored. */
+  insertIgnoringDuplicates(docs: readonly ExposureDoc[]): Promise<Set<number>>;
 }
 
 export interface ExposureWriterOptions {
@@ -40,6 +42,20 @@ const SEEN_MAX = 500_000;
 
 function toLine(doc: ExposureDoc): string {
   return JSON.stringify(doc);
+}
+
+function forAttribution(doc: ExposureDoc): ExposureForAttribution {
+  return {
+    id: doc._id,
+    experimentId: doc.experimentId,
+    phase: doc.phase,
+    variant: doc.variant,
+    unitId: doc.unitId,
+    customerId: doc.customerId,
+    exposedAt: doc.exposedAt,
+    qa: doc.qa,
+    rev: 0,
+  };
 }
 
 function fromLine(line: string): ExposureDoc | null {
@@ -118,9 +134,9 @@ export class ExposureWriter {
   private async write(batch: ExposureDoc[]): Promise<void> {
     if (!this.degraded) {
       try {
-        await this.opts.store.insertIgnoringDuplicates(batch);
+        const skipped = await this.opts.store.insertIgnoringDuplicates(batch);
         this.counters.stored += batch.length;
-        await this.notify(batch);
+        await this.notify(batch, skipped);
         return;
       } catch (err) {
         this.counters.writeFailures++;
@@ -156,9 +172,16 @@ export class ExposureWriter {
     }
   }
 
-  private async notify(batch: readonly ExposureDoc[]): Promise<void> {
+  /**
+   * Hands stored exposures to the sink: the ones this insert created as they are (their outcome
+   * state is empty), the ones that were already stored by id, so their stored state is read.
+   */
+  private async notify(batch: readonly ExposureDoc[], skipped: Set<number>): Promise<void> {
     try {
-      await this.opts.sink().exposuresStored(batch.map((d) => d._id));
+      const sink = this.opts.sink();
+      const inserted = batch.filter((_, i) => !skipped.has(i)).map(forAttribution);
+      if (inserted.length > 0) await sink.exposuresInserted(inserted);
+      if (skipped.size > 0) await sink.exposuresStored([...skipped].map((i) => batch[i]!._id));
     } catch (err) {
       this.opts.logger.error({ err }, 'outcome sink failed for stored exposures');
     }
@@ -176,8 +199,7 @@ export class ExposureWriter {
         const docs = lines.map(fromLine).filter((d): d is ExposureDoc => d !== null);
         for (let i = 0; i < docs.length; i += 1000) {
           const chunk = docs.slice(i, i + 1000);
-          await this.opts.store.insertIgnoringDuplicates(chunk);
-          await this.notify(chunk);
+          await this.notify(chunk, await this.opts.store.insertIgnoringDuplicates(chunk));
         }
         this.opts.journal.finishReplay();
         this.counters.replayed += docs.length;
@@ -187,10 +209,10 @@ export class ExposureWriter {
       }
       while (this.held.length > 0) {
         const chunk = this.held.slice(0, 1000);
-        await this.opts.store.insertIgnoringDuplicates(chunk);
+        const skipped = await this.opts.store.insertIgnoringDuplicates(chunk);
         this.held.splice(0, chunk.length);
         this.counters.stored += chunk.length;
-        await this.notify(chunk);
+        await this.notify(chunk, skipped);
       }
       this.journalFull = false;
       this.degraded = false;
