@@ -2,26 +2,32 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { DomainError } from '../domain/errors.js';
 import { findOperatorKeys } from '../domain/validate.js';
 
-/** Bodies of writes must be JSON within the size limit and free of `$`-prefixed keys (outside targeting conditions). */
-export function jsonBody(limit: string): RequestHandler[] {
+/** `Content-Type: application/json`, with or without parameters; the common spellings skip type-is. */
+function isJson(req: Request): boolean {
+  const type = req.headers['content-type'];
+  if (type === 'application/json' || type?.startsWith('application/json;')) return true;
+  return Boolean(req.is('application/json'));
+}
+
+/**
+ * Bodies of writes must be JSON within the size limit and free of `$`-prefixed keys (outside
+ * targeting conditions). One middleware, so each request passes one router layer for it.
+ */
+export function jsonBody(limit: string): RequestHandler {
   const parse = express.json({ limit, strict: true });
-  return [
-    (req: Request, _res: Response, next: NextFunction) => {
-      const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
-      const chunked = req.headers['transfer-encoding'] !== undefined;
-      if ((hasBody || chunked) && !req.is('application/json'))
-        throw new DomainError('unsupported_media_type');
-      next();
-    },
-    parse,
-    (req: Request, _res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
+    const chunked = req.headers['transfer-encoding'] !== undefined;
+    if ((hasBody || chunked) && !isJson(req)) throw new DomainError('unsupported_media_type');
+    parse(req, res, (err?: unknown) => {
+      if (err) return next(err);
       const found = findOperatorKeys(req.body, ['targeting']);
       if (found.length > 0) {
-        throw new DomainError('validation_failed', 'Keys starting with "$" are not allowed.', {
-          fields: found,
-        });
+        return next(
+          new DomainError('validation_failed', 'Keys starting with "$" are not allowed.', { fields: found }),
+        );
       }
       next();
-    },
-  ];
+    });
+  };
 }

@@ -10,6 +10,7 @@ import {
   assignmentRequestSchema,
   type ExperimentAssignment,
 } from './assignment.schema.js';
+import { quickAssignmentRequest } from './assignment-request.fast.js';
 import type {
   CompiledPayload,
   ExperimentDefinition,
@@ -124,7 +125,7 @@ export class AssignmentService {
   }
 
   async assign(body: unknown, now = new Date()): Promise<AssignmentResponse> {
-    const req = parseOrThrow(assignmentRequestSchema, body);
+    const req = quickAssignmentRequest(body) ?? parseOrThrow(assignmentRequestSchema, body);
     const tz = req.attributes.timezone;
     if (tz !== undefined && (typeof tz !== 'string' || !isValidTimeZone(tz))) {
       throw validationError([

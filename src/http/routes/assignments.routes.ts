@@ -8,7 +8,7 @@ import { requireRole } from '../auth.middleware.js';
 import { documentRoute } from '../route-docs.js';
 
 /** `POST /v1/assignments`: which variants a customer gets at one or more touchpoints. */
-export function assignmentsRoutes(services: Services, body: RequestHandler[]): Router {
+export function assignmentsRoutes(services: Services, body: RequestHandler): Router {
   const router = Router();
   documentRoute({
     method: 'post',
@@ -20,7 +20,7 @@ export function assignmentsRoutes(services: Services, body: RequestHandler[]): R
     response: assignmentResponseSchema,
     errors: ['validation_failed', 'touchpoint_not_found', 'unauthenticated', 'forbidden'],
   });
-  router.post('/v1/assignments', requireRole(services.apiKeys, 'app'), ...body, async (req, res) => {
+  router.post('/v1/assignments', requireRole(services.apiKeys, 'app'), body, async (req, res) => {
     res.json(await services.capture.assignments.assign(req.body));
   });
   return router;
