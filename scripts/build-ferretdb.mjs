@@ -2,7 +2,7 @@
 // the binary is rebuilt only when the Go sources change (hash stored beside it).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,7 +13,10 @@ const binary = path.join(cache, 'ferretdb');
 const stamp = path.join(cache, 'ferretdb.sha256');
 
 const hash = createHash('sha256');
-for (const file of ['main.go', 'go.mod', 'go.sum']) hash.update(readFileSync(path.join(source, file)));
+const sources = readdirSync(source)
+  .filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum')
+  .sort();
+for (const file of sources) hash.update(file).update(readFileSync(path.join(source, file)));
 const digest = hash.digest('hex');
 
 if (existsSync(binary) && existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) {

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -29,7 +30,13 @@ func main() {
 		log.Fatal(err)
 	}
 
+	// Informational and worse records go to stderr, which the parent process reads on failure.
+	logger := slog.New(&lazyHandler{
+		inner: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}),
+	})
+
 	f, err := ferretdb.New(&ferretdb.Config{
+		Logger:    logger,
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + dir + "/",
