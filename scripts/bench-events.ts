@@ -71,13 +71,16 @@ export async function runEventsBench(): Promise<{ title: string; rows: Record<st
     await raw.createIndex({ customerId: 1, occurredAt: 1 });
     await raw.createIndex({ name: 1, occurredAt: 1 });
 
-    // Warm-up for both paths.
-    await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
-      body: JSON.stringify({ events: batchOf(0, 'warm') }),
-    });
-    await raw.insertMany(docsOf(batchOf(0, 'warm')) as never[], { ordered: false });
+    // Warm-up for both paths: a few batches each, since the first writes to a new collection
+    // are several times slower on FerretDB and would otherwise count against the driver only.
+    for (let b = 0; b < 4; b++) {
+      await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+        body: JSON.stringify({ events: batchOf(b, 'warm') }),
+      });
+      await raw.insertMany(docsOf(batchOf(b, 'warm')) as never[], { ordered: false });
+    }
 
     const measure = async (name: string, send: (b: number) => Promise<number>) => {
       const before = rssMb();
