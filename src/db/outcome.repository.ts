@@ -46,7 +46,8 @@ const attributionFields = {
   outcomesRev: 1,
 } as const;
 
-function toExposure(d: RevExposure): ExposureForAttribution {
+/** The attribution view of a stored (or just inserted: revision 0) exposure. */
+export function toExposure(d: RevExposure): ExposureForAttribution {
   return {
     id: d._id,
     experimentId: d.experimentId,

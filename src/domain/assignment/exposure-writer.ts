@@ -1,5 +1,5 @@
 import type { ExposureDoc } from '../../db/exposure.repository.js';
-import type { ExposureForAttribution } from '../../db/outcome.repository.js';
+import { toExposure } from '../../db/outcome.repository.js';
 import type { Logger } from '../../logger.js';
 import type { OutcomeSink } from '../outcome-sink.js';
 import type { ExposureJournal } from './exposure-journal.js';
@@ -42,20 +42,6 @@ const SEEN_MAX = 500_000;
 
 function toLine(doc: ExposureDoc): string {
   return JSON.stringify(doc);
-}
-
-function forAttribution(doc: ExposureDoc): ExposureForAttribution {
-  return {
-    id: doc._id,
-    experimentId: doc.experimentId,
-    phase: doc.phase,
-    variant: doc.variant,
-    unitId: doc.unitId,
-    customerId: doc.customerId,
-    exposedAt: doc.exposedAt,
-    qa: doc.qa,
-    rev: 0,
-  };
 }
 
 function fromLine(line: string): ExposureDoc | null {
@@ -179,7 +165,7 @@ export class ExposureWriter {
   private async notify(batch: readonly ExposureDoc[], skipped: Set<number>): Promise<void> {
     try {
       const sink = this.opts.sink();
-      const inserted = batch.filter((_, i) => !skipped.has(i)).map(forAttribution);
+      const inserted = batch.filter((_, i) => !skipped.has(i)).map(toExposure);
       if (inserted.length > 0) await sink.exposuresInserted(inserted);
       if (skipped.size > 0) await sink.exposuresStored([...skipped].map((i) => batch[i]!._id));
     } catch (err) {
