@@ -12,7 +12,6 @@ import { connectDatabase } from '../src/db/connection.ts';
 import { DefinitionRepository, type Stored } from '../src/db/definition.repository.ts';
 import { freePort, startEmbeddedDatabase } from '../src/db/embedded.ts';
 import type { Definitions } from '../src/domain/assignment/compiled.types.ts';
-import { noOutcomeSink } from '../src/domain/outcome-sink.ts';
 import { systemActor } from '../src/domain/roles.ts';
 import { createServices } from '../src/domain/services.ts';
 import { createApp } from '../src/http/app.ts';
@@ -96,8 +95,8 @@ async function main() {
   const { secret } = await services.apiKeys.create(systemActor, { name: 'bench-app', role: 'app' });
   await seed(connection, benchDefinitions(5));
   await services.capture.assignments.refresh();
-  // Diagnosis only: measure without outcome attribution, or without exposures at all.
-  if (process.env.BENCH_NO_SINK) services.capture.setOutcomeSink(noOutcomeSink);
+  // Diagnosis only: measure without attribution, or without exposures at all.
+  if (process.env.BENCH_NO_SINK) await services.capture.attribution.stop();
   if (process.env.BENCH_NO_EXPOSURES) services.capture.exposures.enqueue = () => {};
   const app = createApp({ services, logger, bodyLimit: '1mb', version: 'bench' });
   const server = app.listen(0, '127.0.0.1', () => {

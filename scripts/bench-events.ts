@@ -122,10 +122,10 @@ export async function runEventsBench(): Promise<{ title: string; rows: Record<st
     const drained = async (name: string) => {
       const before = rssMb();
       const t0 = performance.now();
-      const attributedBefore = attributor.stats().attributed;
+      const attributedBefore = attributor.stats().attributedEvents;
       await attributor.drain();
       // Counted from the attributor: drain() also waits for passes the background loop had started.
-      const n = attributor.stats().attributed - attributedBefore;
+      const n = attributor.stats().attributedEvents - attributedBefore;
       const seconds = (performance.now() - t0) / 1000;
       rows.push({
         path: name,

@@ -20,48 +20,39 @@ export class EventRepository {
   }
 
   /**
-   * Inserts events durably; returns how many were new and how many were already stored
-   * (same `_id`). Any other failure throws, and the caller answers with an error so the client retries.
+   * Inserts events durably; returns the positions refused as already stored (same `_id`), or null
+   * when the server reported duplicates without positions. Any other failure throws, and the
+   * caller answers with an error so the client retries.
    */
-  async insertDurable(docs: readonly EventDoc[]): Promise<{ inserted: number; duplicates: number }> {
-    if (docs.length === 0) return { inserted: 0, duplicates: 0 };
+  async insertDurable(
+    docs: readonly EventDoc[],
+  ): Promise<{ inserted: number; duplicates: Set<number> | null }> {
+    if (docs.length === 0) return { inserted: 0, duplicates: new Set() };
     try {
       const res = await this.model.collection.insertMany(docs as never[], {
         ordered: false,
         writeConcern: DURABLE,
       });
-      return { inserted: res.insertedCount, duplicates: 0 };
+      return { inserted: res.insertedCount, duplicates: new Set() };
     } catch (err) {
       if (!onlyDuplicates(err)) throw err;
-      const duplicates = duplicateIndexes(err).length || 1;
-      return { inserted: docs.length - duplicates, duplicates };
+      const positions = duplicateIndexes(err);
+      if (positions.length === 0) return { inserted: docs.length - 1, duplicates: null };
+      return { inserted: docs.length - positions.length, duplicates: new Set(positions) };
     }
   }
 
-  async findByIds(ids: readonly string[]): Promise<EventDoc[]> {
-    return this.model.find({ _id: { $in: ids } }).lean<EventDoc[]>();
+  /** Which of these ids are stored. Index: `_id`. */
+  async storedIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const docs = await this.model.collection
+      .find({ _id: { $in: [...ids] } } as never, { projection: { _id: 1 } })
+      .toArray();
+    return new Set(docs.map((d) => String(d._id)));
   }
 
-  /** Ids of events still waiting for attribution, oldest received first. */
-  async pendingAttribution(limit: number): Promise<string[]> {
-    const docs = await this.model
-      .find({ attribution: 'pending' }, { _id: 1 })
-      .sort({ receivedAt: 1, _id: 1 })
-      .limit(limit)
-      .lean<{ _id: string }[]>();
-    return docs.map((d) => d._id);
-  }
-
-  /** Marks exactly these events as attributed. */
-  async clearAttribution(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.model.updateMany(
-      { _id: { $in: [...ids] }, attribution: 'pending' },
-      { $unset: { attribution: '' } },
-    );
-  }
-
-  async countPendingAttribution(): Promise<number> {
-    return this.model.countDocuments({ attribution: 'pending' });
+  /** Every event, streamed (for the full recompute). */
+  async *all(batchSize = 5000): AsyncGenerator<EventDoc> {
+    for await (const d of this.model.collection.find({}, { batchSize })) yield d as unknown as EventDoc;
   }
 }

@@ -53,6 +53,12 @@ export class ExposureRepository {
     }
   }
 
+  /** The exposures of one experiment phase, streamed (the full recompute scans for them). */
+  async *ofPhase(experimentId: string, phase: number, batchSize = 5000): AsyncGenerator<ExposureDoc> {
+    const cursor = this.model.collection.find({ experimentId, phase } as never, { batchSize });
+    for await (const d of cursor) yield d as unknown as ExposureDoc;
+  }
+
   async countByIds(ids: readonly string[]): Promise<number> {
     return this.model.countDocuments({ _id: { $in: ids } });
   }

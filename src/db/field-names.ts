@@ -9,12 +9,13 @@ function needsEscape(name: string): boolean {
   return name.startsWith('$') || name.startsWith('~') || name.includes('.') || name.includes('%');
 }
 
-function escapeName(name: string): string {
+/** One field name, escaped as stored (also usable inside a dotted update path). */
+export function escapeName(name: string): string {
   if (!needsEscape(name)) return name;
   return `~${name.replaceAll('%', '%25').replaceAll('.', '%2E').replaceAll('$', '%24')}`;
 }
 
-function unescapeName(name: string): string {
+export function unescapeName(name: string): string {
   if (!name.startsWith('~')) return name;
   return name.slice(1).replaceAll('%24', '$').replaceAll('%2E', '.').replaceAll('%25', '%');
 }

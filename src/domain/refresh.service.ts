@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { DefinitionRepository } from '../db/definition.repository.js';
-import type { OutcomeRepository, Sums } from '../db/outcome.repository.js';
+import type { LeaseRepository } from '../db/lease.repository.js';
+import type { PhaseSums, ReadoutStatsRepository, SumsRecord } from '../db/readout-stats.repository.js';
 import type { SnapshotRepository } from '../db/snapshot.repository.js';
 import type { Logger } from '../logger.js';
 import { type AnalyzeResult, tryAnalyze } from '../stats/index.js';
 import type { AlertsService } from './alerts.service.js';
+import { metricsFingerprint } from './attribution/metrics-lookup.js';
 import { DomainError } from './errors.js';
 import { analyzeInputFrom, countsFrom } from './outcomes/sufficient-stats.js';
 import type { RefreshService as RefreshContract } from './readouts.contract.js';
@@ -15,7 +17,8 @@ export type Trigger = Snapshot['trigger'];
 
 export interface RefreshDeps {
   experiments: DefinitionRepository<Experiment>;
-  outcomes: OutcomeRepository;
+  stats: Pick<ReadoutStatsRepository, 'read'>;
+  leases: LeaseRepository;
   snapshots: SnapshotRepository;
   alerts: AlertsService;
   /** Exposure attributes that get segment breakdowns (EXPOSURE_ATTRIBUTES). */
@@ -25,23 +28,27 @@ export interface RefreshDeps {
   /** How long a refresh may hold its lease before another instance may take over. */
   leaseMs?: number;
   /**
-   * How the sums are read: `pipeline` (default) runs the `$group` pipelines where the data is;
-   * `stream` reads the exposures once and sums here, for FerretDB, which would otherwise hold every
-   * unwound exposure in memory (see OutcomeRepository.streamSums); `auto` (default) picks `stream`
-   * on FerretDB and `pipeline` elsewhere.
-   */
-  aggregation?: 'pipeline' | 'stream' | 'auto';
-  /**
-   * Runs before the sums are read: attributes the events still pending (see EventAttributor), so a
+   * Runs before the sums are read: attributes what is still queued (see Attributor), so a
    * refresh right after events are acknowledged counts them. A failure fails the refresh.
    */
   settle?: () => Promise<unknown>;
+  /**
+   * Rebuilds the phase's sums from the stored exposures and events; run when the sums were built
+   * with other metric definitions than the experiment's current ones.
+   */
+  recompute?: (exp: Experiment) => Promise<unknown>;
   /** The analysis; replaceable so a test can make a refresh fail. */
   analyze?: (input: unknown) => AnalyzeResult;
   logger?: Logger;
 }
 
 const instance = randomBytes(6).toString('hex');
+
+/** True when sums exist and were built with other metric definitions than the experiment's. */
+function staleDefinitions(exp: Experiment, phase: PhaseSums): boolean {
+  const exposed = Object.values(phase.overall.n).some((n) => n > 0);
+  return exposed && phase.defs !== metricsFingerprint(exp.metrics);
+}
 
 /** Computes and stores snapshots, one experiment at a time per lease, and evaluates alerts after each. */
 export class RefreshService implements RefreshContract {
@@ -59,13 +66,13 @@ export class RefreshService implements RefreshContract {
     }
     const lease = `refresh:${exp.key}`;
     const owner = `${instance}:${randomBytes(4).toString('hex')}`;
-    if (!(await this.deps.snapshots.acquireLease(lease, owner, this.deps.leaseMs ?? 10 * 60_000))) {
+    if (!(await this.deps.leases.acquire(lease, owner, this.deps.leaseMs ?? 10 * 60_000))) {
       throw new DomainError('refresh_in_progress');
     }
     try {
       return await this.refreshHeld(exp, trigger);
     } finally {
-      await this.deps.snapshots.releaseLease(lease, owner).catch(() => undefined);
+      await this.deps.leases.release(lease, owner).catch(() => undefined);
     }
   }
 
@@ -115,22 +122,15 @@ export class RefreshService implements RefreshContract {
     base: Pick<Snapshot, 'id' | 'experiment' | 'experimentId' | 'phase' | 'experimentStatus' | 'trigger'>,
     started: number,
   ): Promise<Snapshot> {
-    const { outcomes } = this.deps;
-    // Imported exposures carry no attributes, so an import's refresh skips the segment pass.
-    const attributes = base.trigger === 'import' ? [] : this.deps.segmentAttributes;
-    let streamed: Awaited<ReturnType<OutcomeRepository['streamSums']>> | null = null;
-    let exposures: Map<string, number>;
-    let sums: Map<string, number>;
-    const mode = this.deps.aggregation ?? 'auto';
-    if (mode === 'stream' || (mode === 'auto' && (await outcomes.isFerretDb()))) {
-      streamed = await outcomes.streamSums(exp.id, exp.phase, attributes);
-      ({ exposures, sums } = streamed.overall);
-    } else {
-      [exposures, sums] = await Promise.all([
-        outcomes.exposureCounts(exp.id, exp.phase),
-        outcomes.tallySums(exp.id, exp.phase),
-      ]);
+    const attributes = this.deps.segmentAttributes;
+    let phase = await this.deps.stats.read(exp.id, exp.phase, attributes);
+    if (this.deps.recompute && staleDefinitions(exp, phase)) {
+      this.deps.logger?.info({ experiment: exp.key }, 'metric definitions changed; recomputing the sums');
+      await this.deps.recompute(exp);
+      phase = await this.deps.stats.read(exp.id, exp.phase, attributes);
     }
+    const exposures = new Map(Object.entries(phase.overall.n));
+    const sums = new Map(Object.entries(phase.overall.s));
     const counts = countsFrom(exp, exposures, sums);
     const result = this.analyze(analyzeInputFrom(exp, counts));
     if (!result.ok) {
@@ -138,10 +138,7 @@ export class RefreshService implements RefreshContract {
         `the statistics could not be analysed: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
       );
     }
-    const bySegment = streamed
-      ? streamed.segments
-      : await outcomes.segmentSums(exp.id, exp.phase, attributes);
-    const segments = this.segments(exp, bySegment);
+    const segments = this.segments(exp, phase.segments);
     return {
       ...base,
       status: 'ok',
@@ -157,19 +154,20 @@ export class RefreshService implements RefreshContract {
    * One readout per value of each allow-listed attribute. Segments are where chance findings hide,
    * so the result is marked exploratory and says how many comparisons were made on the primary metric.
    */
-  private segments(exp: Experiment, all: Map<string, Map<string, Sums>>): Segments | null {
+  private segments(exp: Experiment, all: Map<string, Map<string, SumsRecord>>): Segments | null {
     const maxValues = this.deps.maxSegmentValues ?? 20;
     const attributes: Record<string, SegmentResult[]> = {};
     let comparisons = 0;
     const others = exp.variants.filter((v) => v.key !== exp.control).length;
     for (const [attribute, byValue] of all) {
       if (byValue.size === 0) continue;
-      const total = (e: Map<string, number>) => [...e.values()].reduce((s, n) => s + n, 0);
+      const total = (e: Record<string, number>) => Object.values(e).reduce((s, n) => s + n, 0);
       const values = [...byValue.entries()]
-        .sort((a, b) => total(b[1].exposures) - total(a[1].exposures) || a[0].localeCompare(b[0]))
+        .filter(([, seg]) => total(seg.n) > 0)
+        .sort((a, b) => total(b[1].n) - total(a[1].n) || a[0].localeCompare(b[0]))
         .slice(0, maxValues);
       attributes[attribute] = values.map(([value, seg]) => {
-        const counts = countsFrom(exp, seg.exposures, seg.sums);
+        const counts = countsFrom(exp, new Map(Object.entries(seg.n)), new Map(Object.entries(seg.s)));
         const result = tryAnalyze(analyzeInputFrom(exp, counts));
         if (result.ok) {
           comparisons += others;

@@ -5,18 +5,19 @@ import { AuditRepository } from '../db/audit.repository.js';
 import { pingDatabase } from '../db/connection.js';
 import { DefinitionRepository } from '../db/definition.repository.js';
 import { ImportRepository } from '../db/import.repository.js';
-import { OutcomeRepository } from '../db/outcome.repository.js';
 import { SnapshotRepository } from '../db/snapshot.repository.js';
 import type { Logger } from '../logger.js';
 import { AlertsService } from './alerts.service.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { type Capture, type CaptureOptions, createCapture } from './assignment/capture.wiring.js';
+import { cachedMetricsLookup, metricsFingerprint } from './attribution/metrics-lookup.js';
+import { type RecomputeResult, recomputePhase } from './attribution/recompute.js';
 import { AuditService } from './audit.service.js';
+import { DomainError } from './errors.js';
 import { ExperimentsService } from './experiments.service.js';
 import { CsvImportService } from './import/csv-import.service.js';
 import { createJourneysService, type JourneysService } from './journeys.service.js';
 import { createNudgesService, type NudgesService } from './nudges.service.js';
-import { cachedMetricsLookup, OutcomeAttributionService } from './outcome-attribution.service.js';
 import { ReadoutsService } from './readouts.service.js';
 import { RefreshService } from './refresh.service.js';
 import type { Experiment } from './schemas/experiment.schema.js';
@@ -44,8 +45,8 @@ export interface Services {
   experiments: ExperimentsService;
   /** Assignments, exposure writing and event capture. */
   capture: Capture;
-  /** Outcome attribution onto exposures (the capture's outcome sink). */
-  outcomes: OutcomeAttributionService;
+  /** Rebuilds an experiment phase's readout sums from the stored exposures and events. */
+  recompute(experimentKey: string): Promise<RecomputeResult>;
   readouts: ReadoutsService;
   refresh: RefreshService;
   alerts: AlertsService;
@@ -92,19 +93,28 @@ export function createServices({
     touchpoints: touchpointRepo,
     audit,
   });
-  const capture = createCapture(connection, logger, captureOptions);
+  const metricsOf = cachedMetricsLookup(() => experimentRepo.list());
+  const capture = createCapture(connection, logger, metricsOf, captureOptions);
+  const segmentAttributes = readoutOptions?.segmentAttributes ??
+    captureOptions?.exposureAttributes ?? ['segment', 'channel', 'country', 'plan', 'device'];
+  const recomputeExperiment = (exp: Experiment) =>
+    recomputePhase(
+      {
+        exposures: capture.exposureRepo,
+        events: capture.eventRepo,
+        units: capture.units,
+        stats: capture.stats,
+        attributor: capture.attribution,
+        attributes: segmentAttributes,
+      },
+      { id: exp.id, phase: exp.phase, metrics: exp.metrics, defs: metricsFingerprint(exp.metrics) },
+    );
   const rebuild = () => void capture.assignments.definitionsChanged();
   touchpoints.onChange(rebuild);
   nudges.onChange(rebuild);
   experiments.onChange(rebuild);
-  const outcomeRepo = new OutcomeRepository(connection);
   const snapshotRepo = new SnapshotRepository(connection);
   const alertRepo = new AlertRepository(connection);
-  const outcomes = new OutcomeAttributionService(
-    outcomeRepo,
-    cachedMetricsLookup(() => experimentRepo.list()),
-  );
-  capture.setOutcomeSink(outcomes);
   const webhooks = new WebhookNotifier({
     urls: readoutOptions?.webhookUrls ?? [],
     log: (d) => alertRepo.logDelivery(d),
@@ -113,12 +123,13 @@ export function createServices({
   const alerts = new AlertsService(alertRepo, webhooks);
   const refresh = new RefreshService({
     experiments: experimentRepo,
-    outcomes: outcomeRepo,
+    stats: capture.stats,
+    leases: capture.leases,
     snapshots: snapshotRepo,
     alerts,
     settle: () => capture.attribution.drain(),
-    segmentAttributes: readoutOptions?.segmentAttributes ??
-      captureOptions?.exposureAttributes ?? ['segment', 'channel', 'country', 'plan', 'device'],
+    recompute: recomputeExperiment,
+    segmentAttributes,
     logger,
   });
   const readouts = new ReadoutsService({
@@ -136,11 +147,21 @@ export function createServices({
     nudges,
     experiments,
     capture,
-    outcomes,
+    async recompute(experimentKey) {
+      const exp = await experimentRepo.getByKey(experimentKey);
+      if (!exp) throw new DomainError('not_found', `No experiment "${experimentKey}".`);
+      if ((exp.phase ?? 0) < 1) throw new DomainError('not_started');
+      return recomputeExperiment(exp);
+    },
     readouts,
     refresh,
     alerts,
-    imports: new CsvImportService(experimentRepo, touchpointRepo, new ImportRepository(connection)),
+    imports: new CsvImportService(
+      experimentRepo,
+      touchpointRepo,
+      new ImportRepository(connection),
+      capture.queue,
+    ),
     databaseReady: () => pingDatabase(connection),
     async ensureIndexes() {
       await Promise.all([

@@ -1,7 +1,9 @@
 import type { Connection } from 'mongoose';
+import { AttributionQueueRepository } from '../../src/db/attribution-queue.repository.js';
 import { DefinitionRepository } from '../../src/db/definition.repository.js';
 import { type EventDoc, eventModel } from '../../src/db/models/event.model.js';
 import { type ExposureDoc, exposureId, exposureModel } from '../../src/db/models/exposure.model.js';
+import { queuedEvent, queuedExposure } from '../../src/domain/attribution/queue-items.js';
 import type { Experiment } from '../../src/domain/schemas/experiment.schema.js';
 
 export const T0 = new Date('2026-03-02T10:00:00.000Z');
@@ -108,8 +110,6 @@ export function exposure(
     exposedAt,
     attributes: {},
     qa: false,
-    outcomes: {},
-    tally: [],
     ...extra,
   };
 }
@@ -129,12 +129,17 @@ export function event(customerId: string, name: string, occurredAt: Date, value?
   };
 }
 
+/** Stores exposures as the exposure writer does: queued for attribution, then inserted. */
 export async function storeExposures(connection: Connection, docs: ExposureDoc[]): Promise<string[]> {
+  const items = docs.flatMap((d) => queuedExposure(d) ?? []);
+  if (items.length > 0) await new AttributionQueueRepository(connection).add(items, true);
   await exposureModel(connection).collection.insertMany(docs as never[]);
   return docs.map((d) => d._id);
 }
 
+/** Stores events as capture does: queued for attribution, then inserted. */
 export async function storeEvents(connection: Connection, docs: EventDoc[]): Promise<string[]> {
+  await new AttributionQueueRepository(connection).add(docs.map(queuedEvent), true);
   await eventModel(connection).collection.insertMany(docs as never[]);
   return docs.map((d) => d._id);
 }

@@ -174,8 +174,6 @@ describe('exposure durability', () => {
       exposedAt: new Date(),
       attributes: {},
       qa: false,
-      outcomes: {},
-      tally: [],
     });
     await services.capture.exposures.flush();
     const app = createApp({ services, logger, bodyLimit: '1mb', version: 'test' });

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exposureModel } from '../../src/db/models/exposure.model.js';
-import { OutcomeRepository } from '../../src/db/outcome.repository.js';
+import { STATS_SHARDS } from '../../src/db/readout-stats.repository.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import {
   event,
@@ -19,7 +18,7 @@ afterAll(async () => {
   await h.close();
 });
 
-describe('outcome attribution and the readout pipeline', () => {
+describe('outcome attribution into the readout sums', () => {
   it('counts each customer once, inside the window, first answers only, without QA or pre-exposure events', async () => {
     const exp = await insertExperiment(h.connection, 'attribution-basics');
     const exposures = [
@@ -29,7 +28,7 @@ describe('outcome attribution and the readout pipeline', () => {
       exposure(exp, 'c3', 'treatment', hours(0)),
       exposure(exp, 'c4', 'treatment', hours(0), { qa: true }),
     ];
-    await h.services.outcomes.exposuresStored(await storeExposures(h.connection, exposures));
+    await storeExposures(h.connection, exposures);
     // Events arrive in several batches, the later answer of c1 before the earlier one.
     const batches = [
       [
@@ -57,17 +56,22 @@ describe('outcome attribution and the readout pipeline', () => {
         event('c4', 'csat', hours(1), 1),
       ],
     ];
-    for (const batch of batches)
-      await h.services.outcomes.eventsStored(await storeEvents(h.connection, batch));
-    // c5's event is stored before its exposure document exists (the writer batches exposures).
-    const early = [event('c5', 'applied', hours(1)), event('c5', 'revenue', hours(2), 20)];
-    await h.services.outcomes.eventsStored(await storeEvents(h.connection, early));
-    await h.services.outcomes.exposuresStored(
-      await storeExposures(h.connection, [exposure(exp, 'c5', 'treatment', hours(0))]),
+    for (const batch of batches) {
+      await storeEvents(h.connection, batch);
+      await h.services.capture.attribution.drain();
+    }
+    // c5's events are attributed before its exposure is (the writer batches exposures).
+    await storeEvents(h.connection, [event('c5', 'applied', hours(1)), event('c5', 'revenue', hours(2), 20)]);
+    await h.services.capture.attribution.drain();
+    await storeExposures(h.connection, [exposure(exp, 'c5', 'treatment', hours(0))]);
+    // Replays through the queue change nothing: the units remember what they counted.
+    const queue = h.services.capture.queue;
+    const { queuedEvent, queuedExposure } = await import('../../src/domain/attribution/queue-items.js');
+    await queue.add(batches.flat().map(queuedEvent), true);
+    await queue.add(
+      exposures.flatMap((x) => queuedExposure(x) ?? []),
+      true,
     );
-    // Replays change nothing.
-    await h.services.outcomes.eventsStored(batches.flat().map((e) => e._id));
-    await h.services.outcomes.exposuresStored(exposures.map((x) => x._id));
 
     const snapshot = await h.services.refresh.refresh('attribution-basics', 'manual');
     expect(snapshot.status).toBe('ok');
@@ -88,51 +92,86 @@ describe('outcome attribution and the readout pipeline', () => {
     expect(m.revenue!.variants.control).toMatchObject({ n: 3, sum: 15, sumSquares: 225, mean: 5 });
     expect(m.revenue!.variants.control!.variance).toBeCloseTo((225 - 225 / 3) / 2, 12);
     expect(m.revenue!.variants.treatment).toMatchObject({ n: 2, sum: 20, sumSquares: 400, mean: 10 });
-    // The readout is the stats engine's view of exactly these counts.
     expect(snapshot.readout?.metrics.applied?.variants.control?.n).toBe(3);
 
-    // The $group pipelines (MongoDB's path) and the streamed pass (FerretDB's) agree exactly.
-    const repo = new OutcomeRepository(h.connection);
-    const streamed = await repo.streamSums(exp.id, 1, []);
-    const piped = await repo.tallySums(exp.id, 1);
-    expect(Object.fromEntries(piped)).toEqual(Object.fromEntries(streamed.overall.sums));
-    expect(piped.get('control|csat|sumSquares')).toBe(25);
-    expect(Object.fromEntries(await repo.exposureCounts(exp.id, 1))).toEqual({ control: 3, treatment: 2 });
-    expect(Object.fromEntries(streamed.overall.exposures)).toEqual({ control: 3, treatment: 2 });
+    // The unit keeps its events and what its exposure contributed; QA units are never attributed.
+    const units = await h.services.capture.units.getMany(['c1', 'c4']);
+    const c1 = units.get('c1')!;
+    expect(c1.ev).toHaveLength(8);
+    expect(Object.fromEntries(c1.x[0]!.c.map((t) => [t.k, t.v]))).toMatchObject({
+      'control|applied|conversions': 1,
+      'control|csat|sum': 4,
+      'control|revenue|sum': 15,
+      'control|revenue|sumSquares': 225,
+    });
+    expect(units.get('c4')?.x ?? []).toEqual([]);
+    expect((await h.services.capture.queue.backlog()).items).toBe(0);
 
-    const c1 = await exposureModel(h.connection).findById(exposures[0]!._id).lean();
-    expect(c1?.outcomes.csat).toMatchObject({ value: 4, at: hours(3) });
-    expect(c1?.outcomes.revenue).toMatchObject({ value: 15, events: 2 });
-    const qa = await exposureModel(h.connection).findById(exposures[4]!._id).lean();
-    expect(qa?.tally).toEqual([]);
+    // A full recompute from the stored exposures and events gives the same sums.
+    const before = await h.services.capture.stats.read(exp.id, 1, []);
+    const result = await h.services.recompute('attribution-basics');
+    expect(result.exposures).toBe(5);
+    const after = await h.services.capture.stats.read(exp.id, 1, []);
+    expect(after.overall.n).toEqual(before.overall.n);
+    for (const [k, v] of Object.entries(before.overall.s)) expect(after.overall.s[k] ?? 0).toBeCloseTo(v, 9);
+    for (const [k, v] of Object.entries(after.overall.s)) expect(before.overall.s[k] ?? 0).toBeCloseTo(v, 9);
   });
 
-  it('keeps revenue sums and their squares exact when events of one customer are stored concurrently', async () => {
+  it('keeps revenue sums and their squares exact when events of one customer arrive in many batches', async () => {
     const exp = await insertExperiment(h.connection, 'attribution-concurrent');
-    await h.services.outcomes.exposuresStored(
-      await storeExposures(h.connection, [exposure(exp, 'r1', 'treatment', hours(0))]),
-    );
+    await storeExposures(h.connection, [exposure(exp, 'r1', 'treatment', hours(0))]);
     const events = [1, 2, 3, 4, 5, 6].map((v) => event('r1', 'revenue', hours(v), v));
-    const ids = await storeEvents(h.connection, events);
-    await Promise.all(ids.map((id) => h.services.outcomes.eventsStored([id])));
-    const sums = await new OutcomeRepository(h.connection).tallySums(exp.id, 1);
-    expect(sums.get('treatment|revenue|sum')).toBe(21);
-    expect(sums.get('treatment|revenue|sumSquares')).toBe(441);
+    await Promise.all(events.map((e) => storeEvents(h.connection, [e])));
+    await h.services.capture.attribution.drain();
+    const sums = (await h.services.capture.stats.read(exp.id, 1, [])).overall.s;
+    expect(sums['treatment|revenue|sum']).toBe(21);
+    expect(sums['treatment|revenue|sumSquares']).toBe(441);
   });
 
   it('reads only the current phase of an experiment', async () => {
     const exp = await insertExperiment(h.connection, 'attribution-phase', { phase: 2 });
     const old = { ...exp, phase: 1 };
-    const docs = [exposure(old, 'p1', 'control', hours(0)), exposure(exp, 'p2', 'treatment', hours(0))];
-    await h.services.outcomes.exposuresStored(await storeExposures(h.connection, docs));
-    const ids = await storeEvents(h.connection, [
-      event('p1', 'applied', hours(1)),
-      event('p2', 'applied', hours(1)),
+    await storeExposures(h.connection, [
+      exposure(old, 'p1', 'control', hours(0)),
+      exposure(exp, 'p2', 'treatment', hours(0)),
     ]);
-    await h.services.outcomes.eventsStored(ids);
+    await storeEvents(h.connection, [event('p1', 'applied', hours(1)), event('p2', 'applied', hours(1))]);
     const snapshot = await h.services.refresh.refresh('attribution-phase', 'manual');
     expect(snapshot.phase).toBe(2);
     expect(snapshot.counts?.exposures).toEqual({ control: 0, treatment: 1 });
     expect(snapshot.counts?.metrics.applied?.variants.treatment).toEqual({ n: 1, conversions: 1 });
+  });
+
+  it('attributes the events of the exposed customer to an account unit, and the account id own events too', async () => {
+    const exp = await insertExperiment(h.connection, 'attribution-account', { unit: 'accountId' });
+    const x = exposure(exp, 'acct-1', 'treatment', hours(0), { unit: 'accountId', customerId: 'emp-1' });
+    // The employee's conversion is attributed before the exposure (late exposure).
+    await storeEvents(h.connection, [event('emp-1', 'applied', hours(1))]);
+    await h.services.capture.attribution.drain();
+    await storeExposures(h.connection, [x]);
+    await storeEvents(h.connection, [
+      event('acct-1', 'csat', hours(2), 4),
+      event('emp-1', 'revenue', hours(3), 9),
+    ]);
+    const snapshot = await h.services.refresh.refresh('attribution-account', 'manual');
+    const m = snapshot.counts!.metrics;
+    expect(m.applied!.variants.treatment).toEqual({ n: 1, conversions: 1 });
+    expect(m.csat!.variants.treatment).toMatchObject({ n: 1, sum: 4 });
+    expect(m.revenue!.variants.treatment).toMatchObject({ n: 1, sum: 9 });
+    const units = await h.services.capture.units.getMany(['emp-1']);
+    expect(units.get('emp-1')?.l).toEqual(['acct-1']);
+  });
+
+  it('spreads a busy experiment over counter shards and sums them on read', async () => {
+    const exp = await insertExperiment(h.connection, 'attribution-shards');
+    for (let b = 0; b < STATS_SHARDS + 2; b++) {
+      await storeExposures(h.connection, [exposure(exp, `s${b}`, b % 2 ? 'treatment' : 'control', hours(0))]);
+      await h.services.capture.attribution.drain();
+    }
+    const docs = await h.services.capture.stats.stats.find({ e: exp.id }).toArray();
+    expect(docs.length).toBeGreaterThan(1);
+    expect(docs.length).toBeLessThanOrEqual(STATS_SHARDS);
+    const read = await h.services.capture.stats.read(exp.id, 1, []);
+    expect(read.overall.n).toEqual({ control: 3, treatment: 3 });
   });
 });

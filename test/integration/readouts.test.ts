@@ -34,8 +34,8 @@ async function seed() {
       if (i < 20) events.push(event(id, 'csat', hours(3), scores[i % 2]!));
     }
   }
-  await h.services.outcomes.exposuresStored(await storeExposures(h.connection, exposures));
-  await h.services.outcomes.eventsStored(await storeEvents(h.connection, events));
+  await storeExposures(h.connection, exposures);
+  await storeEvents(h.connection, events);
   return exp;
 }
 

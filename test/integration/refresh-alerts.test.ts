@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertRepository } from '../../src/db/alert.repository.js';
 import { DefinitionRepository } from '../../src/db/definition.repository.js';
-import { OutcomeRepository } from '../../src/db/outcome.repository.js';
 import { SnapshotRepository } from '../../src/db/snapshot.repository.js';
 import { AlertsService } from '../../src/domain/alerts.service.js';
 import { RefreshService } from '../../src/domain/refresh.service.js';
@@ -55,7 +54,9 @@ function refreshWith(opts: { analyze?: typeof tryAnalyze; urls?: string[] } = {}
   const snapshots = new SnapshotRepository(h.connection);
   const service = new RefreshService({
     experiments: new DefinitionRepository<Experiment>(h.connection, 'experiment'),
-    outcomes: new OutcomeRepository(h.connection),
+    stats: h.services.capture.stats,
+    leases: h.services.capture.leases,
+    settle: () => h.services.capture.attribution.drain(),
     snapshots,
     alerts,
     segmentAttributes: [],

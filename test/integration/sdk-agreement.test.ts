@@ -2,7 +2,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GrowthBook } from '@growthbook/growthbook';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { noOutcomeSink } from '../../src/domain/outcome-sink.js';
 import { seedExperiment, seedNudge, seedTouchpoint } from '../helpers/capture-fixtures.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 
@@ -50,8 +49,8 @@ beforeAll(async () => {
   await seedNudge(c, 'b2b-frame', 'renew.b2b');
   await seedExperiment(c, 'b2b-frame', 'renew.b2b', { key: 'b2b-frame', unit: 'accountId' });
   await h.services.capture.assignments.refresh();
-  // Outcome attribution behind 30,000 exposures is not what this test is about and costs minutes.
-  h.services.capture.setOutcomeSink(noOutcomeSink);
+  // Attribution behind 30,000 exposures is not what this test is about.
+  await h.services.capture.attribution.stop();
   clientKey = (await h.services.apiKeys.list()).find((k) => k.role === 'app')?.clientKey as string;
   server = h.app.listen(0);
   await new Promise<void>((resolve) => server.once('listening', resolve));

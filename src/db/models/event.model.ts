@@ -18,18 +18,11 @@ export interface EventDoc {
   touchpoint?: string;
   channel?: string;
   properties?: Record<string, unknown>;
-  /**
-   * `'pending'` from the insert until outcome attribution has run for the event (see
-   * EventAttributor); the field is then removed, so only unattributed events carry it.
-   */
-  attribution?: 'pending';
 }
 
 /**
- * Indexes: `customerId` + `occurredAt` (a customer's events in an attribution window),
- * `name` + `occurredAt` (events of one metric), `attribution` sparse (the few events still waiting
- * for attribution; the field is removed once attributed, so the index stays small). Not partial:
- * FerretDB 1.24 rejects `partialFilterExpression`.
+ * Indexes: `_id` only. Attribution reaches a customer's events through the customer's unit
+ * document, never by querying this collection; the full recompute reads it whole.
  */
 export function eventModel(connection: Connection): Model<EventDoc> {
   if (connection.models.Event) return connection.models.Event as Model<EventDoc>;
@@ -46,12 +39,8 @@ export function eventModel(connection: Connection): Model<EventDoc> {
       touchpoint: { type: String },
       channel: { type: String },
       properties: { type: Schema.Types.Mixed },
-      attribution: { type: String },
     },
     { versionKey: false, collection: 'events', minimize: false },
   );
-  schema.index({ customerId: 1, occurredAt: 1 });
-  schema.index({ name: 1, occurredAt: 1 });
-  schema.index({ attribution: 1 }, { sparse: true });
   return connection.model<EventDoc>('Event', schema);
 }

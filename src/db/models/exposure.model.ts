@@ -3,15 +3,8 @@ import { type Connection, type Model, Schema } from 'mongoose';
 /**
  * One exposed unit (customer, or account for B2B experiments) per experiment phase: the unit of
  * analysis. `_id` is `<experimentId>|<phase>|<unitId>`, so a re-exposure (another channel, another
- * day, a replayed journal line) can never create a second document.
- *
- * The customer's outcome state lives on this document and is updated as events arrive, so a
- * readout is one `$match` + `$unwind` + `$group`/`$sum` that FerretDB 1.x and MongoDB both run:
- * - `outcomes.<metricKey>`: first-answer state (time and value), set once (idempotent);
- * - `tally`: `{k, v}` pairs summed by the readout, where `k` is `<variant>|<metricKey>|<stat>`.
- *   FerretDB 1.24 computes only the first accumulator of a `$group`, and its `$unwind` drops every
- *   field but `_id` and the unwound array, hence one accumulator over one precomputed string key
- *   that carries the variant itself.
+ * day, a replayed journal line) can never create a second document. Written once and never
+ * updated: outcome state lives on the unit documents and the readout sums (see attribution/).
  */
 export interface ExposureDoc {
   _id: string;
@@ -31,14 +24,9 @@ export interface ExposureDoc {
   attributes: Record<string, string>;
   /** QA-forced customers are stored but excluded from analysis. */
   qa: boolean;
-  outcomes: Record<string, { at: Date; value: number }>;
-  tally: { k: string; v: number }[];
 }
 
-/**
- * Indexes: `experimentId` + `phase` + `qa` (readout pipelines), `unitId` + `exposedAt` (attributing
- * an event to the exposures of its unit), `customerId` (events keyed by customer for account units).
- */
+/** Indexes: `_id` only; nothing reads exposures by another field except the full recompute's scan. */
 export function exposureModel(connection: Connection): Model<ExposureDoc> {
   if (connection.models.Exposure) return connection.models.Exposure as Model<ExposureDoc>;
   const schema = new Schema<ExposureDoc>(
@@ -56,14 +44,9 @@ export function exposureModel(connection: Connection): Model<ExposureDoc> {
       exposedAt: { type: Date, required: true },
       attributes: { type: Schema.Types.Mixed, default: {} },
       qa: { type: Boolean, required: true },
-      outcomes: { type: Schema.Types.Mixed, default: {} },
-      tally: { type: [{ _id: false, k: String, v: Number }], default: [] },
     },
     { versionKey: false, collection: 'exposures', minimize: false },
   );
-  schema.index({ experimentId: 1, phase: 1, qa: 1 });
-  schema.index({ unitId: 1, exposedAt: 1 });
-  schema.index({ customerId: 1 });
   return connection.model<ExposureDoc>('Exposure', schema);
 }
 

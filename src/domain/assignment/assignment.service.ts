@@ -202,8 +202,6 @@ export class AssignmentService {
       exposedAt: now,
       attributes: kept,
       qa: ev.qa,
-      outcomes: {},
-      tally: [{ k: `${ev.variant}|exposures`, v: 1 }],
     });
   }
 

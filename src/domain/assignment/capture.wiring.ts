@@ -2,15 +2,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Connection } from 'mongoose';
+import { AttributionQueueRepository } from '../../db/attribution-queue.repository.js';
 import { pingDatabase } from '../../db/connection.js';
 import { DefinitionRepository, type Stored } from '../../db/definition.repository.js';
 import { EventRepository } from '../../db/event.repository.js';
 import { ExposureRepository } from '../../db/exposure.repository.js';
+import { LeaseRepository } from '../../db/lease.repository.js';
 import { MetaRepository } from '../../db/meta.repository.js';
+import { ReadoutStatsRepository } from '../../db/readout-stats.repository.js';
+import { UnitRepository } from '../../db/unit.repository.js';
 import type { Logger } from '../../logger.js';
-import { EventAttributor } from '../events/event-attributor.js';
+import { Attributor } from '../attribution/attributor.js';
+import type { MetricsLookup } from '../attribution/metrics-lookup.js';
+import { queuedExposure } from '../attribution/queue-items.js';
 import { EventsService } from '../events/events.service.js';
-import { noOutcomeSink, type OutcomeSink } from '../outcome-sink.js';
 import { AssignmentService } from './assignment.service.js';
 import type { ExperimentDefinition, NudgeDefinition, TouchpointDefinition } from './compiled.types.js';
 import { ExposureJournal } from './exposure-journal.js';
@@ -23,28 +28,42 @@ export interface CaptureOptions {
   pollMs?: number;
   exposureAttributes?: readonly string[];
   flushMs?: number;
-  /** Pause of the event attributor's loop when nothing is pending. */
+  /** Pause of the attributor's loop when nothing is queued. */
   attributionIdleMs?: number;
+  /** Queued items per attribution batch. */
+  attributionBatchItems?: number;
 }
 
 export interface Capture {
   assignments: AssignmentService;
   exposures: ExposureWriter;
   events: EventsService;
-  /** Attributes stored events behind the response; `drain()` before reading outcomes. */
-  attribution: EventAttributor;
-  /** Where stored exposures and events go next (outcome attribution); no-op until set. */
-  setOutcomeSink(sink: OutcomeSink): void;
-  outcomeSink(): OutcomeSink;
+  /** Attributes queued exposures and events behind the response; `drain()` before reading outcomes. */
+  attribution: Attributor;
+  queue: AttributionQueueRepository;
+  stats: ReadoutStatsRepository;
+  units: UnitRepository;
+  leases: LeaseRepository;
+  eventRepo: EventRepository;
+  exposureRepo: ExposureRepository;
   ensureIndexes(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Builds assignment, exposure and event capture on one connection; called by createServices. */
-export function createCapture(connection: Connection, logger: Logger, opts: CaptureOptions = {}): Capture {
-  let sink: OutcomeSink = noOutcomeSink;
+export function createCapture(
+  connection: Connection,
+  logger: Logger,
+  metricsOf: MetricsLookup,
+  opts: CaptureOptions = {},
+): Capture {
   const exposureRepo = new ExposureRepository(connection);
   const eventRepo = new EventRepository(connection);
+  const queue = new AttributionQueueRepository(connection);
+  const stats = new ReadoutStatsRepository(connection);
+  const units = new UnitRepository(connection);
+  const leases = new LeaseRepository(connection);
+  const exposureAttributes = opts.exposureAttributes ?? ['segment', 'channel', 'country', 'plan', 'device'];
   const dir = opts.dataDir
     ? path.join(opts.dataDir, 'journal')
     : mkdtempSync(path.join(tmpdir(), 'nudgelab-journal-'));
@@ -57,7 +76,11 @@ export function createCapture(connection: Connection, logger: Logger, opts: Capt
   const exposures = new ExposureWriter({
     store: exposureRepo,
     journal,
-    sink: () => sink,
+    attribute: async (docs) => {
+      const items = docs.flatMap((d) => queuedExposure(d) ?? []);
+      if (items.length > 0) await queue.add(items, true);
+      attribution.wake();
+    },
     logger,
     ping: () => pingDatabase(connection),
     ...(opts.flushMs ? { flushMs: opts.flushMs } : {}),
@@ -70,26 +93,34 @@ export function createCapture(connection: Connection, logger: Logger, opts: Capt
     writer: exposures,
     logger,
     pollMs: opts.pollMs ?? 2000,
-    exposureAttributes: opts.exposureAttributes ?? ['segment', 'channel', 'country', 'plan', 'device'],
+    exposureAttributes,
   });
   assignments.start();
-  const attribution = new EventAttributor({
-    repo: eventRepo,
-    sink: () => sink,
+  const attribution = new Attributor({
+    queue,
+    units,
+    stats,
+    leases,
+    storedEventIds: (ids) => eventRepo.storedIds(ids),
+    metricsOf,
+    attributes: exposureAttributes,
     logger,
     ...(opts.attributionIdleMs ? { idleMs: opts.attributionIdleMs } : {}),
+    ...(opts.attributionBatchItems ? { batchItems: opts.attributionBatchItems } : {}),
   });
   attribution.start();
-  const events = new EventsService(eventRepo, () => attribution.wake());
+  const events = new EventsService(eventRepo, queue, () => attribution.wake());
   return {
     assignments,
     exposures,
     events,
     attribution,
-    setOutcomeSink(next) {
-      sink = next;
-    },
-    outcomeSink: () => sink,
+    queue,
+    stats,
+    units,
+    leases,
+    eventRepo,
+    exposureRepo,
     async ensureIndexes() {
       await Promise.all([exposureRepo.ensureIndexes(), eventRepo.ensureIndexes()]);
     },

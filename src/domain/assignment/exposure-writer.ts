@@ -1,7 +1,5 @@
 import type { ExposureDoc } from '../../db/exposure.repository.js';
-import { toExposure } from '../../db/outcome.repository.js';
 import type { Logger } from '../../logger.js';
-import type { OutcomeSink } from '../outcome-sink.js';
 import type { ExposureJournal } from './exposure-journal.js';
 
 export interface ExposureStore {
@@ -12,8 +10,11 @@ export interface ExposureStore {
 export interface ExposureWriterOptions {
   store: ExposureStore;
   journal: ExposureJournal;
-  /** Read at each durable write, so the sink can be wired after the writer is built. */
-  sink: () => OutcomeSink;
+  /**
+   * Queues exposures for attribution; called before they are stored, so an exposure is never
+   * stored without being queued (attribution ignores one it has seen already).
+   */
+  attribute: (docs: readonly ExposureDoc[]) => Promise<void>;
   logger: Logger;
   ping: () => Promise<boolean>;
   flushMs?: number;
@@ -120,9 +121,8 @@ export class ExposureWriter {
   private async write(batch: ExposureDoc[]): Promise<void> {
     if (!this.degraded) {
       try {
-        const skipped = await this.opts.store.insertIgnoringDuplicates(batch);
+        await this.store(batch);
         this.counters.stored += batch.length;
-        await this.notify(batch, skipped);
         return;
       } catch (err) {
         this.counters.writeFailures++;
@@ -158,19 +158,9 @@ export class ExposureWriter {
     }
   }
 
-  /**
-   * Hands stored exposures to the sink: the ones this insert created as they are (their outcome
-   * state is empty), the ones that were already stored by id, so their stored state is read.
-   */
-  private async notify(batch: readonly ExposureDoc[], skipped: Set<number>): Promise<void> {
-    try {
-      const sink = this.opts.sink();
-      const inserted = batch.filter((_, i) => !skipped.has(i)).map(toExposure);
-      if (inserted.length > 0) await sink.exposuresInserted(inserted);
-      if (skipped.size > 0) await sink.exposuresStored([...skipped].map((i) => batch[i]!._id));
-    } catch (err) {
-      this.opts.logger.error({ err }, 'outcome sink failed for stored exposures');
-    }
+  private async store(docs: readonly ExposureDoc[]): Promise<void> {
+    await this.opts.attribute(docs);
+    await this.opts.store.insertIgnoringDuplicates(docs);
   }
 
   /** Replays the journal and the memory hold once the database answers again. */
@@ -184,8 +174,7 @@ export class ExposureWriter {
       while (lines) {
         const docs = lines.map(fromLine).filter((d): d is ExposureDoc => d !== null);
         for (let i = 0; i < docs.length; i += 1000) {
-          const chunk = docs.slice(i, i + 1000);
-          await this.notify(chunk, await this.opts.store.insertIgnoringDuplicates(chunk));
+          await this.store(docs.slice(i, i + 1000));
         }
         this.opts.journal.finishReplay();
         this.counters.replayed += docs.length;
@@ -195,10 +184,9 @@ export class ExposureWriter {
       }
       while (this.held.length > 0) {
         const chunk = this.held.slice(0, 1000);
-        const skipped = await this.opts.store.insertIgnoringDuplicates(chunk);
+        await this.store(chunk);
         this.held.splice(0, chunk.length);
         this.counters.stored += chunk.length;
-        await this.notify(chunk, skipped);
       }
       this.journalFull = false;
       this.degraded = false;

@@ -1,4 +1,6 @@
+import type { AttributionQueueRepository } from '../../db/attribution-queue.repository.js';
 import type { EventDoc, EventRepository } from '../../db/event.repository.js';
+import { queuedEvent } from '../attribution/queue-items.js';
 import { validationError } from '../errors.js';
 import { findOperatorKeys, issuesOf } from '../validate.js';
 import {
@@ -16,8 +18,6 @@ function toDoc(e: EventInput, receivedAt: Date): EventDoc {
     name: e.type === 'conversion' || e.type === 'metric' ? e.name : e.type,
     occurredAt: new Date(e.occurredAt),
     receivedAt,
-    // Written with the event, so an acknowledged event is attributed even if this process dies now.
-    attribution: 'pending',
   };
   if (e.type === 'revenue') {
     doc.value = e.amount;
@@ -33,12 +33,13 @@ function toDoc(e: EventInput, receivedAt: Date): EventDoc {
 
 /**
  * Outcome capture: each item is validated on its own, valid items are stored even when others are
- * rejected, and `eventId` makes every write idempotent. The answer comes after the write is acknowledged;
- * outcome attribution runs behind it (EventAttributor picks the events marked pending).
+ * rejected, and `eventId` makes every write idempotent. The answer comes after the write is
+ * acknowledged; attribution runs behind it, from the attribution queue.
  */
 export class EventsService {
   constructor(
     private readonly repo: EventRepository,
+    private readonly queue: AttributionQueueRepository,
     /** Told after a write that stored new events (wakes the attributor). */
     private readonly stored: () => void = () => undefined,
   ) {}
@@ -89,9 +90,36 @@ export class EventsService {
       else byId.set(parsed.data.eventId, toDoc(parsed.data, receivedAt));
     });
     const docs = [...byId.values()];
-    const result = await this.repo.insertDurable(docs);
-    // Duplicates need nothing: the insert that stored them also stored their pending marker.
+    if (docs.length === 0) return { accepted: 0, duplicates, rejected };
+    const result = await this.store(docs);
     if (result.inserted > 0) this.stored();
-    return { accepted: result.inserted, duplicates: duplicates + result.duplicates, rejected };
+    return { accepted: result.inserted, duplicates: duplicates + docs.length - result.inserted, rejected };
+  }
+
+  /**
+   * Queues the events for attribution (marked unready) before storing them, then marks the entry
+   * ready with only the events that were new. A process that dies between the steps leaves an
+   * unready entry, which the attributor resolves against the stored events, so an acknowledged
+   * event is always attributed and an event that was never stored never is.
+   */
+  private async store(docs: EventDoc[]): Promise<{ inserted: number }> {
+    const items = docs.map(queuedEvent);
+    const entry = await this.queue.add(items, false);
+    let result: Awaited<ReturnType<EventRepository['insertDurable']>>;
+    try {
+      result = await this.repo.insertDurable(docs);
+    } catch (err) {
+      await this.queue.remove([entry]).catch(() => undefined);
+      throw err;
+    }
+    const dup = result.duplicates;
+    if (dup === null || dup.size === 0) await this.queue.markReady(entry);
+    else if (dup.size === docs.length) await this.queue.remove([entry]);
+    else
+      await this.queue.markReady(
+        entry,
+        items.filter((_, i) => !dup.has(i)),
+      );
+    return { inserted: result.inserted };
   }
 }

@@ -1,11 +1,12 @@
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
+import type { AttributionQueueRepository, QueuedItem } from '../../db/attribution-queue.repository.js';
 import type { DefinitionRepository } from '../../db/definition.repository.js';
 import type { ImportRepository } from '../../db/import.repository.js';
 import type { EventDoc } from '../../db/models/event.model.js';
 import { type ExposureDoc, exposureId } from '../../db/models/exposure.model.js';
+import { queuedEvent, queuedExposure } from '../attribution/queue-items.js';
 import { DomainError, validationError } from '../errors.js';
-import { computeOutcomeState } from '../outcomes/outcome-state.js';
 import type { Experiment, Metric } from '../schemas/experiment.schema.js';
 import type { Touchpoint } from '../schemas/touchpoint.schema.js';
 
@@ -62,13 +63,14 @@ export function parseTime(raw: string): Date | null {
  * Loads exposures and conversions of a past experiment from a CSV. Each customer's first row counts
  * (later rows are reported as repeats); ids are deterministic (exposures by experiment, phase and
  * customer; events `import:<experiment>:<customer>:<metric>`), so running it twice stores nothing
- * new. Outcome state is computed as live attribution would, so the readout treats the data alike.
+ * new. Rows go through the attribution queue like live traffic, so the readout treats them alike.
  */
 export class CsvImportService {
   constructor(
     private readonly experiments: DefinitionRepository<Experiment>,
     private readonly touchpoints: DefinitionRepository<Touchpoint>,
     private readonly repo: ImportRepository,
+    private readonly queue: AttributionQueueRepository,
   ) {}
 
   async importCsv(
@@ -104,6 +106,12 @@ export class CsvImportService {
     let exposures: ExposureDoc[] = [];
     let events: EventDoc[] = [];
     const flush = async () => {
+      // Queued before they are stored, like live capture: attribution ignores what it has seen.
+      const items: QueuedItem[] = [
+        ...exposures.flatMap((d) => queuedExposure(d) ?? []),
+        ...events.map(queuedEvent),
+      ];
+      for (let i = 0; i < items.length; i += 2000) await this.queue.add(items.slice(i, i + 2000), true);
       const [x, e] = await Promise.all([
         this.repo.insertExposures(exposures),
         this.repo.insertEvents(events),
@@ -177,11 +185,6 @@ export class CsvImportService {
               properties: { source: 'import', line },
             }
           : null;
-      const state = computeOutcomeState(
-        { variant, exposedAt: at },
-        exp.metrics,
-        event ? [{ id: event._id, name: event.name, type: event.type, occurredAt: at }] : [],
-      );
       exposures.push({
         _id: exposureId(exp.id, exp.phase, customer),
         experiment: exp.key,
@@ -196,10 +199,7 @@ export class CsvImportService {
         exposedAt: at,
         attributes: {},
         qa: false,
-        outcomes: state.outcomes,
-        tally: state.tally,
-        ...(state.tally.length > 0 ? { outcomesRev: 1 } : {}),
-      } as ExposureDoc);
+      });
       if (event) events.push(event);
       const v = summary.byVariant[variant]!;
       v.exposures += 1;

@@ -60,12 +60,25 @@ export function metricsRoutes(services: Services): Router {
       ],
       [
         'gauge',
-        'nudgelab_events_attribution_pending',
+        'nudgelab_attribution_pending',
         a.pending,
-        'Events stored but not yet attributed, as of the last pass (-1 before it)',
+        'Exposures and events queued but not yet attributed, as of the last look (-1 before it)',
       ],
-      ['counter', 'nudgelab_events_attributed_total', a.attributed, 'Events attributed by this process'],
-      ['counter', 'nudgelab_event_attribution_failures_total', a.failures, 'Failed event attribution passes'],
+      ['gauge', 'nudgelab_attribution_lease_held', a.holder ? 1 : 0, '1 while this process attributes'],
+      [
+        'counter',
+        'nudgelab_events_attributed_total',
+        a.attributedEvents,
+        'Events attributed by this process',
+      ],
+      [
+        'counter',
+        'nudgelab_exposures_attributed_total',
+        a.attributedExposures,
+        'Exposures attributed by this process',
+      ],
+      ['counter', 'nudgelab_attribution_batches_replayed_total', a.replayed, 'Attribution batches replayed'],
+      ['counter', 'nudgelab_event_attribution_failures_total', a.failures, 'Failed attribution batches'],
     ] as const;
     const text = lines.map(
       ([type, name, value, help]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}`,

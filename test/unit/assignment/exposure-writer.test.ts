@@ -4,7 +4,6 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExposureDoc } from '../../../src/db/exposure.repository.js';
-import type { ExposureForAttribution } from '../../../src/db/outcome.repository.js';
 import { ExposureJournal } from '../../../src/domain/assignment/exposure-journal.js';
 import { ExposureWriter } from '../../../src/domain/assignment/exposure-writer.js';
 
@@ -28,20 +27,20 @@ function doc(unitId: string, qa = false): ExposureDoc {
     exposedAt: new Date('2026-01-01T00:00:00Z'),
     attributes: {},
     qa,
-    outcomes: {},
-    tally: [{ k: 'treatment|exposures', v: 1 }],
   };
 }
 
-/** A writer over an in-memory store that already holds `stored` ids, recording what the sink is told. */
+/** A writer over an in-memory store that already holds `stored` ids, recording what is queued for attribution. */
 function setup(stored: string[]) {
   const dir = mkdtempSync(path.join(tmpdir(), 'writer-test-'));
   dirs.push(dir);
   const held = new Set(stored);
-  const told = { inserted: [] as ExposureForAttribution[], reread: [] as string[] };
+  const order: string[] = [];
+  const queued: string[] = [];
   const writer = new ExposureWriter({
     store: {
       async insertIgnoringDuplicates(docs) {
+        order.push('insert');
         const skipped = new Set<number>();
         docs.forEach((d, i) => {
           if (held.has(d._id)) skipped.add(i);
@@ -51,40 +50,36 @@ function setup(stored: string[]) {
       },
     },
     journal: new ExposureJournal(dir, 1_000_000, 'exposures.test'),
-    sink: () => ({
-      async exposuresInserted(x) {
-        told.inserted.push(...x);
-      },
-      async exposuresStored(ids) {
-        told.reread.push(...ids);
-      },
-      async eventsStored() {},
-    }),
+    attribute: async (docs) => {
+      order.push('queue');
+      queued.push(...docs.map((d) => d._id));
+    },
     logger: pino({ level: 'silent' }),
     ping: async () => true,
     flushMs: 60_000,
   });
-  return { writer, told, held };
+  return { writer, queued, order, held };
 }
 
 describe('exposure writer', () => {
-  it('hands freshly inserted exposures to attribution as they are, and earlier stored ones by id', async () => {
-    const { writer, told, held } = setup(['exp_1|1|b']);
+  it('queues every exposure of a batch for attribution before storing it, stored earlier or not', async () => {
+    const { writer, queued, order, held } = setup(['exp_1|1|b']);
     for (const id of ['a', 'b', 'c']) writer.enqueue(doc(id));
     await writer.close();
-    expect(told.inserted.map((x) => x.id)).toEqual(['exp_1|1|a', 'exp_1|1|c']);
-    expect(told.inserted[0]).toMatchObject({ experimentId: 'exp_1', phase: 1, variant: 'treatment', rev: 0 });
-    expect(told.reread).toEqual(['exp_1|1|b']);
+    // Attribution ignores an exposure it has seen, so queueing a stored one again is harmless,
+    // while storing before queueing could lose one to a crash in between.
+    expect(queued).toEqual(['exp_1|1|a', 'exp_1|1|b', 'exp_1|1|c']);
+    expect(order).toEqual(['queue', 'insert']);
     expect([...held].sort()).toEqual(['exp_1|1|a', 'exp_1|1|b', 'exp_1|1|c']);
     expect(writer.stats()).toMatchObject({ enqueued: 3, stored: 3, buffered: 0 });
   });
 
   it('queues a re-exposure of the same unit only once', async () => {
-    const { writer, told } = setup([]);
+    const { writer, queued } = setup([]);
     writer.enqueue(doc('a'));
     writer.enqueue(doc('a'));
     await writer.close();
-    expect(told.inserted.map((x) => x.id)).toEqual(['exp_1|1|a']);
+    expect(queued).toEqual(['exp_1|1|a']);
     expect(writer.stats().enqueued).toBe(1);
   });
 });

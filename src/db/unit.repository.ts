@@ -1,0 +1,104 @@
+import type { Collection, Connection, mongo } from 'mongoose';
+
+/** One exposure of a unit, with what its outcome state last contributed to the readout sums. */
+export interface UnitExposure {
+  id: string;
+  /** Experiment id and phase. */
+  e: string;
+  p: number;
+  v: string;
+  /** Exposure time, epoch milliseconds. */
+  o: number;
+  /** Segment bucket per attribute (the value, or the shared bucket for rare values). */
+  g: Record<string, string>;
+  /** Tally entries this exposure added to the sums (see readout-stats). */
+  c: { k: string; v: number }[];
+}
+
+/** An event kept on the unit (times in epoch milliseconds). */
+export interface UnitEvent {
+  id: string;
+  n: string;
+  y: string;
+  v?: number;
+  o: number;
+}
+
+/**
+ * Everything attribution needs about one id an event can carry (a customer, or a B2B account):
+ * the exposures randomised on it, the events sent for it (and for the ids linked to it), and the
+ * ids whose events also count here (`l`: the customers exposed on behalf of this account).
+ */
+export interface UnitRecord {
+  id: string;
+  x: UnitExposure[];
+  ev: UnitEvent[];
+  /** Other unit ids that also receive this id's events. */
+  l: string[];
+}
+
+interface UnitDoc {
+  _id: string;
+  x: UnitExposure[];
+  ev: UnitEvent[];
+  l: string[];
+}
+
+function toRecord(d: UnitDoc): UnitRecord {
+  return { id: d._id, x: d.x ?? [], ev: d.ev ?? [], l: d.l ?? [] };
+}
+
+/** Documents per replace round trip: every write stays far below any per-command statement limit. */
+const CHUNK = 500;
+
+/**
+ * Unit documents, `_id` = the unit id. Only the attributor (one at a time, under a lease) writes
+ * them, so a batch replaces its units whole: one `$in` delete and one insert per chunk, both of
+ * which every server runs as a handful of statements, where an update per unit would cost a
+ * round trip and a document read each.
+ */
+export class UnitRepository {
+  readonly collection: Collection<UnitDoc>;
+
+  constructor(connection: Connection) {
+    this.collection = connection.collection<UnitDoc>('units') as unknown as Collection<UnitDoc>;
+  }
+
+  /** Index: `_id`. */
+  async getMany(ids: readonly string[]): Promise<Map<string, UnitRecord>> {
+    const out = new Map<string, UnitRecord>();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const docs = await this.collection
+        .find({ _id: { $in: ids.slice(i, i + CHUNK) } } as mongo.Filter<UnitDoc>)
+        .toArray();
+      for (const d of docs) out.set(d._id, toRecord(d));
+    }
+    return out;
+  }
+
+  /** Writes these units as given (idempotent: replaying the same records gives the same documents). */
+  async replaceMany(units: readonly UnitRecord[]): Promise<void> {
+    for (let i = 0; i < units.length; i += CHUNK) {
+      const chunk = units.slice(i, i + CHUNK);
+      await this.collection.deleteMany({ _id: { $in: chunk.map((u) => u.id) } } as mongo.Filter<UnitDoc>);
+      try {
+        await this.collection.insertMany(
+          chunk.map((u) => ({ _id: u.id, x: u.x, ev: u.ev, l: u.l })),
+          { ordered: false },
+        );
+      } catch (err) {
+        // A duplicate means a concurrent replay of the same batch wrote it first: the same record.
+        const e = err as { code?: number; writeErrors?: { code?: number }[] };
+        const dupOnly = e.writeErrors?.length
+          ? e.writeErrors.every((w) => w.code === 11000)
+          : e.code === 11000;
+        if (!dupOnly) throw err;
+      }
+    }
+  }
+
+  /** Every unit, streamed (for the full recompute). */
+  async *all(batchSize = 2000): AsyncGenerator<UnitRecord> {
+    for await (const d of this.collection.find({}, { batchSize })) yield toRecord(d as UnitDoc);
+  }
+}

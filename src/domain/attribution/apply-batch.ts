@@ -1,0 +1,216 @@
+import type { QueuedItem } from '../../db/attribution-queue.repository.js';
+import type { Increment, StatsDelta } from '../../db/readout-stats.repository.js';
+import { STATS_SHARDS, statsId } from '../../db/readout-stats.repository.js';
+import type { UnitEvent, UnitExposure, UnitRecord } from '../../db/unit.repository.js';
+import { type AttributableMetric, computeOutcomeState } from '../outcomes/outcome-state.js';
+
+/** Events kept per unit (the newest); a unit past it is a bot or a test account, not a customer. */
+export const MAX_EVENTS_PER_UNIT = 500;
+/** Segment values per attribute and experiment phase that get their own bucket; later ones share one. */
+export const MAX_SEGMENT_VALUES = 50;
+/** Longest segment value kept (longer values are cut). */
+export const MAX_SEGMENT_VALUE_LENGTH = 64;
+/** The bucket of segment values that came after the first MAX_SEGMENT_VALUES. */
+export const OTHER_BUCKET = '(other)';
+
+export interface ExperimentMetrics {
+  metrics: readonly AttributableMetric[];
+  /** Fingerprint of the metric definitions, stored beside the sums they built. */
+  defs: string;
+}
+
+export interface ApplyContext {
+  /** Metrics by experiment id; null when the experiment is gone (its exposures add nothing). */
+  metricsOf: (experimentId: string) => ExperimentMetrics | null;
+  /** Attributes broken down into segments. */
+  attributes: readonly string[];
+  /** The bucket a segment value goes to (admits new values while there is room). */
+  bucket: (experimentId: string, phase: number, attribute: string, value: string) => string;
+  /** Counter shard this batch adds to. */
+  shard: number;
+}
+
+export interface AppliedBatch {
+  /** Units whose document changed (to be written whole). */
+  units: UnitRecord[];
+  stats: StatsDelta[];
+}
+
+/** Ids whose unit documents a batch reads first (links found in them are read next). */
+export function idsToRead(items: readonly QueuedItem[]): string[] {
+  const ids = new Set<string>();
+  for (const it of items) {
+    ids.add(it.c);
+    if (it.t === 'x') ids.add(it.u);
+  }
+  return [...ids];
+}
+
+/** Ids linked from the loaded units that are not loaded yet. */
+export function linkedIds(items: readonly QueuedItem[], units: ReadonlyMap<string, UnitRecord>): string[] {
+  const out = new Set<string>();
+  for (const it of items) {
+    if (it.t !== 'e') continue;
+    for (const l of units.get(it.c)?.l ?? []) if (!units.has(l)) out.add(l);
+  }
+  return [...out];
+}
+
+class Deltas {
+  private readonly byDoc = new Map<string, StatsDelta>();
+
+  constructor(private readonly shard: number) {}
+
+  private doc(e: string, p: number, a: string | undefined, defs: string | undefined): StatsDelta {
+    const id = statsId(e, p, this.shard, a);
+    let d = this.byDoc.get(id);
+    if (!d) {
+      d = { id, e, p, inc: [] };
+      if (a !== undefined) d.a = a;
+      this.byDoc.set(id, d);
+    }
+    if (defs !== undefined) d.defs = defs;
+    return d;
+  }
+
+  /** Adds `v` to `n.<key>` (exposed units of a variant) or `s.<key>` (a tally sum), overall and per segment. */
+  add(x: UnitExposure, scope: 'n' | 's', key: string, v: number, defs?: string) {
+    if (v === 0) return;
+    this.doc(x.e, x.p, undefined, defs).inc.push({ p: [scope, key], v } as Increment);
+    for (const [a, bucket] of Object.entries(x.g)) {
+      this.doc(x.e, x.p, a, defs).inc.push({ p: ['g', bucket, scope, key], v } as Increment);
+    }
+  }
+
+  list(): StatsDelta[] {
+    return [...this.byDoc.values()];
+  }
+}
+
+function addEvent(unit: UnitRecord, ev: UnitEvent): boolean {
+  if (unit.ev.some((e) => e.id === ev.id)) return false;
+  unit.ev.push(ev);
+  if (unit.ev.length > MAX_EVENTS_PER_UNIT) {
+    unit.ev.sort((a, b) => a.o - b.o || (a.id < b.id ? -1 : 1));
+    unit.ev.splice(0, unit.ev.length - MAX_EVENTS_PER_UNIT);
+  }
+  return true;
+}
+
+function toUnitEvent(it: QueuedItem & { t: 'e' }): UnitEvent {
+  const ev: UnitEvent = { id: it.id, n: it.n, y: it.y, o: it.o };
+  if (typeof it.v === 'number') ev.v = it.v;
+  return ev;
+}
+
+function cloneUnit(u: UnitRecord): UnitRecord {
+  return {
+    id: u.id,
+    x: u.x.map((x) => ({ ...x, g: { ...x.g }, c: x.c.map((t) => ({ ...t })) })),
+    ev: u.ev.map((e) => ({ ...e })),
+    l: [...u.l],
+  };
+}
+
+function segmentBuckets(
+  ctx: ApplyContext,
+  e: string,
+  p: number,
+  attrs: Record<string, string>,
+): Record<string, string> {
+  const g: Record<string, string> = {};
+  for (const a of ctx.attributes) {
+    const raw = attrs[a];
+    if (typeof raw !== 'string' || raw === '') continue;
+    g[a] = ctx.bucket(e, p, a, raw.slice(0, MAX_SEGMENT_VALUE_LENGTH));
+  }
+  return g;
+}
+
+/**
+ * Applies a batch of queued exposures and events to the units they concern and returns the
+ * changed units and the increments to the readout sums. Pure apart from `ctx.bucket`'s admissions:
+ * the outcome state of each exposure is recomputed from its unit's events (so order, duplicates
+ * and replays do not matter), and the increment is the new state's tally minus what the exposure
+ * contributed before. Each exposure counts once, in the bucket its attributes had when first seen.
+ */
+export function applyBatch(
+  items: readonly QueuedItem[],
+  loaded: ReadonlyMap<string, UnitRecord>,
+  ctx: ApplyContext,
+): AppliedBatch {
+  const units = new Map<string, UnitRecord>();
+  const dirty = new Set<string>();
+  const get = (id: string): UnitRecord => {
+    let u = units.get(id);
+    if (!u) {
+      const stored = loaded.get(id);
+      u = stored ? cloneUnit(stored) : { id, x: [], ev: [], l: [] };
+      units.set(id, u);
+    }
+    return u;
+  };
+  const deltas = new Deltas(ctx.shard);
+
+  for (const it of items) {
+    if (it.t !== 'x') continue;
+    const unit = get(it.u);
+    if (unit.x.some((x) => x.id === it.id)) continue;
+    const x: UnitExposure = { id: it.id, e: it.e, p: it.p, v: it.v, o: it.o, g: {}, c: [] };
+    x.g = segmentBuckets(ctx, it.e, it.p, it.a);
+    unit.x.push(x);
+    deltas.add(x, 'n', it.v, 1, ctx.metricsOf(it.e)?.defs);
+    dirty.add(unit.id);
+    if (it.c !== it.u) {
+      const customer = get(it.c);
+      if (!customer.l.includes(unit.id)) customer.l.push(unit.id);
+      // Events the customer sent before this exposure was attributed count for it too.
+      for (const ev of customer.ev) addEvent(unit, { ...ev });
+    }
+  }
+
+  for (const it of items) {
+    if (it.t !== 'e') continue;
+    const customer = get(it.c);
+    const ev = toUnitEvent(it);
+    const targets = [customer, ...customer.l.map(get)];
+    for (const u of targets) if (addEvent(u, { ...ev })) dirty.add(u.id);
+  }
+
+  for (const id of dirty) {
+    const unit = units.get(id)!;
+    for (const x of unit.x) {
+      const m = ctx.metricsOf(x.e);
+      const state = m
+        ? computeOutcomeState(
+            { variant: x.v, exposedAt: new Date(x.o) },
+            m.metrics,
+            unit.ev.map((e) => ({ id: e.id, name: e.n, type: e.y, value: e.v, occurredAt: new Date(e.o) })),
+          )
+        : { tally: [] };
+      const next = new Map<string, number>();
+      for (const t of state.tally) next.set(t.k, (next.get(t.k) ?? 0) + t.v);
+      const before = new Map(x.c.map((t) => [t.k, t.v]));
+      const keys = new Set([...next.keys(), ...before.keys()]);
+      for (const k of keys) {
+        const d = (next.get(k) ?? 0) - (before.get(k) ?? 0);
+        deltas.add(x, 's', k, d, m?.defs);
+      }
+      x.c = [...next.entries()].map(([k, v]) => ({ k, v }));
+    }
+  }
+
+  const changed = [...units.values()].filter(
+    (u) => dirty.has(u.id) || !loaded.has(u.id) || linksChanged(u, loaded.get(u.id)),
+  );
+  return { units: changed, stats: deltas.list() };
+}
+
+function linksChanged(u: UnitRecord, before: UnitRecord | undefined): boolean {
+  return !before || before.l.length !== u.l.length;
+}
+
+/** The shard a batch with this sequence number adds to. */
+export function shardOf(seq: number): number {
+  return ((seq % STATS_SHARDS) + STATS_SHARDS) % STATS_SHARDS;
+}
