@@ -130,11 +130,17 @@ export class ReadoutStatsRepository {
         continue;
       }
       let byValue = segments.get(d.a);
-      if (!byValue) segments.set(d.a, (byValue = new Map()));
+      if (!byValue) {
+        byValue = new Map();
+        segments.set(d.a, byValue);
+      }
       for (const [escaped, sums] of Object.entries(d.g ?? {})) {
         const value = unescapeName(escaped);
         let into = byValue.get(value);
-        if (!into) byValue.set(value, (into = { n: {}, s: {} }));
+        if (!into) {
+          into = { n: {}, s: {} };
+          byValue.set(value, into);
+        }
         addInto(into.n, unescapeRecord(sums.n));
         addInto(into.s, unescapeRecord(sums.s));
       }

@@ -292,9 +292,15 @@ export class Attributor {
 
   private bucket(key: string, attribute: string, value: string): string {
     let byAttr = this.buckets.get(key);
-    if (!byAttr) this.buckets.set(key, (byAttr = new Map()));
+    if (!byAttr) {
+      byAttr = new Map();
+      this.buckets.set(key, byAttr);
+    }
     let values = byAttr.get(attribute);
-    if (!values) byAttr.set(attribute, (values = new Set()));
+    if (!values) {
+      values = new Set();
+      byAttr.set(attribute, values);
+    }
     if (values.has(value)) return value;
     if (value !== OTHER_BUCKET && values.size - (values.has(OTHER_BUCKET) ? 1 : 0) < MAX_SEGMENT_VALUES) {
       values.add(value);

@@ -85,7 +85,10 @@ export async function recomputePhase(
     const bucketOf = (a: string, raw: string): string => {
       const value = raw.slice(0, MAX_SEGMENT_VALUE_LENGTH);
       let set = admitted.get(a);
-      if (!set) admitted.set(a, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        admitted.set(a, set);
+      }
       if (set.has(value)) return value;
       if (set.size < MAX_SEGMENT_VALUES) {
         set.add(value);
@@ -125,9 +128,15 @@ export async function recomputePhase(
       for (const [k, v] of c) add(s, k, v);
       for (const [a, bucket] of Object.entries(g)) {
         let byValue = seg.get(a);
-        if (!byValue) seg.set(a, (byValue = new Map()));
+        if (!byValue) {
+          byValue = new Map();
+          seg.set(a, byValue);
+        }
         let sums = byValue.get(bucket);
-        if (!sums) byValue.set(bucket, (sums = { n: new Map(), s: new Map() }));
+        if (!sums) {
+          sums = { n: new Map(), s: new Map() };
+          byValue.set(bucket, sums);
+        }
         add(sums.n, x.v, 1);
         for (const [k, v] of c) add(sums.s, k, v);
       }
