@@ -97,10 +97,8 @@ export async function superviseEmbeddedDatabase(params: SuperviseParams): Promis
   const watchExit = (db: EmbeddedDatabase, gen: number) => {
     db.process.once('exit', (code, signal) => {
       if (gen !== generation || state === 'stopped' || state === 'failed') return;
-      const output = db.output().trim();
-      fail(
-        `embedded database exited (code ${code}, signal ${signal})${output ? `: ${output.slice(-1000)}` : ''}`,
-      );
+      // The server's last words go to the log; /readyz gets the short reason.
+      fail(`embedded database exited (code ${code}, signal ${signal})`, db.output().trim().slice(-2000));
     });
   };
 
@@ -146,13 +144,16 @@ export async function superviseEmbeddedDatabase(params: SuperviseParams): Promis
     schedule(() => void tick(), options.pingIntervalMs);
   };
 
-  const fail = (why: string) => {
+  const fail = (why: string, output?: string) => {
     if (state === 'down' || state === 'failed' || state === 'stopped') return;
     state = 'down';
     reason = why;
     failures = 0;
     generation++;
-    logger.error({ reason: why }, 'embedded database unavailable; restarting it');
+    logger.error(
+      { reason: why, ...(output ? { output } : {}) },
+      'embedded database unavailable; restarting it',
+    );
     // A server that hangs still holds the data folder and the port.
     current.kill();
     restartLater();
