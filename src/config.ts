@@ -41,6 +41,17 @@ const configSchema = z.object({
   SESSION_SECRET: z.string().min(16).optional(),
   SESSION_TTL_MINUTES: z.coerce.number().int().positive().default(480),
   BODY_LIMIT: z.string().default('1mb'),
+  // Supervision of the embedded database this process starts (unused with MONGODB_URI).
+  EMBEDDED_PING_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
+  EMBEDDED_PING_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
+  EMBEDDED_PING_FAILURES: z.coerce.number().int().positive().default(3),
+  EMBEDDED_MAX_RESTARTS: z.coerce.number().int().min(0).default(5),
+  EMBEDDED_RESTART_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 60_000),
+  EMBEDDED_RESTART_BACKOFF_MS: z.coerce.number().int().positive().default(500),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -25,7 +25,29 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.LOG_LEVEL);
 
-  const database = await openDatabase({ mongodbUri: config.MONGODB_URI, dataDir: config.DATA_DIR }, logger);
+  // Until the service is up, losing the embedded database ends start-up; then, a clean shutdown.
+  let onDatabaseLost: (err: Error) => void = (err) => {
+    logger.fatal({ err }, 'embedded database lost during start-up');
+    process.exit(1);
+  };
+  const database = await openDatabase(
+    {
+      mongodbUri: config.MONGODB_URI,
+      dataDir: config.DATA_DIR,
+      supervise: {
+        options: {
+          pingIntervalMs: config.EMBEDDED_PING_INTERVAL_MS,
+          pingTimeoutMs: config.EMBEDDED_PING_TIMEOUT_MS,
+          failuresBeforeRestart: config.EMBEDDED_PING_FAILURES,
+          maxRestarts: config.EMBEDDED_MAX_RESTARTS,
+          restartWindowMs: config.EMBEDDED_RESTART_WINDOW_MS,
+          backoffMs: config.EMBEDDED_RESTART_BACKOFF_MS,
+        },
+        onGiveUp: (err) => onDatabaseLost(err),
+      },
+    },
+    logger,
+  );
   const connection = database.connection;
   const services = createServices({
     connection,
@@ -58,6 +80,7 @@ async function main(): Promise<void> {
     bodyLimit: config.BODY_LIMIT,
     version: '0.1.0',
     dashboard: { sessionSecret: config.SESSION_SECRET, sessionTtlMinutes: config.SESSION_TTL_MINUTES, pdf },
+    ...(database.embeddedHealth ? { embeddedDatabase: database.embeddedHealth } : {}),
   });
   const server: Server = app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
@@ -79,7 +102,7 @@ async function main(): Promise<void> {
   }
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
@@ -98,10 +121,12 @@ async function main(): Promise<void> {
     await pdf.close().catch((err) => logger.warn({ err }, 'closing the PDF browser failed'));
     await database.close();
     logger.info('stopped');
-    process.exit(0);
+    process.exit(exitCode);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Never a service that runs on without its database: stop (buffered exposures go to the journal).
+  onDatabaseLost = () => void shutdown('embedded database lost', 1);
 }
 
 main().catch((err) => {

@@ -66,3 +66,6 @@ require (
 	modernc.org/strutil v1.2.0 // indirect
 	modernc.org/token v1.1.0 // indirect
 )
+
+// The patched copy that scripts/build-ferretdb.mjs makes from the module cache.
+replace github.com/FerretDB/FerretDB => ../../.cache/ferretdb-module

@@ -11,6 +11,8 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
   /** Kills the server without a clean shutdown (used to test database outages). */
   kill(): void;
+  /** The last few KB the server wrote to stderr (why it stopped, when it did). */
+  output(): string;
   process: ChildProcess;
 }
 
@@ -54,6 +56,7 @@ export async function startEmbeddedDatabase(opts: {
     uri,
     process: child,
     kill: () => child.kill('SIGKILL'),
+    output: () => stderr,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const timeout = setTimeout(() => child.kill('SIGKILL'), 5000);

@@ -23,7 +23,7 @@ import { docsRoutes } from './routes/docs.routes.js';
 import { eventsRoutes } from './routes/events.routes.js';
 import { experimentLifecycleRoutes } from './routes/experiment-lifecycle.routes.js';
 import { featuresRoutes } from './routes/features.routes.js';
-import { healthRoutes } from './routes/health.routes.js';
+import { type EmbeddedDatabaseHealth, healthRoutes } from './routes/health.routes.js';
 import { keysRoutes } from './routes/keys.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
 import { readoutsRoutes } from './routes/readouts.routes.js';
@@ -34,10 +34,19 @@ export interface AppDeps {
   bodyLimit: string;
   version: string;
   dashboard?: DashboardOptions;
+  /** State of the embedded database this process supervises, if any; `/readyz` reports it. */
+  embeddedDatabase?: EmbeddedDatabaseHealth;
 }
 
 /** Builds the HTTP app without listening, so tests run it on port 0 and main.ts owns the process. */
-export function createApp({ services, logger, bodyLimit, version, dashboard }: AppDeps): Express {
+export function createApp({
+  services,
+  logger,
+  bodyLimit,
+  version,
+  dashboard,
+  embeddedDatabase,
+}: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -45,7 +54,7 @@ export function createApp({ services, logger, bodyLimit, version, dashboard }: A
   app.use(requestContext(app, logger));
   // First: the hot path apps call on every page view skips the other routers (own body parser).
   app.use(assignmentsRoutes(services, jsonBody(bodyLimit)));
-  app.use(healthRoutes(services));
+  app.use(healthRoutes(services, embeddedDatabase));
   app.use(docsRoutes(version));
   app.use(metricsRoutes(services));
   app.use(featuresRoutes(services));

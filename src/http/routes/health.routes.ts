@@ -8,8 +8,30 @@ const healthSchema = z.object({
   checks: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** `/healthz`: the process is alive. `/readyz`: the database answers and the exposure journal has room (503 otherwise). */
-export function healthRoutes(services: Services): Router {
+/** A probe that hangs (a server that stopped answering) is a not-ready answer, not a hung probe. */
+const READY_PING_MS = 2000;
+
+function answersWithin(ping: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return Promise.race([ping, late]).finally(() => clearTimeout(timer));
+}
+
+/** What the supervisor of an embedded database reports (see `src/db/embedded-supervisor.ts`). */
+export type EmbeddedDatabaseHealth = () => {
+  ready: boolean;
+  state: string;
+  reason?: string;
+  restarts: number;
+};
+
+/**
+ * `/healthz`: the process is alive. `/readyz`: the database answers, the embedded database (when
+ * this process supervises one) is up, and the exposure journal has room (503 otherwise).
+ */
+export function healthRoutes(services: Services, embeddedDatabase?: EmbeddedDatabaseHealth): Router {
   const router = Router();
   documentRoute({
     method: 'get',
@@ -30,7 +52,10 @@ export function healthRoutes(services: Services): Router {
     errors: ['database_unavailable'],
   });
   router.get('/readyz', async (_req, res) => {
-    const database = await services.databaseReady();
+    const embedded = embeddedDatabase?.();
+    // A server known to be down is reported at once, not after the driver's selection timeout.
+    const database =
+      embedded?.ready === false ? false : await answersWithin(services.databaseReady(), READY_PING_MS);
     // A full exposure journal means answered exposures may be lost: take the instance out of rotation.
     const exposures = services.capture.exposures.stats();
     const journal = {
@@ -39,7 +64,10 @@ export function healthRoutes(services: Services): Router {
       maxBytes: exposures.journalMaxBytes,
     };
     const ok = database && journal.ok;
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks: { database, journal } });
+    res.status(ok ? 200 : 503).json({
+      status: ok ? 'ok' : 'unavailable',
+      checks: { database, journal, ...(embedded ? { embeddedDatabase: embedded } : {}) },
+    });
   });
   return router;
 }

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../helpers/harness.js';
+
+/**
+ * Multi-statement write commands of the sizes the service sends (up to 500 statements). The
+ * embedded server's SQLite pool holds 100 connections; an `update` command used to keep one per
+ * statement until it returned, so more than about 100 statements never answered and stalled the
+ * whole server. These tests would then hang past their timeout.
+ */
+let h: Harness;
+let db: NonNullable<Harness['connection']['db']>;
+beforeAll(async () => {
+  h = await createHarness();
+  db = h.connection.db!;
+});
+afterAll(async () => {
+  await h.close();
+});
+
+interface Counter {
+  _id: string;
+  n: number;
+  rev: number;
+}
+
+const ids = (prefix: string, count: number): string[] =>
+  Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
+
+async function seed(name: string, count: number) {
+  const coll = db.collection<Counter>(name);
+  await coll.insertMany(ids(name, count).map((_id) => ({ _id, n: 0, rev: 0 })));
+  return coll;
+}
+
+describe('multi-statement writes on the embedded server', () => {
+  it.each([500, 1000])(
+    'when a bulkWrite holds %i updateOne({_id}), then it answers and every document is updated',
+    async (count) => {
+      const coll = await seed(`bulk${count}`, count);
+      const res = await coll.bulkWrite(
+        ids(`bulk${count}`, count).map((_id) => ({
+          updateOne: { filter: { _id }, update: { $inc: { n: 1 } } },
+        })),
+      );
+      expect(res.matchedCount).toBe(count);
+      expect(res.modifiedCount).toBe(count);
+      expect(await coll.countDocuments({ n: 1 })).toBe(count);
+      // The server still serves other clients' writes afterwards.
+      await db.collection(`after_bulk${count}`).insertOne({ ok: true });
+      expect(await db.collection(`after_bulk${count}`).countDocuments()).toBe(1);
+    },
+  );
+
+  it('when updates carry a revision guard, then only the statements whose revision matches apply', async () => {
+    const coll = await seed('guarded', 500);
+    const all = ids('guarded', 500);
+    await coll.updateMany({ _id: { $in: all.filter((_, i) => i % 2 === 1) } }, { $set: { rev: 1 } });
+    const res = await coll.bulkWrite(
+      all.map((_id) => ({
+        updateOne: { filter: { _id, rev: 0 }, update: { $set: { rev: 2 }, $inc: { n: 1 } } },
+      })),
+      { ordered: false },
+    );
+    expect(res.matchedCount).toBe(250);
+    expect(await coll.countDocuments({ rev: 2, n: 1 })).toBe(250);
+    expect(await coll.countDocuments({ rev: 1, n: 0 })).toBe(250);
+  });
+
+  it('when a delete command holds 500 statements, then it answers and deletes exactly those documents', async () => {
+    const coll = await seed('deletes', 600);
+    const doomed = ids('deletes', 500);
+    const res = await db.command({
+      delete: 'deletes',
+      deletes: doomed.map((_id) => ({ q: { _id }, limit: 1 })),
+    });
+    expect(res.n).toBe(500);
+    expect(await coll.countDocuments()).toBe(100);
+    expect(await coll.countDocuments({ _id: { $in: doomed } })).toBe(0);
+  });
+
+  it('when 300 findAndModify commands run in a row, then each answers with its document and the writes stick', async () => {
+    const coll = await seed('fam', 300);
+    const all = ids('fam', 300);
+    for (const [i, _id] of all.entries()) {
+      if (i % 3 === 2) {
+        const removed = await coll.findOneAndDelete({ _id });
+        expect(removed?._id).toBe(_id);
+      } else {
+        const updated = await coll.findOneAndUpdate(
+          { _id, rev: 0 },
+          { $set: { rev: 1 }, $inc: { n: i } },
+          { returnDocument: 'after' },
+        );
+        expect(updated).toMatchObject({ _id, rev: 1, n: i });
+      }
+    }
+    // A guard that no longer matches finds nothing and changes nothing.
+    expect(await coll.findOneAndUpdate({ _id: all[0]!, rev: 0 }, { $set: { rev: 9 } })).toBeNull();
+    expect(await coll.countDocuments()).toBe(200);
+    expect(await coll.countDocuments({ rev: 1 })).toBe(200);
+    expect(await coll.findOne({ _id: all[4]! })).toMatchObject({ n: 4, rev: 1 });
+  });
+});
