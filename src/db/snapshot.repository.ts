@@ -1,4 +1,4 @@
-import type { Collection, Connection, Model } from 'mongoose';
+import type { Connection, Model } from 'mongoose';
 import type { Snapshot } from '../domain/schemas/snapshot.schema.js';
 import { ensureModelIndexes } from './indexes.js';
 import { type SnapshotDoc, snapshotModel } from './models/snapshot.model.js';
@@ -27,20 +27,12 @@ function toDoc(s: Snapshot): SnapshotDoc {
   return { _id: id, ...rest, computedAt: new Date(computedAt) } as SnapshotDoc;
 }
 
-interface LeaseDoc {
-  _id: string;
-  owner: string;
-  until: Date;
-}
-
-/** Snapshots and the refresh leases that keep two instances from refreshing one experiment at once. */
+/** Snapshots of readouts. */
 export class SnapshotRepository {
   readonly model: Model<SnapshotDoc>;
-  private readonly leases: Collection<LeaseDoc>;
 
   constructor(connection: Connection) {
     this.model = snapshotModel(connection);
-    this.leases = connection.collection<LeaseDoc>('leases') as unknown as Collection<LeaseDoc>;
   }
 
   async ensureIndexes(): Promise<void> {
@@ -78,28 +70,5 @@ export class SnapshotRepository {
       .limit(limit)
       .lean<SnapshotDoc[]>();
     return docs.map(toPlain);
-  }
-
-  /**
-   * Takes the lease `name` for `ttlMs` unless another owner holds an unexpired one. The upsert's
-   * insert fails with a duplicate key when the lease exists and has not expired: that is "held".
-   */
-  async acquireLease(name: string, owner: string, ttlMs: number, now = new Date()): Promise<boolean> {
-    try {
-      await this.leases.findOneAndUpdate(
-        { _id: name, until: { $lt: now } },
-        { $set: { owner, until: new Date(now.getTime() + ttlMs) } },
-        { upsert: true },
-      );
-      return true;
-    } catch (err) {
-      if ((err as { code?: number }).code === 11000) return false;
-      throw err;
-    }
-  }
-
-  /** Ends the lease early, only if this owner still holds it. */
-  async releaseLease(name: string, owner: string): Promise<void> {
-    await this.leases.updateOne({ _id: name, owner }, { $set: { until: new Date(0) } });
   }
 }

@@ -66,13 +66,12 @@ export class RefreshService implements RefreshContract {
     }
     const lease = `refresh:${exp.key}`;
     const owner = `${instance}:${randomBytes(4).toString('hex')}`;
-    if (!(await this.deps.leases.acquire(lease, owner, this.deps.leaseMs ?? 10 * 60_000))) {
-      throw new DomainError('refresh_in_progress');
-    }
+    const epoch = await this.deps.leases.claim(lease, owner, this.deps.leaseMs ?? 10 * 60_000);
+    if (epoch === null) throw new DomainError('refresh_in_progress');
     try {
       return await this.refreshHeld(exp, trigger);
     } finally {
-      await this.deps.leases.release(lease, owner).catch(() => undefined);
+      await this.deps.leases.release(lease, epoch).catch(() => undefined);
     }
   }
 

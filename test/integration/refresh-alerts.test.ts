@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertRepository } from '../../src/db/alert.repository.js';
 import { DefinitionRepository } from '../../src/db/definition.repository.js';
+import { LeaseRepository } from '../../src/db/lease.repository.js';
 import { SnapshotRepository } from '../../src/db/snapshot.repository.js';
 import { AlertsService } from '../../src/domain/alerts.service.js';
 import { RefreshService } from '../../src/domain/refresh.service.js';
@@ -101,16 +102,18 @@ describe('refresh lease', () => {
     const exp = await insertExperiment(h.connection, 'lease-held');
     await seedExposures(exp, 3, 3);
     const snaps = new SnapshotRepository(h.connection);
-    expect(await snaps.acquireLease('refresh:lease-held', 'other-instance', 60_000)).toBe(true);
+    const leases = new LeaseRepository(h.connection);
+    const epoch = await leases.claim('refresh:lease-held', 'other-instance', 60_000);
+    expect(epoch).not.toBeNull();
     const res = await h.request().post('/v1/experiments/lease-held/refresh').set(auth(h.keys.strategist));
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('refresh_in_progress');
     expect(await snaps.recent('lease-held', 5)).toEqual([]);
     // An expired lease (its holder died) is taken over.
-    expect(await snaps.acquireLease('refresh:lease-held', 'other-instance', -1)).toBe(false);
+    expect(await leases.claim('refresh:lease-held', 'another-instance', 60_000)).toBeNull();
     await h.connection
       .collection('leases')
-      .updateOne({ _id: 'refresh:lease-held' as never }, { $set: { until: new Date(0) } });
+      .updateOne({ _id: `refresh:lease-held#${epoch}` as never }, { $set: { until: new Date(0) } });
     const ok = await h.request().post('/v1/experiments/lease-held/refresh').set(auth(h.keys.strategist));
     expect(ok.status).toBe(200);
     expect(ok.body.counts.exposures).toEqual({ control: 3, treatment: 3 });

@@ -67,6 +67,9 @@ export class Attributor {
   private readonly leaseMs: number;
   private readonly staleMs: number;
   private holder = false;
+  private epoch = 0;
+  /** Batches started in this epoch: sequence numbers are epoch * 1e9 + this, never reused. */
+  private counter = 0;
   private renewedAt = 0;
   private replayNeeded = true;
   /** Segment values holding a bucket, per `<experimentId>|<phase>` and attribute. */
@@ -105,7 +108,7 @@ export class Attributor {
     await this.chain.catch(() => undefined);
     if (this.holder) {
       this.holder = false;
-      await this.deps.leases.release(ATTRIBUTION_LEASE, this.owner).catch(() => undefined);
+      await this.deps.leases.release(ATTRIBUTION_LEASE, this.epoch).catch(() => undefined);
     }
   }
 
@@ -172,19 +175,21 @@ export class Attributor {
 
   private async holdLease(): Promise<number | null> {
     if (!this.holder) {
-      if (!(await this.deps.leases.acquire(ATTRIBUTION_LEASE, this.owner, this.leaseMs))) return null;
+      const epoch = await this.deps.leases.claim(ATTRIBUTION_LEASE, this.owner, this.leaseMs);
+      if (epoch === null) return null;
       this.holder = true;
+      this.epoch = epoch;
+      this.counter = 0;
       this.replayNeeded = true;
       this.resetCaches();
-    }
-    const seq = await this.deps.leases.renew(ATTRIBUTION_LEASE, this.owner, this.leaseMs);
-    if (seq === null) {
+    } else if (!(await this.deps.leases.extend(ATTRIBUTION_LEASE, this.epoch, this.leaseMs))) {
       this.holder = false;
       this.resetCaches();
       return null;
     }
     this.renewedAt = Date.now();
-    return seq;
+    this.counter++;
+    return this.epoch * 1e9 + this.counter;
   }
 
   /** Refuses to write when the lease may have lapsed since it was renewed (a long pause). */
