@@ -8,6 +8,7 @@ import { createServices } from './domain/services.js';
 import { syncOnFirstStart } from './domain/sync/first-start.js';
 import { createApp } from './http/app.js';
 import { createPdfPrinter } from './http/dashboard/pdf-printer.js';
+import * as recomputeReadouts from './jobs/recompute-readouts.job.js';
 import * as refreshSnapshots from './jobs/refresh-snapshots.job.js';
 import { type RunningJobs, startJobs } from './jobs/registry.js';
 import { createLogger } from './logger.js';
@@ -96,7 +97,18 @@ async function main(): Promise<void> {
       defaultSchedule: config.REFRESH_SCHEDULE,
       logger,
     };
-    jobs = startJobs([{ job: refreshSnapshots, deps: () => refreshDeps }], logger);
+    const recomputeDeps: recomputeReadouts.RecomputeReadoutsDeps = {
+      experiments: services.experiments,
+      recompute: (key) => services.recompute(key),
+      logger,
+    };
+    jobs = startJobs(
+      [
+        { job: refreshSnapshots, deps: () => refreshDeps },
+        { job: recomputeReadouts, deps: () => recomputeDeps },
+      ],
+      logger,
+    );
   } else {
     logger.info('JOBS_ENABLED=false: scheduled jobs are off');
   }

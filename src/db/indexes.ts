@@ -1,18 +1,12 @@
 import type { Model } from 'mongoose';
-import { isFerretDb } from './connection.js';
 
 /**
- * Creates the indexes a model's schema declares. On FerretDB 1.x (the embedded database), whose
- * SQLite queries scan the table whatever indexes exist (`explain` shows `SCAN` even for `_id`),
- * only unique indexes are created: they enforce constraints, while the others would only make
- * every write slower.
+ * Creates the indexes a model's schema declares, the same set on every server. The collections
+ * that grow with traffic (exposures, events, units, queue, counters, snapshots) declare none
+ * beyond `_id`: every hot path is a lookup by `_id`. The others (definitions, keys, alerts, audit)
+ * stay small; their indexes enforce uniqueness or help MongoDB page them, and cost little on the
+ * embedded server, whose planner serves only `_id` from an index.
  */
 export async function ensureModelIndexes(model: Model<never>): Promise<void> {
-  if (!(await isFerretDb(model.db))) {
-    await model.createIndexes();
-    return;
-  }
-  for (const [fields, options] of model.schema.indexes()) {
-    if (options?.unique) await model.collection.createIndex(fields as never, options as never);
-  }
+  await model.createIndexes();
 }

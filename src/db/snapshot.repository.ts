@@ -1,5 +1,5 @@
-import type { Connection, Model } from 'mongoose';
-import type { Snapshot } from '../domain/schemas/snapshot.schema.js';
+import type { Collection, Connection, Model } from 'mongoose';
+import type { HistoryPoint, Snapshot } from '../domain/schemas/snapshot.schema.js';
 import { ensureModelIndexes } from './indexes.js';
 import { type SnapshotDoc, snapshotModel } from './models/snapshot.model.js';
 
@@ -27,48 +27,96 @@ function toDoc(s: Snapshot): SnapshotDoc {
   return { _id: id, ...rest, computedAt: new Date(computedAt) } as SnapshotDoc;
 }
 
-/** Snapshots of readouts. */
+/** What the head keeps of each recent refresh, newest first. */
+export interface SnapshotSummary {
+  id: string;
+  status: Snapshot['status'];
+  computedAt: string;
+  error?: string;
+}
+
+interface HeadDoc {
+  _id: string;
+  latestOk: string | null;
+  recent: SnapshotSummary[];
+}
+
+interface HistoryDoc {
+  _id: string;
+  points: HistoryPoint[];
+}
+
+/** Recent refreshes kept on the head, and history points kept per experiment phase. */
+const RECENT = 50;
+const POINTS = 200;
+
+/**
+ * Snapshots of readouts, stored whole by id, plus two small documents per experiment that every
+ * read goes through: the head (`snapshot_heads`, `_id` = experiment key: the latest good snapshot's
+ * id and the last refreshes' statuses) and the history (`snapshot_history`, `_id` = key and phase:
+ * the last POINTS small points a chart needs). So a readout reads three documents by `_id`
+ * whatever the number of snapshots. Only the refresh, under its per-experiment lease, writes them.
+ */
 export class SnapshotRepository {
   readonly model: Model<SnapshotDoc>;
+  private readonly heads: Collection<HeadDoc>;
+  private readonly history: Collection<HistoryDoc>;
 
   constructor(connection: Connection) {
     this.model = snapshotModel(connection);
+    this.heads = connection.collection<HeadDoc>('snapshot_heads') as unknown as Collection<HeadDoc>;
+    this.history = connection.collection<HistoryDoc>('snapshot_history') as unknown as Collection<HistoryDoc>;
   }
 
   async ensureIndexes(): Promise<void> {
     await ensureModelIndexes(this.model as never);
   }
 
-  async insert(snapshot: Snapshot): Promise<void> {
+  /** Stores a snapshot, then its head entry and (for a good one) its history point. */
+  async insert(snapshot: Snapshot, point?: HistoryPoint | null): Promise<void> {
     await this.model.collection.insertOne(toDoc(snapshot) as never);
+    const head = await this.heads.findOne({ _id: snapshot.experiment } as never);
+    const summary: SnapshotSummary = {
+      id: snapshot.id,
+      status: snapshot.status,
+      computedAt: snapshot.computedAt,
+    };
+    if (snapshot.error) summary.error = snapshot.error.slice(0, 2000);
+    const next: HeadDoc = {
+      _id: snapshot.experiment,
+      latestOk: snapshot.status === 'ok' ? snapshot.id : (head?.latestOk ?? null),
+      recent: [summary, ...(head?.recent ?? [])].slice(0, RECENT),
+    };
+    const { _id, ...body } = next;
+    await this.heads.replaceOne({ _id } as never, body, { upsert: true });
+    if (snapshot.status !== 'ok' || !point) return;
+    const id = `${snapshot.experiment}|${snapshot.phase}`;
+    const stored = await this.history.findOne({ _id: id } as never);
+    const points = [...(stored?.points ?? []), point].slice(-POINTS);
+    await this.history.replaceOne({ _id: id } as never, { points }, { upsert: true });
   }
 
-  /** Index: `experiment` + `status` + `computedAt`. */
+  /** Index: `_id` (through the head). */
   async latestOk(experiment: string): Promise<Snapshot | null> {
-    const doc = await this.model
-      .findOne({ experiment, status: 'ok' })
-      .sort({ computedAt: -1 })
-      .lean<SnapshotDoc>();
-    return doc ? toPlain(doc) : null;
+    const head = await this.heads.findOne({ _id: experiment } as never);
+    if (!head?.latestOk) return null;
+    return this.byId(head.latestOk);
   }
 
-  /** Ok snapshots of one phase, oldest first, the newest `limit` of them. Index as latestOk. */
-  async okHistory(experiment: string, phase: number, limit: number): Promise<Snapshot[]> {
-    const docs = await this.model
-      .find({ experiment, status: 'ok', phase })
-      .sort({ computedAt: -1 })
-      .limit(limit)
-      .lean<SnapshotDoc[]>();
-    return docs.reverse().map(toPlain);
+  async byId(id: string): Promise<Snapshot | null> {
+    const doc = await this.model.collection.findOne({ _id: id } as never);
+    return doc ? toPlain(doc as unknown as SnapshotDoc) : null;
   }
 
-  /** The most recent refreshes of any status, newest first. Index: `experiment` + `computedAt`. */
-  async recent(experiment: string, limit: number): Promise<Snapshot[]> {
-    const docs = await this.model
-      .find({ experiment })
-      .sort({ computedAt: -1 })
-      .limit(limit)
-      .lean<SnapshotDoc[]>();
-    return docs.map(toPlain);
+  /** History points of one phase, oldest first, the newest `limit` of them. Index: `_id`. */
+  async points(experiment: string, phase: number, limit: number): Promise<HistoryPoint[]> {
+    const doc = await this.history.findOne({ _id: `${experiment}|${phase}` } as never);
+    return (doc?.points ?? []).slice(-limit);
+  }
+
+  /** The most recent refreshes of any status, newest first. Index: `_id` (the head). */
+  async recent(experiment: string, limit: number): Promise<SnapshotSummary[]> {
+    const head = await this.heads.findOne({ _id: experiment } as never);
+    return (head?.recent ?? []).slice(0, limit);
   }
 }

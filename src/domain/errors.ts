@@ -23,6 +23,10 @@ export const errorCatalogue = {
   payload_too_large: { status: 413, message: 'The request body is larger than the limit.' },
   unsupported_media_type: { status: 415, message: 'The request body must be JSON.' },
   refresh_in_progress: { status: 409, message: 'A refresh of this experiment is already running.' },
+  attribution_busy: {
+    status: 409,
+    message: 'Another instance holds the attribution lease; run the recompute there or try again.',
+  },
   not_started: { status: 409, message: 'The experiment has not started; there is nothing to read out yet.' },
   refresh_failed: { status: 500, message: 'The refresh failed; the previous snapshot is kept.' },
   database_unavailable: { status: 503, message: 'The database is not reachable.' },

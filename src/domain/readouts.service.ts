@@ -63,7 +63,8 @@ export function liftsOf(exp: Experiment, snapshot: Snapshot | null): Lift[] {
   return lifts;
 }
 
-function historyPoint(s: Snapshot, control: string): HistoryPoint | null {
+/** The small point a history chart needs, kept apart from the full snapshot. */
+export function historyPoint(s: Snapshot, control: string): HistoryPoint | null {
   if (!s.readout || !s.counts) return null;
   const metrics: HistoryPoint['metrics'] = {};
   for (const [key, result] of Object.entries(s.readout.metrics)) {
@@ -109,9 +110,8 @@ export class ReadoutsService implements ReadoutsContract {
     return this.historyOf(exp, limit);
   }
 
-  private async historyOf(exp: Experiment, limit: number): Promise<HistoryPoint[]> {
-    const snapshots = await this.deps.snapshots.okHistory(exp.key, exp.phase, limit);
-    return snapshots.flatMap((s) => historyPoint(s, exp.control) ?? []);
+  private historyOf(exp: Experiment, limit: number): Promise<HistoryPoint[]> {
+    return this.deps.snapshots.points(exp.key, exp.phase, limit);
   }
 
   async readout(key: string): Promise<ReadoutResponse> {

@@ -10,6 +10,7 @@ import { metricsFingerprint } from './attribution/metrics-lookup.js';
 import { DomainError } from './errors.js';
 import { analyzeInputFrom, countsFrom } from './outcomes/sufficient-stats.js';
 import type { RefreshService as RefreshContract } from './readouts.contract.js';
+import { historyPoint } from './readouts.service.js';
 import type { Experiment } from './schemas/experiment.schema.js';
 import type { SegmentResult, Segments, Snapshot } from './schemas/snapshot.schema.js';
 
@@ -88,7 +89,7 @@ export class RefreshService implements RefreshContract {
     try {
       await this.deps.settle?.();
       const snapshot = await this.compute(exp, base, started);
-      await this.deps.snapshots.insert(snapshot);
+      await this.deps.snapshots.insert(snapshot, historyPoint(snapshot, exp.control));
       await this.deps.alerts.afterRefresh(exp, snapshot.readout!, new Date(snapshot.computedAt));
       return snapshot;
     } catch (err) {

@@ -123,6 +123,16 @@ describe('readout routes', () => {
     expect(missing.body.error.code).toBe('not_found');
   });
 
+  it('when many snapshots exist, then the readout draws its history from small points, never from the full snapshots', async () => {
+    const latest = await h.services.readouts.latest('plan-framing');
+    // Old full snapshots gone (or just never read): the history is still there, point by point.
+    await h.connection.collection('snapshots').deleteMany({ _id: { $ne: latest!.id } } as never);
+    const res = await h.request().get('/v1/experiments/plan-framing/readout').set(auth(h.keys.viewer));
+    expect(res.body.history).toHaveLength(2);
+    expect(res.body.latest.id).toBe(latest!.id);
+    expect(Object.keys(res.body.history[0])).not.toContain('readout');
+  });
+
   it('breaks the readout down by allow-listed attributes, marked exploratory with its comparison count', async () => {
     const res = await h.request().get('/v1/experiments/plan-framing/readout').set(auth(h.keys.viewer));
     const segments = res.body.latest.segments;

@@ -17,10 +17,7 @@ export interface SnapshotDoc {
   error?: string;
 }
 
-/**
- * Indexes: `experiment` + `status` + `computedAt` (latest ok snapshot, history of ok snapshots),
- * `experiment` + `computedAt` (the most recent refreshes whatever their status, for failure streaks).
- */
+/** Indexes: `_id` only; snapshots are found through their experiment's head (see SnapshotRepository). */
 export function snapshotModel(connection: Connection): Model<SnapshotDoc> {
   if (connection.models.Snapshot) return connection.models.Snapshot as Model<SnapshotDoc>;
   const schema = new Schema<SnapshotDoc>(
@@ -41,7 +38,5 @@ export function snapshotModel(connection: Connection): Model<SnapshotDoc> {
     },
     { versionKey: false, collection: 'snapshots', minimize: false },
   );
-  schema.index({ experiment: 1, status: 1, computedAt: -1 });
-  schema.index({ experiment: 1, computedAt: -1 });
   return connection.model<SnapshotDoc>('Snapshot', schema);
 }

@@ -5,6 +5,7 @@ import type { LeaseRepository } from '../../db/lease.repository.js';
 import type { BatchRecord, ReadoutStatsRepository } from '../../db/readout-stats.repository.js';
 import type { UnitRecord, UnitRepository } from '../../db/unit.repository.js';
 import type { Logger } from '../../logger.js';
+import { DomainError } from '../errors.js';
 import {
   applyBatch,
   type ExperimentMetrics,
@@ -158,7 +159,7 @@ export class Attributor {
           // the queue is worked down first
         }
         const seq = await this.holdLease();
-        if (seq === null) throw new Error('another instance holds the attribution lease; try again there');
+        if (seq === null) throw new DomainError('attribution_busy');
         try {
           return await fn(seq);
         } finally {

@@ -12,6 +12,13 @@ import { documentRoute } from '../route-docs.js';
 const keyParams = z.object({ key: keySchema });
 const viewers = ['viewer', 'strategist'] as const;
 
+const recomputeResultSchema = z.object({
+  exposures: z.number().int(),
+  events: z.number().int().describe('stored events of the exposed units'),
+  unitsRewritten: z.number().int(),
+  durationMs: z.number(),
+});
+
 /** Readouts, their CSV export, the on-demand refresh, journey summaries, the portfolio and alerts. */
 export function readoutsRoutes(services: Services): Router {
   const router = Router();
@@ -67,6 +74,21 @@ export function readoutsRoutes(services: Services): Router {
   router.post('/v1/experiments/:key/refresh', write, async (req, res) => {
     const { key } = parseOrThrow(keyParams, req.params);
     res.json(await services.refresh.refresh(key, 'manual'));
+  });
+
+  documentRoute({
+    method: 'post',
+    path: '/v1/experiments/:key/recompute',
+    tag: 'readouts',
+    summary: "Rebuild the current phase's readout sums from the stored exposures and events",
+    roles: ['strategist'],
+    params: keyParams,
+    response: recomputeResultSchema,
+    errors: ['not_found', 'not_started', 'attribution_busy'],
+  });
+  router.post('/v1/experiments/:key/recompute', write, async (req, res) => {
+    const { key } = parseOrThrow(keyParams, req.params);
+    res.json(await services.recompute(key));
   });
 
   documentRoute({
