@@ -39,11 +39,14 @@ async function main(): Promise<void> {
     readouts: { webhookUrls: config.WEBHOOK_URLS, segmentAttributes: config.EXPOSURE_ATTRIBUTES },
   });
   await services.ensureIndexes();
-  if (
-    config.BOOTSTRAP_ADMIN_KEY &&
-    (await services.apiKeys.ensureBootstrapKey(systemActor, config.BOOTSTRAP_ADMIN_KEY))
-  ) {
-    logger.info('bootstrap admin key created');
+  if (config.BOOTSTRAP_ADMIN_KEY) {
+    const outcome = await services.apiKeys.ensureBootstrapKey(systemActor, config.BOOTSTRAP_ADMIN_KEY);
+    if (outcome === 'created') logger.info('bootstrap admin key created; earlier bootstrap keys revoked');
+    if (outcome === 'revoked') {
+      logger.warn(
+        'BOOTSTRAP_ADMIN_KEY names a key that was revoked; it stays revoked. Unset it or set a new one.',
+      );
+    }
   }
   await syncOnFirstStart(services, path.resolve(repoRoot, config.EXPERIMENTS_DIR), logger);
 
