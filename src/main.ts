@@ -11,6 +11,7 @@ import { createPdfPrinter } from './http/dashboard/pdf-printer.js';
 import * as refreshSnapshots from './jobs/refresh-snapshots.job.js';
 import { type RunningJobs, startJobs } from './jobs/registry.js';
 import { createLogger } from './logger.js';
+import { installCrashHandlers } from './process-guards.js';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -61,6 +62,16 @@ async function main(): Promise<void> {
     bodyLimit: config.BODY_LIMIT,
     version: '0.1.0',
     dashboard: { sessionSecret: config.SESSION_SECRET, sessionTtlMinutes: config.SESSION_TTL_MINUTES, pdf },
+    security: {
+      trustProxy: config.TRUST_PROXY,
+      rateLimits: {
+        windowMs: config.RATE_LIMIT_WINDOW_MS,
+        perKey: config.RATE_LIMIT_PER_KEY,
+        failedAuth: config.RATE_LIMIT_FAILED_AUTH,
+        signIn: config.RATE_LIMIT_SIGN_IN,
+      },
+      ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
+    },
   });
   const server: Server = app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
@@ -82,7 +93,7 @@ async function main(): Promise<void> {
   }
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
@@ -101,10 +112,12 @@ async function main(): Promise<void> {
     await pdf.close().catch((err) => logger.warn({ err }, 'closing the PDF browser failed'));
     await database.close();
     logger.info('stopped');
-    process.exit(0);
+    process.exit(code);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // The same close path as a signal, with exit code 1 (shutdown exits the process itself).
+  installCrashHandlers(process, logger, () => shutdown('crash', 1));
 }
 
 main().catch((err) => {

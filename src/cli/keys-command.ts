@@ -46,7 +46,7 @@ export async function runKeysCommand(services: Services, args: string[]): Promis
       [
         k.name.padEnd(24),
         k.role.padEnd(10),
-        `${k.prefix}...`,
+        k.prefix,
         k.revokedAt ? `revoked ${k.revokedAt}` : 'active',
       ]
         .join('  ')

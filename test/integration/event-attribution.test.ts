@@ -63,7 +63,7 @@ describe('event attribution behind the response', () => {
     expect(after?.outcomes.revenue).toMatchObject({ value: 12, events: 1 });
     expect(await h.services.capture.attribution.drainOnce()).toBe(0);
 
-    const metrics = await h.request().get('/metrics');
+    const metrics = await h.request().get('/metrics').set(auth(h.keys.admin));
     expect(metrics.text).toContain('nudgelab_events_attribution_pending 0');
     expect(metrics.text).toMatch(/nudgelab_events_attributed_total [2-9]/);
   });
