@@ -20,7 +20,10 @@ const MARKER = 'server.json';
 
 function servesThisFolder(dbDir: string, port: number): boolean {
   try {
-    const marker = JSON.parse(readFileSync(path.join(dbDir, MARKER), 'utf8')) as { port?: number; pid?: number };
+    const marker = JSON.parse(readFileSync(path.join(dbDir, MARKER), 'utf8')) as {
+      port?: number;
+      pid?: number;
+    };
     if (marker.port !== port || typeof marker.pid !== 'number') return false;
     process.kill(marker.pid, 0);
     return true;
@@ -77,7 +80,9 @@ export async function openDatabase(
       logger.info({ uri }, 'embedded database already running; connecting to it');
     } else {
       embedded = await startEmbeddedDatabase({ dataDir, port });
-      writeFileSync(path.join(dataDir, MARKER), JSON.stringify({ port, pid: embedded.process.pid }), { mode: 0o600 });
+      writeFileSync(path.join(dataDir, MARKER), JSON.stringify({ port, pid: embedded.process.pid }), {
+        mode: 0o600,
+      });
       logger.info({ dataDir, uri }, 'embedded database started (FerretDB, SQLite)');
     }
   }

@@ -60,14 +60,11 @@ export function checkJsonText(text: Uint8Array | string, limits: ShapeLimits = D
 export function checkValueShape(value: unknown, limits: ShapeLimits = DEFAULT_SHAPE_LIMITS): void {
   const stack: [unknown, number][] = [[value, 0]];
   let members = 0;
-  const seen = new Set<object>();
+  // A node that appears several times (YAML aliases) counts each time, so a cycle ends at the bound.
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;
     if (v === null || typeof v !== 'object') continue;
     if (depth >= limits.maxDepth) throw tooDeep(limits);
-    // YAML anchors can make one node appear many times; each appearance counts, cycles once.
-    if (seen.has(v)) throw tooMany(limits);
-    seen.add(v);
     const inner = Array.isArray(v) ? v : Object.values(v);
     members += inner.length;
     if (members > limits.maxMembers) throw tooMany(limits);

@@ -24,7 +24,13 @@ const createdKeySchema = z.object({
   key: apiKeySchema,
   secret: z.string().describe('shown once; store it now'),
 });
-const nameParams = z.object({ name: z.string().min(2).max(80).regex(/^[a-z0-9][a-z0-9._-]*$/) });
+const nameParams = z.object({
+  name: z
+    .string()
+    .min(2)
+    .max(80)
+    .regex(/^[a-z0-9][a-z0-9._-]*$/),
+});
 
 /** API keys: admin only. The secret is returned once, at creation. */
 export function keysRoutes(services: Services): Router {
