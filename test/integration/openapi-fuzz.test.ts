@@ -30,8 +30,9 @@ describe('the OpenAPI document', () => {
     expect(result.valid).toBe(true);
     const arrayItems: string[] = [];
     const walk = (v: unknown, at: string) => {
-      if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}[${i}]`));
-      else if (v && typeof v === 'object') {
+      if (Array.isArray(v)) {
+        for (const [i, x] of v.entries()) walk(x, `${at}[${i}]`);
+      } else if (v && typeof v === 'object') {
         for (const [k, x] of Object.entries(v)) {
           if (k === 'items' && Array.isArray(x)) arrayItems.push(at);
           walk(x, `${at}.${k}`);
