@@ -52,6 +52,25 @@ const configSchema = z.object({
     .positive()
     .default(10 * 60_000),
   EMBEDDED_RESTART_BACKOFF_MS: z.coerce.number().int().positive().default(500),
+  /**
+   * Express `trust proxy`: `false` (default) uses the socket's address; `true`, a hop count or a
+   * comma-separated list of proxy addresses/subnets trusts X-Forwarded-* from those.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | number | string =>
+      v === 'false' || v === '0' ? false : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v,
+    ),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
+  /** Requests per window for one API key (or one address without a key); 0 turns it off. */
+  RATE_LIMIT_PER_KEY: z.coerce.number().int().min(0).default(60_000),
+  /** Requests answered 401 per window from one address before it is refused; 0 turns it off. */
+  RATE_LIMIT_FAILED_AUTH: z.coerce.number().int().min(0).default(30),
+  /** Failed dashboard sign-ins per window from one address; 0 turns it off. */
+  RATE_LIMIT_SIGN_IN: z.coerce.number().int().min(0).default(10),
+  /** A bearer token that may read /metrics (admin keys always may). */
+  METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

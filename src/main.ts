@@ -12,6 +12,7 @@ import * as recomputeReadouts from './jobs/recompute-readouts.job.js';
 import * as refreshSnapshots from './jobs/refresh-snapshots.job.js';
 import { type RunningJobs, startJobs } from './jobs/registry.js';
 import { createLogger } from './logger.js';
+import { installCrashHandlers } from './process-guards.js';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -62,11 +63,14 @@ async function main(): Promise<void> {
     readouts: { webhookUrls: config.WEBHOOK_URLS, segmentAttributes: config.EXPOSURE_ATTRIBUTES },
   });
   await services.ensureIndexes();
-  if (
-    config.BOOTSTRAP_ADMIN_KEY &&
-    (await services.apiKeys.ensureBootstrapKey(systemActor, config.BOOTSTRAP_ADMIN_KEY))
-  ) {
-    logger.info('bootstrap admin key created');
+  if (config.BOOTSTRAP_ADMIN_KEY) {
+    const outcome = await services.apiKeys.ensureBootstrapKey(systemActor, config.BOOTSTRAP_ADMIN_KEY);
+    if (outcome === 'created') logger.info('bootstrap admin key created; earlier bootstrap keys revoked');
+    if (outcome === 'revoked') {
+      logger.warn(
+        'BOOTSTRAP_ADMIN_KEY names a key that was revoked; it stays revoked. Unset it or set a new one.',
+      );
+    }
   }
   await syncOnFirstStart(services, path.resolve(repoRoot, config.EXPERIMENTS_DIR), logger);
 
@@ -82,6 +86,16 @@ async function main(): Promise<void> {
     version: '0.1.0',
     dashboard: { sessionSecret: config.SESSION_SECRET, sessionTtlMinutes: config.SESSION_TTL_MINUTES, pdf },
     ...(database.embeddedHealth ? { embeddedDatabase: database.embeddedHealth } : {}),
+    security: {
+      trustProxy: config.TRUST_PROXY,
+      rateLimits: {
+        windowMs: config.RATE_LIMIT_WINDOW_MS,
+        perKey: config.RATE_LIMIT_PER_KEY,
+        failedAuth: config.RATE_LIMIT_FAILED_AUTH,
+        signIn: config.RATE_LIMIT_SIGN_IN,
+      },
+      ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
+    },
   });
   const server: Server = app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
@@ -139,6 +153,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   // Never a service that runs on without its database: stop (buffered exposures go to the journal).
   onDatabaseLost = () => void shutdown('embedded database lost', 1);
+  // The same close path as a signal, with exit code 1 (shutdown exits the process itself).
+  installCrashHandlers(process, logger, () => shutdown('crash', 1));
 }
 
 main().catch((err) => {

@@ -43,12 +43,7 @@ export async function runKeysCommand(services: Services, args: string[]): Promis
     const keys = await services.apiKeys.list();
     if (keys.length === 0) return ['no keys'];
     return keys.map((k) =>
-      [
-        k.name.padEnd(24),
-        k.role.padEnd(10),
-        `${k.prefix}...`,
-        k.revokedAt ? `revoked ${k.revokedAt}` : 'active',
-      ]
+      [k.name.padEnd(24), k.role.padEnd(10), k.prefix, k.revokedAt ? `revoked ${k.revokedAt}` : 'active']
         .join('  ')
         .trimEnd(),
     );

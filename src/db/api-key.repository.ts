@@ -8,6 +8,7 @@ export interface ApiKeyRecord {
   role: string;
   prefix: string;
   clientKey?: string;
+  scope?: { touchpoints?: string[]; channels?: string[] };
   createdAt: string;
   createdBy: string;
   revokedAt?: string;
@@ -20,6 +21,7 @@ function toPlain(doc: ApiKeyDoc): ApiKeyRecord {
     role: doc.role,
     prefix: doc.prefix,
     ...(doc.clientKey ? { clientKey: doc.clientKey } : {}),
+    ...(doc.scope ? { scope: doc.scope } : {}),
     createdAt: doc.createdAt.toISOString(),
     createdBy: doc.createdBy,
     ...(doc.revokedAt ? { revokedAt: doc.revokedAt.toISOString() } : {}),
@@ -45,6 +47,7 @@ export class ApiKeyRepository {
       hash,
       prefix: record.prefix,
       ...(record.clientKey ? { clientKey: record.clientKey } : {}),
+      ...(record.scope ? { scope: record.scope } : {}),
       createdAt: new Date(record.createdAt),
       createdBy: record.createdBy,
     } as never);
@@ -52,6 +55,12 @@ export class ApiKeyRepository {
 
   async findActiveByHash(hash: string): Promise<ApiKeyRecord | null> {
     const doc = await this.model.findOne({ hash, revokedAt: { $exists: false } }).lean<ApiKeyDoc>();
+    return doc ? toPlain(doc) : null;
+  }
+
+  /** Active or revoked: whether a secret was ever issued. */
+  async findByHash(hash: string): Promise<ApiKeyRecord | null> {
+    const doc = await this.model.findOne({ hash }).lean<ApiKeyDoc>();
     return doc ? toPlain(doc) : null;
   }
 

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import type { Connection } from 'mongoose';
@@ -11,8 +13,30 @@ import {
   superviseEmbeddedDatabase,
 } from './embedded-supervisor.js';
 
-/** Where the embedded database listens when `npm start` (or a CLI) runs it. */
-export const EMBEDDED_PORT = 27018;
+/**
+ * Where the embedded database of a data folder listens: a port in 27100-28099 chosen from the
+ * folder's absolute path, so two checkouts on one machine do not meet on one port.
+ */
+export function embeddedPort(dbDir: string): number {
+  return 27100 + (createHash('sha256').update(path.resolve(dbDir)).digest().readUInt32BE(0) % 1000);
+}
+
+/** Written beside the data while this folder's server runs: which port and process serve it. */
+const MARKER = 'server.json';
+
+function servesThisFolder(dbDir: string, port: number): boolean {
+  try {
+    const marker = JSON.parse(readFileSync(path.join(dbDir, MARKER), 'utf8')) as {
+      port?: number;
+      pid?: number;
+    };
+    if (marker.port !== port || typeof marker.pid !== 'number') return false;
+    process.kill(marker.pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export interface OpenedDatabase {
   uri: string;
@@ -58,12 +82,26 @@ export async function openDatabase(
   let supervisor: EmbeddedSupervisor | undefined;
   let uri = opts.mongodbUri;
   if (!uri) {
-    uri = `mongodb://127.0.0.1:${EMBEDDED_PORT}/nudgelab`;
-    if (await portAnswers(EMBEDDED_PORT)) {
+    const dataDir = path.resolve(repoRoot, opts.dataDir, 'db');
+    const port = embeddedPort(dataDir);
+    uri = `mongodb://127.0.0.1:${port}/nudgelab`;
+    if (await portAnswers(port)) {
+      // Only this folder's own server is reused; anything else on the port is not our data.
+      if (!servesThisFolder(dataDir, port)) {
+        throw new Error(
+          `Port ${port} answers, but not with the embedded database of ${dataDir}. Stop that server or set MONGODB_URI.`,
+        );
+      }
       logger.info({ uri }, 'embedded database already running; connecting to it');
     } else {
-      const dataDir = path.resolve(repoRoot, opts.dataDir, 'db');
-      const start = () => startEmbeddedDatabase({ dataDir, port: EMBEDDED_PORT });
+      // A restart by the supervisor gets a new process: the marker follows it.
+      const start = async () => {
+        const started = await startEmbeddedDatabase({ dataDir, port });
+        writeFileSync(path.join(dataDir, MARKER), JSON.stringify({ port, pid: started.process.pid }), {
+          mode: 0o600,
+        });
+        return started;
+      };
       embedded = await start();
       logger.info({ dataDir, uri }, 'embedded database started (FerretDB, SQLite)');
       if (opts.supervise) {
@@ -83,9 +121,11 @@ export async function openDatabase(
       }
     }
   }
+  const marker = embedded ? path.join(path.resolve(repoRoot, opts.dataDir, 'db'), MARKER) : undefined;
   const stopEmbedded = async () => {
     if (supervisor) await supervisor.stop();
     else await embedded?.stop();
+    if (marker) rmSync(marker, { force: true });
   };
   let connection: Connection;
   try {

@@ -1,23 +1,64 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, scrypt } from 'node:crypto';
+import { promisify } from 'node:util';
 import { z } from 'zod';
 import type { ApiKeyRecord, ApiKeyRepository } from '../db/api-key.repository.js';
 import type { AuditService } from './audit.service.js';
 import { DomainError } from './errors.js';
 import { newId } from './ids.js';
-import { type Actor, type Role, roleSchema } from './roles.js';
+import { type Actor, type Role, roleSchema, systemActor } from './roles.js';
+import { channelSchema, keySchema } from './schemas/common.schema.js';
 
-export const apiKeyInputSchema = z.strictObject({
-  name: z
-    .string()
-    .min(2)
-    .max(80)
-    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"'),
-  role: roleSchema,
-});
+export const apiKeyScopeSchema = z
+  .strictObject({
+    touchpoints: z.array(keySchema).min(1).max(200).optional().describe('touchpoint keys the key may use'),
+    channels: z.array(channelSchema).min(1).optional().describe('channels the key may use'),
+  })
+  .describe('app keys: limits assignments, events and the SDK payload; absent means every touchpoint');
+export type ApiKeyScope = z.infer<typeof apiKeyScopeSchema>;
+
+export const apiKeyInputSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .min(2)
+      .max(80)
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"'),
+    role: roleSchema,
+    scope: apiKeyScopeSchema.optional(),
+  })
+  .refine((k) => !k.scope || k.role === 'app', { path: ['scope'], message: 'only app keys have a scope' });
 export type ApiKeyInput = z.infer<typeof apiKeyInputSchema>;
 
 export function hashKey(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
+}
+
+/** What the service itself issues: `nlk_` and 32 random bytes. */
+const GENERATED = /^nlk_[A-Za-z0-9_-]{43}$/;
+const BOOTSTRAP_NAME = 'bootstrap-admin';
+/** scrypt cost for operator-chosen secrets: about 50 ms and 16 MiB per guess. */
+const KDF = { N: 2 ** 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+const KDF_SALT = 'nudgelab.bootstrap-admin.v1';
+const scryptAsync = promisify(scrypt) as (
+  secret: string,
+  salt: string,
+  length: number,
+  opts: typeof KDF,
+) => Promise<Buffer>;
+
+/**
+ * The stored hash of a secret. Generated keys carry 256 random bits, so SHA-256 is enough; any
+ * other secret (an operator-chosen BOOTSTRAP_ADMIN_KEY) goes through scrypt, so a leaked hash
+ * cannot be tried against guesses quickly.
+ */
+export async function storedHash(secret: string): Promise<string> {
+  if (GENERATED.test(secret)) return hashKey(secret);
+  return `scrypt:${(await scryptAsync(secret, KDF_SALT, 32, KDF)).toString('hex')}`;
+}
+
+/** Shown in listings to tell keys apart: from the stored hash, never from the secret's characters. */
+function fingerprint(hash: string): string {
+  return `fp_${createHash('sha256').update(hash).digest('hex').slice(0, 10)}`;
 }
 
 /** A new secret: 32 random bytes, prefixed so a leaked key is recognisable in logs and scanners. */
@@ -25,16 +66,25 @@ function newSecret(): string {
   return `nlk_${randomBytes(32).toString('base64url')}`;
 }
 
+/** What the audit log keeps of a key: nothing derived from its secret or its client key. */
+function auditView(record: ApiKeyRecord): Record<string, unknown> {
+  const { prefix: _prefix, clientKey, ...rest } = record;
+  return { ...rest, ...(clientKey ? { hasClientKey: true } : {}) };
+}
+
+export type BootstrapOutcome = 'created' | 'exists' | 'revoked';
+
 const CACHE_MS = 30_000;
 const CACHE_MAX = 10_000;
 
 /**
- * Keys are random, shown once and stored as SHA-256 hashes (the secrets carry 256 bits, so a slow
- * hash adds nothing). Verified keys are cached for 30 s so the assignment path needs no database
- * round trip; a revoked key stops working on this instance at once and on others within 30 s.
+ * Keys are random, shown once and stored as hashes. Verified keys (and client keys) are cached
+ * for 30 s so the assignment path needs no database round trip; a revoked key stops working on
+ * this instance at once and on others within 30 s.
  */
 export class ApiKeysService {
   private readonly cache = new Map<string, { actor: Actor | null; until: number }>();
+  private readonly clientKeys = new Map<string, { key: ApiKeyRecord | null; until: number }>();
 
   constructor(
     private readonly repo: ApiKeyRepository,
@@ -46,17 +96,40 @@ export class ApiKeysService {
     return { key: await this.store(actor, input, secret), secret };
   }
 
-  /** Creates the admin key named `bootstrap-admin` from a given secret unless that secret is known. */
-  async ensureBootstrapKey(actor: Actor, secret: string): Promise<boolean> {
-    if (await this.repo.findActiveByHash(hashKey(secret))) return false;
-    const name = (await this.repo.findByName('bootstrap-admin'))
-      ? `bootstrap-admin-${Date.now()}`
-      : 'bootstrap-admin';
-    await this.store(actor, { name, role: 'admin' }, secret);
-    return true;
+  /**
+   * Makes BOOTSTRAP_ADMIN_KEY the one bootstrap admin key. A secret seen before keeps its key, and
+   * if that key was revoked it stays revoked (the start goes on; the caller warns). A new secret
+   * gets a new key and every earlier bootstrap key is revoked, so changing the variable rotates it.
+   */
+  async ensureBootstrapKey(actor: Actor, secret: string): Promise<BootstrapOutcome> {
+    const hash = await storedHash(secret);
+    const current = await this.repo.findByHash(hash);
+    if (current?.revokedAt) return 'revoked';
+    let keep = current;
+    let outcome: BootstrapOutcome = 'exists';
+    if (!current) {
+      // A chosen secret stored by an earlier version under plain SHA-256 is stored again under
+      // scrypt; the old record is revoked below with the other earlier bootstrap keys.
+      const legacy = hash !== hashKey(secret) ? await this.repo.findByHash(hashKey(secret)) : null;
+      if (legacy?.revokedAt) return 'revoked';
+      const name = (await this.repo.findByName(BOOTSTRAP_NAME))
+        ? `${BOOTSTRAP_NAME}-${Date.now()}`
+        : BOOTSTRAP_NAME;
+      keep = await this.insert(actor, { name, role: 'admin' }, hash);
+      outcome = legacy ? 'exists' : 'created';
+    }
+    for (const other of await this.repo.list()) {
+      const isBootstrap = other.name.startsWith(BOOTSTRAP_NAME) && other.createdBy === systemActor.name;
+      if (isBootstrap && !other.revokedAt && other.id !== keep?.id) await this.revokeRecord(actor, other);
+    }
+    return outcome;
   }
 
   private async store(actor: Actor, input: ApiKeyInput, secret: string): Promise<ApiKeyRecord> {
+    return this.insert(actor, input, await storedHash(secret));
+  }
+
+  private async insert(actor: Actor, input: ApiKeyInput, hash: string): Promise<ApiKeyRecord> {
     if (await this.repo.findByName(input.name)) {
       throw new DomainError('conflict', `An API key named "${input.name}" already exists.`, {
         fields: [{ path: 'name', reason: 'already taken' }],
@@ -66,13 +139,14 @@ export class ApiKeysService {
       id: newId('apiKey'),
       name: input.name,
       role: input.role,
-      prefix: secret.slice(0, 10),
+      prefix: fingerprint(hash),
       ...(input.role === 'app' ? { clientKey: `sdk-${randomBytes(12).toString('base64url')}` } : {}),
+      ...(input.scope ? { scope: input.scope } : {}),
       createdAt: new Date().toISOString(),
       createdBy: actor.name,
     };
-    await this.repo.insert(record, hashKey(secret));
-    await this.audit.record(actor, 'create', 'api-key', record.name, null, record);
+    await this.repo.insert(record, hash);
+    await this.audit.record(actor, 'create', 'api-key', record.name, null, auditView(record));
     return record;
   }
 
@@ -84,36 +158,55 @@ export class ApiKeysService {
     const key = await this.repo.findByName(name);
     if (!key || key.revokedAt) throw new DomainError('not_found', `No active API key named "${name}".`);
     if (key.id === actor.keyId) throw new DomainError('validation_failed', 'A key cannot revoke itself.');
+    return this.revokeRecord(actor, key);
+  }
+
+  private async revokeRecord(actor: Actor, key: ApiKeyRecord): Promise<ApiKeyRecord> {
     await this.repo.revoke(key.id, new Date());
     this.cache.clear();
+    this.clientKeys.clear();
     const after = { ...key, revokedAt: new Date().toISOString() };
-    await this.audit.record(actor, 'revoke', 'api-key', name, key, after);
+    await this.audit.record(actor, 'revoke', 'api-key', key.name, auditView(key), auditView(after));
     return after;
   }
 
   /** The actor behind a secret, or null when it is unknown or revoked. */
   async authenticate(secret: string): Promise<Actor | null> {
-    const hash = hashKey(secret);
+    // The cache is keyed by a fast hash, so a chosen secret pays scrypt once per 30 s, not per request.
+    const cacheKey = hashKey(secret);
     const now = Date.now();
-    const cached = this.cache.get(hash);
+    const cached = this.cache.get(cacheKey);
     if (cached && cached.until > now) return cached.actor;
     let record: Awaited<ReturnType<ApiKeyRepository['findActiveByHash']>>;
     try {
-      record = await this.repo.findActiveByHash(hash);
+      record = await this.repo.findActiveByHash(await storedHash(secret));
     } catch (err) {
       // A key verified before the database went away keeps working, so assignments (which need
       // no database) are still answered during an outage; unknown keys still fail.
       if (cached?.actor) return cached.actor;
       throw err;
     }
-    const actor = record ? { keyId: record.id, name: record.name, role: record.role as Role } : null;
+    const actor: Actor | null = record
+      ? {
+          keyId: record.id,
+          name: record.name,
+          role: record.role as Role,
+          ...(record.scope ? { scope: record.scope } : {}),
+        }
+      : null;
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
-    this.cache.set(hash, { actor, until: now + CACHE_MS });
+    this.cache.set(cacheKey, { actor, until: now + CACHE_MS });
     return actor;
   }
 
-  /** The app key behind a GrowthBook client key, or null. */
+  /** The app key behind a GrowthBook client key, or null; cached like secrets, cleared on revoke. */
   async byClientKey(clientKey: string): Promise<ApiKeyRecord | null> {
-    return this.repo.findActiveByClientKey(clientKey);
+    const now = Date.now();
+    const cached = this.clientKeys.get(clientKey);
+    if (cached && cached.until > now) return cached.key;
+    const key = await this.repo.findActiveByClientKey(clientKey);
+    if (this.clientKeys.size >= CACHE_MAX) this.clientKeys.clear();
+    this.clientKeys.set(clientKey, { key, until: now + CACHE_MS });
+    return key;
   }
 }

@@ -29,6 +29,9 @@ export const errorCatalogue = {
   },
   not_started: { status: 409, message: 'The experiment has not started; there is nothing to read out yet.' },
   refresh_failed: { status: 500, message: 'The refresh failed; the previous snapshot is kept.' },
+  rate_limited: { status: 429, message: 'Too many requests; retry after the time in Retry-After.' },
+  pdf_busy: { status: 503, message: 'Too many PDF exports are waiting; retry shortly.' },
+  pdf_unavailable: { status: 503, message: 'PDF export is not available: the browser could not start.' },
   database_unavailable: { status: 503, message: 'The database is not reachable.' },
   internal_error: { status: 500, message: 'Something went wrong on our side.' },
 } as const;

@@ -9,6 +9,8 @@ export interface Actor {
   keyId: string;
   name: string;
   role: Role;
+  /** App keys may be limited to touchpoints and channels. */
+  scope?: { touchpoints?: string[]; channels?: string[] };
 }
 
 /** The actor used for changes made by the process itself (sync at start-up, bootstrap key). */

@@ -20,17 +20,33 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, pre
   return result.data;
 }
 
-/** Finds keys starting with '$' or containing '.', which must never reach a query or a stored document. */
+/**
+ * Finds keys starting with '$', which must never reach a query or a stored document. Walks with an
+ * explicit stack, so even a value that escaped the shape limits cannot exhaust the call stack.
+ */
 export function findOperatorKeys(value: unknown, allowUnder: string[] = [], path = ''): FieldIssue[] {
-  if (Array.isArray(value)) return value.flatMap((v, i) => findOperatorKeys(v, allowUnder, `${path}[${i}]`));
-  if (value === null || typeof value !== 'object') return [];
   const found: FieldIssue[] = [];
-  for (const [key, inner] of Object.entries(value)) {
-    const here = path ? `${path}.${key}` : key;
-    // Targeting conditions use GrowthBook's operator syntax; they are validated as conditions instead.
-    if (allowUnder.includes(key)) continue;
-    if (key.startsWith('$')) found.push({ path: here, reason: 'keys starting with "$" are not allowed' });
-    found.push(...findOperatorKeys(inner, allowUnder, here));
+  const stack: [unknown, string][] = [[value, path]];
+  while (stack.length > 0) {
+    const [v, here] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${here}[${i}]`]);
+      continue;
+    }
+    const entries = Object.entries(v);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, inner] = entries[i]!;
+      const at = here ? `${here}.${key}` : key;
+      // Targeting conditions use GrowthBook's operator syntax; they are validated as conditions instead.
+      if (allowUnder.includes(key)) continue;
+      stack.push([inner, at]);
+    }
+    for (const [key] of entries) {
+      if (key.startsWith('$') && !allowUnder.includes(key)) {
+        found.push({ path: here ? `${here}.${key}` : key, reason: 'keys starting with "$" are not allowed' });
+      }
+    }
   }
   return found;
 }

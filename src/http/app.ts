@@ -15,6 +15,7 @@ import type { Logger } from '../logger.js';
 import { jsonBody } from './body.middleware.js';
 import { createDashboard, type DashboardOptions } from './dashboard/dashboard.wiring.js';
 import { errorMiddleware } from './error.middleware.js';
+import { apiRateLimits, type RateLimits, signInRateLimit } from './rate-limit.middleware.js';
 import { requestContext } from './request-context.middleware.js';
 import { assignmentsRoutes } from './routes/assignments.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
@@ -28,6 +29,15 @@ import { keysRoutes } from './routes/keys.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
 import { readoutsRoutes } from './routes/readouts.routes.js';
 
+export interface SecurityOptions {
+  /** Express `trust proxy`: false (the default) takes the client address from the socket. */
+  trustProxy?: boolean | number | string;
+  /** Request limits; absent, nothing is limited (benchmarks and most tests). */
+  rateLimits?: RateLimits;
+  /** A bearer token that may read /metrics besides admin keys. */
+  metricsToken?: string;
+}
+
 export interface AppDeps {
   services: Services;
   logger: Logger;
@@ -36,6 +46,7 @@ export interface AppDeps {
   dashboard?: DashboardOptions;
   /** State of the embedded database this process supervises, if any; `/readyz` reports it. */
   embeddedDatabase?: EmbeddedDatabaseHealth;
+  security?: SecurityOptions;
 }
 
 /** Builds the HTTP app without listening, so tests run it on port 0 and main.ts owns the process. */
@@ -46,20 +57,26 @@ export function createApp({
   version,
   dashboard,
   embeddedDatabase,
+  security = {},
 }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.set('trust proxy', true);
+  // Off unless configured: behind no proxy, X-Forwarded-For is whatever the client wrote.
+  app.set('trust proxy', security.trustProxy ?? false);
   app.use(requestContext(app, logger));
+  if (security.rateLimits) app.use(...apiRateLimits(security.rateLimits));
   // First: the hot path apps call on every page view skips the other routers (own body parser).
   app.use(assignmentsRoutes(services, jsonBody(bodyLimit)));
   app.use(healthRoutes(services, embeddedDatabase));
   app.use(docsRoutes(version));
-  app.use(metricsRoutes(services));
+  app.use(metricsRoutes(services, security.metricsToken));
   app.use(featuresRoutes(services));
   // Before the general body parser: the dashboard reads its own small form bodies.
-  const dash = createDashboard(services, logger, dashboard);
+  const dash = createDashboard(services, logger, {
+    ...dashboard,
+    ...(security.rateLimits ? { signInLimit: signInRateLimit(security.rateLimits) } : {}),
+  });
   app.use(dash.pages);
   app.use(dash.exports);
   // Before the general body parser: events have their own body limit and per-item `$` checks.

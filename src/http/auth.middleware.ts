@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { ApiKeysService } from '../domain/api-keys.service.js';
-import { DomainError } from '../domain/errors.js';
-import { hasRole, type Role } from '../domain/roles.js';
+import { DomainError, type FieldIssue } from '../domain/errors.js';
+import { type Actor, hasRole, type Role } from '../domain/roles.js';
 
 /** Reads the key from `Authorization: Bearer <key>` or `X-API-Key`. */
 export function presentedKey(req: Request): string | undefined {
@@ -26,4 +26,40 @@ export function requireRole(apiKeys: ApiKeysService, ...allowed: Role[]) {
     req.actor = actor;
     next();
   };
+}
+
+/**
+ * A scoped app key may name only its touchpoints and channels. Checked on the raw body, before
+ * the service parses it: a value of the wrong type is left for the service to refuse with 400.
+ */
+export function assertInScope(
+  actor: Actor | undefined,
+  items: readonly { touchpoint?: unknown; touchpoints?: unknown; channel?: unknown }[],
+): void {
+  const scope = actor?.scope;
+  if (!scope) return;
+  const touchpoints = scope.touchpoints ? new Set(scope.touchpoints) : undefined;
+  const channels = scope.channels ? new Set<string>(scope.channels) : undefined;
+  const outside: FieldIssue[] = [];
+  items.forEach((item, i) => {
+    if (!item || typeof item !== 'object') return;
+    const at = items.length > 1 ? `[${i}].` : '';
+    const named = [item.touchpoint, ...(Array.isArray(item.touchpoints) ? item.touchpoints : [])];
+    for (const tp of named) {
+      if (typeof tp === 'string' && touchpoints && !touchpoints.has(tp)) {
+        outside.push({ path: `${at}touchpoint`, reason: `"${tp}" is outside this key's scope` });
+      }
+    }
+    if (typeof item.channel === 'string' && channels && !channels.has(item.channel)) {
+      outside.push({ path: `${at}channel`, reason: `"${item.channel}" is outside this key's scope` });
+    }
+    if (touchpoints && item.touchpoint === undefined && item.touchpoints === undefined) {
+      outside.push({ path: `${at}touchpoint`, reason: 'a scoped key must name one of its touchpoints' });
+    }
+  });
+  if (outside.length > 0) {
+    throw new DomainError('forbidden', 'This API key is limited to other touchpoints or channels.', {
+      fields: outside.slice(0, 20),
+    });
+  }
 }

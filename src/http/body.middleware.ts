@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { DomainError } from '../domain/errors.js';
+import { checkJsonText, DEFAULT_SHAPE_LIMITS, type ShapeLimits } from '../domain/shape-limits.js';
 import { findOperatorKeys } from '../domain/validate.js';
 
 /** `Content-Type: application/json`, with or without parameters; the common spellings skip type-is. */
@@ -10,11 +11,23 @@ function isJson(req: Request): boolean {
 }
 
 /**
- * Bodies of writes must be JSON within the size limit and free of `$`-prefixed keys (outside
- * targeting conditions). One middleware, so each request passes one router layer for it.
+ * A JSON parser that refuses bodies nesting deeper or holding more members than the limits, from
+ * the raw bytes, before the text is parsed or anything walks the parsed value.
+ */
+export function boundedJson(limit: string, shape: ShapeLimits = DEFAULT_SHAPE_LIMITS): RequestHandler {
+  return express.json({
+    limit,
+    strict: true,
+    verify: (_req, _res, buf) => checkJsonText(buf, shape),
+  });
+}
+
+/**
+ * Bodies of writes must be JSON within the size and shape limits and free of `$`-prefixed keys
+ * (outside targeting conditions). One middleware, so each request passes one router layer for it.
  */
 export function jsonBody(limit: string): RequestHandler {
-  const parse = express.json({ limit, strict: true });
+  const parse = boundedJson(limit);
   return (req: Request, res: Response, next: NextFunction) => {
     const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
     const chunked = req.headers['transfer-encoding'] !== undefined;

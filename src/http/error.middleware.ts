@@ -6,29 +6,65 @@ export function sendError(req: Request, res: Response, code: ErrorCode, message?
     error: { code, message: message ?? errorCatalogue[code].message, requestId: req.id },
   };
   if (details !== undefined) body.error.details = details;
+  const retryAfter = (details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+  if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   res.status(errorCatalogue[code].status).json(body);
 }
 
-interface BodyParserError {
+interface ParserError {
   type?: string;
   status?: number;
   limit?: number;
+  message?: string;
+}
+
+/**
+ * The errors of body-parser, the router and the URL decoder that mean the request is bad, as the
+ * domain error each stands for; anything else is left alone (a bug or an outage, not the caller).
+ */
+export function asClientError(err: unknown): DomainError | undefined {
+  if (err instanceof DomainError) return err;
+  const e = err as ParserError | undefined;
+  switch (e?.type) {
+    case 'entity.too.large':
+      return new DomainError('payload_too_large', `The request body is larger than ${e.limit} bytes.`);
+    case 'entity.parse.failed':
+      return new DomainError('invalid_json');
+    case 'parameters.too.many':
+      return new DomainError('payload_too_large', 'The form has more fields than allowed.');
+    case 'encoding.unsupported':
+      return new DomainError(
+        'unsupported_media_type',
+        'The request body uses an unsupported Content-Encoding.',
+        {
+          fields: [{ path: 'Content-Encoding', reason: 'only gzip, deflate, br or identity' }],
+        },
+      );
+    case 'charset.unsupported':
+      return new DomainError('unsupported_media_type', 'The request body uses an unsupported charset.', {
+        fields: [{ path: 'Content-Type', reason: 'charset must be utf-8' }],
+      });
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'querystring.parse.rangeError':
+      return new DomainError('validation_failed', 'The request body could not be read.', {
+        fields: [{ path: '(body)', reason: e.message ?? 'unreadable' }],
+      });
+  }
+  if (err instanceof URIError) {
+    return new DomainError('validation_failed', 'The request path is not valid percent-encoding.', {
+      fields: [{ path: '(path)', reason: 'malformed percent-encoding' }],
+    });
+  }
+  return undefined;
 }
 
 /** The one error middleware: domain errors map through the catalogue, anything unknown is a logged 500. */
 export function errorMiddleware() {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof DomainError) {
-      sendError(req, res, err.code, err.message, err.details);
-      return;
-    }
-    const parserError = err as BodyParserError;
-    if (parserError?.type === 'entity.too.large') {
-      sendError(req, res, 'payload_too_large', `The request body is larger than ${parserError.limit} bytes.`);
-      return;
-    }
-    if (parserError?.type === 'entity.parse.failed') {
-      sendError(req, res, 'invalid_json');
+    const known = asClientError(err);
+    if (known) {
+      sendError(req, res, known.code, known.message, known.details);
       return;
     }
     if (isDatabaseDown(err)) {

@@ -42,11 +42,20 @@ function operation(doc: RouteDoc): Record<string, unknown> {
       ? { description: 'OK', content: { 'application/json': { schema: jsonSchema(doc.response, 'output') } } }
       : { description: 'OK' };
   const responses: Record<string, unknown> = { [status]: success };
+  // What every operation of its kind can answer, whatever the route declares: a malformed path or
+  // query is a 400, a body has its parser's failures, a key its 401/403, any caller the rate limit.
   const codes = new Set<string>([
     ...(doc.errors ?? []),
     ...(doc.roles ? ['unauthenticated', 'forbidden'] : []),
+    'rate_limited',
+    'database_unavailable',
   ]);
-  if (doc.body) codes.add('validation_failed');
+  if (doc.params || doc.query) codes.add('validation_failed');
+  if (doc.body) {
+    for (const code of ['validation_failed', 'invalid_json', 'payload_too_large', 'unsupported_media_type']) {
+      codes.add(code);
+    }
+  }
   for (const code of codes) {
     const entry = errorCatalogue[code as keyof typeof errorCatalogue];
     if (!entry) continue;

@@ -180,7 +180,7 @@ describe('exposure durability', () => {
     const ready = await supertest(app).get('/readyz');
     expect(ready.status).toBe(503);
     expect(ready.body.checks.journal).toMatchObject({ ok: false, maxBytes: 100 });
-    const metrics = await supertest(app).get('/metrics');
+    const metrics = await supertest(app).get('/metrics').set(auth(h.keys.admin));
     expect(metrics.text).toContain('nudgelab_exposure_journal_full 1');
     expect(metrics.text).toContain('nudgelab_exposure_held_size 1');
     // Once the database answers, the held exposure is written and the instance is ready again.

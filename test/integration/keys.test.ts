@@ -79,7 +79,7 @@ describe('keys command line', () => {
     expect(created.join('\n')).toMatch(/^client key: sdk-\S+/m);
     expect(await h.services.apiKeys.authenticate(secret!)).toMatchObject({ name: 'mobile-app', role: 'app' });
     const listed = await runKeysCommand(h.services, ['list']);
-    expect(listed.find((l) => l.startsWith('mobile-app'))).toMatch(/app\s+nlk_\S+\.\.\.\s+active$/);
+    expect(listed.find((l) => l.startsWith('mobile-app'))).toMatch(/app\s+fp_[0-9a-f]{10}\s+active$/);
     expect(await runKeysCommand(h.services, ['revoke', '--name', 'mobile-app'])).toEqual([
       'revoked app key "mobile-app"',
     ]);

@@ -7,6 +7,8 @@ export interface ApiKeyDoc {
   hash: string;
   prefix: string;
   clientKey?: string;
+  /** App keys: the touchpoints and channels the key may use; absent means all. */
+  scope?: { touchpoints?: string[]; channels?: string[] };
   createdAt: Date;
   createdBy: string;
   revokedAt?: Date;
@@ -23,6 +25,7 @@ export function apiKeyModel(connection: Connection): Model<ApiKeyDoc> {
       hash: { type: String, required: true },
       prefix: { type: String, required: true },
       clientKey: { type: String },
+      scope: { type: Object },
       createdAt: { type: Date, required: true },
       createdBy: { type: String, required: true },
       revokedAt: { type: Date },

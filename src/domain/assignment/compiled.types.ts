@@ -27,6 +27,7 @@ export interface NudgeDefinition {
 
 export interface TouchpointDefinition {
   key: string;
+  channel?: string;
 }
 
 export interface Definitions {
@@ -63,6 +64,7 @@ export interface CompiledExperiment {
 
 export interface CompiledTouchpoint {
   key: string;
+  channel?: string;
   /** Every experiment on the touchpoint that is not a draft, running ones first, in rule order. */
   experiments: CompiledExperiment[];
   exclusive: CompiledExperiment[];

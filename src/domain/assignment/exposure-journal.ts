@@ -55,7 +55,7 @@ export class ExposureJournal {
     if (lines.length === 0) return true;
     const data = Buffer.from(`${lines.join('\n')}\n`);
     if (this.bytes + data.length > this.maxBytes) return false;
-    const fd = openSync(this.file, 'a');
+    const fd = openSync(this.file, 'a', 0o600); // customer ids: readable by the service's user only
     try {
       writeSync(fd, data);
       fdatasyncSync(fd);

@@ -9,6 +9,7 @@ import type {
   NudgeDefinition,
   VariantValue,
 } from './compiled.types.js';
+import { checkCondition } from './condition-check.js';
 
 /** GrowthBook hash version 2 (no bias between experiments sharing a seed prefix). */
 const HASH_VERSION = 2;
@@ -52,8 +53,21 @@ function compileExperiment(
     featureKey: exclusive ? touchpoint : overlapFeatureKey(touchpoint, exp.key),
     nudgeType: nudge?.type ?? 'unknown',
     variants: exp.variants.map((v) => ({ key: v.key, payload: payloadOf.get(v.key) ?? null })),
-    ...(exp.targeting && Object.keys(exp.targeting).length > 0 ? { condition: exp.targeting } : {}),
+    ...(exp.targeting && Object.keys(exp.targeting).length > 0
+      ? { condition: safeCondition(exp.targeting) }
+      : {}),
   };
+}
+
+/** Matches nobody: `$not` of the empty condition, which matches everybody. */
+const NOBODY = { $not: {} };
+
+/**
+ * Conditions are checked when an experiment is saved; one stored before that check (or written
+ * to the database by hand) that fails it matches nobody rather than run an unsafe pattern.
+ */
+function safeCondition(condition: Record<string, unknown>): Record<string, unknown> {
+  return checkCondition(condition).length === 0 ? condition : NOBODY;
 }
 
 function variantValue(
@@ -116,7 +130,14 @@ export function compilePayload(defs: Definitions, now = new Date()): CompiledPay
   const nudges = new Map(defs.nudges.map((n) => [n.key, n]));
   const touchpoints = new Map<string, CompiledTouchpoint>();
   for (const tp of defs.touchpoints) {
-    touchpoints.set(tp.key, { key: tp.key, experiments: [], exclusive: [], overlapping: [], qa: new Map() });
+    touchpoints.set(tp.key, {
+      key: tp.key,
+      ...(tp.channel ? { channel: tp.channel } : {}),
+      experiments: [],
+      exclusive: [],
+      overlapping: [],
+      qa: new Map(),
+    });
   }
   const byTouchpoint = new Map<string, ExperimentDefinition[]>();
   for (const exp of defs.experiments) {

@@ -4,6 +4,9 @@ import { channelSchema, keySchema } from '../schemas/common.schema.js';
 export const MAX_EVENTS_PER_BATCH = 1000;
 /** Clocks drift; an event more than this far in the future is a bug on the sender's side. */
 export const MAX_FUTURE_MS = 5 * 60_000;
+/** Events older than five years are refused: no readout looks that far back, and year-0001 dates are sender bugs. */
+export const MAX_PAST_DAYS = 5 * 365;
+const MAX_PAST_MS = MAX_PAST_DAYS * 24 * 3600_000;
 
 const propertyKey = z
   .string()
@@ -19,6 +22,10 @@ const base = {
     .refine(
       (s) => Date.parse(s) <= Date.now() + MAX_FUTURE_MS,
       'must not be more than 5 minutes in the future',
+    )
+    .refine(
+      (s) => Date.parse(s) >= Date.now() - MAX_PAST_MS,
+      `must not be more than ${MAX_PAST_DAYS} days in the past`,
     ),
   touchpoint: keySchema.optional(),
   channel: channelSchema.optional(),

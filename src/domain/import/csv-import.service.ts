@@ -244,7 +244,8 @@ export class CsvImportService {
         })),
       );
     }
-    return (raw) => map[raw] ?? (keys.has(raw) ? raw : null);
+    // Own properties only: a cell such as `constructor` is not a mapping.
+    return (raw) => (Object.hasOwn(map, raw) ? (map[raw] ?? null) : keys.has(raw) ? raw : null);
   }
 
   private checkColumns(mapping: ImportMapping, columns: string[]): void {

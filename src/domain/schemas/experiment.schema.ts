@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkCondition } from '../assignment/condition-check.js';
 import { keySchema, timestampsSchema } from './common.schema.js';
 
 export const experimentStatuses = ['draft', 'running', 'paused', 'stopped', 'concluded'] as const;
@@ -53,8 +54,17 @@ export const experimentVariantSchema = z.strictObject({
   weight: z.number().min(0).max(1),
 });
 
-/** GrowthBook condition syntax: a JSON object of attribute tests ($eq, $in, $gt, $and, ...). */
-export const conditionSchema = z.record(z.string(), z.unknown());
+/**
+ * GrowthBook condition syntax: a JSON object of attribute tests ($eq, $in, $gt, $and, ...). Unknown
+ * operators, saved groups and patterns that could take exponential time are refused here, when the
+ * experiment is saved, rather than found on every evaluation.
+ */
+export const conditionSchema = z.record(z.string(), z.unknown()).superRefine((condition, ctx) => {
+  for (const issue of checkCondition(condition, '')) {
+    const path = issue.path.replace(/^\./, '');
+    ctx.addIssue({ code: 'custom', path: path ? [path] : [], message: issue.reason });
+  }
+});
 
 export const qaOverrideSchema = z.strictObject({
   customerId: z.string().min(1).max(200),

@@ -2,6 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { DomainError } from '../errors.js';
+import { checkValueShape } from '../shape-limits.js';
 import { findOperatorKeys, issuesOf } from '../validate.js';
 import { type DefinitionFile, definitionFileSchema } from './definition-file.schema.js';
 
@@ -22,6 +24,8 @@ export interface LoadedFile {
 }
 
 export const GENERATED_SCHEMA_FILE = 'schema.json';
+/** A definition file is a few hundred lines; anything this large is a mistake or an attack. */
+const MAX_FILE_CHARS = 1024 * 1024;
 
 export function formatIssue(issue: FileIssue): string {
   return `${issue.file}: ${issue.path}: ${issue.reason}`;
@@ -52,8 +56,15 @@ function parseText(file: string, text: string): { data: unknown; lineOf: LoadedF
     const first = error.message.split('\n')[0];
     return { file, path: line ? `line ${line}` : '(root)', reason: `invalid YAML: ${first}` };
   }
+  let data: unknown;
+  try {
+    // The yaml library refuses alias expansions it judges excessive by throwing.
+    data = doc.toJS() ?? {};
+  } catch (err) {
+    return { file, path: '(root)', reason: `invalid YAML: ${(err as Error).message}` };
+  }
   return {
-    data: doc.toJS() ?? {},
+    data,
     lineOf(parts) {
       const node = doc.getIn(parts as unknown[], true) as { range?: [number, number, number] } | undefined;
       const offset = node?.range?.[0];
@@ -113,9 +124,22 @@ export async function loadDefinitionFiles(
   }
   for (const abs of paths) {
     const file = path.relative(displayBase, abs) || abs;
-    const parsed = parseText(file, await readFile(abs, 'utf8'));
+    const text = await readFile(abs, 'utf8');
+    if (text.length > MAX_FILE_CHARS) {
+      issues.push({ file, path: '(root)', reason: `larger than ${MAX_FILE_CHARS} characters` });
+      continue;
+    }
+    const parsed = parseText(file, text);
     if ('reason' in parsed) {
       issues.push(parsed);
+      continue;
+    }
+    // Bounded before anything walks it: YAML anchors can make a small file a very large value.
+    try {
+      checkValueShape(parsed.data);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      issues.push({ file, path: '(root)', reason: err.message });
       continue;
     }
     // As over HTTP: no `$`-prefixed keys outside targeting conditions (the top-level `$schema` aside).

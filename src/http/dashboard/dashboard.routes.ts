@@ -3,13 +3,20 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import express, {
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+  Router,
+} from 'express';
 import { z } from 'zod';
 import type { ApiKeysService } from '../../domain/api-keys.service.js';
 import { DomainError, errorCatalogue } from '../../domain/errors.js';
 import type { JourneysService } from '../../domain/journeys.service.js';
 import type { ReadoutsService } from '../../domain/readouts.contract.js';
 import { keySchema } from '../../domain/schemas/common.schema.js';
+import { asClientError } from '../error.middleware.js';
 import { type ActiveKeys, currentSession, DASHBOARD_ROLES } from './dashboard-auth.js';
 import { experimentBody } from './experiment.page.js';
 import { html, type SafeHtml } from './html.js';
@@ -34,6 +41,7 @@ export interface DashboardDeps {
   readouts: ReadoutsService;
   sessions: SessionCodec;
   active: ActiveKeys;
+  signInLimit?: RequestHandler;
 }
 
 declare global {
@@ -50,11 +58,16 @@ const chartJsPath = path.join(
   path.dirname(createRequire(import.meta.url).resolve('chart.js')),
   'chart.umd.min.js',
 );
-const assets: Record<string, { file: string; type: string }> = {
-  'chart.js': { file: chartJsPath, type: 'text/javascript; charset=utf-8' },
-  'dashboard.js': { file: path.join(here, 'assets', 'dashboard.js'), type: 'text/javascript; charset=utf-8' },
-  'dashboard.css': { file: path.join(here, 'assets', 'dashboard.css'), type: 'text/css; charset=utf-8' },
-};
+const assets: ReadonlyMap<string, { file: string; type: string }> = new Map(
+  Object.entries({
+    'chart.js': { file: chartJsPath, type: 'text/javascript; charset=utf-8' },
+    'dashboard.js': {
+      file: path.join(here, 'assets', 'dashboard.js'),
+      type: 'text/javascript; charset=utf-8',
+    },
+    'dashboard.css': { file: path.join(here, 'assets', 'dashboard.css'), type: 'text/css; charset=utf-8' },
+  }),
+);
 const assetCache = new Map<string, Buffer>();
 
 const keyParams = z.object({ key: keySchema });
@@ -102,7 +115,8 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   });
 
   router.get('/dashboard/assets/:name', (req, res) => {
-    const asset = assets[String(req.params.name)];
+    // A Map, so names such as `__proto__` or `constructor` find nothing.
+    const asset = assets.get(String(req.params.name));
     if (!asset) throw new DomainError('route_not_found');
     let body = assetCache.get(asset.file);
     if (!body) {
@@ -128,7 +142,8 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
     showSignIn(req, res, 200, req.query.signedOut === '1' ? { notice: 'You are signed out.' } : {});
   });
 
-  router.post('/dashboard/sign-in', form, async (req, res) => {
+  const signInLimit: RequestHandler = deps.signInLimit ?? ((_req, _res, next) => next());
+  router.post('/dashboard/sign-in', signInLimit, form, async (req, res) => {
     const parsed = signInBody.safeParse(req.body ?? {});
     const expected = readCookie(req, PRE_SESSION_COOKIE);
     if (!expected || !parsed.success || !parsed.data.csrf || !safeEqual(parsed.data.csrf, expected)) {
@@ -178,6 +193,8 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
     if (!sessions.checkCsrf(session, req.body?.csrf)) {
       throw new DomainError('forbidden', 'The form is missing its CSRF token or the token is wrong.');
     }
+    // The token stays valid until it expires unless ended here: a copy of the cookie must not work.
+    sessions.end(session);
     clearCookie(req, res, SESSION_COOKIE);
     res.redirect(303, '/dashboard/sign-in?signedOut=1');
   });
@@ -258,7 +275,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   });
 
   router.use('/dashboard', (err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const known = err instanceof DomainError ? err : undefined;
+    const known = asClientError(err);
     if (!known) req.log.error({ err }, 'dashboard page failed');
     const status = known ? errorCatalogue[known.code].status : 500;
     const message = known ? known.message : `Something went wrong on our side (request ${req.id}).`;

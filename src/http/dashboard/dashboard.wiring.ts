@@ -1,4 +1,4 @@
-import type { Router } from 'express';
+import type { RequestHandler, Router } from 'express';
 import type { Services } from '../../domain/services.js';
 import type { Logger } from '../../logger.js';
 import { readoutPdfRoutes } from '../routes/readout-pdf.routes.js';
@@ -13,6 +13,8 @@ export interface DashboardOptions {
   sessionTtlMinutes?: number;
   /** The Chromium printer for PDF exports; main.ts owns it so shutdown can close the browser. */
   pdf?: PdfPrinter;
+  /** Limits failed sign-ins; none when absent. */
+  signInLimit?: RequestHandler;
 }
 
 /** The dashboard pages (mounted before the JSON body parser) and the PDF export route. */
@@ -29,7 +31,11 @@ export function createDashboard(
   const pdf = opts.pdf ?? createPdfPrinter({ logger });
   const deps = { apiKeys: services.apiKeys, readouts: services.readouts, sessions, active };
   return {
-    pages: dashboardRoutes({ ...deps, journeys: services.journeys }),
+    pages: dashboardRoutes({
+      ...deps,
+      journeys: services.journeys,
+      ...(opts.signInLimit ? { signInLimit: opts.signInLimit } : {}),
+    }),
     exports: readoutPdfRoutes({ ...deps, pdf }),
     sessions,
   };

@@ -1,9 +1,14 @@
 import type { Browser } from 'playwright-core';
+import { DomainError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
 
 export interface PdfPrinter {
-  /** Opens `url` with the given cookie, waits until its charts are drawn and prints it as A4 PDF. */
-  print(url: string, cookie: { name: string; value: string }): Promise<Buffer>;
+  /**
+   * Opens `url` with a cookie, waits until its charts are drawn and prints it as A4 PDF. The cookie
+   * is asked for only once this print has its slot, so a short-lived session is not spent waiting.
+   * Throws `pdf_busy` when the queue is full and `pdf_unavailable` when no browser can start.
+   */
+  print(url: string, cookie: () => { name: string; value: string }): Promise<Buffer>;
   /** Closes the browser if one was launched. */
   close(): Promise<void>;
 }
@@ -13,7 +18,11 @@ export interface PdfPrinterOptions {
   logger?: Logger;
   /** Pages printed at the same time; more wait their turn (Chromium is heavy on 2 cores). */
   concurrency?: number;
+  /** Prints that may wait for a slot; one more is refused with `pdf_busy`. */
+  maxQueue?: number;
   timeoutMs?: number;
+  /** Starts the browser; tests hand in a fake. */
+  launch?: () => Promise<Browser>;
 }
 
 export const CHROMIUM_ARGS = [
@@ -31,14 +40,24 @@ export function createPdfPrinter(opts: PdfPrinterOptions = {}): PdfPrinter {
   const executablePath = opts.executablePath ?? '/usr/bin/chromium';
   const timeout = opts.timeoutMs ?? 30_000;
   const limit = opts.concurrency ?? 2;
+  const maxQueue = opts.maxQueue ?? 8;
   let browser: Promise<Browser> | undefined;
   let closed = false;
   let active = 0;
   const waiting: (() => void)[] = [];
 
   async function launch(): Promise<Browser> {
-    const { chromium } = await import('playwright-core');
-    const b = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout });
+    let b: Browser;
+    try {
+      if (opts.launch) b = await opts.launch();
+      else {
+        const { chromium } = await import('playwright-core');
+        b = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout });
+      }
+    } catch (err) {
+      opts.logger?.error({ err, executablePath }, 'chromium could not start for PDF exports');
+      throw new DomainError('pdf_unavailable');
+    }
     b.on('disconnected', () => {
       browser = undefined;
     });
@@ -57,7 +76,12 @@ export function createPdfPrinter(opts: PdfPrinterOptions = {}): PdfPrinter {
   }
 
   async function slot(): Promise<() => void> {
-    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    if (active >= limit) {
+      if (waiting.length >= maxQueue) {
+        throw new DomainError('pdf_busy', undefined, { retryAfterSeconds: Math.ceil(timeout / 1000) });
+      }
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
     active += 1;
     return () => {
       active -= 1;
@@ -73,7 +97,8 @@ export function createPdfPrinter(opts: PdfPrinterOptions = {}): PdfPrinter {
         const b = await getBrowser();
         const context = await b.newContext({ viewport: { width: 1200, height: 900 } });
         try {
-          await context.addCookies([{ name: cookie.name, value: cookie.value, url: new URL(url).origin }]);
+          const { name, value } = cookie();
+          await context.addCookies([{ name, value, url: new URL(url).origin }]);
           const page = await context.newPage();
           page.setDefaultTimeout(timeout);
           const response = await page.goto(url, { waitUntil: 'load' });

@@ -30,6 +30,8 @@ export interface SessionOptions {
  */
 export class SessionCodec {
   private readonly secret: Buffer;
+  /** Sessions ended by sign-out before they expire: sid -> expiry, pruned as they expire. */
+  private readonly ended = new Map<string, number>();
   readonly ttlMs: number;
   readonly randomSecret: boolean;
 
@@ -65,10 +67,17 @@ export class SessionCodec {
       const s = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Session;
       if (typeof s.expiresAt !== 'number' || s.expiresAt <= now) return null;
       if (typeof s.keyId !== 'string' || typeof s.sid !== 'string') return null;
+      if (this.ended.has(s.sid)) return null;
       return s;
     } catch {
       return null;
     }
+  }
+
+  /** Ends a session before it expires (sign-out); its token is refused from now on by this process. */
+  end(session: Session, now = Date.now()): void {
+    for (const [sid, until] of this.ended) if (until <= now) this.ended.delete(sid);
+    this.ended.set(session.sid, session.expiresAt);
   }
 
   csrfToken(session: Session): string {

@@ -4,7 +4,7 @@ import {
   assignmentResponseSchema,
 } from '../../domain/assignment/assignment.schema.js';
 import type { Services } from '../../domain/services.js';
-import { requireRole } from '../auth.middleware.js';
+import { assertInScope, requireRole } from '../auth.middleware.js';
 import { documentRoute } from '../route-docs.js';
 
 /** `POST /v1/assignments`: which variants a customer gets at one or more touchpoints. */
@@ -18,9 +18,18 @@ export function assignmentsRoutes(services: Services, body: RequestHandler): Rou
     roles: ['app'],
     body: assignmentRequestSchema,
     response: assignmentResponseSchema,
-    errors: ['validation_failed', 'touchpoint_not_found', 'unauthenticated', 'forbidden'],
+    errors: [
+      'validation_failed',
+      'invalid_json',
+      'payload_too_large',
+      'unsupported_media_type',
+      'touchpoint_not_found',
+      'unauthenticated',
+      'forbidden',
+    ],
   });
   router.post('/v1/assignments', requireRole(services.apiKeys, 'app'), body, async (req, res) => {
+    if (req.actor?.scope) assertInScope(req.actor, [req.body ?? {}]);
     res.json(await services.capture.assignments.assign(req.body));
   });
   return router;

@@ -1,8 +1,10 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { DomainError } from '../../domain/errors.js';
 import { eventsRequestSchema, eventsResponseSchema } from '../../domain/events/event.schema.js';
 import type { Services } from '../../domain/services.js';
-import { requireRole } from '../auth.middleware.js';
+import { EVENTS_SHAPE_LIMITS } from '../../domain/shape-limits.js';
+import { assertInScope, requireRole } from '../auth.middleware.js';
+import { boundedJson } from '../body.middleware.js';
 import { documentRoute } from '../route-docs.js';
 
 /** A batch of 1,000 events with properties passes the general 1 MB limit, so this route has its own. */
@@ -38,8 +40,12 @@ export function eventsRoutes(services: Services): Router {
       if (!req.is('application/json')) throw new DomainError('unsupported_media_type');
       next();
     },
-    express.json({ limit: EVENTS_BODY_LIMIT, strict: true }),
+    boundedJson(EVENTS_BODY_LIMIT, EVENTS_SHAPE_LIMITS),
     async (req, res) => {
+      if (req.actor?.scope) {
+        const body = req.body as { events?: unknown } | undefined;
+        assertInScope(req.actor, Array.isArray(body?.events) ? body.events : [body ?? {}]);
+      }
       res.json(await services.capture.events.capture(req.body));
     },
   );

@@ -1,49 +1,60 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { CompiledPayload } from '../../domain/assignment/compiled.types.js';
+import { type SdkPayload, sdkPayload } from '../../domain/assignment/sdk-payload.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Services } from '../../domain/services.js';
+import { parseOrThrow } from '../../domain/validate.js';
 import { documentRoute } from '../route-docs.js';
 
-const CLIENT_KEY_CACHE_MS = 30_000;
 const params = z.object({ clientKey: z.string().min(1).max(200) });
 
 /**
  * `GET /api/features/:clientKey`: the compiled payload for GrowthBook SDKs (the path the SDKs
- * call under their `apiHost`). Client keys are cached like API keys, so SDK polling costs no
- * database round trip; the ETag lets an unchanged payload answer 304 with no body.
+ * call under their `apiHost`), cut to the client key's scope. Client keys are cached by the keys
+ * service (cleared there on revoke), so SDK polling costs no database round trip; the ETag lets an
+ * unchanged payload answer 304 with no body.
  */
 export function featuresRoutes(services: Services): Router {
   const router = Router();
-  const known = new Map<string, { ok: boolean; until: number }>();
+  // One cut per scope and payload build; a new build replaces them all.
+  let builtFrom: CompiledPayload | undefined;
+  const cuts = new Map<string, SdkPayload>();
   documentRoute({
     method: 'get',
     path: '/api/features/:clientKey',
     tag: 'assignments',
-    summary: 'GrowthBook features payload for SDKs (ETag, 304 on If-None-Match)',
+    summary: "GrowthBook features payload for SDKs, limited to the client key's scope (ETag, 304)",
     params,
     response: z.object({ features: z.record(z.string(), z.unknown()) }),
-    errors: ['not_found'],
+    errors: ['not_found', 'validation_failed'],
   });
   router.get('/api/features/:clientKey', async (req, res) => {
-    const clientKey = params.parse(req.params).clientKey;
-    const now = Date.now();
-    let entry = known.get(clientKey);
-    if (!entry || entry.until < now) {
-      const key = await services.apiKeys.byClientKey(clientKey);
-      if (known.size > 10_000) known.clear();
-      entry = { ok: key !== null, until: now + CLIENT_KEY_CACHE_MS };
-      known.set(clientKey, entry);
-    }
-    if (!entry.ok) throw new DomainError('not_found', 'Unknown or revoked client key.');
+    const { clientKey } = parseOrThrow(params, req.params);
+    const key = await services.apiKeys.byClientKey(clientKey);
+    if (!key) throw new DomainError('not_found', 'Unknown or revoked client key.');
     const compiled = await services.capture.assignments.compiled();
-    res.set('ETag', compiled.etag);
-    res.set('Cache-Control', 'public, max-age=30, stale-while-revalidate=60');
+    if (builtFrom !== compiled) {
+      builtFrom = compiled;
+      cuts.clear();
+    }
+    const scopeId = JSON.stringify(key.scope ?? {});
+    let payload = cuts.get(scopeId);
+    if (!payload) {
+      payload = sdkPayload(compiled, key.scope);
+      if (cuts.size > 1000) cuts.clear();
+      cuts.set(scopeId, payload);
+    }
+    res.set('ETag', payload.etag);
+    // Private: each client key has its own cut, so a shared cache must not hand one to another.
+    res.set('Cache-Control', 'private, max-age=30, stale-while-revalidate=60');
+    res.set('Vary', 'Origin');
     res.set('Access-Control-Allow-Origin', '*');
-    if (req.get('if-none-match') === compiled.etag) {
+    if (req.get('if-none-match') === payload.etag) {
       res.status(304).end();
       return;
     }
-    res.type('application/json').send(compiled.json);
+    res.type('application/json').send(payload.json);
   });
   return router;
 }

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { apiKeyInputSchema } from '../../domain/api-keys.service.js';
+import { apiKeyInputSchema, apiKeyScopeSchema } from '../../domain/api-keys.service.js';
 import { roleSchema } from '../../domain/roles.js';
 import type { Services } from '../../domain/services.js';
 import { parseOrThrow } from '../../domain/validate.js';
@@ -11,8 +11,11 @@ export const apiKeySchema = z.object({
   id: z.string(),
   name: z.string(),
   role: roleSchema,
-  prefix: z.string().describe('first characters of the secret, to recognise it'),
+  prefix: z
+    .string()
+    .describe('fingerprint to tell keys apart (from the stored hash, never the characters of the secret)'),
   clientKey: z.string().optional().describe('app keys: the GrowthBook SDK client key'),
+  scope: apiKeyScopeSchema.optional(),
   createdAt: z.string(),
   createdBy: z.string(),
   revokedAt: z.string().optional(),
@@ -21,7 +24,13 @@ const createdKeySchema = z.object({
   key: apiKeySchema,
   secret: z.string().describe('shown once; store it now'),
 });
-const nameParams = z.object({ name: apiKeyInputSchema.shape.name });
+const nameParams = z.object({
+  name: z
+    .string()
+    .min(2)
+    .max(80)
+    .regex(/^[a-z0-9][a-z0-9._-]*$/),
+});
 
 /** API keys: admin only. The secret is returned once, at creation. */
 export function keysRoutes(services: Services): Router {

@@ -1,9 +1,14 @@
-import { Router } from 'express';
+import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { Services } from '../../domain/services.js';
+import { presentedKey, requireRole } from '../auth.middleware.js';
+import { safeEqual } from '../dashboard/session.js';
 import { documentRoute } from '../route-docs.js';
 
-/** `GET /metrics`: Prometheus text with the exposure pipeline's counters and gauges. */
-export function metricsRoutes(services: Services): Router {
+/**
+ * `GET /metrics`: Prometheus text with the exposure pipeline's counters and gauges. It tells how
+ * busy the service is, so it needs an admin key or the configured METRICS_TOKEN.
+ */
+export function metricsRoutes(services: Services, metricsToken?: string): Router {
   const router = Router();
   documentRoute({
     method: 'get',
@@ -11,8 +16,15 @@ export function metricsRoutes(services: Services): Router {
     tag: 'health',
     summary: 'Prometheus metrics (exposure buffer, journal, event attribution)',
     produces: 'text/plain',
+    roles: [],
   });
-  router.get('/metrics', (_req, res) => {
+  const admin = requireRole(services.apiKeys);
+  const allowed = (req: Request, res: Response, next: NextFunction) => {
+    const presented = presentedKey(req);
+    if (metricsToken && presented && safeEqual(presented, metricsToken)) return next();
+    return admin(req, res, next);
+  };
+  router.get('/metrics', allowed, (_req, res) => {
     const s = services.capture.exposures.stats();
     const a = services.capture.attribution.stats();
     const lines = [

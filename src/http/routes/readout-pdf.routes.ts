@@ -41,7 +41,7 @@ export function readoutPdfRoutes(deps: ReadoutPdfDeps): Router {
     roles: ['viewer', 'strategist'],
     params: keyParams,
     produces: 'application/pdf',
-    errors: ['not_found'],
+    errors: ['not_found', 'pdf_busy', 'pdf_unavailable', 'validation_failed'],
   });
   router.get(
     '/v1/experiments/:key/readout.pdf',
@@ -52,9 +52,13 @@ export function readoutPdfRoutes(deps: ReadoutPdfDeps): Router {
       await deps.readouts.readout(key);
       // Chromium signs in with a short-lived session of the caller's own key, so the page shows
       // exactly what this caller may see and nothing else is shared with the browser.
-      const { token } = deps.sessions.open(req.actor!, Date.now(), PRINT_SESSION_MS);
+      // The session is opened when the print has its slot, not while it waits for one.
+      const actor = req.actor!;
       const url = `${selfOrigin(req)}/dashboard/experiments/${encodeURIComponent(key)}?print=1`;
-      const pdf = await deps.pdf.print(url, { name: SESSION_COOKIE, value: token });
+      const pdf = await deps.pdf.print(url, () => ({
+        name: SESSION_COOKIE,
+        value: deps.sessions.open(actor, Date.now(), PRINT_SESSION_MS).token,
+      }));
       res
         .status(200)
         .setHeader('Cache-Control', 'no-store')

@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import type { FeatureDefinition, FeatureRule } from '@growthbook/growthbook';
+import type { CompiledPayload } from './compiled.types.js';
+
+export interface PayloadScope {
+  touchpoints?: readonly string[];
+  channels?: readonly string[];
+}
+
+export interface SdkPayload {
+  json: string;
+  etag: string;
+}
+
+/**
+ * What one client key is served: only the features of the touchpoints (and channels) in its
+ * scope, without experiment names and without QA force rules. QA customer ids (often e-mail
+ * addresses) never leave the server; QA forcing works through `/v1/assignments` only.
+ */
+export function sdkPayload(compiled: CompiledPayload, scope: PayloadScope = {}): SdkPayload {
+  const touchpoints = scope.touchpoints ? new Set(scope.touchpoints) : undefined;
+  const channels = scope.channels ? new Set(scope.channels) : undefined;
+  const features: Record<string, FeatureDefinition> = {};
+  for (const [key, def] of Object.entries(compiled.payload.features ?? {})) {
+    const tpKey = key.split('/')[0] ?? key;
+    if (touchpoints && !touchpoints.has(tpKey)) continue;
+    const channel = compiled.touchpoints.get(tpKey)?.channel;
+    if (channels && (!channel || !channels.has(channel))) continue;
+    const rules = (def.rules ?? [])
+      .filter((rule) => !rule.id?.startsWith('qa:'))
+      .map((rule) => {
+        const { name: _name, ...rest } = rule as FeatureRule & { name?: string };
+        return rest as FeatureRule;
+      });
+    features[key] = { ...def, rules };
+  }
+  const json = JSON.stringify({ features });
+  const etag = `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
+  return { json, etag };
+}
