@@ -21,7 +21,17 @@ export {
   relativeCdf,
   relativeQuantile,
 } from './compare.ts';
-export { type Decision, decide, oneSidedBayesFactor } from './decision.ts';
+export { type Decision, decide, manyArmFactor } from './decision.ts';
+export {
+  DEFAULT_MARGIN,
+  decisionScale,
+  effectOf,
+  evidenceFor,
+  oneSidedBayesFactor,
+  priorSd,
+  TUNED_PRIOR_RATIO,
+} from './evidence.ts';
+export { fitHierarchy, normalChanceBest } from './hierarchical.ts';
 export {
   type AnalyzeInput,
   type AnalyzeInputRaw,
@@ -54,5 +64,6 @@ export {
   type VariantResult,
 } from './readout.schema.ts';
 export { type AnalyzeResult, analyze, InvalidInputError, tryAnalyze } from './readout.ts';
-export { type SrmArm, type SrmResult, sampleRatioMismatch } from './srm.ts';
+export { digamma, trigamma } from './special.ts';
+export { phasedSampleRatioMismatch, type SrmArm, type SrmResult, sampleRatioMismatch } from './srm.ts';
 export { formatChance, summarize } from './summary.ts';
