@@ -14,6 +14,7 @@ import {
   DEFAULT_MARGIN,
   digamma,
   evidenceFor,
+  MANY_ARM_PRIOR_RATIO,
   manyArmFactor,
   trigamma,
 } from '../src/stats/index.ts';
@@ -155,6 +156,7 @@ function plannedRun(s: RuleScenario, index: number, arms: number, lift: number):
           evidenceFor('conversion', gatePosterior(n, conv[i] ?? 0), c, 1, {
             effectScale: 0.1,
             plannedSample: planned,
+            tunedRatio: MANY_ARM_PRIOR_RATIO,
           }) >= threshold,
       );
       if (!passes) continue;

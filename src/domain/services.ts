@@ -17,6 +17,7 @@ import { CsvImportService } from './import/csv-import.service.js';
 import { createJourneysService, type JourneysService } from './journeys.service.js';
 import { createNudgesService, type NudgesService } from './nudges.service.js';
 import { cachedMetricsLookup, OutcomeAttributionService } from './outcome-attribution.service.js';
+import { PlanningService } from './planning.service.js';
 import { ReadoutsService } from './readouts.service.js';
 import { RefreshService } from './refresh.service.js';
 import type { Experiment } from './schemas/experiment.schema.js';
@@ -47,6 +48,7 @@ export interface Services {
   /** Outcome attribution onto exposures (the capture's outcome sink). */
   outcomes: OutcomeAttributionService;
   readouts: ReadoutsService;
+  planning: PlanningService;
   refresh: RefreshService;
   alerts: AlertsService;
   /** Loads past experiments from CSV files (`npm run import`). */
@@ -138,6 +140,7 @@ export function createServices({
     capture,
     outcomes,
     readouts,
+    planning: new PlanningService({ experiments: experimentRepo, snapshots: snapshotRepo }),
     refresh,
     alerts,
     imports: new CsvImportService(experimentRepo, touchpointRepo, new ImportRepository(connection)),

@@ -26,6 +26,7 @@ import { featuresRoutes } from './routes/features.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { keysRoutes } from './routes/keys.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
+import { plansRoutes } from './routes/plans.routes.js';
 import { readoutsRoutes } from './routes/readouts.routes.js';
 
 export interface AppDeps {
@@ -59,6 +60,7 @@ export function createApp({ services, logger, bodyLimit, version, dashboard }: A
   app.use(keysRoutes(services));
   app.use(auditRoutes(services));
   app.use(readoutsRoutes(services));
+  app.use(plansRoutes(services));
   app.use(
     definitionRoutes(services.apiKeys, {
       path: '/v1/journeys',

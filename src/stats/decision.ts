@@ -19,7 +19,13 @@
  * guardrails x variants stops the experiment. With `sequential: false` the posterior thresholds
  * maxChanceOfHarm and stopChanceOfHarm are used instead, for a test read once.
  */
-import { decisionScale, evidenceFor, type Kind, type PriorSettings } from './evidence.ts';
+import {
+  decisionScale,
+  evidenceFor,
+  type Kind,
+  MANY_ARM_PRIOR_RATIO,
+  type PriorSettings,
+} from './evidence.ts';
 import type { DecisionConfig } from './input.schema.ts';
 import type { ArmState } from './metric.ts';
 import { type Action, isVariantResult, type MetricResult, type VariantResult } from './readout.schema.ts';
@@ -103,8 +109,10 @@ export function decide(ctx: DecisionContext): Decision {
   // bayesFactor x k has chance at most 1 / bayesFactor (union bound). The many-arm threshold is
   // calibrated instead (DECISION_RULE.md): the union bound is far from tight for 24 arms.
   const threshold = seq === false ? 0 : seq.bayesFactor * (many ? manyArmFactor(k) : k);
-  const settings = (n: number | undefined): PriorSettings =>
-    seq === false ? { effectScale: 0.1 } : { effectScale: seq.effectScale, plannedSample: n };
+  const settings = (n: number | undefined, ratio?: number): PriorSettings =>
+    seq === false
+      ? { effectScale: 0.1 }
+      : { effectScale: seq.effectScale, plannedSample: n, ...(ratio ? { tunedRatio: ratio } : {}) };
   const evidence = (key: string): boolean => {
     if (seq === false) return true;
     const arm = posteriorOf(ctx.primaryArms, key);

@@ -14,10 +14,12 @@ import type { ArmPosterior } from './posterior.ts';
 export const DEFAULT_MARGIN = 0.01;
 /**
  * The tuned prior's variance, as a multiple of the effect's variance at the planned sample. A
- * ratio of 2 needed the least sample for 80% power over 28 daily looks in the simulation of
- * DECISION_RULE.md ("Tuned to the plan").
+ * ratio of 5 needed the least sample for 80% power over 28 daily looks in the simulation of
+ * DECISION_RULE.md ("Tuned to the plan"); many-arm studies use 2, for which their calibrated
+ * threshold was found.
  */
-export const TUNED_PRIOR_RATIO = 2;
+export const TUNED_PRIOR_RATIO = 5;
+export const MANY_ARM_PRIOR_RATIO = 2;
 
 export type Kind = 'conversion' | 'mean' | 'nps';
 
@@ -101,6 +103,8 @@ export function effectOf(kind: Kind, variant: ArmPosterior, control: ArmPosterio
 export interface PriorSettings {
   effectScale: number;
   plannedSample?: number | undefined;
+  /** Overrides TUNED_PRIOR_RATIO (many-arm studies). */
+  tunedRatio?: number;
 }
 
 /**
@@ -118,7 +122,7 @@ export function priorSd(
   if (settings.plannedSample !== undefined) {
     const n = (variant.n + control.n) / 2;
     const planned = (effect.variance * n) / settings.plannedSample;
-    return Math.sqrt(TUNED_PRIOR_RATIO * planned);
+    return Math.sqrt((settings.tunedRatio ?? TUNED_PRIOR_RATIO) * planned);
   }
   if (kind === 'conversion') return settings.effectScale;
   return settings.effectScale * decisionScale(kind, control);

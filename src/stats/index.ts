@@ -27,6 +27,7 @@ export {
   decisionScale,
   effectOf,
   evidenceFor,
+  MANY_ARM_PRIOR_RATIO,
   oneSidedBayesFactor,
   priorSd,
   TUNED_PRIOR_RATIO,
@@ -50,6 +51,14 @@ export {
 } from './input.schema.ts';
 export { MIN_MEAN_N, meanPosterior, studentTable } from './normal-mean.ts';
 export { type NpsCounts, npsMoments, npsPosterior } from './nps-dirichlet.ts';
+export {
+  type Plan,
+  type PlanInput,
+  type PlanInputRaw,
+  plan,
+  planInputSchema,
+  planSchema,
+} from './planning.ts';
 export type { ArmPosterior } from './posterior.ts';
 export { cdf, lowerLoss, type PosteriorTable, quantile, upperLoss } from './posterior-table.ts';
 export {
