@@ -19,7 +19,7 @@ const arg = (name: string): string | undefined =>
 const BASELINE = 0.1;
 const DAILY = 1000;
 const DAYS = 28;
-const EXPERIMENTS = Number(arg('experiments') ?? 2000);
+const EXPERIMENTS = Number(arg('experiments') ?? 500);
 const SEED = 20240611;
 /** Overrides the default Bayes factor, to show the trade-off; the defaults are what is calibrated. */
 const BAYES_FACTOR = arg('bayes-factor');
@@ -213,7 +213,7 @@ async function runRule(rule: RuleScenario, workers: number): Promise<RuleOutcome
 }
 
 /** Experiments per rule row; the many-arm rows cost a 25-arm readout per look that passes the gate. */
-const RULE_EXPERIMENTS = Number(arg('rule-experiments') ?? 400);
+const RULE_EXPERIMENTS = Number(arg('rule-experiments') ?? 200);
 
 type RuleRow = Omit<RuleScenario, 'seed' | 'experiments'> & {
   target: string;

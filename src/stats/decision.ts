@@ -122,7 +122,7 @@ export function decide(ctx: DecisionContext): Decision {
       arm,
       controlArm,
       primary.lowerIsBetter ? -1 : 1,
-      settings(seq.plannedSample),
+      settings(seq.plannedSample, many ? MANY_ARM_PRIOR_RATIO : undefined),
     );
     return bf >= threshold;
   };
