@@ -12,13 +12,14 @@ import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { type AnalyzeInputRaw, analyze, isVariantResult } from '../src/stats/index.ts';
 import { createRng } from '../src/stats/rng.ts';
+import { type RuleOutcome, type RuleScenario, simulateRule } from './calibrate-rules.ts';
 
 const arg = (name: string): string | undefined =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const BASELINE = 0.1;
 const DAILY = 1000;
 const DAYS = 28;
-const EXPERIMENTS = Number(arg('experiments') ?? 2000);
+const EXPERIMENTS = Number(arg('experiments') ?? 500);
 const SEED = 20240611;
 /** Overrides the default Bayes factor, to show the trade-off; the defaults are what is calibrated. */
 const BAYES_FACTOR = arg('bayes-factor');
@@ -159,23 +160,30 @@ function naiveScale(base: { estimate: number; ci95: [number, number] }, n: numbe
 
 interface Job {
   scenario: Scenario;
+  rule?: RuleScenario;
   experiments?: number;
   from: number;
   to: number;
 }
 
-function runJob(job: Job): Outcome[] {
+function runJob(job: Job): Outcome[] | RuleOutcome[] {
+  const { rule } = job;
+  if (rule) {
+    const out: RuleOutcome[] = [];
+    for (let i = job.from; i < job.to; i++) out.push(simulateRule(rule, i));
+    return out;
+  }
   const out: Outcome[] = [];
   for (let i = job.from; i < job.to; i++) out.push(simulate(job.scenario, i));
   return out;
 }
 
-function runInWorker(job: Job): Promise<Outcome[]> {
+function runInWorker<T>(job: Job): Promise<T[]> {
   return new Promise((resolve, reject) => {
     // Workers do not inherit tsx's loader, so each registers it before loading this file.
     const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); });`;
     const worker = new Worker(boot, { eval: true, workerData: job, argv: process.argv.slice(2) });
-    worker.once('message', (m: Outcome[]) => resolve(m));
+    worker.once('message', (m: T[]) => resolve(m));
     worker.once('error', reject);
   });
 }
@@ -187,9 +195,75 @@ async function runScenario(scenario: Scenario, workers: number): Promise<Outcome
     from: w * size,
     to: Math.min(EXPERIMENTS, (w + 1) * size),
   }));
-  if (workers === 1) return runJob({ scenario, from: 0, to: EXPERIMENTS });
-  return (await Promise.all(jobs.map(runInWorker))).flat();
+  if (workers === 1) return runJob({ scenario, from: 0, to: EXPERIMENTS }) as Outcome[];
+  return (await Promise.all(jobs.map((j) => runInWorker<Outcome>(j)))).flat();
 }
+
+async function runRule(rule: RuleScenario, workers: number): Promise<RuleOutcome[]> {
+  const size = Math.ceil(rule.experiments / workers);
+  const scenario = SCENARIOS[0] as Scenario;
+  const jobs = Array.from({ length: workers }, (_, w) => ({
+    scenario,
+    rule,
+    from: w * size,
+    to: Math.min(rule.experiments, (w + 1) * size),
+  }));
+  if (workers === 1) return runJob({ scenario, rule, from: 0, to: rule.experiments }) as RuleOutcome[];
+  return (await Promise.all(jobs.map((j) => runInWorker<RuleOutcome>(j)))).flat();
+}
+
+/** Experiments per rule row; the many-arm rows cost a 25-arm readout per look that passes the gate. */
+const RULE_EXPERIMENTS = Number(arg('rule-experiments') ?? 200);
+
+type RuleRow = Omit<RuleScenario, 'seed' | 'experiments'> & {
+  target: string;
+  meets: (rate: number) => boolean;
+};
+const RULE_ROWS: RuleRow[] = [
+  {
+    suite: 'guard-aa',
+    name: 'Guardrails A/A: 3 neutral CSAT guardrails, 2,000 users per arm by day 28',
+    target: 'stop for harm <= 5%',
+    meets: (r) => r <= 0.05,
+  },
+  {
+    suite: 'guard-harm',
+    name: 'Guardrail harm: CSAT -0.2 points (sd 1.1) + 2 neutral, 2,000 users per arm by day 28',
+    target: 'stop for harm >= 80%',
+    meets: (r) => r >= 0.8,
+  },
+  {
+    suite: 'guard-ship',
+    name: 'A/B +10% with 3 neutral CSAT guardrails (1,000 per arm per day)',
+    target: 'ship (compare A/B +10% above)',
+    meets: () => true,
+  },
+  {
+    suite: 'plan-aa',
+    name: 'A/A, gate tuned to the planned 28,000 per arm',
+    target: 'false ship <= 5%',
+    meets: (r) => r <= 0.05,
+  },
+  {
+    suite: 'plan-ab',
+    name: 'A/B +10%, gate tuned to the planned 28,000 per arm',
+    target: 'ship',
+    meets: () => true,
+  },
+  {
+    suite: 'many-aa',
+    name: 'Many arms A/A: 24 variants, tuned gate',
+    target: 'family-wise false ship <= 5%',
+    meets: (r) => r <= 0.05,
+  },
+  {
+    suite: 'many-ab',
+    name: 'Many arms: one +10% arm among 24 variants, tuned gate',
+    target: 'ship the +10% arm >= 80%',
+    meets: (r) => r >= 0.8,
+  },
+];
+const RULES = RULE_ROWS.map((r, i) => ({ ...r, seed: SEED + 100 + i, experiments: RULE_EXPERIMENTS }));
 
 const pct = (count: number, of: number): string => `${((100 * count) / of).toFixed(1)}%`;
 
@@ -221,7 +295,28 @@ async function main(): Promise<void> {
       `| ${s.name} | ${pct(single, N)} ${moe(single, N)} | ${pct(every2, N)} | ${pct(daily, N)} ${moe(daily, N)} | ${meanDay} | ${pct(naiveSingle, N)} | ${pct(naiveDaily, N)} | ${pct(covered, N)} ${moe(covered, N)} |`,
     );
   }
+  const ruleRows: string[] = [];
+  let missed = 0;
+  const ruleStarted = performance.now();
+  for (const r of RULES.filter((x) => ONLY === undefined || x.suite.startsWith(ONLY))) {
+    const { suite, name, seed, experiments } = r;
+    const outcomes = await runRule({ suite, name, seed, experiments }, workers);
+    const N = outcomes.length;
+    const hits = outcomes.filter((o) => o.day > 0);
+    const rate = hits.length / N;
+    const meanDay = hits.length ? (hits.reduce((a, o) => a + o.day, 0) / hits.length).toFixed(1) : '-';
+    const lifts = hits.filter((o) => o.rawLift !== undefined);
+    const avg = (f: (o: RuleOutcome) => number) =>
+      `${((100 * lifts.reduce((a, o) => a + f(o), 0)) / lifts.length).toFixed(1)}%`;
+    const liftCell = lifts.length ? `${avg((o) => o.rawLift ?? 0)} / ${avg((o) => o.shrunkLift ?? 0)}` : '-';
+    const ok = r.meets(rate);
+    if (!ok) missed++;
+    ruleRows.push(
+      `| ${r.name} | ${pct(hits.length, N)} ${moe(hits.length, N)} | ${meanDay} | ${liftCell} | ${r.target} | ${ok ? 'met' : 'MISSED'} |`,
+    );
+  }
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  const ruleSeconds = ((performance.now() - ruleStarted) / 1000).toFixed(0);
   const lines = [
     `## Calibration of the default decision rule`,
     '',
@@ -240,8 +335,20 @@ async function main(): Promise<void> {
     '| scenario | ship, one look at the end | ship, 14 looks | ship, 28 daily looks | mean day of ship | naive, one look | naive, 28 looks | coverage of 95% interval |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
+    '',
+    `## Guardrails, the plan-tuned gate and many-arm studies`,
+    '',
+    `${RULE_EXPERIMENTS} simulated experiments per row, 28 daily looks, each stopping at the first ship or stop-guardrail;`,
+    'conversion primary at 10%; CSAT guardrails with mean 4.1 and sd 1.1, answered by every user; default margins',
+    `(1% of the decision scale). Rate: share of runs with the row's event (stop for harm, or ship) within 28 looks. Lift`,
+    `columns: mean relative lift of the shipped true arm, raw / shrunk by the hierarchical model (true lift +10%). ${ruleSeconds} s.`,
+    '',
+    '| scenario | rate | mean day | raw / shrunk lift of the shipped arm | target | |',
+    '|---|---:|---:|---:|---|---|',
+    ...ruleRows,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  if (missed > 0) process.exitCode = 1;
 }
 
 if (isMainThread) {

@@ -2,9 +2,11 @@
  * `npm run analyze -- input.json` or `cat input.json | npm run analyze`: prints the readout as
  * JSON on stdout. Bad input (unreadable file, invalid JSON, failed validation) goes to stderr,
  * one issue per line, with exit code 2 and nothing on stdout, so scripts can trust stdout.
+ * `npm run analyze -- --plan plan.json` reads a plan input instead (kind, baseline, dailyExposures,
+ * arms, lift, days) and prints the minimum detectable effect and the expected days to a decision.
  */
 import { readFile } from 'node:fs/promises';
-import { tryAnalyze } from '../stats/index.ts';
+import { plan, planInputSchema, tryAnalyze } from '../stats/index.ts';
 
 const BAD_INPUT = 2;
 
@@ -20,8 +22,11 @@ function fail(lines: string[]): void {
   process.exitCode = BAD_INPUT;
 }
 
-async function main(args: string[]): Promise<void> {
-  if (args.length > 1) return fail(['usage: analyze [input.json]  (reads stdin when no file is given)']);
+async function main(argv: string[]): Promise<void> {
+  const planning = argv.includes('--plan');
+  const args = argv.filter((a) => a !== '--plan');
+  if (args.length > 1)
+    return fail(['usage: analyze [--plan] [input.json]  (reads stdin when no file is given)']);
   const file = args[0];
   let text: string;
   try {
@@ -34,6 +39,13 @@ async function main(args: string[]): Promise<void> {
     raw = JSON.parse(text);
   } catch (err) {
     return fail([`invalid JSON in ${file ?? 'stdin'}: ${err instanceof Error ? err.message : String(err)}`]);
+  }
+  if (planning) {
+    const parsed = planInputSchema.safeParse(raw);
+    if (!parsed.success)
+      return fail(parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`));
+    process.stdout.write(`${JSON.stringify(plan(parsed.data), null, 2)}\n`);
+    return;
   }
   const result = tryAnalyze(raw);
   if (!result.ok) return fail(result.issues.map((i) => `${i.path}: ${i.message}`));

@@ -18,6 +18,7 @@ import { ExperimentsService } from './experiments.service.js';
 import { CsvImportService } from './import/csv-import.service.js';
 import { createJourneysService, type JourneysService } from './journeys.service.js';
 import { createNudgesService, type NudgesService } from './nudges.service.js';
+import { PlanningService } from './planning.service.js';
 import { ReadoutsService } from './readouts.service.js';
 import { RefreshService } from './refresh.service.js';
 import type { Experiment } from './schemas/experiment.schema.js';
@@ -48,6 +49,7 @@ export interface Services {
   /** Rebuilds an experiment phase's readout sums from the stored exposures and events. */
   recompute(experimentKey: string): Promise<RecomputeResult>;
   readouts: ReadoutsService;
+  planning: PlanningService;
   refresh: RefreshService;
   alerts: AlertsService;
   /** Loads past experiments from CSV files (`npm run import`). */
@@ -154,6 +156,7 @@ export function createServices({
       return recomputeExperiment(exp);
     },
     readouts,
+    planning: new PlanningService({ experiments: experimentRepo, snapshots: snapshotRepo }),
     refresh,
     alerts,
     imports: new CsvImportService(

@@ -27,6 +27,7 @@ import { featuresRoutes } from './routes/features.routes.js';
 import { type EmbeddedDatabaseHealth, healthRoutes } from './routes/health.routes.js';
 import { keysRoutes } from './routes/keys.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
+import { plansRoutes } from './routes/plans.routes.js';
 import { readoutsRoutes } from './routes/readouts.routes.js';
 
 export interface SecurityOptions {
@@ -85,6 +86,7 @@ export function createApp({
   app.use(keysRoutes(services));
   app.use(auditRoutes(services));
   app.use(readoutsRoutes(services));
+  app.use(plansRoutes(services));
   app.use(
     definitionRoutes(services.apiKeys, {
       path: '/v1/journeys',

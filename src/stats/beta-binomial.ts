@@ -4,6 +4,7 @@
  */
 import type { ArmPosterior } from './posterior.ts';
 import { buildTable, type PosteriorTable, quantile } from './posterior-table.ts';
+import { digamma, trigamma } from './special.ts';
 
 export interface BetaPrior {
   alpha: number;
@@ -51,5 +52,6 @@ export function conversionPosterior(n: number, conversions: number, prior: BetaP
     variance: (a * b) / ((a + b) * (a + b) * (a + b + 1)),
     // E[1/p] = (a + b - 1) / (a - 1) for a Beta(a, b); infinite when a <= 1.
     ...(a > 1 ? { meanReciprocal: (a + b - 1) / (a - 1) } : {}),
+    logOdds: { mean: digamma(a) - digamma(b), variance: trigamma(a) + trigamma(b) },
   };
 }

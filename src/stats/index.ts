@@ -21,7 +21,18 @@ export {
   relativeCdf,
   relativeQuantile,
 } from './compare.ts';
-export { type Decision, decide, oneSidedBayesFactor } from './decision.ts';
+export { type Decision, decide, manyArmFactor } from './decision.ts';
+export {
+  DEFAULT_MARGIN,
+  decisionScale,
+  effectOf,
+  evidenceFor,
+  MANY_ARM_PRIOR_RATIO,
+  oneSidedBayesFactor,
+  priorSd,
+  TUNED_PRIOR_RATIO,
+} from './evidence.ts';
+export { fitHierarchy, normalChanceBest } from './hierarchical.ts';
 export {
   type AnalyzeInput,
   type AnalyzeInputRaw,
@@ -40,6 +51,14 @@ export {
 } from './input.schema.ts';
 export { MIN_MEAN_N, meanPosterior, studentTable } from './normal-mean.ts';
 export { type NpsCounts, npsMoments, npsPosterior } from './nps-dirichlet.ts';
+export {
+  type Plan,
+  type PlanInput,
+  type PlanInputRaw,
+  plan,
+  planInputSchema,
+  planSchema,
+} from './planning.ts';
 export type { ArmPosterior } from './posterior.ts';
 export { cdf, lowerLoss, type PosteriorTable, quantile, upperLoss } from './posterior-table.ts';
 export {
@@ -54,5 +73,6 @@ export {
   type VariantResult,
 } from './readout.schema.ts';
 export { type AnalyzeResult, analyze, InvalidInputError, tryAnalyze } from './readout.ts';
-export { type SrmArm, type SrmResult, sampleRatioMismatch } from './srm.ts';
+export { digamma, trigamma } from './special.ts';
+export { phasedSampleRatioMismatch, type SrmArm, type SrmResult, sampleRatioMismatch } from './srm.ts';
 export { formatChance, summarize } from './summary.ts';

@@ -40,8 +40,11 @@ const metricBase = {
   key: text(),
   name: z.string({ error: 'must be a string' }).optional(),
   role: z.enum(['primary', 'guardrail', 'secondary'], { error: 'must be primary, guardrail or secondary' }),
-  /** Guardrails: a drop (or rise, when lower is better) larger than this counts as harm. */
-  margin: finite().min(0, 'must be >= 0').default(0),
+  /**
+   * Guardrails: a drop (or rise, when lower is better) larger than this counts as harm, in the
+   * metric's units. When absent, 1% of the decision scale (see DEFAULT_MARGIN in evidence.ts).
+   */
+  margin: finite().min(0, 'must be >= 0').optional(),
   lowerIsBetter: z.boolean({ error: 'must be true or false' }).default(false),
 };
 
@@ -73,6 +76,15 @@ export const metricSchema = z.discriminatedUnion(
   { error: 'kind must be conversion, mean or nps' },
 );
 
+/**
+ * One phase of the experiment: the weights in force and the exposures it collected, for the
+ * sample-ratio check. Without phases the variants' own weight and exposures are the one phase.
+ */
+export const phaseSchema = z.strictObject({
+  weights: z.record(z.string(), finite().min(0, 'must be >= 0')),
+  exposures: z.record(z.string(), count()),
+});
+
 export const variantSchema = z.strictObject({
   key: text(),
   name: z.string({ error: 'must be a string' }).optional(),
@@ -86,8 +98,21 @@ export const sequentialSchema = z.strictObject({
    * number of variants compared with the control (so the bound 1 / bayesFactor covers them all).
    */
   bayesFactor: finite().gt(1, 'must be > 1').default(20),
-  /** Prior sd of the true lift under "better", as a fraction of the same scale as lossTolerance. */
+  /**
+   * Prior sd of the true effect under "better": on the log-odds for conversion metrics (so a rate
+   * and its complement get the same evidence), else as a fraction of the same scale as
+   * lossTolerance. Ignored when `plannedSample` tunes the prior to the plan.
+   */
   effectScale: finite().gt(0, 'must be > 0').default(0.1),
+  /**
+   * Users per arm the experiment is planned to reach. When set, the prior sd is tuned so the gate
+   * needs the least evidence at that sample (see DECISION_RULE.md, "Tuned to the plan").
+   */
+  plannedSample: finite().int('must be a whole number').min(1, 'must be >= 1').optional(),
+  /** Stop for harm when the Bayes factor for harm reaches this, times guardrails x variants. */
+  harmBayesFactor: finite().gt(1, 'must be > 1').default(20),
+  /** A variant is not shipped while some guardrail's Bayes factor for harm is at least this. */
+  blockBayesFactor: finite().gt(1, 'must be > 1').default(3),
 });
 
 export const decisionConfigSchema = z.strictObject({
@@ -101,7 +126,12 @@ export const decisionConfigSchema = z.strictObject({
   /** A variant this sure to harm a guardrail stops the experiment even if nothing ships. */
   stopChanceOfHarm: probability().default(0.95),
   minSample: count().default(100),
-  sequential: z.union([sequentialSchema, z.literal(false)]).default({ bayesFactor: 20, effectScale: 0.1 }),
+  sequential: z.union([sequentialSchema, z.literal(false)]).default(() => sequentialSchema.parse({})),
+  /**
+   * With this many variants (not counting the control or weight-0 arms) or more, the many-arm
+   * rule applies: an empirical-Bayes hierarchical model ranks the arms (see hierarchical.ts).
+   */
+  hierarchicalFrom: count().min(2, 'must be >= 2').default(5),
   srmPValue: probability().default(0.001),
 });
 
@@ -113,6 +143,10 @@ export const analyzeInputSchema = z
         .array(variantSchema, { error: required('a list') })
         .min(2, 'needs the control and at least one variant'),
       metrics: z.array(metricSchema, { error: required('a list') }).min(1, 'needs at least one metric'),
+      phases: z
+        .array(phaseSchema, { error: required('a list') })
+        .min(1, 'needs at least one phase')
+        .optional(),
       decision: decisionConfigSchema.default(decisionConfigSchema.parse({})),
       /** Accepted for callers that always send one; the engine is exact and never samples. */
       seed: finite().int('must be a whole number').optional(),
@@ -131,6 +165,7 @@ interface CrossFieldIssue {
 interface CrossFieldShape {
   control: string;
   variants: { key: string; weight: number }[];
+  phases?: { weights: Record<string, unknown>; exposures: Record<string, unknown> }[] | undefined;
   metrics: { key: string; role: string; data: Record<string, unknown> }[];
 }
 
@@ -151,6 +186,13 @@ function crossFieldIssues(input: CrossFieldShape): CrossFieldIssue[] {
     add(['control'], `unknown control "${input.control}": not among variants`);
   if (input.variants.length > 0 && input.variants.reduce((s, v) => s + v.weight, 0) <= 0)
     add(['variants'], 'weights must not all be 0');
+  (input.phases ?? []).forEach((phase, i) => {
+    for (const field of ['weights', 'exposures'] as const) {
+      for (const k of Object.keys(phase[field])) {
+        if (!keys.includes(k)) add(['phases', i, field, k], `unknown variant "${k}"`);
+      }
+    }
+  });
   const primaries = input.metrics.filter((m) => m.role === 'primary').length;
   if (primaries !== 1) add(['metrics'], `needs exactly one primary metric, found ${primaries}`);
   const metricKeys = input.metrics.map((m) => m.key);
@@ -169,6 +211,15 @@ function crossFieldIssues(input: CrossFieldShape): CrossFieldIssue[] {
 const crossFieldShape = z.looseObject({
   control: z.string(),
   variants: z.array(z.looseObject({ key: z.string(), weight: z.number() })),
+  phases: z
+    .array(
+      z.looseObject({
+        weights: z.record(z.string(), z.unknown()),
+        exposures: z.record(z.string(), z.unknown()),
+      }),
+    )
+    .optional()
+    .catch(undefined),
   metrics: z.array(
     z.looseObject({ key: z.string(), role: z.string(), data: z.record(z.string(), z.unknown()) }),
   ),
@@ -180,6 +231,8 @@ export type AnalyzeInputRaw = z.input<typeof analyzeInputSchema>;
 export type MetricInput = AnalyzeInput['metrics'][number];
 export type VariantInput = z.infer<typeof variantSchema>;
 export type DecisionConfig = z.infer<typeof decisionConfigSchema>;
+export type SequentialConfig = z.infer<typeof sequentialSchema>;
+export type PhaseInput = z.infer<typeof phaseSchema>;
 export type ConversionData = z.infer<typeof conversionDataSchema>;
 export type MeanData = z.infer<typeof meanDataSchema>;
 export type NpsData = z.infer<typeof npsDataSchema>;

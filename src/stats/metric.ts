@@ -8,6 +8,7 @@ import {
   expectedExcess,
   relativeQuantile,
 } from './compare.ts';
+import { DEFAULT_MARGIN, decisionScale } from './evidence.ts';
 import type { MetricInput } from './input.schema.ts';
 import { MIN_MEAN_N, meanPosterior } from './normal-mean.ts';
 import { npsPosterior } from './nps-dirichlet.ts';
@@ -82,6 +83,7 @@ function posteriorOf(metric: MetricInput, key: string): ArmState {
 
 function compareToControl(
   metric: MetricInput,
+  margin: number,
   v: ArmPosterior,
   c: ArmPosterior,
   best: number,
@@ -103,8 +105,8 @@ function compareToControl(
     notes.push("relativeLift is not meaningful: the control's 95% interval includes 0; read absoluteLift");
   }
   const harm = higher
-    ? differenceCdf(v.table, c.table, -metric.margin)
-    : 1 - differenceCdf(v.table, c.table, metric.margin);
+    ? differenceCdf(v.table, c.table, -margin)
+    : 1 - differenceCdf(v.table, c.table, margin);
   return {
     status: 'ok',
     n: v.n,
@@ -143,6 +145,9 @@ export function analyzeMetric(
   const bestList = tables.length > 1 ? chanceBest(tables, !metric.lowerIsBetter) : tables.map(() => 1);
   const best = new Map(okKeys.map((k, i) => [k, bestList[i] ?? 0]));
   const controlState = arms.get(control);
+  const margin =
+    metric.margin ??
+    (controlState?.ok ? DEFAULT_MARGIN * decisionScale(metric.kind, controlState.posterior) : 0);
   const variants: Record<string, ArmResult> = {};
   for (const key of variantKeys) {
     const state = arms.get(key);
@@ -159,7 +164,7 @@ export function analyzeMetric(
         reason: 'the control has no usable data',
       };
     } else {
-      const r = compareToControl(metric, state.posterior, controlState.posterior, best.get(key) ?? 0);
+      const r = compareToControl(metric, margin, state.posterior, controlState.posterior, best.get(key) ?? 0);
       variants[key] = allFinite(r) ? r : { status: 'insufficient-data', n: r.n, reason: UNSTABLE };
     }
   }
@@ -171,7 +176,7 @@ export function analyzeMetric(
       role: metric.role,
       name: metric.name ?? metric.key,
       lowerIsBetter: metric.lowerIsBetter,
-      margin: metric.margin,
+      margin,
       status: anyCompared ? 'ok' : 'insufficient-data',
       variants,
     },

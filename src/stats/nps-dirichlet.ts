@@ -12,6 +12,29 @@
 import { betaTable } from './beta-binomial.ts';
 import type { ArmPosterior } from './posterior.ts';
 import { buildTable, quantile } from './posterior-table.ts';
+import { GL_ORDER, gl8 } from './quadrature.ts';
+
+/**
+ * A Beta density as an inner quadrature rule that can be cut at any point: the panels of a coarse
+ * table with their Gauss-Legendre nodes and masses, and the exact density for the one panel a cut
+ * falls inside. Cutting matters because the integrand jumps where the other share's argument
+ * leaves [0, 1] (at s = 1 - |t| for the passive share), and a Beta with an empty category has
+ * non-zero density at its end, so a panel straddling the cut would integrate a step.
+ */
+interface InnerRule {
+  /**
+   * Integral of the density times g over [from, to]. `feature` is the width of the structure g has
+   * next to the cut end (`cutAt`): the panel holding the cut is split at geometrically growing
+   * distances from it, so a peak far narrower than the panel is still resolved.
+   */
+  integrate(
+    g: (x: number) => number,
+    from: number,
+    to: number,
+    cutAt: 'from' | 'to',
+    feature: number,
+  ): number;
+}
 
 /** Inner nodes carrying less mass than this are dropped; they cannot move a result. */
 const PRUNE = 1e-15;
@@ -29,19 +52,54 @@ export function npsMoments(aD: number, aP: number, aR: number): { mean: number; 
   return { mean: (100 * (aR - aD)) / total, sd: 100 * Math.sqrt(variance) };
 }
 
-/** Nodes of a coarse table with their probability masses, minus those too light to matter. */
-function innerNodes(a: number, b: number): { x: number[]; w: number[] } {
+function innerRule(a: number, b: number): InnerRule {
   const t = betaTable(a, b, true);
-  const x: number[] = [];
-  const w: number[] = [];
-  t.nodeX.forEach((v, i) => {
-    const m = t.nodeW[i] ?? 0;
-    if (m > PRUNE) {
-      x.push(v);
-      w.push(m);
-    }
-  });
-  return { x, w };
+  const panels = t.edges.length - 1;
+  return {
+    integrate(g, from, to, cutAt, feature) {
+      let sum = 0;
+      for (let p = 0; p < panels; p++) {
+        const lo = t.edges[p] ?? 0;
+        const hi = t.edges[p + 1] ?? 0;
+        if (hi <= from || lo >= to) continue;
+        if (lo >= from && hi <= to) {
+          for (let m = p * GL_ORDER; m < (p + 1) * GL_ORDER; m++) {
+            const w = t.nodeW[m] ?? 0;
+            if (w > PRUNE) sum += w * g(t.nodeX[m] ?? 0);
+          }
+          continue;
+        }
+        const a0 = Math.max(lo, from);
+        const b0 = Math.min(hi, to);
+        if (b0 > a0) sum += graded((x) => t.pdf(x) * g(x), a0, b0, cutAt, feature);
+      }
+      return sum;
+    },
+  };
+}
+
+/**
+ * Gauss-Legendre over [a, b] on pieces that double in width away from the cut end, starting at
+ * `feature`: near t = 0 the integrand is a spike about |t| wide beside the cut.
+ */
+function graded(
+  f: (x: number) => number,
+  a: number,
+  b: number,
+  cutAt: 'from' | 'to',
+  feature: number,
+): number {
+  const width = b - a;
+  let h = Math.min(width, Math.max(feature, width * 1e-12));
+  let done = 0;
+  let sum = 0;
+  while (done < width) {
+    const next = Math.min(width, done + h);
+    sum += cutAt === 'from' ? gl8(f, a + done, a + next) : gl8(f, b - next, b - done);
+    done = next;
+    h *= 2;
+  }
+  return sum;
 }
 
 const betaSd = (a: number, b: number): number => Math.sqrt((a * b) / ((a + b) ** 2 * (a + b + 1)));
@@ -50,7 +108,8 @@ const betaSd = (a: number, b: number): number => Math.sqrt((a * b) / ((a + b) **
  * The density of NPS / 100 = (1 - s)(1 - 2B) as a one-dimensional integral. The outer variable
  * is the one that moves NPS less; the other then varies smoothly across the outer nodes, which is
  * what makes a coarse rule exact enough. Integrating the wrong way misses the peak entirely when,
- * say, a billion promoters and no detractors make B a spike at 0.
+ * say, a billion promoters and no detractors make B a spike at 0. Each inner integral runs only
+ * where the other share's argument is inside [0, 1], so its end is a panel edge, not a jump.
  */
 function npsDensity(aD: number, aP: number, aR: number): (t: number) => number {
   const meanB = aD / (aD + aR);
@@ -58,28 +117,28 @@ function npsDensity(aD: number, aP: number, aR: number): (t: number) => number {
   const viaPassives = Math.abs(1 - 2 * meanB) * betaSd(aP, aD + aR) <= 2 * (1 - meanS) * betaSd(aD, aR);
   if (viaPassives) {
     const split = betaTable(aD, aR);
-    const { x, w } = innerNodes(aP, aD + aR);
-    return (t) => {
-      const limit = 1 - Math.abs(t);
-      let sum = 0;
-      for (let i = 0; i < x.length; i++) {
-        const sv = x[i] ?? 0;
-        if (sv >= limit) continue;
-        sum += ((w[i] ?? 0) / (2 * (1 - sv))) * split.pdf((1 - t / (1 - sv)) / 2);
-      }
-      return sum;
-    };
+    const rule = innerRule(aP, aD + aR);
+    return (t) =>
+      rule.integrate(
+        (sv) => split.pdf((1 - t / (1 - sv)) / 2) / (2 * (1 - sv)),
+        0,
+        1 - Math.abs(t),
+        'to',
+        Math.abs(t) / 4,
+      );
   }
   const passive = betaTable(aP, aD + aR);
-  const { x, w } = innerNodes(aD, aR);
+  const rule = innerRule(aD, aR);
+  // 1 - t / (1 - 2B) is in [0, 1] when 1 - 2B has the sign of t and |1 - 2B| >= |t|.
+  const g = (t: number) => (b: number) => {
+    const scale = 1 - 2 * b;
+    return scale === 0 ? 0 : passive.pdf(1 - t / scale) / Math.abs(scale);
+  };
   return (t) => {
-    let sum = 0;
-    for (let i = 0; i < x.length; i++) {
-      const scale = 1 - 2 * (x[i] ?? 0);
-      if (scale === 0) continue;
-      sum += ((w[i] ?? 0) / Math.abs(scale)) * passive.pdf(1 - t / scale);
-    }
-    return sum;
+    const feature = Math.abs(t) / 8;
+    if (t > 0) return rule.integrate(g(t), 0, (1 - t) / 2, 'to', feature);
+    if (t < 0) return rule.integrate(g(t), (1 - t) / 2, 1, 'from', feature);
+    return rule.integrate(g(t), 0, 1, 'from', 1);
   };
 }
 
@@ -97,6 +156,8 @@ export function npsPosterior(counts: NpsCounts): ArmPosterior {
     support: [-100, 100],
     refine: false,
     step: OUTER_STEP,
+    // NPS = 0 is where the inner integral's cut 1 - |t| turns: the density has a kink there.
+    breaks: [0],
   });
   const n = counts.detractors + counts.passives + counts.promoters;
   return {

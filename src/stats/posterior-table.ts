@@ -22,6 +22,8 @@ export interface TableSpec {
   step?: number;
   /** Split panels until the integral is stable; off where the density is costly to evaluate. */
   refine?: boolean;
+  /** Points where the density is not smooth (a kink): always panel edges. */
+  breaks?: readonly number[];
 }
 
 export interface PosteriorTable {
@@ -95,6 +97,7 @@ function initialEdges(spec: TableSpec, lo: number, hi: number): number[] {
   }
   const edges = [lo, hi];
   if (spec.center > lo && spec.center < hi) edges.push(spec.center);
+  for (const b of spec.breaks ?? []) if (b > lo && b < hi) edges.push(b);
   for (const k of offsets) {
     const left = spec.center - k * spec.scale;
     const right = spec.center + k * spec.scale;

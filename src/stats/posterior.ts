@@ -11,4 +11,6 @@ export interface ArmPosterior {
   readonly variance: number;
   /** E[1/X], where it is finite; gives the exact mean of the ratio variant / control. */
   readonly meanReciprocal?: number;
+  /** Conversion only: exact posterior mean and variance of log(p / (1 - p)). */
+  readonly logOdds?: { mean: number; variance: number };
 }

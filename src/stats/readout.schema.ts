@@ -22,6 +22,8 @@ export const variantResultSchema = z.object({
   relativeLift: lift,
   expectedLoss: z.object({ ship: z.number(), keep: z.number() }),
   chanceOfHarm: z.number(),
+  /** Guardrails under the sequential rule: Bayes factor for harm beyond the margin. */
+  harmEvidence: z.number().optional(),
   notes: z.array(z.string()).optional(),
 });
 
@@ -45,9 +47,31 @@ export const metricResultSchema = z.object({
 
 export const actionSchema = z.enum(['ship', 'keep-control', 'keep-running', 'stop-guardrail', 'stop-srm']);
 
+const shrunkArmSchema = z.object({
+  /** The arm's own estimate and the hierarchical model's, in the metric's units. */
+  raw: z.number(),
+  shrunk: z.number(),
+  ci95: interval,
+  /** Lift over the control: relative for conversion, absolute for mean and NPS. */
+  rawLift: z.number(),
+  shrunkLift: z.number(),
+  chanceToBeBest: z.number(),
+});
+
+/** Many-arm studies: the empirical-Bayes hierarchical model of the primary metric. */
+export const hierarchicalSchema = z.object({
+  metric: z.string(),
+  liftKind: z.enum(['relative', 'absolute']),
+  /** Estimated sd of the variants' true effects (log-odds for conversion). */
+  spread: z.number(),
+  leader: z.string(),
+  arms: z.record(z.string(), shrunkArmSchema),
+});
+
 export const readoutSchema = z.object({
   srm: z.object({ pValue: z.number(), mismatch: z.boolean(), chiSquare: z.number(), df: z.number() }),
   metrics: z.record(z.string(), metricResultSchema),
+  hierarchical: hierarchicalSchema.optional(),
   decision: z.object({
     action: actionSchema,
     variant: z.string().optional(),
@@ -62,6 +86,7 @@ export type ArmResult = z.infer<typeof armResultSchema>;
 export type MetricResult = z.infer<typeof metricResultSchema>;
 export type Action = z.infer<typeof actionSchema>;
 export type Readout = z.infer<typeof readoutSchema>;
+export type HierarchicalResult = z.infer<typeof hierarchicalSchema>;
 
 export function isVariantResult(r: ArmResult | undefined): r is VariantResult {
   return r !== undefined && r.status === 'ok' && 'chanceToBeatControl' in r;

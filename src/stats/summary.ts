@@ -9,7 +9,6 @@ export interface SummaryContext {
   guardrails: MetricResult[];
   names: Map<string, string>;
   srmPValue: number;
-  maxChanceOfHarm: number;
 }
 
 export function formatChance(p: number): string {
@@ -60,12 +59,12 @@ function formatMargin(metric: MetricResult): string {
   return ` over ${m} points`;
 }
 
-function guardrailClause(g: MetricResult, key: string, maxChanceOfHarm: number): string | undefined {
+function guardrailClause(g: MetricResult, key: string, blocked: boolean): string | undefined {
   const r = g.variants[key];
   if (!isVariantResult(r)) return `no usable data yet on ${g.name}`;
   const move = g.lowerIsBetter ? 'rise' : 'drop';
   const detail = `${formatChance(r.chanceOfHarm)} chance of a ${move}${formatMargin(g)}`;
-  if (r.chanceOfHarm < maxChanceOfHarm) return `no sign of harm to ${g.name} (${detail})`;
+  if (!blocked) return `no sign of harm to ${g.name} (${detail})`;
   return `possible harm to ${g.name} (${detail})`;
 }
 
@@ -101,7 +100,7 @@ export function summarize(ctx: SummaryContext): string {
   const name = ctx.names.get(key) ?? key;
   const lead = `${name}: ${formatChance(r.chanceToBeatControl)} chance it ${verb} ${primary.name}, ${formatLift(primary, r, primary.variants[ctx.control])}`;
   const clauses = ctx.guardrails
-    .map((g) => guardrailClause(g, key, ctx.maxChanceOfHarm))
+    .map((g) => guardrailClause(g, key, decision.blocks.get(g.name)?.get(key) ?? false))
     .filter((c): c is string => c !== undefined);
   return clauses.length > 0 ? `${lead}; ${clauses.join('; ')}. ${end}` : `${lead}. ${end}`;
 }

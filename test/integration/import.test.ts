@@ -171,6 +171,7 @@ describe('import of past experiments', () => {
           count: lines.length - seen.size,
         }),
       ]);
+      expect(run.lines.join('\n')).not.toMatch(/Readout not computed/);
       const conv = run.snapshot?.readout?.metrics.converted?.variants['new-page'];
       expect(run.snapshot?.counts?.exposures).toEqual({
         control: expected.control.exposures,

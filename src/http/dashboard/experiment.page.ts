@@ -1,4 +1,6 @@
+import { measuredTraffic } from '../../domain/planning.service.js';
 import type { HistoryPoint, ReadoutResponse, Segments } from '../../domain/schemas/snapshot.schema.js';
+import { plan } from '../../stats/planning.js';
 import { isVariantResult, type MetricResult, type Readout } from '../../stats/readout.schema.js';
 import {
   absolute,
@@ -254,6 +256,34 @@ ${values.flatMap((s) => {
 <div class="two">${blocks}</div></section>`;
 }
 
+/**
+ * Planning: traffic measured from the snapshot history, the control's latest estimate as the
+ * baseline, and what that means for a +10% lift (`GET /v1/experiments/:key/plan` for other lifts).
+ */
+function planningSection(view: ReadoutResponse, readout: Readout, control: string): SafeHtml | string {
+  const points = view.history.map((h) => ({ computedAt: h.computedAt, counts: { exposures: h.exposures } }));
+  const daily = measuredTraffic(points);
+  const primary = Object.values(readout.metrics).find((m) => m.role === 'primary');
+  const c = primary?.variants[control];
+  if (!daily || !primary || c?.status !== 'ok') return '';
+  const sd = primary.kind === 'mean' ? ((c.ci95[1] - c.ci95[0]) / 3.92) * Math.sqrt(c.n) : undefined;
+  if (primary.kind === 'conversion' && !(c.estimate > 0 && c.estimate < 1)) return '';
+  const p = plan({
+    kind: primary.kind,
+    baseline: c.estimate,
+    dailyExposures: daily,
+    arms: Object.keys(primary.variants).length,
+    lift: primary.kind === 'nps' ? 5 : 0.1,
+    ...(sd && sd > 0 ? { sd } : {}),
+  });
+  const unit = p.liftUnit === 'points' ? (x: number) => `${x.toFixed(1)} points` : (x: number) => relative(x);
+  const days = p.chosenLift.expectedDaysToShip;
+  return html`<section class="planning"><h2>Planning</h2>
+<p data-testid="plan-summary">About ${count(Math.round(daily))} exposures a day (from the snapshots): over ${count(p.plannedSample)} per arm in 28 days,
+the smallest lift shipped 8 times in 10 is ${unit(p.minimumDetectableEffect.sequential)} (${unit(p.minimumDetectableEffect.fixedHorizon)} for a single look).
+A true lift of ${unit(p.chosenLift.lift)} ships in ${chance(p.chosenLift.chanceOfShipByHorizon)} of runs${days === null ? '' : `, after ${days.toFixed(0)} days on average`}.</p></section>`;
+}
+
 export function experimentBody(view: ReadoutResponse, opts: { printing: boolean }): SafeHtml {
   const e = view.experiment;
   const key = encodeURIComponent(e.key);
@@ -287,6 +317,7 @@ export function experimentBody(view: ReadoutResponse, opts: { printing: boolean 
 ${trafficSection(view, readout)}
 ${metricsSection(readout, e.control)}
 ${guardrailsSection(readout, e.control)}
+${planningSection(view, readout, e.control)}
 ${historySection(view.history, primaryEntry?.[0], primaryEntry?.[1])}
 ${segmentsSection(view.latest?.segments ?? null, primaryEntry?.[0], e.control)}`;
 }

@@ -103,7 +103,7 @@ describe('analyze CLI', () => {
     const r = run([fixturePath('hillstrom.json'), fixturePath('landing-page.json')]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^usage: analyze \[input\.json\]/);
+    expect(r.stderr).toMatch(/^usage: analyze \[--plan\] \[input\.json\]/);
   }, 60_000);
 
   it('rejects malformed JSON and an unreadable file with exit 2 and nothing on stdout', () => {
@@ -115,5 +115,20 @@ describe('analyze CLI', () => {
     expect(missing.code).toBe(2);
     expect(missing.stdout).toBe('');
     expect(missing.stderr).toMatch(/cannot read/);
+  }, 60_000);
+
+  it('with --plan, prints the MDE and expected days of a plan read from stdin, and refuses a bad plan', () => {
+    const ok = run(['--plan'], JSON.stringify({ kind: 'conversion', baseline: 0.1, dailyExposures: 2000 }));
+    expect(ok.code).toBe(0);
+    const p = JSON.parse(ok.stdout) as {
+      plannedSample: number;
+      minimumDetectableEffect: { sequential: number };
+    };
+    expect(p.plannedSample).toBe(28000);
+    expect(p.minimumDetectableEffect.sequential).toBeGreaterThan(0);
+    const bad = run(['--plan'], JSON.stringify({ kind: 'conversion' }));
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/baseline/);
   }, 60_000);
 });
