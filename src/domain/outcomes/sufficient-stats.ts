@@ -68,7 +68,7 @@ export function analyzeInputFrom(exp: ExperimentShape, counts: Counts): AnalyzeI
       key: m.key,
       name: m.name ?? m.key,
       role,
-      margin: m.margin,
+      ...(m.margin !== undefined ? { margin: m.margin } : {}),
       lowerIsBetter: m.lowerIsBetter,
     };
     const byVariant = counts.metrics[m.key]?.variants ?? {};

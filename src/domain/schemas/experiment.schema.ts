@@ -33,8 +33,10 @@ export const metricSchema = z.strictObject({
   margin: z
     .number()
     .min(0)
-    .default(0)
-    .describe('guardrails: harm is a move in the bad direction beyond this'),
+    .optional()
+    .describe(
+      'guardrails: harm is a move in the bad direction beyond this (default: 1% of the metric scale, see DECISION_RULE.md)',
+    ),
 });
 export type Metric = z.infer<typeof metricSchema>;
 

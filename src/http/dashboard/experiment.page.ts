@@ -142,7 +142,7 @@ function guardrailsSection(readout: Readout, control: string): SafeHtml {
           const level =
             harm === undefined ? 'none' : harm >= 0.1 ? 'loss' : harm >= 0.05 ? 'lean-loss' : 'win';
           return html`<tr><th scope="row">${m.name}</th><td>${variant}</td>
-  <td class="num">${m.margin === 0 ? 'any' : m.kind === 'conversion' ? absolute('conversion', m.margin) : m.margin}</td>
+  <td class="num">${m.margin === undefined ? 'default' : m.margin === 0 ? 'any' : m.kind === 'conversion' ? absolute('conversion', m.margin) : m.margin}</td>
   <td class="num eff eff-${level}" data-testid="harm-${key}-${variant}">${harm === undefined ? 'not enough data' : chance(harm)}</td></tr>`;
         }),
     );

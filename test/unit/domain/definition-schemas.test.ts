@@ -144,7 +144,7 @@ describe('experiments as code files', () => {
       expect(e.owner).toBeTruthy();
       expect(
         e.metrics.some(
-          (m) => m.role === 'guardrail' && (m.event === 'csat' || m.kind === 'nps') && m.margin > 0,
+          (m) => m.role === 'guardrail' && (m.event === 'csat' || m.kind === 'nps') && (m.margin ?? 0) > 0,
         ),
       ).toBe(true);
     }
