@@ -31,13 +31,23 @@ export interface QueuedExposure {
 
 export type QueuedItem = QueuedEvent | QueuedExposure;
 
-interface QueueDoc {
+/** The small part of an entry that is scanned to find the oldest ones. */
+interface QueueHeadDoc {
   _id: string;
   /** False from just before the items are stored until the write that stored them is known. */
   ready: boolean;
   at: Date;
   n: number;
-  items: QueuedItem[];
+}
+
+/**
+ * The items of an entry, read by `_id` once the entry is picked. Stored as one JSON string: the
+ * items are only ever read whole, and one string costs a server a fraction of what decoding
+ * thousands of small sub-documents does (FerretDB converts every value).
+ */
+interface QueueBodyDoc {
+  _id: string;
+  items: string;
 }
 
 export interface QueueEntry {
@@ -57,34 +67,50 @@ function queueId(now: number): string {
 }
 
 /**
- * The attribution queue: one document per captured write (an events request, an exposure
- * batch), removed once attributed, so the collection holds only the backlog (a few documents per
- * second of capture) and reading it whole stays cheap on every server. Every write is by `_id`.
+ * The attribution queue: one entry per captured write (an events request, an exposure batch),
+ * removed once attributed, so it holds only the backlog. An entry is a small head
+ * (`attribution_queue`, scanned to find the oldest) and its items (`attribution_queue_items`, read
+ * by `_id`): the scan never decodes the items. Every write is by `_id`; the body is written before
+ * the head, so a head always has its items.
  */
 export class AttributionQueueRepository {
-  readonly collection: Collection<QueueDoc>;
+  readonly collection: Collection<QueueHeadDoc>;
+  readonly bodies: Collection<QueueBodyDoc>;
 
   constructor(connection: Connection) {
-    this.collection = connection.collection<QueueDoc>('attribution_queue') as unknown as Collection<QueueDoc>;
+    this.collection = connection.collection<QueueHeadDoc>(
+      'attribution_queue',
+    ) as unknown as Collection<QueueHeadDoc>;
+    this.bodies = connection.collection<QueueBodyDoc>(
+      'attribution_queue_items',
+    ) as unknown as Collection<QueueBodyDoc>;
   }
 
   /** Stores a queue entry and returns its id. */
   async add(items: readonly QueuedItem[], ready: boolean, now = new Date()): Promise<string> {
     const _id = queueId(now.getTime());
-    await this.collection.insertOne({ _id, ready, at: now, n: items.length, items: [...items] });
+    await this.bodies.insertOne({ _id, items: JSON.stringify(items) });
+    await this.collection.insertOne({ _id, ready, at: now, n: items.length });
     return _id;
   }
 
   /** Marks an entry ready, keeping only `items` when given (the others turned out not to be new). */
   async markReady(id: string, items?: readonly QueuedItem[]): Promise<void> {
-    const set: Partial<QueueDoc> = { ready: true };
-    if (items) Object.assign(set, { items: [...items], n: items.length });
-    await this.collection.updateOne({ _id: id } as mongo.Filter<QueueDoc>, { $set: set });
+    if (items) {
+      await this.bodies.replaceOne({ _id: id } as mongo.Filter<QueueBodyDoc>, {
+        items: JSON.stringify(items),
+      });
+    }
+    const set: Partial<QueueHeadDoc> = { ready: true };
+    if (items) set.n = items.length;
+    await this.collection.updateOne({ _id: id } as mongo.Filter<QueueHeadDoc>, { $set: set });
   }
 
+  /** Removes entries: heads first, so a crash in between leaves only unreachable bodies. */
   async remove(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.collection.deleteMany({ _id: { $in: [...ids] } } as mongo.Filter<QueueDoc>);
+    await this.collection.deleteMany({ _id: { $in: [...ids] } } as mongo.Filter<QueueHeadDoc>);
+    await this.bodies.deleteMany({ _id: { $in: [...ids] } } as mongo.Filter<QueueBodyDoc>);
   }
 
   /**
@@ -92,10 +118,7 @@ export class AttributionQueueRepository {
    * than `staleMs` (their writer died between the two steps; the caller checks what was stored).
    */
   async oldest(maxItems: number, staleMs: number, now = new Date()): Promise<QueueEntry[]> {
-    const heads = await this.collection
-      .find({}, { projection: { _id: 1, ready: 1, at: 1, n: 1 } })
-      .sort({ _id: 1 })
-      .toArray();
+    const heads = await this.collection.find({}).sort({ _id: 1 }).toArray();
     const cutoff = now.getTime() - staleMs;
     const picked: string[] = [];
     let total = 0;
@@ -106,15 +129,18 @@ export class AttributionQueueRepository {
       total += h.n;
     }
     if (picked.length === 0) return [];
-    const docs = await this.collection.find({ _id: { $in: picked } } as mongo.Filter<QueueDoc>).toArray();
-    return docs
-      .sort((a, b) => (a._id < b._id ? -1 : 1))
-      .map((d) => ({ id: d._id, ready: d.ready, at: new Date(d.at), items: d.items }));
+    const bodies = await this.bodies.find({ _id: { $in: picked } } as mongo.Filter<QueueBodyDoc>).toArray();
+    const itemsOf = new Map(bodies.map((b) => [b._id, JSON.parse(b.items) as QueuedItem[]]));
+    const byId = new Map(heads.map((h) => [h._id, h]));
+    return picked.map((id) => {
+      const h = byId.get(id)!;
+      return { id, ready: h.ready, at: new Date(h.at), items: itemsOf.get(id) ?? [] };
+    });
   }
 
   /** Entries and items waiting (the backlog). */
   async backlog(): Promise<{ entries: number; items: number; oldestId: string | null }> {
-    const heads = await this.collection.find({}, { projection: { _id: 1, n: 1 } }).toArray();
+    const heads = await this.collection.find({}).toArray();
     let oldest: string | null = null;
     for (const h of heads) if (oldest === null || h._id < oldest) oldest = h._id;
     return { entries: heads.length, items: heads.reduce((s, h) => s + h.n, 0), oldestId: oldest };

@@ -54,6 +54,8 @@ interface StatsDoc {
 /** A batch of attribution, written whole before any of it is applied. */
 export interface BatchRecord {
   seq: number;
+  /** Chunk documents holding the units, known once written. */
+  chunks?: number;
   units: UnitRecord[];
   stats: StatsDelta[];
   queueIds: string[];
@@ -68,9 +70,10 @@ interface BatchHeaderDoc {
   at: Date;
 }
 
+/** Units of a batch as one JSON string (written and read whole, see UnitRepository). */
 interface BatchChunkDoc {
   _id: string;
-  units: UnitRecord[];
+  units: string;
 }
 
 export function statsId(experimentId: string, phase: number, shard: number, attribute?: string): string {
@@ -89,7 +92,8 @@ function addInto(into: Record<string, number>, from: Record<string, number>): vo
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
 }
 
-const UNITS_PER_CHUNK = 400;
+/** Characters of unit JSON per chunk document: well under the 16 MB document limit. */
+const CHUNK_CHARS = 4_000_000;
 
 /**
  * The readout's sufficient statistics, kept up to date by the attributor: counter documents per
@@ -203,12 +207,21 @@ export class ReadoutStatsRepository {
   /** Writes a batch record: its unit chunks first, then the header that commits it. */
   async writeBatch(batch: BatchRecord): Promise<void> {
     const chunks: BatchChunkDoc[] = [];
-    for (let i = 0; i < batch.units.length; i += UNITS_PER_CHUNK) {
-      chunks.push({
-        _id: `b|${batch.seq}|${chunks.length}`,
-        units: batch.units.slice(i, i + UNITS_PER_CHUNK),
-      });
+    let parts: string[] = [];
+    let size = 0;
+    const cut = () => {
+      if (parts.length === 0) return;
+      chunks.push({ _id: `b|${batch.seq}|${chunks.length}`, units: `[${parts.join(',')}]` });
+      parts = [];
+      size = 0;
+    };
+    for (const unit of batch.units) {
+      const json = JSON.stringify(unit);
+      if (size + json.length > CHUNK_CHARS) cut();
+      parts.push(json);
+      size += json.length;
     }
+    cut();
     if (chunks.length > 0) await this.batches.insertMany(chunks as never[], { ordered: false });
     const header: BatchHeaderDoc = {
       _id: `b|${batch.seq}`,
@@ -219,6 +232,7 @@ export class ReadoutStatsRepository {
       at: new Date(),
     };
     await this.batches.insertOne(header as never);
+    batch.chunks = chunks.length;
   }
 
   /** Committed batches not yet applied, oldest first; chunks of uncommitted batches are removed. */
@@ -241,16 +255,16 @@ export class ReadoutStatsRepository {
           : [];
       if (chunks.length !== h.chunks) throw new Error(`attribution batch ${h.seq} is missing unit chunks`);
       chunks.sort((a, b) => Number(a._id.split('|')[2]) - Number(b._id.split('|')[2]));
-      out.push({ seq: h.seq, units: chunks.flatMap((c) => c.units), stats: h.stats, queueIds: h.queueIds });
+      const units = chunks.flatMap((c) => JSON.parse(c.units) as UnitRecord[]);
+      out.push({ seq: h.seq, chunks: h.chunks, units, stats: h.stats, queueIds: h.queueIds });
     }
     return out;
   }
 
   /** Removes an applied batch record (header first, so a crash here leaves only orphan chunks). */
-  async removeBatch(batch: Pick<BatchRecord, 'seq' | 'units'>): Promise<void> {
+  async removeBatch(batch: Pick<BatchRecord, 'seq' | 'chunks'>): Promise<void> {
     await this.batches.deleteOne({ _id: `b|${batch.seq}` } as never);
-    const chunks = Math.ceil(batch.units.length / UNITS_PER_CHUNK);
-    const ids = Array.from({ length: chunks }, (_, i) => `b|${batch.seq}|${i}`);
+    const ids = Array.from({ length: batch.chunks ?? 0 }, (_, i) => `b|${batch.seq}|${i}`);
     if (ids.length > 0) await this.batches.deleteMany({ _id: { $in: ids } } as never);
   }
 }

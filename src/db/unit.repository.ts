@@ -37,15 +37,23 @@ export interface UnitRecord {
   l: string[];
 }
 
+/**
+ * The stored unit: its state as one JSON string. Only the attributor reads it, always whole, and a
+ * string is one value to the server where the exposures and events as sub-documents are hundreds
+ * (FerretDB decodes every value of a document it reads or deletes).
+ */
 interface UnitDoc {
   _id: string;
-  x: UnitExposure[];
-  ev: UnitEvent[];
-  l: string[];
+  d: string;
 }
 
-function toRecord(d: UnitDoc): UnitRecord {
-  return { id: d._id, x: d.x ?? [], ev: d.ev ?? [], l: d.l ?? [] };
+function toRecord(doc: UnitDoc): UnitRecord {
+  const d = JSON.parse(doc.d) as Partial<UnitRecord>;
+  return { id: doc._id, x: d.x ?? [], ev: d.ev ?? [], l: d.l ?? [] };
+}
+
+function toDoc(u: UnitRecord): UnitDoc {
+  return { _id: u.id, d: JSON.stringify({ x: u.x, ev: u.ev, l: u.l }) };
 }
 
 /** Documents per replace round trip: every write stays far below any per-command statement limit. */
@@ -82,10 +90,7 @@ export class UnitRepository {
       const chunk = units.slice(i, i + CHUNK);
       await this.collection.deleteMany({ _id: { $in: chunk.map((u) => u.id) } } as mongo.Filter<UnitDoc>);
       try {
-        await this.collection.insertMany(
-          chunk.map((u) => ({ _id: u.id, x: u.x, ev: u.ev, l: u.l })),
-          { ordered: false },
-        );
+        await this.collection.insertMany(chunk.map(toDoc), { ordered: false });
       } catch (err) {
         // A duplicate means a concurrent replay of the same batch wrote it first: the same record.
         const e = err as { code?: number; writeErrors?: { code?: number }[] };
