@@ -276,11 +276,24 @@ async function drainWithProgress(
     );
   }, 30_000);
   let finished = false;
+  let stalled: string | null = null;
+  let failuresInRow = 0;
   try {
     while (performance.now() - t0 < maxSeconds * 1000) {
-      if ((await attributor.drainOnce()) === 0) {
-        finished = true;
-        break;
+      try {
+        if ((await attributor.drainOnce()) === 0) {
+          finished = true;
+          break;
+        }
+        failuresInRow = 0;
+      } catch (err) {
+        // The service's loop would retry with a backoff; three failed passes in a row is a stall.
+        const message = err instanceof Error ? err.message : String(err);
+        log(`  ${label}: pass failed after ${((performance.now() - t0) / 1000).toFixed(0)} s: ${message}`);
+        if (++failuresInRow >= 3) {
+          stalled = message;
+          break;
+        }
       }
     }
   } finally {
@@ -293,6 +306,7 @@ async function drainWithProgress(
     events: after.attributedEvents - before.attributedEvents,
     exposures: after.attributedExposures - before.attributedExposures,
     finished,
+    stalled,
     serviceCpuS: (cpu.user + cpu.system) / 1e6,
     dbCpuS: (processCpuMs(dbPid) - dbCpu0) / 1000,
   };
@@ -404,123 +418,128 @@ async function runSize(size: number): Promise<Record<string, string | number>> {
     await services.capture.assignments.refresh();
     const server = createApp({ services, logger, bodyLimit: '1mb', version: 'bench' }).listen(0, '127.0.0.1');
     await new Promise<void>((r) => server.once('listening', () => r()));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const attributor = services.capture.attribution;
-    const timings = timeAttributorSteps(services);
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const attributor = services.capture.attribution;
+      const timings = timeAttributorSteps(services);
 
-    // Bulk load with the attributor stopped, then its drain measured on its own.
-    await attributor.stop();
-    log(`${size}: loading ${size} exposures and ${size} events`);
-    const loadSeconds = await load(services, connection, exp, size);
-    log(`${size}: loaded in ${loadSeconds.toFixed(1)} s; draining the attribution queue`);
-    const drain = await drainWithProgress(services, db.process.pid, `${size} drain`, DRAIN_MAX_S);
-    const drainRate = Math.round((drain.events + drain.exposures) / drain.seconds);
-    log(
-      `${size}: ${drain.finished ? 'drained' : `STOPPED after ${DRAIN_MAX_S} s:`} ${drain.events + drain.exposures} items in ${drain.seconds.toFixed(1)} s (${drainRate}/s); CPU service ${drain.serviceCpuS.toFixed(1)} s, database ${drain.dbCpuS.toFixed(1)} s`,
-    );
-    const attributedLoad = drain.exposures;
-    if (!drain.finished) {
-      // Bounded run time: the rest of the backlog is dropped so the later figures are not its catch-up.
-      const left = await services.capture.queue.backlog();
-      log(`${size}: dropping ${left.items} unattributed items in ${left.entries} queue entries`);
-      await services.capture.queue.collection.deleteMany({});
-    }
-    log(`${size}: drain steps: ${describeTimings(timings, drain.seconds)}`);
-    const rssAfterLoad = mb(process.memoryUsage().rss);
-    const dbRssAfterLoad = vmRssMb(db.process.pid);
-
-    // Capture over HTTP with the attributor running behind it.
-    timings.clear();
-    attributor.start();
-    const events = `${base}/v1/events`;
-    const send = async (b: number, run: string) => {
-      const occurredAt = new Date(Date.now() - 60_000).toISOString();
-      const body = Array.from({ length: EVENT_BATCH }, (_, k) => {
-        const i = (b * EVENT_BATCH + k) * 7919;
-        const customerId = `c${i % size}`;
-        const e = { eventId: `${run}-${b}-${k}`, customerId, occurredAt, channel: 'web' };
-        if (k % 3 === 0) return { ...e, type: 'conversion', name: 'applied' };
-        return { ...e, type: k % 3 === 1 ? 'csat' : 'nps', value: k % 3 === 1 ? 4 : 9 };
-      });
-      const res = await fetch(events, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${app.secret}` },
-        body: JSON.stringify({ events: body }),
-      });
-      const answer = (await res.json()) as { accepted?: number };
-      if (res.status !== 200 || answer.accepted !== EVENT_BATCH) {
-        throw new Error(`events batch answered ${res.status}: ${JSON.stringify(answer).slice(0, 300)}`);
+      // Bulk load with the attributor stopped, then its drain measured on its own.
+      await attributor.stop();
+      log(`${size}: loading ${size} exposures and ${size} events`);
+      const loadSeconds = await load(services, connection, exp, size);
+      log(`${size}: loaded in ${loadSeconds.toFixed(1)} s; draining the attribution queue`);
+      const drain = await drainWithProgress(services, db.process.pid, `${size} drain`, DRAIN_MAX_S);
+      const drainRate = Math.round((drain.events + drain.exposures) / drain.seconds);
+      log(
+        `${size}: ${drain.finished ? 'drained' : drain.stalled ? 'STALLED:' : `STOPPED after ${DRAIN_MAX_S} s:`} ${drain.events + drain.exposures} items in ${drain.seconds.toFixed(1)} s (${drainRate}/s); CPU service ${drain.serviceCpuS.toFixed(1)} s, database ${drain.dbCpuS.toFixed(1)} s`,
+      );
+      const attributedLoad = drain.exposures;
+      if (!drain.finished) {
+        // Bounded run time: the rest of the backlog is dropped so the later figures are not its catch-up.
+        // Counted, not read: reading the queue's heads is the scan that grows with the backlog.
+        log(`${size}: dropping the ${2 * size - drain.events - drain.exposures} unattributed items`);
+        await services.capture.queue.collection.drop();
       }
-    };
-    for (let b = 0; b < 2; b++) await send(b, 'warm');
-    await attributor.drain(10 * 60_000);
-    timings.clear();
-    const attributedBefore = attributor.stats().attributedEvents;
-    const c0 = performance.now();
-    for (let b = 0; b < EVENT_BATCHES; b++) await send(b, 'capture');
-    const captureSeconds = (performance.now() - c0) / 1000;
-    const attributedDuring = attributor.stats().attributedEvents - attributedBefore;
-    const backlog = await services.capture.queue.backlog();
-    const catchUp = await drainWithProgress(services, db.process.pid, `${size} catch-up`, 30 * 60);
-    log(
-      `${size}: capture ${EVENT_BATCHES * EVENT_BATCH} events in ${captureSeconds.toFixed(1)} s, ${attributedDuring} attributed meanwhile, backlog ${backlog.items}, catch-up ${catchUp.seconds.toFixed(1)} s`,
-    );
-    log(
-      `${size}: catch-up CPU service ${catchUp.serviceCpuS.toFixed(1)} s, database ${catchUp.dbCpuS.toFixed(1)} s`,
-    );
-    log(`${size}: capture-phase steps: ${describeTimings(timings, captureSeconds + catchUp.seconds)}`);
+      log(`${size}: drain steps: ${describeTimings(timings, drain.seconds)}`);
+      const rssAfterLoad = mb(process.memoryUsage().rss);
+      const dbRssAfterLoad = vmRssMb(db.process.pid);
 
-    // Refresh: the queue is empty, so this is the read of the counters, the analysis and the snapshot.
-    const refreshMs: number[] = [];
-    let exposed = 0;
-    for (let r = 0; r < REFRESHES; r++) {
-      const t = performance.now();
-      const res = await fetch(`${base}/v1/experiments/${exp.key}/refresh`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${strategist.secret}` },
-      });
-      const snapshot = (await res.json()) as { counts?: { exposures?: Record<string, number> } };
-      refreshMs.push(performance.now() - t);
-      if (res.status !== 200) throw new Error(`refresh answered ${res.status}: ${JSON.stringify(snapshot)}`);
-      exposed = Object.values(snapshot.counts?.exposures ?? {}).reduce((s, n) => s + n, 0);
+      // Capture over HTTP with the attributor running behind it.
+      timings.clear();
+      attributor.start();
+      const events = `${base}/v1/events`;
+      const send = async (b: number, run: string) => {
+        const occurredAt = new Date(Date.now() - 60_000).toISOString();
+        const body = Array.from({ length: EVENT_BATCH }, (_, k) => {
+          const i = (b * EVENT_BATCH + k) * 7919;
+          const customerId = `c${i % size}`;
+          const e = { eventId: `${run}-${b}-${k}`, customerId, occurredAt, channel: 'web' };
+          if (k % 3 === 0) return { ...e, type: 'conversion', name: 'applied' };
+          return { ...e, type: k % 3 === 1 ? 'csat' : 'nps', value: k % 3 === 1 ? 4 : 9 };
+        });
+        const res = await fetch(events, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${app.secret}` },
+          body: JSON.stringify({ events: body }),
+        });
+        const answer = (await res.json()) as { accepted?: number };
+        if (res.status !== 200 || answer.accepted !== EVENT_BATCH) {
+          throw new Error(`events batch answered ${res.status}: ${JSON.stringify(answer).slice(0, 300)}`);
+        }
+      };
+      for (let b = 0; b < 2; b++) await send(b, 'warm');
+      await attributor.drain(10 * 60_000);
+      timings.clear();
+      const attributedBefore = attributor.stats().attributedEvents;
+      const c0 = performance.now();
+      for (let b = 0; b < EVENT_BATCHES; b++) await send(b, 'capture');
+      const captureSeconds = (performance.now() - c0) / 1000;
+      const attributedDuring = attributor.stats().attributedEvents - attributedBefore;
+      const backlog = await services.capture.queue.backlog();
+      const catchUp = await drainWithProgress(services, db.process.pid, `${size} catch-up`, 30 * 60);
+      log(
+        `${size}: capture ${EVENT_BATCHES * EVENT_BATCH} events in ${captureSeconds.toFixed(1)} s, ${attributedDuring} attributed meanwhile, backlog ${backlog.items}, catch-up ${catchUp.seconds.toFixed(1)} s`,
+      );
+      log(
+        `${size}: catch-up CPU service ${catchUp.serviceCpuS.toFixed(1)} s, database ${catchUp.dbCpuS.toFixed(1)} s`,
+      );
+      log(`${size}: capture-phase steps: ${describeTimings(timings, captureSeconds + catchUp.seconds)}`);
+
+      // Refresh: the queue is empty, so this is the read of the counters, the analysis and the snapshot.
+      const refreshMs: number[] = [];
+      let exposed = 0;
+      for (let r = 0; r < REFRESHES; r++) {
+        const t = performance.now();
+        const res = await fetch(`${base}/v1/experiments/${exp.key}/refresh`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${strategist.secret}` },
+        });
+        const snapshot = (await res.json()) as { counts?: { exposures?: Record<string, number> } };
+        refreshMs.push(performance.now() - t);
+        if (res.status !== 200)
+          throw new Error(`refresh answered ${res.status}: ${JSON.stringify(snapshot)}`);
+        exposed = Object.values(snapshot.counts?.exposures ?? {}).reduce((s, n) => s + n, 0);
+      }
+      log(
+        `${size}: refresh ${refreshMs.map((m) => m.toFixed(0)).join(', ')} ms; exposures in the readout ${exposed}`,
+      );
+
+      // Assignments for new customers: the bare endpoint, then Nudgelab, from the same child load generator.
+      const bare = await bareAssignments();
+      await cannon(base, app.secret, { amount: 1000 });
+      const assigned = await cannon(base, app.secret, { seconds: ASSIGN_SECONDS });
+      log(`${size}: assignments ${assigned.rps} req/s (p99 ${assigned.p99} ms) vs bare ${bare.rps} req/s`);
+      await services.capture.exposures.flush();
+      await attributor.drain(10 * 60_000);
+
+      const row = {
+        exposures: size,
+        'load s': Number(loadSeconds.toFixed(1)),
+        'drain items/s': drainRate,
+        'exposures attributed': drain.finished
+          ? attributedLoad
+          : `${attributedLoad} (drain ${drain.stalled ? 'stalled, 3 passes failed' : `stopped at ${DRAIN_MAX_S} s`}; rest dropped)`,
+        'capture events/s': Math.round((EVENT_BATCHES * EVENT_BATCH) / captureSeconds),
+        'attributed events/s during capture': Math.round(attributedDuring / captureSeconds),
+        'backlog after': backlog.items,
+        'catch-up s': Number(catchUp.seconds.toFixed(1)),
+        'refresh median ms': Math.round(median(refreshMs)),
+        'readout exposures': exposed,
+        'assign req/s': assigned.rps,
+        'assign p99 ms': assigned.p99,
+        'bare req/s': bare.rps,
+        'assign/bare': Number((assigned.rps / Math.max(1, bare.rps)).toFixed(2)),
+        'non-2xx': assigned.non2xx,
+        'service RSS MB (loaded / end)': `${rssAfterLoad} / ${mb(process.memoryUsage().rss)}`,
+        'db RSS MB (loaded / end)': `${dbRssAfterLoad} / ${vmRssMb(db.process.pid)}`,
+      };
+      return row;
+    } finally {
+      server.close();
+      server.closeAllConnections();
+      await services.capture.close();
+      await connection.close();
     }
-    log(
-      `${size}: refresh ${refreshMs.map((m) => m.toFixed(0)).join(', ')} ms; exposures in the readout ${exposed}`,
-    );
-
-    // Assignments for new customers: the bare endpoint, then Nudgelab, from the same child load generator.
-    const bare = await bareAssignments();
-    await cannon(base, app.secret, { amount: 1000 });
-    const assigned = await cannon(base, app.secret, { seconds: ASSIGN_SECONDS });
-    log(`${size}: assignments ${assigned.rps} req/s (p99 ${assigned.p99} ms) vs bare ${bare.rps} req/s`);
-    await services.capture.exposures.flush();
-    await attributor.drain(10 * 60_000);
-
-    const row = {
-      exposures: size,
-      'load s': Number(loadSeconds.toFixed(1)),
-      'drain items/s': drainRate,
-      'exposures attributed': drain.finished
-        ? attributedLoad
-        : `${attributedLoad} (drain stopped at ${DRAIN_MAX_S} s)`,
-      'capture events/s': Math.round((EVENT_BATCHES * EVENT_BATCH) / captureSeconds),
-      'attributed events/s during capture': Math.round(attributedDuring / captureSeconds),
-      'backlog after': backlog.items,
-      'catch-up s': Number(catchUp.seconds.toFixed(1)),
-      'refresh median ms': Math.round(median(refreshMs)),
-      'readout exposures': exposed,
-      'assign req/s': assigned.rps,
-      'assign p99 ms': assigned.p99,
-      'bare req/s': bare.rps,
-      'assign/bare': Number((assigned.rps / Math.max(1, bare.rps)).toFixed(2)),
-      'non-2xx': assigned.non2xx,
-      'service RSS MB (loaded / end)': `${rssAfterLoad} / ${mb(process.memoryUsage().rss)}`,
-      'db RSS MB (loaded / end)': `${dbRssAfterLoad} / ${vmRssMb(db.process.pid)}`,
-    };
-    server.close();
-    await services.capture.close();
-    await connection.close();
-    return row;
   } finally {
     await db.stop();
     rmSync(dataDir, { recursive: true, force: true });
