@@ -8,6 +8,7 @@ import { runAssignmentBench } from './bench-assignment.ts';
 import { runEvaluationBench } from './bench-evaluation.ts';
 import { runEventsBench } from './bench-events.ts';
 import { printResult } from './bench-output.ts';
+import { runScaleBench } from './bench-scale.ts';
 import { runStatsBench } from './bench-stats.ts';
 
 type Bench = () => Promise<{ title: string; rows: Record<string, string | number>[] }>;
@@ -17,6 +18,7 @@ const benches: Record<string, Bench> = {
   evaluation: runEvaluationBench,
   assignment: runAssignmentBench,
   events: runEventsBench,
+  scale: runScaleBench,
 };
 
 async function main(): Promise<void> {
