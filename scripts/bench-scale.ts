@@ -228,7 +228,7 @@ function timeAttributorSteps(services: Services): Timings {
   wrap(c.queue, 'queue', ['oldest', 'remove', 'backlog']);
   wrap(c.units, 'units', ['getMany', 'replaceMany']);
   wrap(c.stats, 'stats', ['writeBatch', 'applyDelta', 'removeBatch', 'bucketValues']);
-  wrap(c.leases, 'leases', ['acquire', 'renew']);
+  wrap(c.leases, 'leases', ['claim', 'extend']);
   return timings;
 }
 

@@ -65,8 +65,8 @@ interface BatchHeaderDoc {
   _id: string;
   seq: number;
   chunks: number;
-  stats: StatsDelta[];
-  queueIds: string[];
+  /** The increments and the queue entries, as one JSON string (see BatchChunkDoc). */
+  body: string;
   at: Date;
 }
 
@@ -227,8 +227,7 @@ export class ReadoutStatsRepository {
       _id: `b|${batch.seq}`,
       seq: batch.seq,
       chunks: chunks.length,
-      stats: batch.stats,
-      queueIds: batch.queueIds,
+      body: JSON.stringify({ stats: batch.stats, queueIds: batch.queueIds }),
       at: new Date(),
     };
     await this.batches.insertOne(header as never);
@@ -256,7 +255,8 @@ export class ReadoutStatsRepository {
       if (chunks.length !== h.chunks) throw new Error(`attribution batch ${h.seq} is missing unit chunks`);
       chunks.sort((a, b) => Number(a._id.split('|')[2]) - Number(b._id.split('|')[2]));
       const units = chunks.flatMap((c) => JSON.parse(c.units) as UnitRecord[]);
-      out.push({ seq: h.seq, chunks: h.chunks, units, stats: h.stats, queueIds: h.queueIds });
+      const body = JSON.parse(h.body) as Pick<BatchRecord, 'stats' | 'queueIds'>;
+      out.push({ seq: h.seq, chunks: h.chunks, units, stats: body.stats, queueIds: body.queueIds });
     }
     return out;
   }

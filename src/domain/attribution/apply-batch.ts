@@ -56,34 +56,45 @@ export function linkedIds(items: readonly QueuedItem[], units: ReadonlyMap<strin
   return [...out];
 }
 
+/** Increments of a batch, summed per counter document and path (a batch touches few of each). */
 class Deltas {
-  private readonly byDoc = new Map<string, StatsDelta>();
+  private readonly byDoc = new Map<string, { delta: StatsDelta; sums: Map<string, Increment> }>();
 
   constructor(private readonly shard: number) {}
 
-  private doc(e: string, p: number, a: string | undefined, defs: string | undefined): StatsDelta {
+  private doc(e: string, p: number, a: string | undefined, defs: string | undefined) {
     const id = statsId(e, p, this.shard, a);
     let d = this.byDoc.get(id);
     if (!d) {
-      d = { id, e, p, inc: [] };
-      if (a !== undefined) d.a = a;
+      d = { delta: { id, e, p, inc: [] }, sums: new Map() };
+      if (a !== undefined) d.delta.a = a;
       this.byDoc.set(id, d);
     }
-    if (defs !== undefined) d.defs = defs;
+    if (defs !== undefined) d.delta.defs = defs;
     return d;
+  }
+
+  private inc(target: { sums: Map<string, Increment> }, path: string[], v: number) {
+    const key = path.join('\u0000');
+    const found = target.sums.get(key);
+    if (found) found.v += v;
+    else target.sums.set(key, { p: path, v });
   }
 
   /** Adds `v` to `n.<key>` (exposed units of a variant) or `s.<key>` (a tally sum), overall and per segment. */
   add(x: UnitExposure, scope: 'n' | 's', key: string, v: number, defs?: string) {
     if (v === 0) return;
-    this.doc(x.e, x.p, undefined, defs).inc.push({ p: [scope, key], v } as Increment);
+    this.inc(this.doc(x.e, x.p, undefined, defs), [scope, key], v);
     for (const [a, bucket] of Object.entries(x.g)) {
-      this.doc(x.e, x.p, a, defs).inc.push({ p: ['g', bucket, scope, key], v } as Increment);
+      this.inc(this.doc(x.e, x.p, a, defs), ['g', bucket, scope, key], v);
     }
   }
 
   list(): StatsDelta[] {
-    return [...this.byDoc.values()];
+    return [...this.byDoc.values()].map(({ delta, sums }) => ({
+      ...delta,
+      inc: [...sums.values()].filter((i) => i.v !== 0),
+    }));
   }
 }
 

@@ -89,7 +89,7 @@ export class Attributor {
   };
 
   constructor(private readonly deps: AttributorDeps) {
-    this.batchItems = deps.batchItems ?? 1000;
+    this.batchItems = deps.batchItems ?? 2000;
     this.idleMs = deps.idleMs ?? 500;
     this.leaseMs = deps.leaseMs ?? 30_000;
     this.staleMs = deps.staleMs ?? 60_000;
