@@ -7,6 +7,7 @@ import os from 'node:os';
 import { runAssignmentBench } from './bench-assignment.ts';
 import { runEvaluationBench } from './bench-evaluation.ts';
 import { runEventsBench } from './bench-events.ts';
+import { runFerretDbBench } from './bench-ferretdb.ts';
 import { printResult } from './bench-output.ts';
 import { runScaleBench } from './bench-scale.ts';
 import { runStatsBench } from './bench-stats.ts';
@@ -18,6 +19,7 @@ const benches: Record<string, Bench> = {
   evaluation: runEvaluationBench,
   assignment: runAssignmentBench,
   events: runEventsBench,
+  ferretdb: runFerretDbBench,
   scale: runScaleBench,
 };
 
