@@ -71,6 +71,8 @@ const configSchema = z.object({
   RATE_LIMIT_SIGN_IN: z.coerce.number().int().min(0).default(10),
   /** A bearer token that may read /metrics (admin keys always may). */
   METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  /** A system Chromium for PDF exports; unset: the one shipped in the @sparticuz/chromium package. */
+  CHROMIUM_PATH: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

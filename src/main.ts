@@ -75,7 +75,10 @@ async function main(): Promise<void> {
   await syncOnFirstStart(services, path.resolve(repoRoot, config.EXPERIMENTS_DIR), logger);
 
   // Chromium is launched on the first PDF export only, and closed at shutdown.
-  const pdf = createPdfPrinter({ logger });
+  const pdf = createPdfPrinter({
+    logger,
+    ...(config.CHROMIUM_PATH ? { executablePath: config.CHROMIUM_PATH } : {}),
+  });
   if (!config.SESSION_SECRET) {
     logger.info('SESSION_SECRET unset: dashboard sessions use a random key and end when the process stops');
   }

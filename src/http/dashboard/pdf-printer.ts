@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { DomainError } from '../../domain/errors.js';
 import type { Logger } from '../../logger.js';
+import { chromiumBinary } from './chromium-binary.js';
 
 export interface PdfPrinter {
   /**
@@ -14,6 +15,7 @@ export interface PdfPrinter {
 }
 
 export interface PdfPrinterOptions {
+  /** A system Chromium (CHROMIUM_PATH); the packaged one when absent. */
   executablePath?: string;
   logger?: Logger;
   /** Pages printed at the same time; more wait their turn (Chromium is heavy on 2 cores). */
@@ -25,19 +27,12 @@ export interface PdfPrinterOptions {
   launch?: () => Promise<Browser>;
 }
 
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-];
-
 /**
  * One Chromium for the whole process, launched on the first print (most instances never print)
  * and relaunched if it dies; `close()` belongs in the shutdown sequence.
  */
 export function createPdfPrinter(opts: PdfPrinterOptions = {}): PdfPrinter {
-  const executablePath = opts.executablePath ?? '/usr/bin/chromium';
+  const executablePath = opts.executablePath ?? 'packaged';
   const timeout = opts.timeoutMs ?? 30_000;
   const limit = opts.concurrency ?? 2;
   const maxQueue = opts.maxQueue ?? 8;
@@ -52,7 +47,8 @@ export function createPdfPrinter(opts: PdfPrinterOptions = {}): PdfPrinter {
       if (opts.launch) b = await opts.launch();
       else {
         const { chromium } = await import('playwright-core');
-        b = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout });
+        const binary = await chromiumBinary(opts.executablePath);
+        b = await chromium.launch({ ...binary, timeout });
       }
     } catch (err) {
       opts.logger?.error({ err, executablePath }, 'chromium could not start for PDF exports');

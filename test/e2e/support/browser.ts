@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS } from '../../../src/http/dashboard/pdf-printer.js';
+import { chromiumBinary } from '../../../src/http/dashboard/chromium-binary.js';
 
 export const SCREENSHOTS = path.resolve('test-output', 'screenshots');
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+/** The packaged Chromium, or the system one named by CHROMIUM_PATH. */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch(await chromiumBinary(process.env.CHROMIUM_PATH));
 }
 
 export interface WatchedPage {
