@@ -12,27 +12,30 @@
  * `BENCH_SCALE_BATCHES` (event batches of 500) and `BENCH_SCALE_SECONDS` (autocannon) shorten it.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import type { Connection } from 'mongoose';
 import { connectDatabase } from '../src/db/connection.ts';
-import { DefinitionRepository, type Stored } from '../src/db/definition.repository.ts';
 import { freePort, startEmbeddedDatabase } from '../src/db/embedded.ts';
-import type { EventDoc } from '../src/db/event.repository.ts';
-import { eventModel } from '../src/db/models/event.model.ts';
-import { type ExposureDoc, exposureModel } from '../src/db/models/exposure.model.ts';
-import { queuedEvent, queuedExposure } from '../src/domain/attribution/queue-items.ts';
 import { systemActor } from '../src/domain/roles.ts';
-import type { Experiment } from '../src/domain/schemas/experiment.schema.ts';
-import { createServices, type Services } from '../src/domain/services.ts';
+import { createServices } from '../src/domain/services.ts';
 import { createApp } from '../src/http/app.ts';
 import { createLogger } from '../src/logger.ts';
-import { exposure, insertExperiment } from '../test/helpers/readout-fixtures.ts';
 import { type BenchResult, runIfMain } from './bench-output.ts';
+
+import { ATTRIBUTES, attributesOf, load, seed, TOUCHPOINT } from './bench-scale-data.ts';
+import {
+  describeTimings,
+  drainWithProgress,
+  log,
+  mb,
+  median,
+  timeAttributorSteps,
+  vmRssMb,
+} from './bench-scale-probes.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '10000,100000,1000000').split(',').map((s) => Number(s));
@@ -40,277 +43,11 @@ const EVENT_BATCH = 500;
 const EVENT_BATCHES = Number(process.env.BENCH_SCALE_BATCHES ?? 20);
 const ASSIGN_SECONDS = Number(process.env.BENCH_SCALE_SECONDS ?? 5);
 const ASSIGN_CONNECTIONS = 20;
-const INSERT_CHUNK = 5000;
-const QUEUE_ENTRY = 1000;
 const REFRESHES = 5;
 /** Longest the bulk drain may take; what is left then is dropped (and the row says so). */
 const DRAIN_MAX_S = Number(process.env.BENCH_SCALE_DRAIN_MAX_S ?? 600);
-const TOUCHPOINT = 'apply.payment-plan';
-const ATTRIBUTES = ['segment', 'channel', 'country', 'plan'] as const;
-const VALUES: Record<(typeof ATTRIBUTES)[number], string[]> = {
-  segment: ['new', 'regular', 'loyal', 'at-risk'],
-  channel: ['web', 'app', 'email'],
-  country: ['FR', 'DE', 'NL', 'ES', 'IT', 'BE'],
-  plan: ['free', 'basic', 'pro'],
-};
-const VARIANTS = ['control', 'loss', 'gain'];
 /** The child process that runs autocannon, so the load generator does not share the service's loop. */
 const LOAD_MODE = '--autocannon';
-
-const mb = (bytes: number): number => Math.round(bytes / 1e5) / 10;
-const log = (msg: string): void => void process.stderr.write(`[bench-scale] ${msg}\n`);
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
-};
-
-/** Resident memory of another process (the embedded database), from /proc (Linux). */
-function vmRssMb(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return Math.round(Number(kb) / 102.4) / 10;
-  } catch {
-    return 0;
-  }
-}
-
-const metrics: Experiment['metrics'] = [
-  {
-    key: 'applied',
-    kind: 'conversion',
-    role: 'primary',
-    event: 'applied',
-    windowHours: 24,
-    lowerIsBetter: false,
-    margin: 0,
-  },
-  {
-    key: 'csat',
-    kind: 'mean',
-    role: 'guardrail',
-    event: 'csat',
-    windowHours: 48,
-    lowerIsBetter: false,
-    margin: 0.1,
-  },
-  {
-    key: 'nps',
-    kind: 'nps',
-    role: 'secondary',
-    event: 'nps',
-    windowHours: 48,
-    lowerIsBetter: false,
-    margin: 0,
-  },
-];
-
-/** The touchpoint, nudge and running experiment; assignments on the touchpoint land in it. */
-async function seed(connection: Connection): Promise<Experiment> {
-  const now = new Date().toISOString();
-  const stamp = (id: string) => ({ id, version: 1, createdAt: now, updatedAt: now });
-  await new DefinitionRepository<Stored>(connection, 'touchpoint').insert({
-    ...stamp('tpt_scale'),
-    key: TOUCHPOINT,
-    journey: 'apply',
-    stage: 'apply',
-    channel: 'web',
-    name: TOUCHPOINT,
-  } as Stored);
-  await new DefinitionRepository<Stored>(connection, 'nudge').insert({
-    ...stamp('ndg_scale'),
-    key: 'scale-nudge',
-    touchpoint: TOUCHPOINT,
-    type: 'framing',
-    name: 'scale-nudge',
-    principle: 'framing',
-    variants: VARIANTS.map((v) => ({ key: v, name: v, payload: { frame: v } })),
-  } as Stored);
-  return insertExperiment(connection, 'scale', {
-    nudge: 'scale-nudge',
-    touchpoint: TOUCHPOINT,
-    variants: VARIANTS.map((key, i) => ({ key, weight: i === 0 ? 0.34 : 0.33 })),
-    metrics,
-    startedAt: new Date(Date.now() - 86_400_000).toISOString(),
-  });
-}
-
-function attributesOf(i: number): Record<string, string> {
-  // Co-prime strides, so the four attributes do not move in lockstep.
-  return {
-    segment: VALUES.segment[i % 4]!,
-    channel: VALUES.channel[Math.floor(i / 7) % 3]!,
-    country: VALUES.country[Math.floor(i / 11) % 6]!,
-    plan: VALUES.plan[Math.floor(i / 13) % 3]!,
-  };
-}
-
-/** Customer i's one event: a conversion, a CSAT answer or an NPS answer, an hour after exposure. */
-function eventOf(i: number, exposedAt: number, run: string): EventDoc {
-  const kind = i % 3;
-  const base = {
-    _id: `${run}-${i}`,
-    customerId: `c${i}`,
-    occurredAt: new Date(exposedAt + 3_600_000),
-    receivedAt: new Date(),
-  };
-  if (kind === 0) return { ...base, type: 'conversion', name: 'applied' };
-  if (kind === 1) return { ...base, type: 'csat', name: 'csat', value: 1 + (i % 5) };
-  return { ...base, type: 'nps', name: 'nps', value: i % 11 };
-}
-
-/** Exposures and events of customers 0..size-1, stored as capture stores them: queued, then inserted. */
-async function load(services: Services, connection: Connection, exp: Experiment, size: number) {
-  const exposures = exposureModel(connection).collection;
-  const events = eventModel(connection).collection;
-  const queue = services.capture.queue;
-  // Exposures over the last 12 hours, so the events below and the captured ones fall in their windows.
-  const start = Date.now() - 12 * 3_600_000;
-  const step = (11 * 3_600_000) / size;
-  const t0 = performance.now();
-  let lastLog = t0;
-  for (let from = 0; from < size; from += INSERT_CHUNK) {
-    const n = Math.min(INSERT_CHUNK, size - from);
-    const xs: ExposureDoc[] = [];
-    const evs: EventDoc[] = [];
-    for (let i = from; i < from + n; i++) {
-      const at = start + i * step;
-      xs.push(
-        exposure(exp, `c${i}`, VARIANTS[i % 3]!, new Date(at), {
-          touchpoint: TOUCHPOINT,
-          channel: attributesOf(i).channel,
-          attributes: attributesOf(i),
-        }),
-      );
-      evs.push(eventOf(i, at, 'load'));
-    }
-    const xItems = xs.flatMap((d) => queuedExposure(d) ?? []);
-    for (let k = 0; k < xItems.length; k += QUEUE_ENTRY)
-      await queue.add(xItems.slice(k, k + QUEUE_ENTRY), true);
-    await exposures.insertMany(xs as never[], { ordered: false });
-    const eItems = evs.map(queuedEvent);
-    for (let k = 0; k < eItems.length; k += QUEUE_ENTRY)
-      await queue.add(eItems.slice(k, k + QUEUE_ENTRY), true);
-    await events.insertMany(evs as never[], { ordered: false });
-    if (performance.now() - lastLog > 10_000) {
-      lastLog = performance.now();
-      log(`  loaded ${from + n} of ${size} (${((lastLog - t0) / 1000).toFixed(0)} s)`);
-    }
-  }
-  return (performance.now() - t0) / 1000;
-}
-
-type Timings = Map<string, { calls: number; ms: number }>;
-
-/**
- * Times the attributor's database steps by wrapping the repository instances it was built with
- * (diagnosis only; what is left of a pass is the in-process work: applyBatch and its clones).
- */
-function timeAttributorSteps(services: Services): Timings {
-  const timings: Timings = new Map();
-  const wrap = <T extends object>(obj: T, label: string, names: (keyof T & string)[]) => {
-    for (const name of names) {
-      const fn = obj[name] as unknown as (...a: unknown[]) => Promise<unknown>;
-      (obj as Record<string, unknown>)[name] = async (...args: unknown[]) => {
-        const t = performance.now();
-        try {
-          return await fn.apply(obj, args);
-        } finally {
-          const entry = timings.get(`${label}.${name}`) ?? { calls: 0, ms: 0 };
-          entry.calls++;
-          entry.ms += performance.now() - t;
-          timings.set(`${label}.${name}`, entry);
-        }
-      };
-    }
-  };
-  const c = services.capture;
-  wrap(c.queue, 'queue', ['oldest', 'remove', 'backlog']);
-  wrap(c.units, 'units', ['getMany', 'replaceMany']);
-  wrap(c.stats, 'stats', ['writeBatch', 'applyDelta', 'removeBatch', 'bucketValues']);
-  wrap(c.leases, 'leases', ['claim', 'extend']);
-  return timings;
-}
-
-function describeTimings(timings: Timings, seconds: number): string {
-  const total = [...timings.values()].reduce((s, t) => s + t.ms, 0);
-  const steps = [...timings.entries()]
-    .sort((a, b) => b[1].ms - a[1].ms)
-    .map(([k, t]) => `${k} ${(t.ms / 1000).toFixed(1)} s/${t.calls}`)
-    .join(', ');
-  return `${steps}; in process (applyBatch etc.) ${Math.max(0, seconds - total / 1000).toFixed(1)} s`;
-}
-
-/** CPU time (ms) of another process (the embedded database), from /proc (Linux). */
-function processCpuMs(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * Works the queue batch by batch, logging progress, for at most `maxSeconds`; returns seconds,
- * items attributed, whether it finished, and the CPU the service and the database spent meanwhile.
- */
-async function drainWithProgress(
-  services: Services,
-  dbPid: number | undefined,
-  label: string,
-  maxSeconds: number,
-) {
-  const attributor = services.capture.attribution;
-  const before = attributor.stats();
-  const cpu0 = process.cpuUsage();
-  const dbCpu0 = processCpuMs(dbPid);
-  const t0 = performance.now();
-  const timer = setInterval(() => {
-    const s = attributor.stats();
-    const done =
-      s.attributedEvents + s.attributedExposures - before.attributedEvents - before.attributedExposures;
-    log(
-      `  ${label}: ${done} attributed, ${s.pending} pending (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
-    );
-  }, 30_000);
-  let finished = false;
-  let stalled: string | null = null;
-  let failuresInRow = 0;
-  try {
-    while (performance.now() - t0 < maxSeconds * 1000) {
-      try {
-        if ((await attributor.drainOnce()) === 0) {
-          finished = true;
-          break;
-        }
-        failuresInRow = 0;
-      } catch (err) {
-        // The service's loop would retry with a backoff; three failed passes in a row is a stall.
-        const message = err instanceof Error ? err.message : String(err);
-        log(`  ${label}: pass failed after ${((performance.now() - t0) / 1000).toFixed(0)} s: ${message}`);
-        if (++failuresInRow >= 3) {
-          stalled = message;
-          break;
-        }
-      }
-    }
-  } finally {
-    clearInterval(timer);
-  }
-  const after = attributor.stats();
-  const cpu = process.cpuUsage(cpu0);
-  return {
-    seconds: (performance.now() - t0) / 1000,
-    events: after.attributedEvents - before.attributedEvents,
-    exposures: after.attributedExposures - before.attributedExposures,
-    finished,
-    stalled,
-    serviceCpuS: (cpu.user + cpu.system) / 1e6,
-    dbCpuS: (processCpuMs(dbPid) - dbCpu0) / 1000,
-  };
-}
 
 interface LoadResult {
   rps: number;
