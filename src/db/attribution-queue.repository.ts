@@ -116,9 +116,15 @@ export class AttributionQueueRepository {
   /**
    * The oldest entries, up to about `maxItems` items in all: ready ones, and unready ones older
    * than `staleMs` (their writer died between the two steps; the caller checks what was stored).
+   * Also says how many items wait in all, from the same read of the heads.
    */
-  async oldest(maxItems: number, staleMs: number, now = new Date()): Promise<QueueEntry[]> {
+  async oldest(
+    maxItems: number,
+    staleMs: number,
+    now = new Date(),
+  ): Promise<{ entries: QueueEntry[]; waiting: number }> {
     const heads = await this.collection.find({}).sort({ _id: 1 }).toArray();
+    const waiting = heads.reduce((sum, h) => sum + h.n, 0);
     const cutoff = now.getTime() - staleMs;
     const picked: string[] = [];
     let total = 0;
@@ -128,14 +134,15 @@ export class AttributionQueueRepository {
       picked.push(h._id);
       total += h.n;
     }
-    if (picked.length === 0) return [];
+    if (picked.length === 0) return { entries: [], waiting };
     const bodies = await this.bodies.find({ _id: { $in: picked } } as mongo.Filter<QueueBodyDoc>).toArray();
     const itemsOf = new Map(bodies.map((b) => [b._id, JSON.parse(b.items) as QueuedItem[]]));
     const byId = new Map(heads.map((h) => [h._id, h]));
-    return picked.map((id) => {
+    const entries = picked.map((id) => {
       const h = byId.get(id)!;
       return { id, ready: h.ready, at: new Date(h.at), items: itemsOf.get(id) ?? [] };
     });
+    return { entries, waiting };
   }
 
   /** Entries and items waiting (the backlog). */

@@ -57,7 +57,7 @@ export function linkedIds(items: readonly QueuedItem[], units: ReadonlyMap<strin
 }
 
 /** Increments of a batch, summed per counter document and path (a batch touches few of each). */
-class Deltas {
+export class Deltas {
   private readonly byDoc = new Map<string, { delta: StatsDelta; sums: Map<string, Increment> }>();
 
   constructor(private readonly shard: number) {}
@@ -82,7 +82,7 @@ class Deltas {
   }
 
   /** Adds `v` to `n.<key>` (exposed units of a variant) or `s.<key>` (a tally sum), overall and per segment. */
-  add(x: UnitExposure, scope: 'n' | 's', key: string, v: number, defs?: string) {
+  add(x: Pick<UnitExposure, 'e' | 'p' | 'g'>, scope: 'n' | 's', key: string, v: number, defs?: string) {
     if (v === 0) return;
     this.inc(this.doc(x.e, x.p, undefined, defs), [scope, key], v);
     for (const [a, bucket] of Object.entries(x.g)) {
@@ -123,17 +123,47 @@ function cloneUnit(u: UnitRecord): UnitRecord {
   };
 }
 
-function segmentBuckets(
-  ctx: ApplyContext,
-  e: string,
-  p: number,
+/**
+ * The bucket `value` goes to among the values already holding one: its own while fewer than
+ * MAX_SEGMENT_VALUES exist, else the shared one. Admits the value into `values` when it gets a bucket.
+ */
+export function admitBucket(values: Set<string>, value: string): string {
+  if (values.has(value)) return value;
+  const own = values.size - (values.has(OTHER_BUCKET) ? 1 : 0);
+  if (value !== OTHER_BUCKET && own < MAX_SEGMENT_VALUES) {
+    values.add(value);
+    return value;
+  }
+  values.add(OTHER_BUCKET);
+  return OTHER_BUCKET;
+}
+
+/** What one exposure contributes to the sums, from its unit's events: tally `{k, v}` entries. */
+export function contributionOf(
+  x: Pick<UnitExposure, 'v' | 'o'>,
+  metrics: readonly AttributableMetric[],
+  events: readonly UnitEvent[],
+): { k: string; v: number }[] {
+  const state = computeOutcomeState(
+    { variant: x.v, exposedAt: new Date(x.o) },
+    metrics,
+    events.map((e) => ({ id: e.id, name: e.n, type: e.y, value: e.v, occurredAt: new Date(e.o) })),
+  );
+  const sums = new Map<string, number>();
+  for (const t of state.tally) sums.set(t.k, (sums.get(t.k) ?? 0) + t.v);
+  return [...sums.entries()].map(([k, v]) => ({ k, v }));
+}
+
+export function segmentBuckets(
+  attributes: readonly string[],
   attrs: Record<string, string>,
+  bucket: (attribute: string, value: string) => string,
 ): Record<string, string> {
   const g: Record<string, string> = {};
-  for (const a of ctx.attributes) {
+  for (const a of attributes) {
     const raw = attrs[a];
     if (typeof raw !== 'string' || raw === '') continue;
-    g[a] = ctx.bucket(e, p, a, raw.slice(0, MAX_SEGMENT_VALUE_LENGTH));
+    g[a] = bucket(a, raw.slice(0, MAX_SEGMENT_VALUE_LENGTH));
   }
   return g;
 }
@@ -168,7 +198,7 @@ export function applyBatch(
     const unit = get(it.u);
     if (unit.x.some((x) => x.id === it.id)) continue;
     const x: UnitExposure = { id: it.id, e: it.e, p: it.p, v: it.v, o: it.o, g: {}, c: [] };
-    x.g = segmentBuckets(ctx, it.e, it.p, it.a);
+    x.g = segmentBuckets(ctx.attributes, it.a, (a, value) => ctx.bucket(it.e, it.p, a, value));
     unit.x.push(x);
     deltas.add(x, 'n', it.v, 1, ctx.metricsOf(it.e)?.defs);
     dirty.add(unit.id);
@@ -192,15 +222,7 @@ export function applyBatch(
     const unit = units.get(id)!;
     for (const x of unit.x) {
       const m = ctx.metricsOf(x.e);
-      const state = m
-        ? computeOutcomeState(
-            { variant: x.v, exposedAt: new Date(x.o) },
-            m.metrics,
-            unit.ev.map((e) => ({ id: e.id, name: e.n, type: e.y, value: e.v, occurredAt: new Date(e.o) })),
-          )
-        : { tally: [] };
-      const next = new Map<string, number>();
-      for (const t of state.tally) next.set(t.k, (next.get(t.k) ?? 0) + t.v);
+      const next = new Map((m ? contributionOf(x, m.metrics, unit.ev) : []).map((t) => [t.k, t.v]));
       const before = new Map(x.c.map((t) => [t.k, t.v]));
       const keys = new Set([...next.keys(), ...before.keys()]);
       for (const k of keys) {

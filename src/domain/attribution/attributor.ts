@@ -7,12 +7,11 @@ import type { UnitRecord, UnitRepository } from '../../db/unit.repository.js';
 import type { Logger } from '../../logger.js';
 import { DomainError } from '../errors.js';
 import {
+  admitBucket,
   applyBatch,
   type ExperimentMetrics,
   idsToRead,
   linkedIds,
-  MAX_SEGMENT_VALUES,
-  OTHER_BUCKET,
   shardOf,
 } from './apply-batch.js';
 
@@ -210,11 +209,9 @@ export class Attributor {
       seq = await this.holdLease();
       if (seq === null) return 0;
     }
-    const entries = await this.deps.queue.oldest(this.batchItems, this.staleMs);
-    if (entries.length === 0) {
-      this.counters.pending = 0;
-      return 0;
-    }
+    const { entries, waiting } = await this.deps.queue.oldest(this.batchItems, this.staleMs);
+    this.counters.pending = waiting;
+    if (entries.length === 0) return 0;
     const items: QueuedItem[] = [];
     for (const entry of entries) {
       if (entry.ready) {
@@ -248,8 +245,7 @@ export class Attributor {
       if (it.t === 'e') this.counters.attributedEvents++;
       else this.counters.attributedExposures++;
     }
-    if (items.length < this.batchItems) this.counters.pending = 0;
-    else this.counters.pending = (await this.deps.queue.backlog().catch(() => ({ items: -1 }))).items;
+    this.counters.pending = Math.max(0, waiting - entries.reduce((sum, e) => sum + e.items.length, 0));
     return Math.max(items.length, 1);
   }
 
@@ -307,13 +303,7 @@ export class Attributor {
       values = new Set();
       byAttr.set(attribute, values);
     }
-    if (values.has(value)) return value;
-    if (value !== OTHER_BUCKET && values.size - (values.has(OTHER_BUCKET) ? 1 : 0) < MAX_SEGMENT_VALUES) {
-      values.add(value);
-      return value;
-    }
-    values.add(OTHER_BUCKET);
-    return OTHER_BUCKET;
+    return admitBucket(values, value);
   }
 
   /** Applies a committed batch; every step is idempotent, so a replay may repeat any of them. */

@@ -1,14 +1,13 @@
 import type { EventRepository } from '../../db/event.repository.js';
 import type { ExposureRepository } from '../../db/exposure.repository.js';
-import type { Increment, ReadoutStatsRepository, StatsDelta } from '../../db/readout-stats.repository.js';
-import { statsId } from '../../db/readout-stats.repository.js';
+import type { ReadoutStatsRepository, StatsDelta } from '../../db/readout-stats.repository.js';
 import type { UnitEvent, UnitRecord, UnitRepository } from '../../db/unit.repository.js';
-import { type AttributableEvent, computeOutcomeState } from '../outcomes/outcome-state.js';
 import {
+  admitBucket,
+  contributionOf,
+  Deltas,
   type ExperimentMetrics,
-  MAX_SEGMENT_VALUE_LENGTH,
-  MAX_SEGMENT_VALUES,
-  OTHER_BUCKET,
+  segmentBuckets,
 } from './apply-batch.js';
 import type { Attributor } from './attributor.js';
 
@@ -78,25 +77,14 @@ export async function recomputePhase(
       eventCount++;
     }
 
-    const n: Record<string, number> = {};
-    const s = new Map<string, number>();
-    const seg = new Map<string, Map<string, { n: Map<string, number>; s: Map<string, number> }>>();
+    // Every increment into shard 0, summed by the same code as a batch's, buckets admitted in exposure order.
+    const deltas = new Deltas(0);
     const admitted = new Map<string, Set<string>>();
-    const bucketOf = (a: string, raw: string): string => {
-      const value = raw.slice(0, MAX_SEGMENT_VALUE_LENGTH);
-      let set = admitted.get(a);
-      if (!set) {
-        set = new Set();
-        admitted.set(a, set);
-      }
-      if (set.has(value)) return value;
-      if (set.size < MAX_SEGMENT_VALUES) {
-        set.add(value);
-        return value;
-      }
-      return OTHER_BUCKET;
+    const bucketOf = (a: string, value: string): string => {
+      const values = admitted.get(a) ?? new Set<string>();
+      admitted.set(a, values);
+      return admitBucket(values, value);
     };
-    const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
     const perExposure = new Map<
       string,
       { g: Record<string, string>; c: { k: string; v: number }[]; ev: UnitEvent[] }
@@ -104,76 +92,24 @@ export async function recomputePhase(
     for (const x of exposed) {
       const own = new Map<string, UnitEvent>();
       for (const id of new Set([x.u, x.c])) for (const e of eventsOf.get(id) ?? []) own.set(e.id, e);
-      const evs = [...own.values()];
-      const attributable: AttributableEvent[] = evs.map((e) => ({
-        id: e.id,
-        name: e.n,
-        type: e.y,
-        value: e.v,
-        occurredAt: new Date(e.o),
-      }));
-      const state = computeOutcomeState(
-        { variant: x.v, exposedAt: new Date(x.o) },
-        experiment.metrics,
-        attributable,
-      );
-      const c = new Map<string, number>();
-      for (const t of state.tally) add(c, t.k, t.v);
-      const g: Record<string, string> = {};
-      for (const a of deps.attributes) {
-        const raw = x.a[a];
-        if (typeof raw === 'string' && raw !== '') g[a] = bucketOf(a, raw);
-      }
-      n[x.v] = (n[x.v] ?? 0) + 1;
-      for (const [k, v] of c) add(s, k, v);
-      for (const [a, bucket] of Object.entries(g)) {
-        let byValue = seg.get(a);
-        if (!byValue) {
-          byValue = new Map();
-          seg.set(a, byValue);
-        }
-        let sums = byValue.get(bucket);
-        if (!sums) {
-          sums = { n: new Map(), s: new Map() };
-          byValue.set(bucket, sums);
-        }
-        add(sums.n, x.v, 1);
-        for (const [k, v] of c) add(sums.s, k, v);
-      }
-      perExposure.set(x.id, { g, c: [...c.entries()].map(([k, v]) => ({ k, v })), ev: evs });
+      const ev = [...own.values()];
+      const c = contributionOf(x, experiment.metrics, ev);
+      const g = segmentBuckets(deps.attributes, x.a, bucketOf);
+      const entry = { e: experiment.id, p: experiment.phase, g };
+      deltas.add(entry, 'n', x.v, 1, experiment.defs);
+      for (const t of c) deltas.add(entry, 's', t.k, t.v, experiment.defs);
+      perExposure.set(x.id, { g, c, ev });
     }
-
-    const docs: StatsDelta[] = [];
-    const overall: Increment[] = [];
-    for (const [v, count] of Object.entries(n)) overall.push({ p: ['n', v], v: count });
-    for (const [k, v] of s) overall.push({ p: ['s', k], v });
-    docs.push({
-      id: statsId(experiment.id, experiment.phase, 0),
-      e: experiment.id,
-      p: experiment.phase,
-      inc: overall,
-      defs: experiment.defs,
-    });
-    for (const [a, byValue] of seg) {
-      const inc: Increment[] = [];
-      for (const [bucket, sums] of byValue) {
-        for (const [v, count] of sums.n) inc.push({ p: ['g', bucket, 'n', v], v: count });
-        for (const [k, v] of sums.s) inc.push({ p: ['g', bucket, 's', k], v });
-      }
-      docs.push({
-        id: statsId(experiment.id, experiment.phase, 0, a),
-        e: experiment.id,
-        p: experiment.phase,
-        a,
-        inc,
-        defs: experiment.defs,
-      });
-    }
+    const docs: StatsDelta[] = deltas.list();
 
     // Units: add missing exposures and events, and make each exposure's contribution match.
     let rewritten = 0;
     const byUnit = new Map<string, Exposed[]>();
-    for (const x of exposed) byUnit.set(x.u, [...(byUnit.get(x.u) ?? []), x]);
+    for (const x of exposed) {
+      const list = byUnit.get(x.u) ?? [];
+      byUnit.set(x.u, list);
+      list.push(x);
+    }
     const linksOf = new Map<string, Set<string>>();
     for (const x of exposed) {
       if (x.c === x.u) continue;
@@ -188,12 +124,15 @@ export async function recomputePhase(
       for (const id of chunkIds) {
         const unit: UnitRecord = stored.get(id) ?? { id, x: [], ev: [], l: [] };
         const known = new Set(unit.ev.map((e) => e.id));
-        for (const e of eventsOf.get(id) ?? []) if (!known.has(e.id)) unit.ev.push(e);
+        const keep = (e: UnitEvent) => {
+          if (known.has(e.id)) return;
+          known.add(e.id);
+          unit.ev.push(e);
+        };
+        for (const e of eventsOf.get(id) ?? []) keep(e);
         for (const x of byUnit.get(id) ?? []) {
           const computed = perExposure.get(x.id)!;
-          for (const e of computed.ev) {
-            if (!unit.ev.some((k) => k.id === e.id)) unit.ev.push(e);
-          }
+          for (const e of computed.ev) keep(e);
           const entry = unit.x.find((k) => k.id === x.id);
           if (entry) {
             entry.g = computed.g;
