@@ -12,6 +12,11 @@ const auditQuerySchema = z.strictObject({
   action: z.string().max(40).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),
+  before: z
+    .string()
+    .regex(/^aud_\d{12}$/, 'must be an audit entry id (the `next` of a previous page)')
+    .optional()
+    .describe('only entries recorded before this one'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
@@ -37,11 +42,17 @@ export function auditRoutes(services: Services): Router {
     summary: 'Changes to definitions and keys, newest first',
     roles: ['strategist'],
     query: auditQuerySchema,
-    response: z.object({ items: z.array(auditEntrySchema) }),
+    response: z.object({
+      items: z.array(auditEntrySchema),
+      next: z
+        .string()
+        .nullable()
+        .describe('pass as `before` for the next page; null at the start of the log'),
+    }),
   });
   router.get('/v1/audit', requireRole(services.apiKeys, 'strategist'), async (req, res) => {
     const filter = parseOrThrow(auditQuerySchema, req.query);
-    res.json({ items: await services.audit.list(filter) });
+    res.json(await services.audit.list(filter));
   });
   return router;
 }
