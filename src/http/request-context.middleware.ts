@@ -30,21 +30,30 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
  * succeeded (apps call the assignment route on every page view), info for a refused request (4xx)
  * and warn for a failure (5xx; the error itself is logged by the error middleware). Request lines
  * name the method, URL and status only: headers carry API keys and session cookies.
+ *
+ * pino-http binds the request to its child logger under one key; naming that key `requestId` and
+ * serializing the request to its id gives the flat `requestId` field with a single child logger.
+ * (Its `quietReqLogger` makes a child of a child, which costs pino about 20 us per request.)
  */
 export function requestContext(logger: Logger) {
   return pinoHttp({
     logger,
     genReqId: requestId,
-    quietReqLogger: true,
-    customAttributeKeys: { reqId: 'requestId', responseTime: 'ms' },
+    customAttributeKeys: { req: 'requestId', responseTime: 'ms' },
     wrapSerializers: false,
-    serializers: {
-      req: (req: Request) => ({ method: req.method, url: req.originalUrl ?? req.url }),
-      res: (res: ServerResponse) => ({ status: res.statusCode }),
-    },
+    serializers: { requestId: (req: IncomingMessage) => req.id },
     customLogLevel: (_req, res, err) =>
       err || res.statusCode >= 500 ? 'warn' : res.statusCode >= 400 ? 'info' : 'debug',
+    customSuccessObject: (req, res, fields) => ({ ...summary(req, res), ms: fields.ms }),
+    customErrorObject: (req, res, _err, fields) => ({ ...summary(req, res), ms: fields.ms }),
     customSuccessMessage: () => 'request',
     customErrorMessage: () => 'request failed',
   });
+}
+
+function summary(req: IncomingMessage, res: ServerResponse) {
+  return {
+    req: { method: req.method, url: (req as Request).originalUrl ?? req.url },
+    res: { status: res.statusCode },
+  };
 }
