@@ -15,6 +15,7 @@ import type { Logger } from '../logger.js';
 import { jsonBody } from './body.middleware.js';
 import { createDashboard, type DashboardOptions } from './dashboard/dashboard.wiring.js';
 import { errorMiddleware } from './error.middleware.js';
+import { createMetrics } from './metrics.registry.js';
 import { apiRateLimits, type RateLimits, signInRateLimit } from './rate-limit.middleware.js';
 import { requestContext } from './request-context.middleware.js';
 import { assignmentsRoutes } from './routes/assignments.routes.js';
@@ -65,13 +66,16 @@ export function createApp({
   app.set('etag', false);
   // Off unless configured: behind no proxy, X-Forwarded-For is whatever the client wrote.
   app.set('trust proxy', security.trustProxy ?? false);
-  app.use(requestContext(app, logger));
+  app.use(requestContext(logger));
+  // Before everything that may answer, so rate-limited and unmatched requests are counted too.
+  const metrics = createMetrics(services);
+  app.use(metrics.middleware);
   if (security.rateLimits) app.use(...apiRateLimits(security.rateLimits));
   // First: the hot path apps call on every page view skips the other routers (own body parser).
   app.use(assignmentsRoutes(services, jsonBody(bodyLimit)));
   app.use(healthRoutes(services, embeddedDatabase));
   app.use(docsRoutes(version));
-  app.use(metricsRoutes(services, security.metricsToken));
+  app.use(metricsRoutes(services, metrics.registry, security.metricsToken));
   app.use(featuresRoutes(services));
   // Before the general body parser: the dashboard reads its own small form bodies.
   const dash = createDashboard(services, logger, {

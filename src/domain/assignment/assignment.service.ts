@@ -1,5 +1,4 @@
 import type { Attributes } from '@growthbook/growthbook';
-import type { DefinitionRepository, Stored } from '../../db/definition.repository.js';
 import type { MetaRepository } from '../../db/meta.repository.js';
 import { exposureId } from '../../db/models/exposure.model.js';
 import type { Logger } from '../../logger.js';
@@ -22,10 +21,15 @@ import { type Evaluation, Evaluator } from './evaluator.js';
 import type { ExposureWriter } from './exposure-writer.js';
 import { compilePayload } from './payload-compiler.js';
 
+/** Read access to one kind of definition; the compiler needs nothing else of the repositories. */
+export interface DefinitionSource<T> {
+  list(): Promise<T[]>;
+}
+
 export interface AssignmentServiceOptions {
-  touchpoints: DefinitionRepository<Stored & TouchpointDefinition>;
-  nudges: DefinitionRepository<Stored & NudgeDefinition>;
-  experiments: DefinitionRepository<Stored & ExperimentDefinition>;
+  touchpoints: DefinitionSource<TouchpointDefinition>;
+  nudges: DefinitionSource<NudgeDefinition>;
+  experiments: DefinitionSource<ExperimentDefinition>;
   meta: MetaRepository;
   writer: ExposureWriter;
   logger: Logger;
