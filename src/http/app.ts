@@ -1,6 +1,7 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
+import type { Role } from '../domain/roles.js';
 import { channelSchema, keySchema } from '../domain/schemas/common.schema.js';
 import {
   experimentInputSchema,
@@ -12,11 +13,16 @@ import { nudgeInputSchema, nudgeSchema, nudgeTypes } from '../domain/schemas/nud
 import { touchpointInputSchema, touchpointSchema } from '../domain/schemas/touchpoint.schema.js';
 import type { Services } from '../domain/services.js';
 import type { Logger } from '../logger.js';
+import { presentedKey, requireRole } from './auth.middleware.js';
 import { jsonBody } from './body.middleware.js';
+import { dashboardRouter } from './dashboard/dashboard.routes.js';
 import { createDashboard, type DashboardOptions } from './dashboard/dashboard.wiring.js';
+import { safeEqual } from './dashboard/session.js';
 import { errorMiddleware } from './error.middleware.js';
+import { type Guards, mountRoutes } from './mount-routes.js';
 import { apiRateLimits, type RateLimits, signInRateLimit } from './rate-limit.middleware.js';
 import { requestContext } from './request-context.middleware.js';
+import type { Route } from './route.js';
 import { assignmentsRoutes } from './routes/assignments.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { definitionRoutes } from './routes/definition-routes.js';
@@ -50,6 +56,90 @@ export interface AppDeps {
   security?: SecurityOptions;
 }
 
+/** The routes an app built by `createApp` mounted, in mount order: the one list everything reads. */
+export function routesOf(app: Express): readonly Route[] {
+  const routes: unknown = app.locals.routes;
+  if (!Array.isArray(routes)) throw new Error('this app was not built by createApp');
+  return routes as Route[];
+}
+
+/** Every API route, in mount order: the assignment hot path first. */
+function apiRoutes(
+  services: Services,
+  version: string,
+  embeddedDatabase: EmbeddedDatabaseHealth | undefined,
+  all: () => readonly Route[],
+): Route[] {
+  return [
+    ...assignmentsRoutes(services),
+    ...healthRoutes(services, embeddedDatabase),
+    ...docsRoutes(version, all),
+    ...metricsRoutes(services),
+    ...featuresRoutes(services),
+    ...eventsRoutes(services),
+    ...keysRoutes(services),
+    ...auditRoutes(services),
+    ...readoutsRoutes(services),
+    ...plansRoutes(services),
+    ...definitionRoutes({
+      path: '/v1/journeys',
+      tag: 'journeys',
+      noun: 'journey',
+      service: services.journeys,
+      input: journeyInputSchema,
+      output: journeySchema,
+    }),
+    ...definitionRoutes({
+      path: '/v1/touchpoints',
+      tag: 'touchpoints',
+      noun: 'touchpoint',
+      service: services.touchpoints,
+      input: touchpointInputSchema,
+      output: touchpointSchema,
+      filters: z.strictObject({
+        journey: keySchema.optional(),
+        stage: keySchema.optional(),
+        channel: channelSchema.optional(),
+      }),
+    }),
+    ...definitionRoutes({
+      path: '/v1/nudges',
+      tag: 'nudges',
+      noun: 'nudge',
+      service: services.nudges,
+      input: nudgeInputSchema,
+      output: nudgeSchema,
+      filters: z.strictObject({ touchpoint: keySchema.optional(), type: z.enum(nudgeTypes).optional() }),
+    }),
+    ...experimentLifecycleRoutes(services),
+    ...definitionRoutes({
+      path: '/v1/experiments',
+      tag: 'experiments',
+      noun: 'experiment',
+      service: services.experiments,
+      input: experimentInputSchema,
+      output: experimentSchema,
+      filters: z.strictObject({
+        status: experimentStatusSchema.optional(),
+        touchpoint: keySchema.optional(),
+        nudge: keySchema.optional(),
+      }),
+    }),
+  ];
+}
+
+/** /metrics answers an admin key or, when configured, the metrics token. */
+function keyOrToken(key: Guards['key'] & {}, metricsToken?: string) {
+  return (roles: readonly Role[]): RequestHandler => {
+    const byKey = key(roles);
+    return (req, res, next) => {
+      const presented = presentedKey(req);
+      if (metricsToken && presented && safeEqual(presented, metricsToken)) return next();
+      return byKey(req, res, next);
+    };
+  };
+}
+
 /** Builds the HTTP app without listening, so tests run it on port 0 and main.ts owns the process. */
 export function createApp({
   services,
@@ -67,77 +157,24 @@ export function createApp({
   app.set('trust proxy', security.trustProxy ?? false);
   app.use(requestContext(app, logger));
   if (security.rateLimits) app.use(...apiRateLimits(security.rateLimits));
-  // First: the hot path apps call on every page view skips the other routers (own body parser).
-  app.use(assignmentsRoutes(services, jsonBody(bodyLimit)));
-  app.use(healthRoutes(services, embeddedDatabase));
-  app.use(docsRoutes(version));
-  app.use(metricsRoutes(services, security.metricsToken));
-  app.use(featuresRoutes(services));
-  // Before the general body parser: the dashboard reads its own small form bodies.
+
   const dash = createDashboard(services, logger, {
     ...dashboard,
     ...(security.rateLimits ? { signInLimit: signInRateLimit(security.rateLimits) } : {}),
   });
-  app.use(dash.pages);
-  app.use(dash.exports);
-  // Before the general body parser: events have their own body limit and per-item `$` checks.
-  app.use(eventsRoutes(services));
-  app.use(jsonBody(bodyLimit));
-  app.use(keysRoutes(services));
-  app.use(auditRoutes(services));
-  app.use(readoutsRoutes(services));
-  app.use(plansRoutes(services));
+  const key = (roles: readonly Role[]) => requireRole(services.apiKeys, ...roles);
+  const guards: Guards = { key, 'key-or-token': keyOrToken(key, security.metricsToken), ...dash.guards };
+  const json = jsonBody(bodyLimit);
+  const api = [...apiRoutes(services, version, embeddedDatabase, () => routesOf(app)), ...dash.exports];
+  app.locals.routes = [...api, ...dash.pages];
+
+  const apiRouter = Router();
+  mountRoutes(apiRouter, api, { guards, json });
+  app.use(apiRouter);
   app.use(
-    definitionRoutes(services.apiKeys, {
-      path: '/v1/journeys',
-      tag: 'journeys',
-      noun: 'journey',
-      service: services.journeys,
-      input: journeyInputSchema,
-      output: journeySchema,
-    }),
-  );
-  app.use(
-    definitionRoutes(services.apiKeys, {
-      path: '/v1/touchpoints',
-      tag: 'touchpoints',
-      noun: 'touchpoint',
-      service: services.touchpoints,
-      input: touchpointInputSchema,
-      output: touchpointSchema,
-      filters: z.strictObject({
-        journey: keySchema.optional(),
-        stage: keySchema.optional(),
-        channel: channelSchema.optional(),
-      }),
-    }),
-  );
-  app.use(
-    definitionRoutes(services.apiKeys, {
-      path: '/v1/nudges',
-      tag: 'nudges',
-      noun: 'nudge',
-      service: services.nudges,
-      input: nudgeInputSchema,
-      output: nudgeSchema,
-      filters: z.strictObject({ touchpoint: keySchema.optional(), type: z.enum(nudgeTypes).optional() }),
-    }),
-  );
-  app.use(experimentLifecycleRoutes(services));
-  app.use(
-    definitionRoutes(services.apiKeys, {
-      path: '/v1/experiments',
-      tag: 'experiments',
-      noun: 'experiment',
-      service: services.experiments,
-      input: experimentInputSchema,
-      output: experimentSchema,
-      filters: z.strictObject({
-        status: experimentStatusSchema.optional(),
-        touchpoint: keySchema.optional(),
-        nudge: keySchema.optional(),
-      }),
-    }),
+    dashboardRouter(guards.session!, (router) =>
+      mountRoutes(router, dash.pages, { guards, json, invalidParams: 'not_found' }),
+    ),
   );
   app.use(() => {
     throw new DomainError('route_not_found');

@@ -1,9 +1,6 @@
-import { Router } from 'express';
 import { z } from 'zod';
 import type { Services } from '../../domain/services.js';
-import { parseOrThrow } from '../../domain/validate.js';
-import { requireRole } from '../auth.middleware.js';
-import { documentRoute } from '../route-docs.js';
+import { defineRoute, type Route } from '../route.js';
 
 const auditQuerySchema = z.strictObject({
   kind: z.enum(['journey', 'touchpoint', 'nudge', 'experiment', 'api-key']).optional(),
@@ -28,20 +25,16 @@ const auditEntrySchema = z.object({
 });
 
 /** The audit log, newest first: admin and strategist only. */
-export function auditRoutes(services: Services): Router {
-  const router = Router();
-  documentRoute({
-    method: 'get',
-    path: '/v1/audit',
-    tag: 'audit',
-    summary: 'Changes to definitions and keys, newest first',
-    roles: ['strategist'],
-    query: auditQuerySchema,
-    response: z.object({ items: z.array(auditEntrySchema) }),
-  });
-  router.get('/v1/audit', requireRole(services.apiKeys, 'strategist'), async (req, res) => {
-    const filter = parseOrThrow(auditQuerySchema, req.query);
-    res.json({ items: await services.audit.list(filter) });
-  });
-  return router;
+export function auditRoutes(services: Services): Route[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/audit',
+      tag: 'audit',
+      summary: 'Changes to definitions and keys, newest first',
+      access: { via: 'key', roles: ['strategist'] },
+      query: auditQuerySchema,
+      responses: { 200: z.object({ items: z.array(auditEntrySchema) }) },
+    }).handle(async ({ query }) => ({ status: 200, body: { items: await services.audit.list(query) } })),
+  ];
 }
