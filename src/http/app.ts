@@ -88,6 +88,10 @@ function apiRoutes(
       service: services.journeys,
       input: journeyInputSchema,
       output: journeySchema,
+      rules: {
+        write: 'A stage a touchpoint uses cannot be removed (`in_use`).',
+        delete: 'A journey with touchpoints cannot be deleted (`in_use`).',
+      },
     }),
     ...definitionRoutes({
       path: '/v1/touchpoints',
@@ -96,6 +100,10 @@ function apiRoutes(
       service: services.touchpoints,
       input: touchpointInputSchema,
       output: touchpointSchema,
+      rules: {
+        write: 'The journey and stage must exist.',
+        delete: 'A touchpoint with nudges cannot be deleted (`in_use`).',
+      },
       filters: z.strictObject({
         journey: keySchema.optional(),
         stage: keySchema.optional(),
@@ -109,6 +117,11 @@ function apiRoutes(
       service: services.nudges,
       input: nudgeInputSchema,
       output: nudgeSchema,
+      rules: {
+        write:
+          'The touchpoint must exist; while one of its experiments is running or paused, its touchpoint, type and variants are frozen (`experiment_locked`).',
+        delete: 'A nudge used by an experiment cannot be deleted (`in_use`).',
+      },
       filters: z.strictObject({ touchpoint: keySchema.optional(), type: z.enum(nudgeTypes).optional() }),
     }),
     ...experimentLifecycleRoutes(services),
@@ -119,6 +132,11 @@ function apiRoutes(
       service: services.experiments,
       input: experimentInputSchema,
       output: experimentSchema,
+      rules: {
+        write:
+          "New experiments are drafts. The nudge must exist, the variant keys must be the nudge's, the touchpoint is taken from the nudge; while running, variants, weights, nudge, control and unit are frozen and coverage can only grow (`experiment_locked`).",
+        delete: 'A running or paused experiment cannot be deleted.',
+      },
       filters: z.strictObject({
         status: experimentStatusSchema.optional(),
         touchpoint: keySchema.optional(),

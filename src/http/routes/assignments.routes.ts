@@ -22,6 +22,8 @@ export function assignmentsRoutes(services: Services): Route[] {
       path: '/v1/assignments',
       tag: 'assignments',
       summary: 'Assign a customer at touchpoints (deterministic, same answer on every channel)',
+      description:
+        'Which variants a customer gets at one or more touchpoints, with what to show (and `deliverAt` for timing nudges).',
       access: { via: 'key', roles: ['app'] },
       body: assignmentRequestSchema,
       // The hot path: a well-formed request skips the schema walk; anything else gets its errors.

@@ -32,6 +32,8 @@ export function auditRoutes(services: Services): Route[] {
       path: '/v1/audit',
       tag: 'audit',
       summary: 'Changes to definitions and keys, newest first',
+      description:
+        'Every change to a definition or key, newest first: who (key name, `sync`, `cli`), when, what, before and after.',
       access: { via: 'key', roles: ['strategist'] },
       query: auditQuerySchema,
       responses: { 200: z.object({ items: z.array(auditEntrySchema) }) },

@@ -14,6 +14,8 @@ export interface DefinitionRouteOptions<S extends z.ZodType<{ key: string }>, T 
   output: z.ZodType<T>;
   /** Query filters the list accepts (each an indexed field). */
   filters?: z.ZodObject;
+  /** What creating or replacing, and deleting, check: in words, for the docs. */
+  rules?: { write?: string; delete?: string };
 }
 
 const readers = { via: 'key', roles: ['strategist', 'viewer'] } as const;
@@ -26,6 +28,9 @@ export function definitionRoutes<S extends z.ZodType<{ key: string }>, T extends
   const { path, tag, noun, service, input, output } = opts;
   const one = `${path}/:key`;
   const filters = opts.filters ?? z.strictObject({});
+  const write = opts.rules?.write ? ` ${opts.rules.write}` : '';
+  const remove = opts.rules?.delete ? ` ${opts.rules.delete}` : '';
+  const a = /^[aeiou]/.test(noun) ? 'an' : 'a';
   return [
     defineRoute({
       method: 'get',
@@ -53,7 +58,8 @@ export function definitionRoutes<S extends z.ZodType<{ key: string }>, T extends
       method: 'post',
       path,
       tag,
-      summary: `Create a ${noun}`,
+      summary: `Create ${a} ${noun}`,
+      description: `Create ${a} ${noun}.${write}`,
       access: writers,
       body: input,
       responses: { 201: output },
@@ -63,7 +69,8 @@ export function definitionRoutes<S extends z.ZodType<{ key: string }>, T extends
       method: 'put',
       path: one,
       tag,
-      summary: `Replace a ${noun}`,
+      summary: `Replace ${a} ${noun}`,
+      description: `Replace ${a} ${noun}, optionally only at \`?version=n\` (optimistic concurrency).${write}`,
       access: writers,
       params: keyParams,
       query: versionQuery,
@@ -78,7 +85,8 @@ export function definitionRoutes<S extends z.ZodType<{ key: string }>, T extends
       method: 'delete',
       path: one,
       tag,
-      summary: `Delete a ${noun}`,
+      summary: `Delete ${a} ${noun}`,
+      description: `Delete ${a} ${noun}.${remove}`,
       access: writers,
       params: keyParams,
       responses: { 204: empty('Deleted') },

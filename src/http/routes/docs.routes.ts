@@ -46,7 +46,7 @@ export function docsRoutes(version: string, routes: () => readonly Route[]): Rou
       method: 'get',
       path: '/openapi.json',
       tag: 'health',
-      summary: 'This OpenAPI 3.1 document',
+      summary: 'The API description (OpenAPI 3.1), generated from the route declarations',
       access: { via: 'none' },
       responses: { 200: z.record(z.string(), z.unknown()) },
     }).handle(() => ({ status: 200, body: openApiDocument(version, routes()) })),

@@ -35,6 +35,8 @@ export function eventsRoutes(services: Services): Route[] {
       path: '/v1/events',
       tag: 'events',
       summary: 'Record outcome events (idempotent by eventId; up to 1,000 per batch, 5 MB)',
+      description:
+        'Outcome events (conversions, CSAT, NPS, effort, revenue, metrics); one, or a batch of up to 1,000 (5 MB), idempotent by `eventId`. Each event is judged alone: the answer lists the rejected ones.',
       access: { via: 'key', roles: ['app'] },
       parser: [jsonOnly, boundedJson(EVENTS_BODY_LIMIT, EVENTS_SHAPE_LIMITS)],
       before: [inScope],

@@ -5,6 +5,15 @@ import type { Services } from '../../domain/services.js';
 import { defineRoute, type Route } from '../route.js';
 import { keyParams, versionQuery } from '../route-params.js';
 
+/** What each action requires and does, beyond its summary. */
+const descriptions = {
+  start:
+    'Start a draft (phase 1) or resume a paused experiment. Needs the nudge, its touchpoint and a primary metric (`precondition_failed`); refused beside another running experiment on the touchpoint unless both say `overlap: true` (`overlap_conflict`).',
+  pause: 'Pause a running experiment.',
+  stop: 'Stop a running or paused experiment.',
+  conclude: 'Conclude a stopped experiment; optional body `{"conclusion": "...", "shippedVariant": "..."}`.',
+} as const;
+
 const summaries = {
   start: 'Start a draft experiment or resume a paused one',
   pause: 'Pause a running experiment',
@@ -20,6 +29,7 @@ export function experimentLifecycleRoutes(services: Services): Route[] {
       path: `/v1/experiments/:key/${action}`,
       tag: 'experiments',
       summary: summaries[action],
+      description: descriptions[action],
       access: { via: 'key', roles: ['strategist'] },
       params: keyParams,
       query: versionQuery,

@@ -24,6 +24,8 @@ export function featuresRoutes(services: Services): Route[] {
       path: '/api/features/:clientKey',
       tag: 'assignments',
       summary: "GrowthBook features payload for SDKs, limited to the client key's scope (ETag, 304)",
+      description:
+        "The GrowthBook features payload of the client key's scope, for GrowthBook SDKs evaluating locally; the client key (`sdk-...`) in the path is the credential. ETag and 304.",
       // The client key in the path is the credential: SDKs send no API key.
       access: { via: 'none' },
       params,

@@ -45,6 +45,8 @@ export function healthRoutes(services: Services, embeddedDatabase?: EmbeddedData
       path: '/readyz',
       tag: 'health',
       summary: 'The database is reachable',
+      description:
+        'The database answers within 2 s, the embedded database (when this process started it) is up, and the exposure journal is not full (503 otherwise, with the reason in `checks`).',
       access: { via: 'none' },
       responses: { 200: healthSchema, 503: healthSchema },
     }).handle(async () => {

@@ -46,6 +46,8 @@ export function keysRoutes(services: Services): Route[] {
       path: '/v1/keys',
       tag: 'keys',
       summary: 'Create an API key',
+      description:
+        'Create a key (`{"name","role"}`, app keys optionally with a `scope`); the secret is in the response once, app keys also get a GrowthBook client key.',
       access: admin,
       body: apiKeyInputSchema,
       responses: { 201: createdKeySchema },

@@ -12,6 +12,7 @@ export function metricsRoutes(services: Services): Route[] {
       path: '/metrics',
       tag: 'health',
       summary: 'Prometheus metrics (exposure buffer, journal, event attribution)',
+      description: 'Prometheus text: exposure buffer, journal and write counters, event attribution.',
       access: { via: 'key-or-token', roles: [] },
       responses: { 200: media('text/plain', 'Prometheus text format 0.0.4') },
     }).handle(() => ({ status: 200, type: 'text/plain; version=0.0.4', body: metricsText(services) })),

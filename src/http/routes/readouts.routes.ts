@@ -24,6 +24,8 @@ export function readoutsRoutes(services: Services): Route[] {
       path: '/v1/experiments/:key/readout',
       tag: 'readouts',
       summary: 'Latest snapshot of an experiment with its history (evidence over time)',
+      description:
+        '`{experiment, latest, lastFailure, history}`: the latest ok snapshot (readout, counts, segments) and one point per snapshot (exposures, decision, per metric and variant n, estimate, chance to beat control, relative lift).',
       access: viewers,
       params: keyParams,
       responses: { 200: readoutResponseSchema },
@@ -38,6 +40,8 @@ export function readoutsRoutes(services: Services): Route[] {
       path: '/v1/experiments/:key/readout.csv',
       tag: 'readouts',
       summary: 'Latest readout as CSV, one row per metric and variant',
+      description:
+        'One row per metric and variant of the latest snapshot: counts, estimate and interval, chance to beat control and to be best, absolute and relative lift with intervals, expected losses, chance of harm, decision. Numbers unrounded.',
       access: viewers,
       params: keyParams,
       responses: { 200: media('text/csv', 'One row per metric and variant') },
@@ -56,6 +60,8 @@ export function readoutsRoutes(services: Services): Route[] {
       path: '/v1/experiments/:key/refresh',
       tag: 'readouts',
       summary: 'Recompute the snapshot of one experiment now',
+      description:
+        'Recompute now; returns the snapshot (`not_started` for drafts, `refresh_in_progress`, `refresh_failed`).',
       access: strategists,
       params: keyParams,
       responses: { 200: snapshotSchema },
@@ -79,6 +85,8 @@ export function readoutsRoutes(services: Services): Route[] {
       path: '/v1/journeys/:key/summary',
       tag: 'readouts',
       summary: "Every touchpoint of a journey with its experiments' latest decisions and lifts",
+      description:
+        'Every touchpoint of the journey in stage order, its nudges, and its experiments (not drafts) with their latest decision and lifts on conversion and satisfaction (CSAT, NPS, effort) metrics.',
       access: viewers,
       params: keyParams,
       responses: { 200: journeySummarySchema },
@@ -93,6 +101,8 @@ export function readoutsRoutes(services: Services): Route[] {
       tag: 'readouts',
       summary:
         'Touchpoints, nudge types and channels ranked by measured effect on satisfaction and conversion',
+      description:
+        'Touchpoints, nudge types and channels ranked by measured effect on satisfaction, then conversion, over every experiment with a snapshot (running and concluded). Each experiment speaks through its shipped variant, else the one most likely to beat control; effects are relative lifts turned so that positive is better (NPS in points / 100).',
       access: viewers,
       responses: { 200: portfolioSchema },
     }).handle(async () => ({ status: 200, body: await services.readouts.portfolio() })),
@@ -101,6 +111,8 @@ export function readoutsRoutes(services: Services): Route[] {
       path: '/v1/alerts',
       tag: 'alerts',
       summary: 'Alerts: sample-ratio mismatch, guardrail harm, decision reached, refresh failing',
+      description:
+        'Alerts, newest first: sample-ratio mismatch, guardrail harm, decision reached, refresh failing.',
       access: viewers,
       query: alertQuerySchema,
       responses: { 200: z.object({ items: z.array(alertSchema) }) },
