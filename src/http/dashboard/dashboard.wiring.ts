@@ -4,10 +4,11 @@ import type { Logger } from '../../logger.js';
 import type { Guards } from '../mount-routes.js';
 import type { Route } from '../route.js';
 import { readoutPdfRoutes } from '../routes/readout-pdf.routes.js';
-import { dashboardRoutes, sessionGuard } from './dashboard.routes.js';
+import { dashboardRoutes } from './dashboard.routes.js';
 import { ActiveKeys, keyOrSessionGuard } from './dashboard-auth.js';
 import { createPdfPrinter, type PdfPrinter } from './pdf-printer.js';
 import { SessionCodec } from './session.js';
+import { sessionGuard } from './sign-in.routes.js';
 
 export interface DashboardOptions {
   /** HMAC key for session tokens (SESSION_SECRET); random per process when unset. */
