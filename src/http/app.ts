@@ -150,7 +150,7 @@ function apiRoutes(
 }
 
 /** /metrics answers an admin key or, when configured, the metrics token. */
-function keyOrToken(key: Guards['key'] & {}, metricsToken?: string) {
+function keyOrToken(key: (roles: readonly Role[]) => RequestHandler, metricsToken?: string) {
   return (roles: readonly Role[]): RequestHandler => {
     const byKey = key(roles);
     return (req, res, next) => {
