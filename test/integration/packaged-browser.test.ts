@@ -12,6 +12,11 @@ describe('the packaged browser', () => {
     expect(binary.executablePath).not.toBe('/usr/bin/chromium');
     for (const name of ['libnss3.so', 'libnspr4.so', 'libnssutil3.so'])
       expect(existsSync(path.join(lib, name))).toBe(true);
+    // The dynamic linker resolves them from the package, not from a system browser's dependencies.
+    const linked = spawnSync('ldd', [binary.executablePath], { env: binary.env, encoding: 'utf8' }).stdout;
+    expect(linked).toContain(`libnss3.so => ${path.join(lib, 'libnss3.so')}`);
+    expect(linked).toContain(`libnspr4.so => ${path.join(lib, 'libnspr4.so')}`);
+    expect(linked).not.toContain('not found');
     const browser = await chromium.launch({ ...binary, timeout: 60_000 });
     try {
       const page = await browser.newPage();
