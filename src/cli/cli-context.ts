@@ -1,6 +1,4 @@
-import { createComposition } from '../composition.js';
 import { type Config, ConfigError, loadConfig } from '../config.js';
-import { openDatabase } from '../db/open-database.js';
 import { DomainError } from '../domain/errors.js';
 import type { Actor } from '../domain/roles.js';
 import type { Services } from '../domain/services.js';
@@ -28,6 +26,12 @@ export async function withServices<R>(fn: (services: Services, config: Config) =
     throw err;
   }
   const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  // Loaded here, not at the top: the driver and every service are most of a command's start-up,
+  // and a usage error or --help needs neither.
+  const [{ openDatabase }, { createComposition }] = await Promise.all([
+    import('../db/open-database.js'),
+    import('../composition.js'),
+  ]);
   const database = await openDatabase({ mongodbUri: config.MONGODB_URI, dataDir: config.DATA_DIR }, logger);
   // Command lines assign nothing, so no data folder: their exposure journal is a throw-away one,
   // never the one a running service uses.
