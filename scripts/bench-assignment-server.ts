@@ -90,14 +90,16 @@ async function main() {
   const db = await startEmbeddedDatabase({ dataDir, port });
   const connection = await connectDatabase(`mongodb://127.0.0.1:${port}/bench`);
   const logger = createLogger('warn');
-  const services = createServices({ connection, logger });
+  // BENCH_DURABLE=false: answer before the exposure is synced to the local log (the cost of durability).
+  const durableExposures = process.env.BENCH_DURABLE !== 'false';
+  const services = createServices({ connection, logger, capture: { durableExposures } });
   await services.ensureIndexes();
   const { secret } = await services.apiKeys.create(systemActor, { name: 'bench-app', role: 'app' });
   await seed(connection, benchDefinitions(5));
   await services.capture.assignments.refresh();
   // Diagnosis only: measure without attribution, or without exposures at all.
   if (process.env.BENCH_NO_SINK) await services.capture.attribution.stop();
-  if (process.env.BENCH_NO_EXPOSURES) services.capture.exposures.enqueue = () => {};
+  if (process.env.BENCH_NO_EXPOSURES) services.capture.exposures.enqueue = () => Promise.resolve();
   const app = createApp({ services, logger, bodyLimit: '1mb', version: 'bench' });
   const server = app.listen(0, '127.0.0.1', () => {
     process.send?.({ port: (server.address() as AddressInfo).port, key: secret, rss: rssMb() });

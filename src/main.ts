@@ -59,6 +59,8 @@ async function main(): Promise<void> {
       journalMaxBytes: config.JOURNAL_MAX_BYTES,
       pollMs: config.PAYLOAD_POLL_MS,
       exposureAttributes: config.EXPOSURE_ATTRIBUTES,
+      durableExposures: config.EXPOSURE_DURABLE,
+      groupCommitMs: config.EXPOSURE_GROUP_COMMIT_MS,
     },
     readouts: { webhookUrls: config.WEBHOOK_URLS, segmentAttributes: config.EXPOSURE_ATTRIBUTES },
   });

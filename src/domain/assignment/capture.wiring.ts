@@ -19,6 +19,7 @@ import { EventsService } from '../events/events.service.js';
 import { AssignmentService } from './assignment.service.js';
 import type { ExperimentDefinition, NudgeDefinition, TouchpointDefinition } from './compiled.types.js';
 import { ExposureJournal } from './exposure-journal.js';
+import { ExposureLog } from './exposure-log.js';
 import { ExposureWriter } from './exposure-writer.js';
 
 export interface CaptureOptions {
@@ -28,6 +29,13 @@ export interface CaptureOptions {
   pollMs?: number;
   exposureAttributes?: readonly string[];
   flushMs?: number;
+  /**
+   * Answer an assignment only once its exposures are synced to the local exposure log (default
+   * true); false answers before the exposure leaves memory (lost if the process dies).
+   */
+  durableExposures?: boolean;
+  /** Extra wait that gathers exposure log appends into one fdatasync (default 0). */
+  groupCommitMs?: number;
   /** Pause of the attributor's loop when nothing is queued. */
   attributionIdleMs?: number;
   /** Queued items per attribution batch. */
@@ -73,9 +81,14 @@ export function createCapture(
     opts.journalMaxBytes ?? 64 * 1024 * 1024,
     `exposures.${connection.name}`,
   );
+  const log =
+    opts.durableExposures === false
+      ? undefined
+      : new ExposureLog(dir, `exposures.${connection.name}`, opts.groupCommitMs ?? 0);
   const exposures = new ExposureWriter({
     store: exposureRepo,
     journal,
+    ...(log ? { log } : {}),
     attribute: async (docs) => {
       const items = docs.flatMap((d) => queuedExposure(d) ?? []);
       if (items.length > 0) await queue.add(items, true);
@@ -128,7 +141,8 @@ export function createCapture(
       await assignments.close();
       await attribution.stop();
       // A temporary journal folder (no DATA_DIR given) goes with the instance unless it still holds exposures.
-      if (!opts.dataDir && !journal.pending) rmSync(dir, { recursive: true, force: true });
+      if (!opts.dataDir && !journal.pending && (log?.leftovers().length ?? 0) === 0)
+        rmSync(dir, { recursive: true, force: true });
     },
   };
 }

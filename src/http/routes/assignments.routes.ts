@@ -26,6 +26,7 @@ export function assignmentsRoutes(services: Services, body: RequestHandler): Rou
       'touchpoint_not_found',
       'unauthenticated',
       'forbidden',
+      'exposure_log_unavailable',
     ],
   });
   router.post('/v1/assignments', requireRole(services.apiKeys, 'app'), body, async (req, res) => {

@@ -54,6 +54,9 @@ export function metricsRoutes(services: Services, metricsToken?: string): Router
         'Exposures lost: journal and memory hold full',
       ],
       ['counter', 'nudgelab_exposure_write_failures_total', s.writeFailures, 'Failed exposure batch writes'],
+      ['counter', 'nudgelab_exposures_logged_total', s.logged, 'Exposures synced to the exposure log'],
+      ['counter', 'nudgelab_exposure_log_syncs_total', s.logSyncs, 'fdatasync calls of the exposure log'],
+      ['counter', 'nudgelab_exposure_log_failures_total', s.logFailures, 'Failed exposure log appends'],
       ['gauge', 'nudgelab_exposure_buffer_size', s.buffered, 'Exposures waiting in memory'],
       [
         'gauge',

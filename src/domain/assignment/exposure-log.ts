@@ -1,0 +1,196 @@
+import { mkdirSync, readdirSync } from 'node:fs';
+import { type FileHandle, open, readFile, unlink } from 'node:fs/promises';
+import path from 'node:path';
+
+interface Segment {
+  file: string;
+  handle: FileHandle | null;
+  lines: number;
+  /** The last write into this segment; retiring waits for it. */
+  last: Promise<void>;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** A segment that no longer takes appends; `retire()` deletes it once its docs are stored. */
+export interface SealedSegment {
+  readonly file: string;
+  retire(): Promise<void>;
+}
+
+export interface ExposureLogStats {
+  appended: number;
+  syncs: number;
+  failures: number;
+}
+
+/**
+ * The write-ahead log of answered exposures: an assignment is answered only once its exposures are
+ * on disk here. Appends are group-committed: lines that arrive while one fdatasync runs go out
+ * together in the next one, so many requests share a sync and none waits longer than about two
+ * syncs. The log is cut into segments; the exposure writer seals the current segment before it
+ * drains its buffer and deletes the sealed one once that drain has stored (or journaled) every
+ * exposure, so a segment on disk at start-up holds exposures that may be missing from the
+ * database, and replaying it is safe because exposure ids are deterministic.
+ */
+export class ExposureLog {
+  private readonly prefix: string;
+  private current: Segment;
+  private pending: string[] = [];
+  private waiters: Waiter[] = [];
+  private syncing = false;
+  private scheduled = false;
+  private seq = 0;
+  /** Segments an earlier process left behind, oldest first. */
+  private readonly left: string[];
+  private readonly counters: ExposureLogStats = { appended: 0, syncs: 0, failures: 0 };
+
+  constructor(
+    readonly dir: string,
+    name: string,
+    /** Extra wait before a group is written when no sync is running (0: the next turn of the loop). */
+    private readonly groupMs = 0,
+  ) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.prefix = `${name}.log.`;
+    this.left = readdirSync(dir)
+      .filter((f) => f.startsWith(this.prefix))
+      .sort()
+      .map((f) => path.join(dir, f));
+    this.current = this.newSegment();
+  }
+
+  private newSegment(): Segment {
+    const stamp = `${Date.now().toString().padStart(14, '0')}-${process.pid}-${this.seq++}`;
+    return {
+      file: path.join(this.dir, `${this.prefix}${stamp}`),
+      handle: null,
+      lines: 0,
+      last: Promise.resolve(),
+    };
+  }
+
+  /** Resolves once these lines, and every line appended before them, are on disk. */
+  append(lines: readonly string[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      for (const l of lines) this.pending.push(l);
+      this.waiters.push({ resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.syncing || this.scheduled) return;
+    this.scheduled = true;
+    const go = () => {
+      this.scheduled = false;
+      void this.commit();
+    };
+    if (this.groupMs > 0) setTimeout(go, this.groupMs);
+    else setImmediate(go);
+  }
+
+  private async commit(): Promise<void> {
+    const lines = this.pending;
+    const waiters = this.waiters;
+    this.pending = [];
+    this.waiters = [];
+    if (waiters.length === 0) return;
+    this.syncing = true;
+    const segment = this.current;
+    const write = lines.length > 0 ? this.write(segment, lines) : segment.last;
+    segment.last = write.catch(() => undefined);
+    try {
+      await write;
+      for (const w of waiters) w.resolve();
+    } catch (err) {
+      this.counters.failures++;
+      for (const w of waiters) w.reject(err);
+    } finally {
+      this.syncing = false;
+      if (this.waiters.length > 0) this.schedule();
+    }
+  }
+
+  private async write(segment: Segment, lines: readonly string[]): Promise<void> {
+    await segment.last;
+    if (!segment.handle) {
+      // Customer ids inside: readable by the service's user only.
+      segment.handle = await open(segment.file, 'a', 0o600);
+      await this.syncDir();
+    }
+    await segment.handle.write(`${lines.join('\n')}\n`);
+    await segment.handle.datasync();
+    segment.lines += lines.length;
+    this.counters.appended += lines.length;
+    this.counters.syncs++;
+  }
+
+  /** A new file's name survives a power loss only once its folder is synced, so each new segment syncs it. */
+  private async syncDir(): Promise<void> {
+    const dir = await open(this.dir, 'r');
+    try {
+      await dir.sync();
+    } catch {
+      // Some file systems refuse fsync on a folder; the data itself is still synced.
+    } finally {
+      await dir.close();
+    }
+  }
+
+  /** Stops appends to the current segment (when it holds lines) and starts a new one. */
+  seal(): SealedSegment | null {
+    const segment = this.current;
+    if (segment.lines === 0 && !segment.handle && !this.syncing) return null;
+    this.current = this.newSegment();
+    return {
+      file: segment.file,
+      retire: async () => {
+        await segment.last;
+        await segment.handle?.close().catch(() => undefined);
+        segment.handle = null;
+        await unlink(segment.file).catch(() => undefined);
+      },
+    };
+  }
+
+  /** Segments left by an earlier process (or kept after a failed drain), to replay. */
+  leftovers(): readonly string[] {
+    return this.left;
+  }
+
+  keep(file: string): void {
+    if (!this.left.includes(file)) this.left.push(file);
+  }
+
+  async read(file: string): Promise<string[]> {
+    try {
+      return (await readFile(file, 'utf8')).split('\n').filter((l) => l.length > 0);
+    } catch {
+      return [];
+    }
+  }
+
+  /** Deletes a replayed leftover segment. */
+  async remove(file: string): Promise<void> {
+    await unlink(file).catch(() => undefined);
+    const i = this.left.indexOf(file);
+    if (i >= 0) this.left.splice(i, 1);
+  }
+
+  stats(): ExposureLogStats {
+    return { ...this.counters };
+  }
+
+  /** Waits for the last write and closes the current segment, deleting it when it holds nothing. */
+  async close(retireCurrent: boolean): Promise<void> {
+    const segment = this.current;
+    await segment.last;
+    await segment.handle?.close().catch(() => undefined);
+    segment.handle = null;
+    if (retireCurrent || segment.lines === 0) await unlink(segment.file).catch(() => undefined);
+  }
+}
