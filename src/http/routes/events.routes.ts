@@ -20,7 +20,7 @@ export function eventsRoutes(services: Services): Router {
     method: 'post',
     path: '/v1/events',
     tag: 'events',
-    summary: 'Record outcome events (idempotent by eventId; up to 1,000 per batch, 5 MB)',
+    summary: 'Record outcome events (idempotent by eventId per sending key; up to 1,000 per batch, 5 MB)',
     roles: ['app'],
     body: eventsRequestSchema,
     response: eventsResponseSchema,
@@ -46,7 +46,8 @@ export function eventsRoutes(services: Services): Router {
         const body = req.body as { events?: unknown } | undefined;
         assertInScope(req.actor, Array.isArray(body?.events) ? body.events : [body ?? {}]);
       }
-      res.json(await services.capture.events.capture(req.body));
+      // requireRole ran: an actor is set. Event ids are namespaced by the key that sends them.
+      res.json(await services.capture.events.capture(req.body, req.actor?.keyId ?? ''));
     },
   );
   return router;
