@@ -26,7 +26,13 @@ export function featuresRoutes(services: Services): Router {
     tag: 'assignments',
     summary: "GrowthBook features payload for SDKs, limited to the client key's scope (ETag, 304)",
     params,
-    response: z.object({ features: z.record(z.string(), z.unknown()) }),
+    response: z.object({
+      features: z.record(z.string(), z.unknown()).describe('empty when the client key has encryption on'),
+      encryptedFeatures: z
+        .string()
+        .optional()
+        .describe('client keys with encryption: the features, AES-128-CBC, for the SDK `decryptionKey`'),
+    }),
     errors: ['not_found', 'validation_failed'],
   });
   router.get('/api/features/:clientKey', async (req, res) => {
@@ -38,10 +44,11 @@ export function featuresRoutes(services: Services): Router {
       builtFrom = compiled;
       cuts.clear();
     }
-    const scopeId = JSON.stringify(key.scope ?? {});
+    // A protected payload is the key's own (its encryption key, its salt); plain ones are shared per scope.
+    const scopeId = key.sdk ? `key:${key.id}` : JSON.stringify(key.scope ?? {});
     let payload = cuts.get(scopeId);
     if (!payload) {
-      payload = sdkPayload(compiled, key.scope);
+      payload = sdkPayload(compiled, key.scope, key.sdk);
       if (cuts.size > 1000) cuts.clear();
       cuts.set(scopeId, payload);
     }
