@@ -63,6 +63,8 @@ async function seed(connection: Parameters<typeof createServices>[0]['connection
       control: 'control',
       unit: 'customerId',
       qaOverrides: [],
+      // Attribution runs behind the exposures as in production; without metrics it fails every pass.
+      metrics: [{ key: 'applied', kind: 'conversion', role: 'primary', event: 'applied', windowHours: 24 }],
     } as unknown as Stored);
   }
 }

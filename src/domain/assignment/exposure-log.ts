@@ -4,7 +4,8 @@ import path from 'node:path';
 
 interface Segment {
   file: string;
-  handle: FileHandle | null;
+  /** Opened (and its folder synced) as soon as the segment is made, off the request path. */
+  opened: Promise<FileHandle>;
   lines: number;
   /** The last write into this segment; retiring waits for it. */
   last: Promise<void>;
@@ -39,6 +40,8 @@ export interface ExposureLogStats {
 export class ExposureLog {
   private readonly prefix: string;
   private current: Segment;
+  /** The next segment, made ahead so a seal never puts a file creation before an answer. */
+  private spare: Segment;
   private pending: string[] = [];
   private waiters: Waiter[] = [];
   private syncing = false;
@@ -61,16 +64,21 @@ export class ExposureLog {
       .sort()
       .map((f) => path.join(dir, f));
     this.current = this.newSegment();
+    this.spare = this.newSegment();
   }
 
   private newSegment(): Segment {
     const stamp = `${Date.now().toString().padStart(14, '0')}-${process.pid}-${this.seq++}`;
-    return {
-      file: path.join(this.dir, `${this.prefix}${stamp}`),
-      handle: null,
-      lines: 0,
-      last: Promise.resolve(),
-    };
+    const file = path.join(this.dir, `${this.prefix}${stamp}`);
+    const opened = (async () => {
+      // Customer ids inside: readable by the service's user only.
+      const handle = await open(file, 'a', 0o600);
+      await this.syncDir();
+      return handle;
+    })();
+    // A failure surfaces on the first write into the segment (the answer is then refused).
+    opened.catch(() => undefined);
+    return { file, opened, lines: 0, last: Promise.resolve() };
   }
 
   /** Resolves once these lines, and every line appended before them, are on disk. */
@@ -117,13 +125,9 @@ export class ExposureLog {
 
   private async write(segment: Segment, lines: readonly string[]): Promise<void> {
     await segment.last;
-    if (!segment.handle) {
-      // Customer ids inside: readable by the service's user only.
-      segment.handle = await open(segment.file, 'a', 0o600);
-      await this.syncDir();
-    }
-    await segment.handle.write(`${lines.join('\n')}\n`);
-    await segment.handle.datasync();
+    const handle = await segment.opened;
+    await handle.write(`${lines.join('\n')}\n`);
+    await handle.datasync();
     segment.lines += lines.length;
     this.counters.appended += lines.length;
     this.counters.syncs++;
@@ -144,17 +148,16 @@ export class ExposureLog {
   /** Stops appends to the current segment (when it holds lines) and starts a new one. */
   seal(): SealedSegment | null {
     const segment = this.current;
-    if (segment.lines === 0 && !segment.handle && !this.syncing) return null;
-    this.current = this.newSegment();
-    return {
-      file: segment.file,
-      retire: async () => {
-        await segment.last;
-        await segment.handle?.close().catch(() => undefined);
-        segment.handle = null;
-        await unlink(segment.file).catch(() => undefined);
-      },
-    };
+    if (segment.lines === 0 && !this.syncing) return null;
+    this.current = this.spare;
+    this.spare = this.newSegment();
+    return { file: segment.file, retire: () => this.drop(segment) };
+  }
+
+  private async drop(segment: Segment): Promise<void> {
+    await segment.last;
+    await segment.opened.then((h) => h.close()).catch(() => undefined);
+    await unlink(segment.file).catch(() => undefined);
   }
 
   /** Segments left by an earlier process (or kept after a failed drain), to replay. */
@@ -187,10 +190,13 @@ export class ExposureLog {
 
   /** Waits for the last write and closes the current segment, deleting it when it holds nothing. */
   async close(retireCurrent: boolean): Promise<void> {
+    await this.drop(this.spare);
     const segment = this.current;
+    if (retireCurrent || segment.lines === 0) {
+      await this.drop(segment);
+      return;
+    }
     await segment.last;
-    await segment.handle?.close().catch(() => undefined);
-    segment.handle = null;
-    if (retireCurrent || segment.lines === 0) await unlink(segment.file).catch(() => undefined);
+    await segment.opened.then((h) => h.close()).catch(() => undefined);
   }
 }

@@ -28,6 +28,11 @@ export interface ExposureWriterOptions {
   /** Exposures kept in memory when both the database and the full journal refuse them. */
   maxHeld?: number;
   recoverMs?: number;
+  /**
+   * How often a drain seals the exposure log's segment (and deletes the one before): rarer seals
+   * mean fewer file creations, and a crash replays at most this much already-stored exposures.
+   */
+  sealEveryMs?: number;
 }
 
 export interface ExposureWriterStats {
@@ -80,6 +85,7 @@ export class ExposureWriter {
   private readonly unsynced = new Map<string, Promise<void>>();
   /** True once a drain left exposures in memory only; its sealed log segment is then kept. */
   private heldSinceSeal = false;
+  private lastSeal = 0;
   private flushing: Promise<void> | null = null;
   private recovering = false;
   private degraded = false;
@@ -143,8 +149,12 @@ export class ExposureWriter {
    * or the journal, the segment holds nothing that is not safe elsewhere and is deleted.
    */
   private async drain(): Promise<void> {
-    const sealed = this.buffer.length > 0 ? (this.opts.log?.seal() ?? null) : null;
-    this.heldSinceSeal = false;
+    const due = this.buffer.length > 0 && Date.now() - this.lastSeal >= (this.opts.sealEveryMs ?? 1000);
+    const sealed = due ? (this.opts.log?.seal() ?? null) : null;
+    if (sealed) {
+      this.lastSeal = Date.now();
+      this.heldSinceSeal = false;
+    }
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.batchSize * 2);
       await this.write(batch);
@@ -153,7 +163,8 @@ export class ExposureWriter {
   }
 
   private async settle(sealed: SealedSegment): Promise<void> {
-    if (this.heldSinceSeal) this.opts.log?.keep(sealed.file);
+    // Exposures held in memory only may have their lines in this segment: keep it until they are stored.
+    if (this.heldSinceSeal || this.held.length > 0) this.opts.log?.keep(sealed.file);
     else await sealed.retire();
   }
 
