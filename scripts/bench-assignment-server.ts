@@ -64,6 +64,8 @@ async function seed(connection: Parameters<typeof createComposition>[0]['connect
       control: 'control',
       unit: 'customerId',
       qaOverrides: [],
+      // Attribution runs behind the exposures as in production; without metrics it fails every pass.
+      metrics: [{ key: 'applied', kind: 'conversion', role: 'primary', event: 'applied', windowHours: 24 }],
     } as unknown as Stored);
   }
 }
@@ -91,7 +93,12 @@ async function main() {
   const db = await startEmbeddedDatabase({ dataDir, port });
   const connection = await connectDatabase(`mongodb://127.0.0.1:${port}/bench`);
   const logger = createLogger('warn');
-  const root = createComposition({ config: loadConfig({ JOBS_ENABLED: 'false' }), connection, logger });
+  // BENCH_DURABLE=false: answer before the exposure is synced to the local log (the cost of durability).
+  const config = loadConfig({
+    JOBS_ENABLED: 'false',
+    EXPOSURE_DURABLE: process.env.BENCH_DURABLE === 'false' ? 'false' : 'true',
+  });
+  const root = createComposition({ config, connection, logger });
   const { services } = root;
   await services.ensureIndexes();
   const { secret } = await services.apiKeys.create(systemActor, { name: 'bench-app', role: 'app' });
@@ -99,7 +106,7 @@ async function main() {
   await services.capture.assignments.refresh();
   // Diagnosis only: measure without attribution, or without exposures at all.
   if (process.env.BENCH_NO_SINK) await services.capture.attribution.stop();
-  if (process.env.BENCH_NO_EXPOSURES) services.capture.exposures.enqueue = () => {};
+  if (process.env.BENCH_NO_EXPOSURES) services.capture.exposures.enqueue = () => Promise.resolve();
   const app = createApp({ services, logger, bodyLimit: '1mb', version: 'bench' });
   const server = app.listen(0, '127.0.0.1', () => {
     process.send?.({ port: (server.address() as AddressInfo).port, key: secret, rss: rssMb() });

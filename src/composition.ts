@@ -21,6 +21,7 @@ import { AlertsService } from './domain/alerts.service.js';
 import { ApiKeysService } from './domain/api-keys.service.js';
 import { AssignmentService } from './domain/assignment/assignment.service.js';
 import { ExposureJournal } from './domain/assignment/exposure-journal.js';
+import { ExposureLog } from './domain/assignment/exposure-log.js';
 import { ExposureWriter } from './domain/assignment/exposure-writer.js';
 import { Attributor } from './domain/attribution/attributor.js';
 import { cachedMetricsLookup, metricsFingerprint } from './domain/attribution/metrics-lookup.js';
@@ -156,9 +157,14 @@ export function createComposition({
     : mkdtempSync(path.join(tmpdir(), 'nudgelab-journal-'));
   // One journal per database, so two services on one data folder never replay into the wrong one.
   const journal = new ExposureJournal(journalDir, config.JOURNAL_MAX_BYTES, `exposures.${connection.name}`);
+  // Answered exposures are synced here before the answer (EXPOSURE_DURABLE), replayed at the next start.
+  const log = config.EXPOSURE_DURABLE
+    ? new ExposureLog(journalDir, `exposures.${connection.name}`, config.EXPOSURE_GROUP_COMMIT_MS)
+    : undefined;
   const exposures = new ExposureWriter({
     store: exposureRepo,
     journal,
+    ...(log ? { log } : {}),
     attribute: async (docs) => {
       const items = docs.flatMap((d) => queuedExposure(d) ?? []);
       if (items.length > 0) await queue.add(items, true);
@@ -312,7 +318,10 @@ export function createComposition({
     await step('attribution stop', () => attribution.stop());
     await step('webhooks', () => webhooks.close());
     await step('pdf', () => pdf.close());
-    if (!dataDir && !journal.pending) rmSync(journalDir, { recursive: true, force: true });
+    // A temporary journal folder (no DATA_DIR given) goes with the instance unless it still holds exposures.
+    if (!dataDir && !journal.pending && (log?.leftovers().length ?? 0) === 0) {
+      rmSync(journalDir, { recursive: true, force: true });
+    }
     await step('database', async () => database?.close());
   };
 

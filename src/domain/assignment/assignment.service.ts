@@ -151,11 +151,21 @@ export class AssignmentService {
     });
     const attributes: Attributes = { ...req.attributes, customerId: req.customerId, channel: req.channel };
     const assignments: ExperimentAssignment[] = [];
+    const synced: Promise<void>[] = [];
     for (const tp of plans) {
       for (const ev of evaluator.evaluate(tp, attributes)) {
         assignments.push(this.toAssignment(ev, tp.key, now, typeof tz === 'string' ? tz : 'UTC'));
         if (ev.inExperiment && ev.variant)
-          this.expose(ev, tp.key, req.customerId, req.channel, attributes, now);
+          synced.push(this.expose(ev, tp.key, req.customerId, req.channel, attributes, now));
+      }
+    }
+    // The customer sees the variant only once its exposure would survive a crash of this process.
+    if (synced.length > 0) {
+      try {
+        await Promise.all(synced);
+      } catch (err) {
+        this.opts.logger.error({ err }, 'exposure log append failed; assignment refused');
+        throw new DomainError('exposure_log_unavailable');
       }
     }
     return { customerId: req.customerId, assignments };
@@ -184,7 +194,7 @@ export class AssignmentService {
     channel: string,
     attributes: Attributes,
     now: Date,
-  ): void {
+  ): Promise<void> {
     const exp = ev.experiment;
     const unitId = String(attributes[exp.unit]);
     const kept: Record<string, string> = {};
@@ -192,7 +202,7 @@ export class AssignmentService {
       const v = attributes[name];
       if (v !== undefined && v !== null && typeof v !== 'object') kept[name] = String(v);
     }
-    this.opts.writer.enqueue({
+    return this.opts.writer.enqueue({
       _id: exposureId(exp.id, exp.phase, unitId),
       experiment: exp.key,
       experimentId: exp.id,

@@ -30,7 +30,7 @@ export function assignmentsRoutes(services: Services): Route[] {
       quickBody: quickAssignmentRequest,
       before: [inScope],
       responses: { 200: assignmentResponseSchema },
-      errors: ['touchpoint_not_found'],
+      errors: ['touchpoint_not_found', 'exposure_log_unavailable'],
     }).handle(async ({ body }) => ({ status: 200, body: await services.capture.assignments.assign(body) })),
   ];
 }

@@ -34,7 +34,7 @@ export function eventsRoutes(services: Services): Route[] {
       method: 'post',
       path: '/v1/events',
       tag: 'events',
-      summary: 'Record outcome events (idempotent by eventId; up to 1,000 per batch, 5 MB)',
+      summary: 'Record outcome events (idempotent by eventId per sending key; up to 1,000 per batch, 5 MB)',
       description:
         'Outcome events (conversions, CSAT, NPS, effort, revenue, metrics); one, or a batch of up to 1,000 (5 MB), idempotent by `eventId`. Each event is judged alone: the answer lists the rejected ones.',
       access: { via: 'key', roles: ['app'] },
@@ -42,6 +42,10 @@ export function eventsRoutes(services: Services): Route[] {
       before: [inScope],
       body: eventBatchSchema,
       responses: { 200: eventsResponseSchema },
-    }).handle(async ({ body }) => ({ status: 200, body: await services.capture.events.capture(body) })),
+      // Event ids are namespaced by the key that sends them (the access check set the actor).
+    }).handle(async ({ body, actor }) => ({
+      status: 200,
+      body: await services.capture.events.capture(body, actor?.keyId ?? ''),
+    })),
   ];
 }

@@ -6,7 +6,13 @@ import type { Services } from '../../domain/services.js';
 import { defineRoute, empty, JsonText, type Route } from '../route.js';
 
 const params = z.object({ clientKey: z.string().min(1).max(200) });
-const featuresSchema = z.object({ features: z.record(z.string(), z.unknown()) });
+const featuresSchema = z.object({
+  features: z.record(z.string(), z.unknown()).describe('empty when the client key has encryption on'),
+  encryptedFeatures: z
+    .string()
+    .optional()
+    .describe('client keys with encryption: the features, AES-128-CBC, for the SDK `decryptionKey`'),
+});
 
 /**
  * `GET /api/features/:clientKey`: the compiled payload for GrowthBook SDKs (the path the SDKs
@@ -39,10 +45,11 @@ export function featuresRoutes(services: Services): Route[] {
         builtFrom = compiled;
         cuts.clear();
       }
-      const scopeId = JSON.stringify(key.scope ?? {});
+      // A protected payload is the key's own (its encryption key, its salt); plain ones are shared per scope.
+      const scopeId = key.sdk ? `key:${key.id}` : JSON.stringify(key.scope ?? {});
       let payload = cuts.get(scopeId);
       if (!payload) {
-        payload = sdkPayload(compiled, key.scope);
+        payload = sdkPayload(compiled, key.scope, key.sdk);
         if (cuts.size > 1000) cuts.clear();
         cuts.set(scopeId, payload);
       }

@@ -13,6 +13,19 @@ export const apiKeySchema = z.object({
     .describe('fingerprint to tell keys apart (from the stored hash, never the characters of the secret)'),
   clientKey: z.string().optional().describe('app keys: the GrowthBook SDK client key'),
   scope: apiKeyScopeSchema.optional(),
+  sdk: z
+    .object({
+      decryptionKey: z
+        .string()
+        .optional()
+        .describe('the GrowthBook SDK `decryptionKey` (encrypted features)'),
+      secureAttributes: z.array(z.string()).optional(),
+      secureAttributeSalt: z
+        .string()
+        .optional()
+        .describe('hash secure attributes as hex SHA-256 of this salt followed by the value'),
+    })
+    .optional(),
   createdAt: z.string(),
   createdBy: z.string(),
   revokedAt: z.string().optional(),
@@ -47,7 +60,7 @@ export function keysRoutes(services: Services): Route[] {
       tag: 'keys',
       summary: 'Create an API key',
       description:
-        'Create a key (`{"name","role"}`, app keys optionally with a `scope`); the secret is in the response once, app keys also get a GrowthBook client key.',
+        'Create a key (`{"name","role"}`, app keys optionally with a `scope` and `sdk` protection); the secret is in the response once, app keys also get a GrowthBook client key.',
       access: admin,
       body: apiKeyInputSchema,
       responses: { 201: createdKeySchema },
