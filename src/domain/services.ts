@@ -15,6 +15,8 @@ import { type RecomputeResult, recomputePhase } from './attribution/recompute.js
 import { AuditService } from './audit.service.js';
 import { DomainError } from './errors.js';
 import { ExperimentsService } from './experiments.service.js';
+import { type HoldoutReadout, holdoutReadout } from './holdouts/holdout-readout.js';
+import { HoldoutsService } from './holdouts/holdouts.service.js';
 import { CsvImportService } from './import/csv-import.service.js';
 import { createJourneysService, type JourneysService } from './journeys.service.js';
 import { createNudgesService, type NudgesService } from './nudges.service.js';
@@ -22,6 +24,7 @@ import { PlanningService } from './planning.service.js';
 import { ReadoutsService } from './readouts.service.js';
 import { RefreshService } from './refresh.service.js';
 import type { Experiment } from './schemas/experiment.schema.js';
+import type { Holdout } from './schemas/holdout.schema.js';
 import type { Journey } from './schemas/journey.schema.js';
 import type { Nudge } from './schemas/nudge.schema.js';
 import type { Touchpoint } from './schemas/touchpoint.schema.js';
@@ -44,6 +47,9 @@ export interface Services {
   touchpoints: TouchpointsService;
   nudges: NudgesService;
   experiments: ExperimentsService;
+  holdouts: HoldoutsService;
+  /** Nudged against held-out units on the holdout's metrics, from the incremental sums. */
+  holdoutReadout(key: string): Promise<HoldoutReadout>;
   /** Assignments, exposure writing and event capture. */
   capture: Capture;
   /** Rebuilds an experiment phase's readout sums from the stored exposures and events. */
@@ -95,11 +101,23 @@ export function createServices({
     touchpoints: touchpointRepo,
     audit,
   });
-  const metricsOf = cachedMetricsLookup(() => experimentRepo.list());
+  const holdoutRepo = new DefinitionRepository<Holdout>(connection, 'holdout');
+  const holdouts = new HoldoutsService({
+    repo: holdoutRepo,
+    journeys: journeys.repo,
+    touchpoints: touchpointRepo,
+    experiments: experimentRepo,
+    audit,
+  });
+  // Holdout arms are attributed like experiment variants, under the holdout's id.
+  const metricsOf = cachedMetricsLookup(async () => [
+    ...(await experimentRepo.list()),
+    ...(await holdoutRepo.list()),
+  ]);
   const capture = createCapture(connection, logger, metricsOf, captureOptions);
   const segmentAttributes = readoutOptions?.segmentAttributes ??
     captureOptions?.exposureAttributes ?? ['segment', 'channel', 'country', 'plan', 'device'];
-  const recomputeExperiment = (exp: Experiment) =>
+  const recomputeExperiment = (exp: Pick<Experiment, 'id' | 'phase' | 'metrics'>) =>
     recomputePhase(
       {
         exposures: capture.exposureRepo,
@@ -115,6 +133,7 @@ export function createServices({
   touchpoints.onChange(rebuild);
   nudges.onChange(rebuild);
   experiments.onChange(rebuild);
+  holdouts.onChange(rebuild);
   const snapshotRepo = new SnapshotRepository(connection);
   const alertRepo = new AlertRepository(connection);
   const webhooks = new WebhookNotifier({
@@ -148,6 +167,17 @@ export function createServices({
     touchpoints,
     nudges,
     experiments,
+    holdouts,
+    holdoutReadout: (key) =>
+      holdoutReadout(
+        {
+          holdouts: holdoutRepo,
+          stats: capture.stats,
+          settle: () => capture.attribution.drain(),
+          recompute: recomputeExperiment,
+        },
+        key,
+      ),
     capture,
     async recompute(experimentKey) {
       const exp = await experimentRepo.getByKey(experimentKey);
@@ -174,6 +204,7 @@ export function createServices({
         touchpointRepo.ensureIndexes(),
         nudgeRepo.ensureIndexes(),
         experimentRepo.ensureIndexes(),
+        holdoutRepo.ensureIndexes(),
         capture.ensureIndexes(),
         snapshotRepo.ensureIndexes(),
         alertRepo.ensureIndexes(),

@@ -25,6 +25,9 @@ import { eventsRoutes } from './routes/events.routes.js';
 import { experimentLifecycleRoutes } from './routes/experiment-lifecycle.routes.js';
 import { featuresRoutes } from './routes/features.routes.js';
 import { type EmbeddedDatabaseHealth, healthRoutes } from './routes/health.routes.js';
+import { holdoutLifecycleRoutes } from './routes/holdout-lifecycle.routes.js';
+import { holdoutReadoutRoutes } from './routes/holdout-readout.routes.js';
+import { holdoutsRoutes } from './routes/holdouts.routes.js';
 import { keysRoutes } from './routes/keys.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
 import { plansRoutes } from './routes/plans.routes.js';
@@ -139,6 +142,10 @@ export function createApp({
       }),
     }),
   );
+  // A nudge programme: holdouts.
+  app.use(holdoutLifecycleRoutes(services));
+  app.use(holdoutReadoutRoutes(services));
+  app.use(holdoutsRoutes(services));
   app.use(() => {
     throw new DomainError('route_not_found');
   });

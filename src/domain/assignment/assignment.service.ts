@@ -4,6 +4,7 @@ import type { MetaRepository } from '../../db/meta.repository.js';
 import { exposureId } from '../../db/models/exposure.model.js';
 import type { Logger } from '../../logger.js';
 import { DomainError, validationError } from '../errors.js';
+import { HOLDOUT_ARM, NUDGED_ARM } from '../schemas/holdout.schema.js';
 import { parseOrThrow } from '../validate.js';
 import {
   type AssignmentResponse,
@@ -18,14 +19,16 @@ import type {
   TouchpointDefinition,
 } from './compiled.types.js';
 import { deliverAt, isValidTimeZone, type TimingRule } from './deliver-at.js';
-import { type Evaluation, Evaluator } from './evaluator.js';
+import { type Evaluation, Evaluator, type HoldoutArm } from './evaluator.js';
 import type { ExposureWriter } from './exposure-writer.js';
+import type { HoldoutDefinition } from './holdout-rules.js';
 import { compilePayload } from './payload-compiler.js';
 
 export interface AssignmentServiceOptions {
   touchpoints: DefinitionRepository<Stored & TouchpointDefinition>;
   nudges: DefinitionRepository<Stored & NudgeDefinition>;
   experiments: DefinitionRepository<Stored & ExperimentDefinition>;
+  holdouts?: DefinitionRepository<Stored & HoldoutDefinition>;
   meta: MetaRepository;
   writer: ExposureWriter;
   logger: Logger;
@@ -101,12 +104,13 @@ export class AssignmentService {
     this.building = (async () => {
       do {
         this.again = false;
-        const [touchpoints, nudges, experiments] = await Promise.all([
+        const [touchpoints, nudges, experiments, holdouts] = await Promise.all([
           this.opts.touchpoints.list(),
           this.opts.nudges.list(),
           this.opts.experiments.list(),
+          this.opts.holdouts?.list() ?? [],
         ]);
-        this.evaluator = new Evaluator(compilePayload({ touchpoints, nudges, experiments }));
+        this.evaluator = new Evaluator(compilePayload({ touchpoints, nudges, experiments, holdouts }));
       } while (this.again);
     })().finally(() => {
       this.building = null;
@@ -148,10 +152,17 @@ export class AssignmentService {
     const attributes: Attributes = { ...req.attributes, customerId: req.customerId, channel: req.channel };
     const assignments: ExperimentAssignment[] = [];
     for (const tp of plans) {
-      for (const ev of evaluator.evaluate(tp, attributes)) {
+      const arms = evaluator.holdoutArms(tp, attributes);
+      const held = arms.some((a) => a.member);
+      const evaluations = held ? evaluator.withheld(tp, 'holdout') : evaluator.evaluate(tp, attributes);
+      for (const ev of evaluations) {
         assignments.push(this.toAssignment(ev, tp.key, now, typeof tz === 'string' ? tz : 'UTC'));
         if (ev.inExperiment && ev.variant)
           this.expose(ev, tp.key, req.customerId, req.channel, attributes, now);
+      }
+      // Both arms of a holdout are counted where something could have nudged them.
+      if (arms.length > 0 && tp.exclusive.length + tp.overlapping.length > 0) {
+        for (const arm of arms) this.exposeHoldout(arm, tp.key, req.customerId, req.channel, attributes, now);
       }
     }
     return { customerId: req.customerId, assignments };
@@ -173,6 +184,41 @@ export class AssignmentService {
     return out;
   }
 
+  private exposeHoldout(
+    arm: HoldoutArm,
+    touchpoint: string,
+    customerId: string,
+    channel: string,
+    attributes: Attributes,
+    now: Date,
+  ): void {
+    const h = arm.holdout;
+    this.opts.writer.enqueue({
+      _id: exposureId(h.id, h.phase, arm.unitId),
+      experiment: h.key,
+      experimentId: h.id,
+      phase: h.phase,
+      variant: arm.member ? HOLDOUT_ARM : NUDGED_ARM,
+      unit: h.unit,
+      unitId: arm.unitId,
+      customerId,
+      touchpoint,
+      channel,
+      exposedAt: now,
+      attributes: this.kept(attributes),
+      qa: false,
+    });
+  }
+
+  private kept(attributes: Attributes): Record<string, string> {
+    const kept: Record<string, string> = {};
+    for (const name of this.allowed) {
+      const v = attributes[name];
+      if (v !== undefined && v !== null && typeof v !== 'object') kept[name] = String(v);
+    }
+    return kept;
+  }
+
   private expose(
     ev: Evaluation,
     touchpoint: string,
@@ -183,11 +229,7 @@ export class AssignmentService {
   ): void {
     const exp = ev.experiment;
     const unitId = String(attributes[exp.unit]);
-    const kept: Record<string, string> = {};
-    for (const name of this.allowed) {
-      const v = attributes[name];
-      if (v !== undefined && v !== null && typeof v !== 'object') kept[name] = String(v);
-    }
+    const kept = this.kept(attributes);
     this.opts.writer.enqueue({
       _id: exposureId(exp.id, exp.phase, unitId),
       experiment: exp.key,

@@ -20,6 +20,7 @@ import { AssignmentService } from './assignment.service.js';
 import type { ExperimentDefinition, NudgeDefinition, TouchpointDefinition } from './compiled.types.js';
 import { ExposureJournal } from './exposure-journal.js';
 import { ExposureWriter } from './exposure-writer.js';
+import type { HoldoutDefinition } from './holdout-rules.js';
 
 export interface CaptureOptions {
   /** The journal lives in `<dataDir>/journal`; a fresh temporary folder when absent (tests). */
@@ -89,6 +90,7 @@ export function createCapture(
     touchpoints: new DefinitionRepository<Stored & TouchpointDefinition>(connection, 'touchpoint'),
     nudges: new DefinitionRepository<Stored & NudgeDefinition>(connection, 'nudge'),
     experiments: new DefinitionRepository<Stored & ExperimentDefinition>(connection, 'experiment'),
+    holdouts: new DefinitionRepository<Stored & HoldoutDefinition>(connection, 'holdout'),
     meta: new MetaRepository(connection),
     writer: exposures,
     logger,

@@ -15,6 +15,7 @@ export const idPrefixes = {
   touchpoint: 'tpt_',
   nudge: 'ndg_',
   experiment: 'exp_',
+  holdout: 'hld_',
   apiKey: 'key_',
 } as const;
 

@@ -10,8 +10,11 @@ import type { FileIssue, LoadedFile } from './load-files.js';
 
 export type SyncAction = 'create' | 'update' | 'unchanged';
 
+/** The kinds definition files declare. */
+export type SyncKind = Exclude<DefinitionKind, 'holdout'>;
+
 export interface PlannedChange {
-  kind: DefinitionKind;
+  kind: SyncKind;
   key: string;
   file: string;
   /** Where the definition sits in its file, e.g. `experiments[2]`. */
@@ -41,7 +44,7 @@ const sections = [
 ] as const;
 
 /** Fields the service keeps beside what a file says; left out when comparing a file with the database. */
-const storedOnly: Record<DefinitionKind, readonly string[]> = {
+const storedOnly: Record<SyncKind, readonly string[]> = {
   journey: [],
   touchpoint: [],
   nudge: [],
@@ -70,11 +73,7 @@ export function canonical(value: unknown): string {
 }
 
 /** Top-level fields where the file and the stored definition differ (empty when they are the same). */
-export function changedFields(
-  kind: DefinitionKind,
-  stored: Record<string, unknown>,
-  input: object,
-): string[] {
+export function changedFields(kind: SyncKind, stored: Record<string, unknown>, input: object): string[] {
   const skip = new Set([...meta, ...storedOnly[kind]]);
   const projected = Object.fromEntries(Object.entries(stored).filter(([k]) => !skip.has(k)));
   const { status: _status, ...rest } = input as Record<string, unknown>;
@@ -138,7 +137,7 @@ export function planSync(
   }
 
   // What the database will hold after the sync: stored definitions overlaid by the files.
-  const merged = <K extends DefinitionKind>(kind: K) => {
+  const merged = <K extends SyncKind>(kind: K) => {
     const out = new Map<string, { key: string }>();
     for (const s of stored[kind] as { key: string }[]) out.set(s.key, s);
     for (const [key, d] of declared[kind]) out.set(key, d.value);
