@@ -15,6 +15,11 @@ import { type RecomputeResult, recomputePhase } from './attribution/recompute.js
 import { AuditService } from './audit.service.js';
 import { DomainError } from './errors.js';
 import { ExperimentsService } from './experiments.service.js';
+import {
+  createFatiguePoliciesService,
+  type FatiguePoliciesService,
+  fatigueState,
+} from './fatigue/fatigue-policies.service.js';
 import { type HoldoutReadout, holdoutReadout } from './holdouts/holdout-readout.js';
 import { HoldoutsService } from './holdouts/holdouts.service.js';
 import { CsvImportService } from './import/csv-import.service.js';
@@ -24,6 +29,7 @@ import { PlanningService } from './planning.service.js';
 import { ReadoutsService } from './readouts.service.js';
 import { RefreshService } from './refresh.service.js';
 import type { Experiment } from './schemas/experiment.schema.js';
+import type { FatiguePolicy, FatigueState } from './schemas/fatigue-policy.schema.js';
 import type { Holdout } from './schemas/holdout.schema.js';
 import type { Journey } from './schemas/journey.schema.js';
 import type { Nudge } from './schemas/nudge.schema.js';
@@ -50,6 +56,9 @@ export interface Services {
   holdouts: HoldoutsService;
   /** Nudged against held-out units on the holdout's metrics, from the incremental sums. */
   holdoutReadout(key: string): Promise<HoldoutReadout>;
+  fatiguePolicies: FatiguePoliciesService;
+  /** A customer's contacts against each active fatigue policy. */
+  fatigueState(customerId: string): Promise<FatigueState>;
   /** Assignments, exposure writing and event capture. */
   capture: Capture;
   /** Rebuilds an experiment phase's readout sums from the stored exposures and events. */
@@ -109,6 +118,11 @@ export function createServices({
     experiments: experimentRepo,
     audit,
   });
+  const fatiguePolicies = createFatiguePoliciesService(
+    new DefinitionRepository<FatiguePolicy>(connection, 'fatigue'),
+    journeys.repo,
+    audit,
+  );
   // Holdout arms are attributed like experiment variants, under the holdout's id.
   const metricsOf = cachedMetricsLookup(async () => [
     ...(await experimentRepo.list()),
@@ -134,6 +148,7 @@ export function createServices({
   nudges.onChange(rebuild);
   experiments.onChange(rebuild);
   holdouts.onChange(rebuild);
+  fatiguePolicies.onChange(rebuild);
   const snapshotRepo = new SnapshotRepository(connection);
   const alertRepo = new AlertRepository(connection);
   const webhooks = new WebhookNotifier({
@@ -178,6 +193,9 @@ export function createServices({
         },
         key,
       ),
+    fatiguePolicies,
+    fatigueState: async (customerId) =>
+      fatigueState(await fatiguePolicies.list(), capture.fatigue, customerId),
     capture,
     async recompute(experimentKey) {
       const exp = await experimentRepo.getByKey(experimentKey);
@@ -205,6 +223,7 @@ export function createServices({
         nudgeRepo.ensureIndexes(),
         experimentRepo.ensureIndexes(),
         holdoutRepo.ensureIndexes(),
+        fatiguePolicies.repo.ensureIndexes(),
         capture.ensureIndexes(),
         snapshotRepo.ensureIndexes(),
         alertRepo.ensureIndexes(),

@@ -23,6 +23,8 @@ import { definitionRoutes } from './routes/definition-routes.js';
 import { docsRoutes } from './routes/docs.routes.js';
 import { eventsRoutes } from './routes/events.routes.js';
 import { experimentLifecycleRoutes } from './routes/experiment-lifecycle.routes.js';
+import { fatiguePoliciesRoutes } from './routes/fatigue-policies.routes.js';
+import { fatigueStateRoutes } from './routes/fatigue-state.routes.js';
 import { featuresRoutes } from './routes/features.routes.js';
 import { type EmbeddedDatabaseHealth, healthRoutes } from './routes/health.routes.js';
 import { holdoutLifecycleRoutes } from './routes/holdout-lifecycle.routes.js';
@@ -142,10 +144,12 @@ export function createApp({
       }),
     }),
   );
-  // A nudge programme: holdouts.
+  // A nudge programme: holdouts and fatigue caps.
   app.use(holdoutLifecycleRoutes(services));
   app.use(holdoutReadoutRoutes(services));
   app.use(holdoutsRoutes(services));
+  app.use(fatiguePoliciesRoutes(services));
+  app.use(fatigueStateRoutes(services));
   app.use(() => {
     throw new DomainError('route_not_found');
   });

@@ -1,6 +1,13 @@
 import { type Connection, type Model, Schema } from 'mongoose';
 
-export const definitionKinds = ['journey', 'touchpoint', 'nudge', 'experiment', 'holdout'] as const;
+export const definitionKinds = [
+  'journey',
+  'touchpoint',
+  'nudge',
+  'experiment',
+  'holdout',
+  'fatigue',
+] as const;
 export type DefinitionKind = (typeof definitionKinds)[number];
 
 export interface DefinitionDoc {
@@ -18,7 +25,8 @@ export interface DefinitionDoc {
  * - touchpoint: `journey` (a journey's touchpoints, in-use checks), `channel` (list filter);
  * - nudge: `touchpoint` (a touchpoint's nudges, in-use checks), `type` (list filter);
  * - experiment: `nudge` (in-use checks), `touchpoint` + `status` (running experiments on a touchpoint);
- * - holdout: none beyond `key` (a small collection, listed whole when the payload is compiled).
+ * - holdout, fatigue (policies): none beyond `key` (small collections, listed whole when the payload
+ *   is compiled).
  */
 const extraIndexes: Record<DefinitionKind, Record<string, 1>[]> = {
   journey: [],
@@ -26,6 +34,7 @@ const extraIndexes: Record<DefinitionKind, Record<string, 1>[]> = {
   nudge: [{ touchpoint: 1 }, { type: 1 }],
   experiment: [{ nudge: 1 }, { touchpoint: 1, status: 1 }, { status: 1 }],
   holdout: [],
+  fatigue: [],
 };
 
 const collections: Record<DefinitionKind, string> = {
@@ -34,6 +43,7 @@ const collections: Record<DefinitionKind, string> = {
   nudge: 'nudges',
   experiment: 'experiments',
   holdout: 'holdouts',
+  fatigue: 'fatigue_policies',
 };
 
 /** The body of a definition is validated by its zod schema in the domain, so the model is not strict. */

@@ -4,6 +4,7 @@ import type { MetaRepository } from '../../db/meta.repository.js';
 import { exposureId } from '../../db/models/exposure.model.js';
 import type { Logger } from '../../logger.js';
 import { DomainError, validationError } from '../errors.js';
+import type { FatigueGate } from '../fatigue/fatigue-gate.js';
 import { HOLDOUT_ARM, NUDGED_ARM } from '../schemas/holdout.schema.js';
 import { parseOrThrow } from '../validate.js';
 import {
@@ -21,6 +22,7 @@ import type {
 import { deliverAt, isValidTimeZone, type TimingRule } from './deliver-at.js';
 import { type Evaluation, Evaluator, type HoldoutArm } from './evaluator.js';
 import type { ExposureWriter } from './exposure-writer.js';
+import type { FatiguePolicyDefinition } from './fatigue-rules.js';
 import type { HoldoutDefinition } from './holdout-rules.js';
 import { compilePayload } from './payload-compiler.js';
 
@@ -29,6 +31,9 @@ export interface AssignmentServiceOptions {
   nudges: DefinitionRepository<Stored & NudgeDefinition>;
   experiments: DefinitionRepository<Stored & ExperimentDefinition>;
   holdouts?: DefinitionRepository<Stored & HoldoutDefinition>;
+  fatiguePolicies?: DefinitionRepository<Stored & FatiguePolicyDefinition>;
+  /** Counts nudged contacts and applies the fatigue caps; absent, no cap applies. */
+  fatigue?: FatigueGate;
   meta: MetaRepository;
   writer: ExposureWriter;
   logger: Logger;
@@ -104,13 +109,16 @@ export class AssignmentService {
     this.building = (async () => {
       do {
         this.again = false;
-        const [touchpoints, nudges, experiments, holdouts] = await Promise.all([
+        const [touchpoints, nudges, experiments, holdouts, fatigue] = await Promise.all([
           this.opts.touchpoints.list(),
           this.opts.nudges.list(),
           this.opts.experiments.list(),
           this.opts.holdouts?.list() ?? [],
+          this.opts.fatiguePolicies?.list() ?? [],
         ]);
-        this.evaluator = new Evaluator(compilePayload({ touchpoints, nudges, experiments, holdouts }));
+        this.evaluator = new Evaluator(
+          compilePayload({ touchpoints, nudges, experiments, holdouts, fatigue }),
+        );
       } while (this.again);
     })().finally(() => {
       this.building = null;
@@ -154,7 +162,14 @@ export class AssignmentService {
     for (const tp of plans) {
       const arms = evaluator.holdoutArms(tp, attributes);
       const held = arms.some((a) => a.member);
-      const evaluations = held ? evaluator.withheld(tp, 'holdout') : evaluator.evaluate(tp, attributes);
+      let evaluations = held ? evaluator.withheld(tp, 'holdout') : evaluator.evaluate(tp, attributes);
+      // Every contact that answered a variant counts, control included, so the cap never depends on the arm.
+      const fatigue = this.opts.fatigue;
+      if (fatigue && tp.fatigue.length > 0 && evaluations.some((e) => e.inExperiment && !e.qa)) {
+        if (await fatigue.capped(req.customerId, tp, tp.fatigue, now)) {
+          evaluations = evaluator.withheld(tp, 'fatigue');
+        }
+      }
       for (const ev of evaluations) {
         assignments.push(this.toAssignment(ev, tp.key, now, typeof tz === 'string' ? tz : 'UTC'));
         if (ev.inExperiment && ev.variant)
@@ -250,6 +265,7 @@ export class AssignmentService {
   async close(): Promise<void> {
     if (this.poller) clearInterval(this.poller);
     this.poller = null;
+    await this.opts.fatigue?.close();
     await this.opts.writer.close();
   }
 }

@@ -7,6 +7,7 @@ import { pingDatabase } from '../../db/connection.js';
 import { DefinitionRepository, type Stored } from '../../db/definition.repository.js';
 import { EventRepository } from '../../db/event.repository.js';
 import { ExposureRepository } from '../../db/exposure.repository.js';
+import { FatigueRepository } from '../../db/fatigue.repository.js';
 import { LeaseRepository } from '../../db/lease.repository.js';
 import { MetaRepository } from '../../db/meta.repository.js';
 import { ReadoutStatsRepository } from '../../db/readout-stats.repository.js';
@@ -16,10 +17,12 @@ import { Attributor } from '../attribution/attributor.js';
 import type { MetricsLookup } from '../attribution/metrics-lookup.js';
 import { queuedExposure } from '../attribution/queue-items.js';
 import { EventsService } from '../events/events.service.js';
+import { FatigueGate } from '../fatigue/fatigue-gate.js';
 import { AssignmentService } from './assignment.service.js';
 import type { ExperimentDefinition, NudgeDefinition, TouchpointDefinition } from './compiled.types.js';
 import { ExposureJournal } from './exposure-journal.js';
 import { ExposureWriter } from './exposure-writer.js';
+import type { FatiguePolicyDefinition } from './fatigue-rules.js';
 import type { HoldoutDefinition } from './holdout-rules.js';
 
 export interface CaptureOptions {
@@ -37,6 +40,8 @@ export interface CaptureOptions {
 
 export interface Capture {
   assignments: AssignmentService;
+  /** Nudged contacts per customer and the fatigue caps. */
+  fatigue: FatigueGate;
   exposures: ExposureWriter;
   events: EventsService;
   /** Attributes queued exposures and events behind the response; `drain()` before reading outcomes. */
@@ -86,11 +91,14 @@ export function createCapture(
     ping: () => pingDatabase(connection),
     ...(opts.flushMs ? { flushMs: opts.flushMs } : {}),
   });
+  const fatigue = new FatigueGate({ store: new FatigueRepository(connection), logger });
   const assignments = new AssignmentService({
     touchpoints: new DefinitionRepository<Stored & TouchpointDefinition>(connection, 'touchpoint'),
     nudges: new DefinitionRepository<Stored & NudgeDefinition>(connection, 'nudge'),
     experiments: new DefinitionRepository<Stored & ExperimentDefinition>(connection, 'experiment'),
     holdouts: new DefinitionRepository<Stored & HoldoutDefinition>(connection, 'holdout'),
+    fatiguePolicies: new DefinitionRepository<Stored & FatiguePolicyDefinition>(connection, 'fatigue'),
+    fatigue,
     meta: new MetaRepository(connection),
     writer: exposures,
     logger,
@@ -114,6 +122,7 @@ export function createCapture(
   const events = new EventsService(eventRepo, queue, () => attribution.wake());
   return {
     assignments,
+    fatigue,
     exposures,
     events,
     attribution,

@@ -1,4 +1,6 @@
 import type { FeatureApiResponse } from '@growthbook/growthbook';
+import type { PolicyScope } from '../fatigue/contact-window.js';
+import type { FatiguePolicyDefinition } from './fatigue-rules.js';
 import type { CompiledHoldout, HoldoutDefinition } from './holdout-rules.js';
 
 /** The fields of a stored experiment the compiler reads (the stored document carries more). */
@@ -37,6 +39,7 @@ export interface Definitions {
   nudges: NudgeDefinition[];
   experiments: ExperimentDefinition[];
   holdouts?: HoldoutDefinition[];
+  fatigue?: FatiguePolicyDefinition[];
 }
 
 /** What every rule of the payload yields as its value, so an SDK needs nothing else to show the nudge. */
@@ -82,6 +85,8 @@ export interface CompiledTouchpoint {
   journey?: string;
   /** Running holdouts covering this touchpoint; their members get the default here. */
   holdouts: CompiledHoldout[];
+  /** Active fatigue policies covering this touchpoint. */
+  fatigue: PolicyScope[];
 }
 
 export interface CompiledPayload {

@@ -10,6 +10,7 @@ import type {
   VariantValue,
 } from './compiled.types.js';
 import { checkCondition } from './condition-check.js';
+import { activePolicies, policyCovers } from './fatigue-rules.js';
 import {
   covers,
   holdoutFeatureKey,
@@ -137,6 +138,7 @@ export function compilePayload(defs: Definitions, now = new Date()): CompiledPay
   const nudges = new Map(defs.nudges.map((n) => [n.key, n]));
   const touchpoints = new Map<string, CompiledTouchpoint>();
   const holdouts = runningHoldouts(defs.holdouts);
+  const policies = activePolicies(defs.fatigue);
   for (const tp of defs.touchpoints) {
     touchpoints.set(tp.key, {
       key: tp.key,
@@ -147,6 +149,7 @@ export function compilePayload(defs: Definitions, now = new Date()): CompiledPay
       overlapping: [],
       qa: new Map(),
       holdouts: holdouts.filter((h) => covers(h, tp.journey)),
+      fatigue: policies.filter((p) => policyCovers(p, tp.journey)),
     });
   }
   const byTouchpoint = new Map<string, ExperimentDefinition[]>();

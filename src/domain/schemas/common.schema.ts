@@ -16,6 +16,7 @@ export const idPrefixes = {
   nudge: 'ndg_',
   experiment: 'exp_',
   holdout: 'hld_',
+  fatigue: 'ftg_',
   apiKey: 'key_',
 } as const;
 

@@ -11,7 +11,7 @@ import type { FileIssue, LoadedFile } from './load-files.js';
 export type SyncAction = 'create' | 'update' | 'unchanged';
 
 /** The kinds definition files declare. */
-export type SyncKind = Exclude<DefinitionKind, 'holdout'>;
+export type SyncKind = Exclude<DefinitionKind, 'holdout' | 'fatigue'>;
 
 export interface PlannedChange {
   kind: SyncKind;
