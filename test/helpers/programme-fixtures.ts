@@ -12,3 +12,13 @@ export function buildHoldout(overrides: Record<string, unknown> = {}): Record<st
     ...overrides,
   };
 }
+
+export function buildFatiguePolicy(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    key: 'weekly-cap',
+    name: 'At most 3 nudged contacts a week',
+    maxContacts: 3,
+    windowDays: 7,
+    ...overrides,
+  };
+}
