@@ -2,7 +2,8 @@
  * Assignment benchmark: autocannon, 50 connections, 20 s, POST /v1/assignments on a touchpoint
  * with 5 running experiments and exposures on, against a bare Express 5 JSON endpoint in the same
  * run. Targets: at least 0.7x the bare endpoint's requests per second, p99 at most 10 ms.
- * Run alone with `npx tsx scripts/bench-assignment.ts` (BENCH_SECONDS shortens it).
+ * Run alone with `npx tsx scripts/bench-assignment.ts` (BENCH_SECONDS shortens it; BENCH_FATIGUE=1
+ * runs it with a global fatigue cap active).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { runIfMain } from './bench-output.ts';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONNECTIONS = 50;
+const CAP = process.env.BENCH_FATIGUE ? ', fatigue cap active' : '';
 
 interface Ready {
   port: number;
@@ -174,12 +176,17 @@ export async function runAssignmentBench(): Promise<{
   await load(ready.port, ready.key, (n) => `cust-${n}`, { amount: POOL, connections: 10 });
   const runs: Record<Mix, Run> = {
     returning: await measure(
-      'POST /v1/assignments, 5 experiments, returning customers',
+      `POST /v1/assignments, 5 experiments${CAP}, returning customers`,
       child,
       ready,
       customers.returning,
     ),
-    new: await measure('POST /v1/assignments, 5 experiments, new customers', child, ready, customers.new),
+    new: await measure(
+      `POST /v1/assignments, 5 experiments${CAP}, new customers`,
+      child,
+      ready,
+      customers.new,
+    ),
   };
   await stop(child);
   const bareAfter = await bareRun('bare Express 5 JSON (after)');
