@@ -35,6 +35,32 @@ export class FatigueRepository {
     return out;
   }
 
+  /**
+   * Creates the documents of customers seen for the first time: an insert costs a fraction of an
+   * upsert on the embedded server. Returns the ids that existed already (another instance created
+   * them meanwhile), whose contacts the caller then adds with `apply`.
+   */
+  async insertNew(docs: readonly { id: string; add: readonly string[] }[]): Promise<string[]> {
+    const taken: string[] = [];
+    for (let i = 0; i < docs.length; i += CHUNK) {
+      const part = docs.slice(i, i + CHUNK);
+      try {
+        await this.collection.insertMany(
+          part.map((d) => ({ _id: d.id, c: [...d.add] })),
+          { ordered: false },
+        );
+      } catch (err) {
+        const writeErrors = (err as { writeErrors?: { code?: number; index: number }[] }).writeErrors;
+        if (!writeErrors || writeErrors.some((e) => e.code !== 11000)) throw err;
+        for (const e of writeErrors) {
+          const doc = part[e.index];
+          if (doc) taken.push(doc.id);
+        }
+      }
+    }
+    return taken;
+  }
+
   async apply(changes: readonly ContactChange[]): Promise<void> {
     const ops: mongo.AnyBulkWriteOperation<ContactsDoc>[] = [];
     for (const ch of changes) {

@@ -5,6 +5,7 @@ import { atCap, contactEntry, dayOf, expired, type PolicyScope } from './contact
 
 export interface ContactStore {
   read(ids: readonly string[]): Promise<Map<string, string[]>>;
+  insertNew(docs: readonly { id: string; add: readonly string[] }[]): Promise<string[]>;
   apply(changes: readonly ContactChange[]): Promise<void>;
 }
 
@@ -23,6 +24,8 @@ export interface FatigueGateOptions {
 interface Cached {
   entries: Set<string>;
   loadedAt: number;
+  /** Whether the store holds a document for the customer (a first contact is an insert). */
+  stored: boolean;
 }
 
 /**
@@ -34,7 +37,7 @@ interface Cached {
  */
 export class FatigueGate {
   private readonly cache = new Map<string, Cached>();
-  private readonly loading = new Map<string, Promise<Set<string>>>();
+  private readonly loading = new Map<string, Promise<Cached>>();
   private batch: {
     ids: string[];
     resolve: (m: Map<string, string[]>) => void;
@@ -64,7 +67,8 @@ export class FatigueGate {
     policies: readonly PolicyScope[],
     now: Date,
   ): Promise<boolean> {
-    const entries = await this.entries(customerId, now);
+    const state = await this.state(customerId, now);
+    const entries = state.entries;
     const today = dayOf(now);
     const entry = contactEntry(today, touchpoint.journey, touchpoint.key);
     if (entries.has(entry)) return false;
@@ -84,7 +88,7 @@ export class FatigueGate {
 
   /** The customer's contacts (a copy), for the cap state an SDK can be given. */
   async contacts(customerId: string, now = new Date()): Promise<Set<string>> {
-    return new Set(await this.entries(customerId, now));
+    return new Set((await this.state(customerId, now)).entries);
   }
 
   private change(id: string): { add: Set<string>; remove: Set<string> } {
@@ -96,15 +100,15 @@ export class FatigueGate {
     return c;
   }
 
-  private async entries(id: string, now: Date): Promise<Set<string>> {
+  private async state(id: string, now: Date): Promise<Cached> {
     const hit = this.cache.get(id);
-    if (hit && now.getTime() - hit.loadedAt < this.ttlMs) return hit.entries;
+    if (hit && now.getTime() - hit.loadedAt < this.ttlMs) return hit;
     const inFlight = this.loading.get(id);
     if (inFlight) return inFlight;
     const load = this.load(id)
       .then((stored) => {
         const today = dayOf(now);
-        const entries = new Set(stored);
+        const entries = new Set(stored ?? []);
         // Contacts this instance counted but has not written yet are part of the state too.
         for (const e of this.pending.get(id)?.add ?? []) entries.add(e);
         const old = expired(entries, today, MAX_WINDOW_DAYS);
@@ -113,8 +117,13 @@ export class FatigueGate {
           this.change(id).remove.add(e);
         }
         if (old.length > 0) this.schedule();
-        this.remember(id, { entries, loadedAt: now.getTime() });
-        return entries;
+        const state = {
+          entries,
+          loadedAt: now.getTime(),
+          stored: stored !== undefined || hit?.stored === true,
+        };
+        this.remember(id, state);
+        return state;
       })
       .finally(() => this.loading.delete(id));
     this.loading.set(id, load);
@@ -132,14 +141,14 @@ export class FatigueGate {
   }
 
   /** Misses of one turn of the event loop share one `_id: {$in}` read. */
-  private load(id: string): Promise<string[]> {
+  private load(id: string): Promise<string[] | undefined> {
     return new Promise<Map<string, string[]>>((resolve, reject) => {
       this.batch.push({ ids: [id], resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => void this.readBatch());
       }
-    }).then((m) => m.get(id) ?? []);
+    }).then((m) => m.get(id));
   }
 
   private async readBatch(): Promise<void> {
@@ -174,8 +183,17 @@ export class FatigueGate {
       add: [...c.add],
       remove: [...c.remove],
     }));
-    this.flushing = this.opts.store
-      .apply(changes)
+    const fresh = changes.filter((c) => c.remove.length === 0 && this.cache.get(c.id)?.stored === false);
+    const write = async () => {
+      const existed = new Set(fresh.length > 0 ? await this.opts.store.insertNew(fresh) : []);
+      for (const c of fresh) {
+        const cached = this.cache.get(c.id);
+        if (cached) cached.stored = true;
+      }
+      const inserted = new Set(fresh.map((c) => c.id).filter((id) => !existed.has(id)));
+      await this.opts.store.apply(changes.filter((c) => !inserted.has(c.id)));
+    };
+    this.flushing = write()
       .catch((err: unknown) => {
         this.opts.logger?.warn({ err }, 'fatigue contacts not written; retrying');
         for (const ch of changes) {
