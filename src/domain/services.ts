@@ -33,7 +33,9 @@ import type { FatiguePolicy, FatigueState } from './schemas/fatigue-policy.schem
 import type { Holdout } from './schemas/holdout.schema.js';
 import type { Journey } from './schemas/journey.schema.js';
 import type { Nudge } from './schemas/nudge.schema.js';
+import type { StoredTemplate } from './schemas/template.schema.js';
 import type { Touchpoint } from './schemas/touchpoint.schema.js';
+import { TemplatesService } from './templates/templates.service.js';
 import { createTouchpointsService, type TouchpointsService } from './touchpoints.service.js';
 import { WebhookNotifier } from './webhooks.js';
 
@@ -57,6 +59,8 @@ export interface Services {
   /** Nudged against held-out units on the holdout's metrics, from the incremental sums. */
   holdoutReadout(key: string): Promise<HoldoutReadout>;
   fatiguePolicies: FatiguePoliciesService;
+  /** Nudges that worked elsewhere, with their evidence; loaded from files by sync. */
+  templates: TemplatesService;
   /** A customer's contacts against each active fatigue policy. */
   fatigueState(customerId: string): Promise<FatigueState>;
   /** Assignments, exposure writing and event capture. */
@@ -122,6 +126,12 @@ export function createServices({
     new DefinitionRepository<FatiguePolicy>(connection, 'fatigue'),
     journeys.repo,
     audit,
+  );
+  const templates = new TemplatesService(
+    new DefinitionRepository<StoredTemplate>(connection, 'template'),
+    audit,
+    nudges,
+    experiments,
   );
   // Holdout arms are attributed like experiment variants, under the holdout's id.
   const metricsOf = cachedMetricsLookup(async () => [
@@ -194,6 +204,7 @@ export function createServices({
         key,
       ),
     fatiguePolicies,
+    templates,
     fatigueState: async (customerId) =>
       fatigueState(await fatiguePolicies.list(), capture.fatigue, customerId),
     capture,
@@ -224,6 +235,7 @@ export function createServices({
         experimentRepo.ensureIndexes(),
         holdoutRepo.ensureIndexes(),
         fatiguePolicies.repo.ensureIndexes(),
+        templates.repo.ensureIndexes(),
         capture.ensureIndexes(),
         snapshotRepo.ensureIndexes(),
         alertRepo.ensureIndexes(),

@@ -34,6 +34,7 @@ import { keysRoutes } from './routes/keys.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
 import { plansRoutes } from './routes/plans.routes.js';
 import { readoutsRoutes } from './routes/readouts.routes.js';
+import { templatesRoutes } from './routes/templates.routes.js';
 
 export interface SecurityOptions {
   /** Express `trust proxy`: false (the default) takes the client address from the socket. */
@@ -144,12 +145,13 @@ export function createApp({
       }),
     }),
   );
-  // A nudge programme: holdouts and fatigue caps.
+  // A nudge programme: holdouts, fatigue caps and templates.
   app.use(holdoutLifecycleRoutes(services));
   app.use(holdoutReadoutRoutes(services));
   app.use(holdoutsRoutes(services));
   app.use(fatiguePoliciesRoutes(services));
   app.use(fatigueStateRoutes(services));
+  app.use(templatesRoutes(services));
   app.use(() => {
     throw new DomainError('route_not_found');
   });

@@ -7,6 +7,7 @@ export const definitionKinds = [
   'experiment',
   'holdout',
   'fatigue',
+  'template',
 ] as const;
 export type DefinitionKind = (typeof definitionKinds)[number];
 
@@ -25,7 +26,7 @@ export interface DefinitionDoc {
  * - touchpoint: `journey` (a journey's touchpoints, in-use checks), `channel` (list filter);
  * - nudge: `touchpoint` (a touchpoint's nudges, in-use checks), `type` (list filter);
  * - experiment: `nudge` (in-use checks), `touchpoint` + `status` (running experiments on a touchpoint);
- * - holdout, fatigue (policies): none beyond `key` (small collections, listed whole when the payload
+ * - holdout, fatigue (policies), template: none beyond `key` (small collections, listed whole when the payload
  *   is compiled).
  */
 const extraIndexes: Record<DefinitionKind, Record<string, 1>[]> = {
@@ -35,6 +36,7 @@ const extraIndexes: Record<DefinitionKind, Record<string, 1>[]> = {
   experiment: [{ nudge: 1 }, { touchpoint: 1, status: 1 }, { status: 1 }],
   holdout: [],
   fatigue: [],
+  template: [],
 };
 
 const collections: Record<DefinitionKind, string> = {
@@ -44,6 +46,7 @@ const collections: Record<DefinitionKind, string> = {
   experiment: 'experiments',
   holdout: 'holdouts',
   fatigue: 'fatigue_policies',
+  template: 'templates',
 };
 
 /** The body of a definition is validated by its zod schema in the domain, so the model is not strict. */

@@ -17,6 +17,7 @@ export const idPrefixes = {
   experiment: 'exp_',
   holdout: 'hld_',
   fatigue: 'ftg_',
+  template: 'tpl_',
   apiKey: 'key_',
 } as const;
 

@@ -40,9 +40,9 @@ export const holdoutFields = {
   decision: decisionSettingsSchema.default({}),
 };
 
-type HoldoutFields = z.infer<z.ZodObject<typeof holdoutFields>>;
+export type HoldoutFields = z.infer<z.ZodObject<typeof holdoutFields>>;
 
-function checkHoldoutFields(h: HoldoutFields, ctx: z.RefinementCtx): void {
+export function checkHoldoutFields(h: HoldoutFields, ctx: z.RefinementCtx): void {
   const metrics = h.metrics ?? [];
   if (metrics.filter((m) => m.role === 'primary').length > 1) {
     ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'at most one primary metric' });
