@@ -45,7 +45,7 @@ export const templateInputSchema = z.strictObject({
       .describe('index of the comparison arm; null when none was published'),
     treatment: z.number().int().min(0).nullable().describe('index of the arm the nudge follows'),
     lowerIsBetter: z.boolean().default(false),
-    sources: z.array(z.url()).min(1).max(20),
+    sources: z.array(z.url()).max(20).describe('links as found; empty when the evidence file has none'),
     replicatedBy: z
       .array(z.string().min(1).max(200))
       .max(20)
