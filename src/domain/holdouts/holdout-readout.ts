@@ -20,6 +20,9 @@ export const holdoutReadoutSchema = z.object({
 });
 export type HoldoutReadout = z.infer<typeof holdoutReadoutSchema>;
 
+/** Held-out units under which a readout is labelled early. */
+const EARLY_BELOW = 100;
+
 export interface HoldoutReadoutDeps {
   holdouts: DefinitionRepository<Holdout>;
   stats: { read(experimentId: string, phase: number, attributes: readonly string[]): Promise<PhaseSums> };
@@ -90,6 +93,11 @@ export async function holdoutReadout(deps: HoldoutReadoutDeps, key: string): Pro
     exposures: counts.exposures,
     counts,
     readout: result.readout,
-    summary: h.metrics.map((m) => sentence(m.name ?? m.key, result, m.key)),
+    summary: h.metrics.map((m) => {
+      const held = counts.exposures[HOLDOUT_ARM] ?? 0;
+      // A holdout is small by design; below this a reading is noise and is labelled so.
+      const early = held < EARLY_BELOW ? `Early reading (${held} held out): ` : '';
+      return early + sentence(m.name ?? m.key, result, m.key);
+    }),
   };
 }
