@@ -8,12 +8,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
+import { createComposition } from '../src/composition.ts';
+import { loadConfig } from '../src/config.ts';
 import { connectDatabase } from '../src/db/connection.ts';
 import { DefinitionRepository, type Stored } from '../src/db/definition.repository.ts';
 import { freePort, startEmbeddedDatabase } from '../src/db/embedded.ts';
 import type { Definitions } from '../src/domain/assignment/compiled.types.ts';
 import { systemActor } from '../src/domain/roles.ts';
-import { createServices } from '../src/domain/services.ts';
 import { createApp } from '../src/http/app.ts';
 import { createLogger } from '../src/logger.ts';
 import { benchDefinitions } from './bench-evaluation.ts';
@@ -37,7 +38,7 @@ export function processCpuMs(pid: number | undefined): number {
   }
 }
 
-async function seed(connection: Parameters<typeof createServices>[0]['connection'], defs: Definitions) {
+async function seed(connection: Parameters<typeof createComposition>[0]['connection'], defs: Definitions) {
   const now = new Date().toISOString();
   const stamp = (id: string) => ({ id, version: 1, createdAt: now, updatedAt: now });
   const tps = new DefinitionRepository<Stored>(connection, 'touchpoint');
@@ -90,7 +91,8 @@ async function main() {
   const db = await startEmbeddedDatabase({ dataDir, port });
   const connection = await connectDatabase(`mongodb://127.0.0.1:${port}/bench`);
   const logger = createLogger('warn');
-  const services = createServices({ connection, logger });
+  const root = createComposition({ config: loadConfig({ JOBS_ENABLED: 'false' }), connection, logger });
+  const { services } = root;
   await services.ensureIndexes();
   const { secret } = await services.apiKeys.create(systemActor, { name: 'bench-app', role: 'app' });
   await seed(connection, benchDefinitions(5));
@@ -131,7 +133,7 @@ async function main() {
     }
     if (m === 'stop') {
       server.close();
-      await services.capture.close();
+      await root.close();
       await connection.close();
       await db.stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import { runAssignmentBench } from './bench-assignment.ts';
+import { runDemoBench } from './bench-demo.ts';
 import { runEvaluationBench } from './bench-evaluation.ts';
 import { runEventsBench } from './bench-events.ts';
 import { runFerretDbBench } from './bench-ferretdb.ts';
@@ -21,6 +22,7 @@ const benches: Record<string, Bench> = {
   events: runEventsBench,
   ferretdb: runFerretDbBench,
   scale: runScaleBench,
+  demo: runDemoBench,
 };
 
 async function main(): Promise<void> {

@@ -109,7 +109,7 @@ export class AlertsService implements AlertsReader {
 
   /** Returns the new alert, or null when the condition was already open. */
   private async raise(experiment: string, c: Condition, at: Date): Promise<Alert | null> {
-    const existing = await this.repo.findOpen(c.condition);
+    const existing = await this.repo.findOpen(experiment, c.condition);
     if (existing) {
       await this.repo.touch(existing.id, at, c.details);
       return null;

@@ -29,6 +29,14 @@ export const apiKeyInputSchema = z
   .refine((k) => !k.scope || k.role === 'app', { path: ['scope'], message: 'only app keys have a scope' });
 export type ApiKeyInput = z.infer<typeof apiKeyInputSchema>;
 
+/** A stored key as callers see it: its role and scope typed (the store keeps them as strings). */
+export type ApiKey = Omit<ApiKeyRecord, 'role' | 'scope'> & { role: Role; scope?: ApiKeyScope };
+
+/** Keys are written only from validated input, so a stored role or scope has these types. */
+function asApiKey(record: ApiKeyRecord): ApiKey {
+  return record as ApiKey;
+}
+
 export function hashKey(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
@@ -91,9 +99,9 @@ export class ApiKeysService {
     private readonly audit: AuditService,
   ) {}
 
-  async create(actor: Actor, input: ApiKeyInput): Promise<{ key: ApiKeyRecord; secret: string }> {
+  async create(actor: Actor, input: ApiKeyInput): Promise<{ key: ApiKey; secret: string }> {
     const secret = newSecret();
-    return { key: await this.store(actor, input, secret), secret };
+    return { key: asApiKey(await this.store(actor, input, secret)), secret };
   }
 
   /**
@@ -150,15 +158,15 @@ export class ApiKeysService {
     return record;
   }
 
-  async list(): Promise<ApiKeyRecord[]> {
-    return this.repo.list();
+  async list(): Promise<ApiKey[]> {
+    return (await this.repo.list()).map(asApiKey);
   }
 
-  async revoke(actor: Actor, name: string): Promise<ApiKeyRecord> {
+  async revoke(actor: Actor, name: string): Promise<ApiKey> {
     const key = await this.repo.findByName(name);
     if (!key || key.revokedAt) throw new DomainError('not_found', `No active API key named "${name}".`);
     if (key.id === actor.keyId) throw new DomainError('validation_failed', 'A key cannot revoke itself.');
-    return this.revokeRecord(actor, key);
+    return asApiKey(await this.revokeRecord(actor, key));
   }
 
   private async revokeRecord(actor: Actor, key: ApiKeyRecord): Promise<ApiKeyRecord> {

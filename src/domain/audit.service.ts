@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditFilter, AuditRepository } from '../db/audit.repository.js';
+import type { AuditFilter, AuditPage, AuditRepository } from '../db/audit.repository.js';
 import type { Actor } from './roles.js';
 
 export class AuditService {
@@ -24,7 +24,7 @@ export class AuditService {
     });
   }
 
-  list(filter: AuditFilter): Promise<AuditEntry[]> {
+  list(filter: AuditFilter): Promise<AuditPage> {
     return this.repo.list(filter);
   }
 }

@@ -7,7 +7,6 @@ beforeAll(async () => {
   h = await createHarness();
 });
 afterAll(async () => {
-  await h.services.capture.close();
   await h.close();
 });
 

@@ -2,11 +2,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GrowthBook } from '@growthbook/growthbook';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServices } from '../../src/domain/services.js';
-import { createLogger } from '../../src/logger.js';
 import { seedExperiment, seedNudge, seedTouchpoint } from '../helpers/capture-fixtures.js';
 import { journeyBody } from '../helpers/definitions.js';
-import { auth, createHarness, type Harness } from '../helpers/harness.js';
+import { auth, composeOn, createHarness, type Harness } from '../helpers/harness.js';
 import { buildFatiguePolicy } from '../helpers/programme-fixtures.js';
 
 let h: Harness;
@@ -115,17 +113,17 @@ describe('fatigue caps', () => {
       'home-loan|apply.offer',
       'home-loan|apply.sms',
     ]);
-    const other = createServices({ connection: h.connection, logger: createLogger('silent') });
+    const other = composeOn(h.connection);
     try {
-      await other.capture.assignments.refresh();
-      const answer = await other.capture.assignments.assign({
+      await other.services.capture.assignments.refresh();
+      const answer = await other.services.capture.assignments.assign({
         customerId: 'c-1',
         touchpoint: 'apply.app',
         channel: 'app',
       });
       expect(answer.assignments[0]).toMatchObject({ inExperiment: false, reason: 'fatigue' });
     } finally {
-      await other.capture.close();
+      await other.close();
     }
   });
 

@@ -42,7 +42,7 @@ async function stateOf() {
     ...(await h.services.nudges.list()),
     ...(await h.services.experiments.list()),
   ] as { key: string; version: number; status?: string }[];
-  const audit = await h.services.audit.list({ limit: 1000 });
+  const audit = (await h.services.audit.list({ limit: 1000 })).items;
   return {
     definitions: all.map((d) => `${d.key}@${d.version}:${d.status ?? ''}`).sort(),
     audit: audit.length,

@@ -12,7 +12,7 @@ export interface AuditEntryDoc {
   after: unknown;
 }
 
-/** Indexes: `at` (newest first), `kind` + `key` + `at` (one entity's history), `actor` + `at`. */
+/** Audit entries, read by `_id` only (numbered ids, see AuditRepository). */
 export function auditEntryModel(connection: Connection): Model<AuditEntryDoc> {
   if (connection.models.AuditEntry) return connection.models.AuditEntry as Model<AuditEntryDoc>;
   const schema = new Schema<AuditEntryDoc>(
@@ -29,8 +29,5 @@ export function auditEntryModel(connection: Connection): Model<AuditEntryDoc> {
     },
     { versionKey: false, collection: 'audit_log', minimize: false },
   );
-  schema.index({ at: -1 });
-  schema.index({ kind: 1, key: 1, at: -1 });
-  schema.index({ actor: 1, at: -1 });
   return connection.model<AuditEntryDoc>('AuditEntry', schema);
 }

@@ -1,5 +1,4 @@
 import type { Attributes } from '@growthbook/growthbook';
-import type { DefinitionRepository, Stored } from '../../db/definition.repository.js';
 import type { MetaRepository } from '../../db/meta.repository.js';
 import { exposureId } from '../../db/models/exposure.model.js';
 import type { Logger } from '../../logger.js';
@@ -26,12 +25,17 @@ import type { FatiguePolicyDefinition } from './fatigue-rules.js';
 import type { HoldoutDefinition } from './holdout-rules.js';
 import { compilePayload } from './payload-compiler.js';
 
+/** Read access to one kind of definition; the compiler needs nothing else of the repositories. */
+export interface DefinitionSource<T> {
+  list(): Promise<T[]>;
+}
+
 export interface AssignmentServiceOptions {
-  touchpoints: DefinitionRepository<Stored & TouchpointDefinition>;
-  nudges: DefinitionRepository<Stored & NudgeDefinition>;
-  experiments: DefinitionRepository<Stored & ExperimentDefinition>;
-  holdouts?: DefinitionRepository<Stored & HoldoutDefinition>;
-  fatiguePolicies?: DefinitionRepository<Stored & FatiguePolicyDefinition>;
+  touchpoints: DefinitionSource<TouchpointDefinition>;
+  nudges: DefinitionSource<NudgeDefinition>;
+  experiments: DefinitionSource<ExperimentDefinition>;
+  holdouts?: DefinitionSource<HoldoutDefinition>;
+  fatiguePolicies?: DefinitionSource<FatiguePolicyDefinition>;
   /** Counts nudged contacts and applies the fatigue caps; absent, no cap applies. */
   fatigue?: FatigueGate;
   meta: MetaRepository;

@@ -1,5 +1,6 @@
-import { Router } from 'express';
+import { z } from 'zod';
 import { openApiDocument } from '../openapi.js';
+import { defineRoute, media, type Route } from '../route.js';
 
 const page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Nudgelab API</title>
@@ -38,13 +39,24 @@ fetch('/openapi.json').then(r=>r.json()).then(doc=>{
 });
 </script></body></html>`;
 
-export function docsRoutes(version: string): Router {
-  const router = Router();
-  router.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument(version));
-  });
-  router.get('/docs', (_req, res) => {
-    res.type('html').send(page);
-  });
-  return router;
+/** The API description, built on request from the routes the app mounted (`routes()`). */
+export function docsRoutes(version: string, routes: () => readonly Route[]): Route[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/openapi.json',
+      tag: 'health',
+      summary: 'The API description (OpenAPI 3.1), generated from the route declarations',
+      access: { via: 'none' },
+      responses: { 200: z.record(z.string(), z.unknown()) },
+    }).handle(() => ({ status: 200, body: openApiDocument(version, routes()) })),
+    defineRoute({
+      method: 'get',
+      path: '/docs',
+      tag: 'health',
+      summary: 'The API described as a page',
+      access: { via: 'none' },
+      responses: { 200: media('text/html', 'A page that reads /openapi.json') },
+    }).handle(() => ({ status: 200, body: page })),
+  ];
 }

@@ -1,31 +1,26 @@
-import { Router } from 'express';
-import { z } from 'zod';
 import { holdoutReadoutSchema } from '../../domain/holdouts/holdout-readout.js';
-import { keySchema } from '../../domain/schemas/common.schema.js';
 import type { Services } from '../../domain/services.js';
-import { parseOrThrow } from '../../domain/validate.js';
-import { requireRole } from '../auth.middleware.js';
-import { documentRoute } from '../route-docs.js';
-
-const keyParams = z.object({ key: keySchema });
-const viewers = ['viewer', 'strategist'] as const;
+import { defineRoute, type Route } from '../route.js';
+import { keyParams } from '../route-params.js';
 
 /** `GET /v1/holdouts/:key/readout`: the programme's cumulative effect, nudged against held out. */
-export function holdoutReadoutRoutes(services: Services): Router {
-  const router = Router();
-  documentRoute({
-    method: 'get',
-    path: '/v1/holdouts/:key/readout',
-    tag: 'holdouts',
-    summary: 'Nudged population against the holdout on its metrics (conversion, CSAT, NPS, effort)',
-    roles: viewers,
-    params: keyParams,
-    response: holdoutReadoutSchema,
-    errors: ['not_found', 'not_started'],
-  });
-  router.get('/v1/holdouts/:key/readout', requireRole(services.apiKeys, ...viewers), async (req, res) => {
-    const { key } = parseOrThrow(keyParams, req.params);
-    res.setHeader('Cache-Control', 'no-store').json(await services.holdoutReadout(key));
-  });
-  return router;
+export function holdoutReadoutRoutes(services: Services): Route[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/holdouts/:key/readout',
+      tag: 'holdouts',
+      summary: 'Nudged population against the holdout on its metrics (conversion, CSAT, NPS, effort)',
+      description:
+        'Units that reached a covered touchpoint while the holdout ran, per arm, and the readout of the nudged arm against the held-out one on each metric, with one sentence per metric; fewer than 100 held-out units are labelled early (`not_started` for drafts).',
+      access: { via: 'key', roles: ['viewer', 'strategist'] },
+      params: keyParams,
+      responses: { 200: holdoutReadoutSchema },
+      errors: ['not_found', 'not_started'],
+    }).handle(async ({ params }) => ({
+      status: 200,
+      headers: { 'Cache-Control': 'no-store' },
+      body: await services.holdoutReadout(params.key),
+    })),
+  ];
 }
