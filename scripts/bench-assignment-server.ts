@@ -103,6 +103,22 @@ async function main() {
   await services.ensureIndexes();
   const { secret } = await services.apiKeys.create(systemActor, { name: 'bench-app', role: 'app' });
   await seed(connection, benchDefinitions(5));
+  // BENCH_FATIGUE: a global cap is active, so every answer checks (and new customers write) contacts.
+  if (process.env.BENCH_FATIGUE) {
+    const policies = new DefinitionRepository<Stored>(connection, 'fatigue');
+    const now = new Date().toISOString();
+    await policies.insert({
+      id: 'ftg_bench',
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      key: 'bench-cap',
+      name: 'bench cap',
+      maxContacts: 3,
+      windowDays: 7,
+      active: true,
+    } as Stored);
+  }
   await services.capture.assignments.refresh();
   // Diagnosis only: measure without attribution, or without exposures at all.
   if (process.env.BENCH_NO_SINK) await services.capture.attribution.stop();

@@ -5,7 +5,8 @@
  * New customers run twice, with durable exposures (the default: answered after the exposure log's
  * fdatasync) and without; then both at a fixed arrival rate of half the durable maximum with
  * vegeta (open model; target p99 at most 10 ms with durability on).
- * Run alone with `npx tsx scripts/bench-assignment.ts` (BENCH_SECONDS shortens it).
+ * Run alone with `npx tsx scripts/bench-assignment.ts` (BENCH_SECONDS shortens it; BENCH_FATIGUE=1
+ * runs it with a global fatigue cap active).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import { runIfMain } from './bench-output.ts';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONNECTIONS = 50;
+const CAP = process.env.BENCH_FATIGUE ? ', fatigue cap active' : '';
 
 interface Ready {
   port: number;
@@ -206,13 +208,13 @@ export async function runAssignmentBench(): Promise<{
   await load(ready.port, ready.key, (n) => `cust-${n}`, { amount: POOL, connections: 10 });
   const runs: Record<Mix, Run> = {
     returning: await measure(
-      'POST /v1/assignments, 5 experiments, returning customers',
+      `POST /v1/assignments, 5 experiments${CAP}, returning customers`,
       child,
       ready,
       customers.returning,
     ),
     new: await measure(
-      'POST /v1/assignments, 5 experiments, new customers, durable',
+      `POST /v1/assignments, 5 experiments${CAP}, new customers, durable`,
       child,
       ready,
       customers.new,

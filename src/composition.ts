@@ -11,6 +11,7 @@ import { pingDatabase } from './db/connection.js';
 import { DefinitionRepository } from './db/definition.repository.js';
 import { EventRepository } from './db/event.repository.js';
 import { ExposureRepository } from './db/exposure.repository.js';
+import { FatigueRepository } from './db/fatigue.repository.js';
 import { ImportRepository } from './db/import.repository.js';
 import { LeaseRepository } from './db/lease.repository.js';
 import { MetaRepository } from './db/meta.repository.js';
@@ -31,6 +32,10 @@ import { AuditService } from './domain/audit.service.js';
 import { DomainError } from './domain/errors.js';
 import { EventsService } from './domain/events/events.service.js';
 import { ExperimentsService } from './domain/experiments.service.js';
+import { FatigueGate } from './domain/fatigue/fatigue-gate.js';
+import { createFatiguePoliciesService, fatigueState } from './domain/fatigue/fatigue-policies.service.js';
+import { holdoutReadout } from './domain/holdouts/holdout-readout.js';
+import { HoldoutsService } from './domain/holdouts/holdouts.service.js';
 import { CsvImportService } from './domain/import/csv-import.service.js';
 import { createJourneysService } from './domain/journeys.service.js';
 import { createNudgesService } from './domain/nudges.service.js';
@@ -38,10 +43,14 @@ import { PlanningService } from './domain/planning.service.js';
 import { ReadoutsService } from './domain/readouts.service.js';
 import { RefreshService } from './domain/refresh.service.js';
 import type { Experiment } from './domain/schemas/experiment.schema.js';
+import type { FatiguePolicy } from './domain/schemas/fatigue-policy.schema.js';
+import type { Holdout } from './domain/schemas/holdout.schema.js';
 import type { Journey } from './domain/schemas/journey.schema.js';
 import type { Nudge } from './domain/schemas/nudge.schema.js';
+import type { StoredTemplate } from './domain/schemas/template.schema.js';
 import type { Touchpoint } from './domain/schemas/touchpoint.schema.js';
 import type { Services } from './domain/services.js';
+import { TemplatesService } from './domain/templates/templates.service.js';
 import { createTouchpointsService } from './domain/touchpoints.service.js';
 import { WebhookNotifier } from './domain/webhooks.js';
 import { createPdfPrinter, type PdfPrinter } from './http/dashboard/pdf-printer.js';
@@ -104,6 +113,9 @@ export function createComposition({
   const touchpointRepo = new DefinitionRepository<Touchpoint>(connection, 'touchpoint');
   const nudgeRepo = new DefinitionRepository<Nudge>(connection, 'nudge');
   const experimentRepo = new DefinitionRepository<Experiment>(connection, 'experiment');
+  const holdoutRepo = new DefinitionRepository<Holdout>(connection, 'holdout');
+  const fatiguePolicyRepo = new DefinitionRepository<FatiguePolicy>(connection, 'fatigue');
+  const templateRepo = new DefinitionRepository<StoredTemplate>(connection, 'template');
   const exposureRepo = new ExposureRepository(connection);
   const eventRepo = new EventRepository(connection);
   const queue = new AttributionQueueRepository(connection);
@@ -138,6 +150,15 @@ export function createComposition({
     touchpoints: touchpointRepo,
     audit,
   });
+  const holdouts = new HoldoutsService({
+    repo: holdoutRepo,
+    journeys: journeyRepo,
+    touchpoints: touchpointRepo,
+    experiments: experimentRepo,
+    audit,
+  });
+  const fatiguePolicies = createFatiguePoliciesService(fatiguePolicyRepo, journeyRepo, audit);
+  const templates = new TemplatesService(templateRepo, audit, nudges, experiments);
 
   // Capture: the attributor first, so the writer and events service are handed a finished one.
   const attribution = new Attributor({
@@ -146,7 +167,11 @@ export function createComposition({
     stats,
     leases,
     storedEventIds: (ids) => eventRepo.storedIds(ids),
-    metricsOf: cachedMetricsLookup(() => experimentRepo.list()),
+    // Holdout arms are attributed like experiment variants, under the holdout's id.
+    metricsOf: cachedMetricsLookup(async () => [
+      ...(await experimentRepo.list()),
+      ...(await holdoutRepo.list()),
+    ]),
     attributes,
     logger,
     ...(tuning.attributionIdleMs ? { idleMs: tuning.attributionIdleMs } : {}),
@@ -174,10 +199,14 @@ export function createComposition({
     ping: () => pingDatabase(connection),
     ...(tuning.flushMs ? { flushMs: tuning.flushMs } : {}),
   });
+  const fatigue = new FatigueGate({ store: new FatigueRepository(connection), logger });
   const assignments = new AssignmentService({
     touchpoints: touchpointRepo,
     nudges: nudgeRepo,
     experiments: experimentRepo,
+    holdouts: holdoutRepo,
+    fatiguePolicies: fatiguePolicyRepo,
+    fatigue,
     meta: new MetaRepository(connection),
     writer: exposures,
     logger,
@@ -189,8 +218,10 @@ export function createComposition({
   touchpoints.onChange(rebuild);
   nudges.onChange(rebuild);
   experiments.onChange(rebuild);
+  holdouts.onChange(rebuild);
+  fatiguePolicies.onChange(rebuild);
 
-  const recomputeExperiment = (exp: Experiment) =>
+  const recomputeExperiment = (exp: Pick<Experiment, 'id' | 'phase' | 'metrics'>) =>
     recomputePhase(
       { exposures: exposureRepo, events: eventRepo, units, stats, attributor: attribution, attributes },
       { id: exp.id, phase: exp.phase, metrics: exp.metrics, defs: metricsFingerprint(exp.metrics) },
@@ -220,8 +251,18 @@ export function createComposition({
     touchpoints,
     nudges,
     experiments,
+    holdouts,
+    holdoutReadout: (key) =>
+      holdoutReadout(
+        { holdouts: holdoutRepo, stats, settle: () => attribution.drain(), recompute: recomputeExperiment },
+        key,
+      ),
+    fatiguePolicies,
+    templates,
+    fatigueState: async (customerId) => fatigueState(await fatiguePolicies.list(), fatigue, customerId),
     capture: {
       assignments,
+      fatigue,
       exposures,
       events,
       attribution,
@@ -259,6 +300,9 @@ export function createComposition({
           touchpointRepo,
           nudgeRepo,
           experimentRepo,
+          holdoutRepo,
+          fatiguePolicyRepo,
+          templateRepo,
           exposureRepo,
           eventRepo,
           snapshotRepo,

@@ -13,17 +13,25 @@ import type { RecomputeResult } from './attribution/recompute.js';
 import type { AuditService } from './audit.service.js';
 import type { EventsService } from './events/events.service.js';
 import type { ExperimentsService } from './experiments.service.js';
+import type { FatigueGate } from './fatigue/fatigue-gate.js';
+import type { FatiguePoliciesService } from './fatigue/fatigue-policies.service.js';
+import type { HoldoutReadout } from './holdouts/holdout-readout.js';
+import type { HoldoutsService } from './holdouts/holdouts.service.js';
 import type { CsvImportService } from './import/csv-import.service.js';
 import type { JourneysService } from './journeys.service.js';
 import type { NudgesService } from './nudges.service.js';
 import type { PlanningService } from './planning.service.js';
 import type { ReadoutsService } from './readouts.service.js';
 import type { RefreshService } from './refresh.service.js';
+import type { FatigueState } from './schemas/fatigue-policy.schema.js';
+import type { TemplatesService } from './templates/templates.service.js';
 import type { TouchpointsService } from './touchpoints.service.js';
 
 /** Assignments, exposure writing and event capture, with the stores the attribution works on. */
 export interface Capture {
   assignments: AssignmentService;
+  /** Nudged contacts per customer and the fatigue caps. */
+  fatigue: FatigueGate;
   exposures: ExposureWriter;
   events: EventsService;
   /** Attributes queued exposures and events behind the response; `drain()` before reading outcomes. */
@@ -47,6 +55,14 @@ export interface Services {
   touchpoints: TouchpointsService;
   nudges: NudgesService;
   experiments: ExperimentsService;
+  holdouts: HoldoutsService;
+  /** Nudged against held-out units on the holdout's metrics, from the incremental sums. */
+  holdoutReadout(key: string): Promise<HoldoutReadout>;
+  fatiguePolicies: FatiguePoliciesService;
+  /** Nudges that worked elsewhere, with their evidence; loaded from files by sync. */
+  templates: TemplatesService;
+  /** A customer's contacts against each active fatigue policy. */
+  fatigueState(customerId: string): Promise<FatigueState>;
   capture: Capture;
   /** Rebuilds an experiment phase's readout sums from the stored exposures and events. */
   recompute(experimentKey: string): Promise<RecomputeResult>;

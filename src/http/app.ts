@@ -31,12 +31,18 @@ import { definitionRoutes } from './routes/definition-routes.js';
 import { docsRoutes } from './routes/docs.routes.js';
 import { eventsRoutes } from './routes/events.routes.js';
 import { experimentLifecycleRoutes } from './routes/experiment-lifecycle.routes.js';
+import { fatiguePoliciesRoutes } from './routes/fatigue-policies.routes.js';
+import { fatigueStateRoutes } from './routes/fatigue-state.routes.js';
 import { featuresRoutes } from './routes/features.routes.js';
 import { type EmbeddedDatabaseHealth, healthRoutes } from './routes/health.routes.js';
+import { holdoutLifecycleRoutes } from './routes/holdout-lifecycle.routes.js';
+import { holdoutReadoutRoutes } from './routes/holdout-readout.routes.js';
+import { holdoutsRoutes } from './routes/holdouts.routes.js';
 import { keysRoutes } from './routes/keys.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
 import { plansRoutes } from './routes/plans.routes.js';
 import { readoutsRoutes } from './routes/readouts.routes.js';
+import { templatesRoutes } from './routes/templates.routes.js';
 
 export interface SecurityOptions {
   /** Express `trust proxy`: false (the default) takes the client address from the socket. */
@@ -146,6 +152,13 @@ function apiRoutes(
         nudge: keySchema.optional(),
       }),
     }),
+    // A nudge programme: holdouts, fatigue caps and templates.
+    ...holdoutLifecycleRoutes(services),
+    ...holdoutReadoutRoutes(services),
+    ...holdoutsRoutes(services),
+    ...fatiguePoliciesRoutes(services),
+    ...fatigueStateRoutes(services),
+    ...templatesRoutes(services),
   ];
 }
 

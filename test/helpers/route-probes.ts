@@ -2,6 +2,7 @@ import type supertest from 'supertest';
 import { systemActor } from '../../src/domain/roles.js';
 import { experimentBody, journeyBody, nudgeBody, seedDefinitions, touchpointBody } from './definitions.js';
 import type { Harness } from './harness.js';
+import { buildFatiguePolicy, buildHoldout, buildTemplate } from './programme-fixtures.js';
 
 /** A request to one route, as an allowed caller would send it. */
 export interface ProbeRequest {
@@ -25,11 +26,40 @@ export interface Probe {
 /** An experiment running beside others on the seeded touchpoint; it has one snapshot. */
 export const LIVE = 'rm-live';
 
-/** Definitions every probe may rely on: the seeded chain, a running experiment with a snapshot. */
+/** A draft holdout, a running one and a fatigue policy on the seeded journey, and one template. */
+const holdoutBody = buildHoldout({ key: 'rm-holdout' });
+const fatigueBody = buildFatiguePolicy({ key: 'rm-cap', journey: journeyBody.key, maxContacts: 100 });
+const templateBody = buildTemplate({ key: 'rm-template' });
+export const LIVE_HOLDOUT = 'rm-live-holdout';
+
+/**
+ * Definitions every probe may rely on: the seeded chain, a running experiment with a snapshot, a
+ * running holdout with exposures in both arms, a draft holdout, a fatigue policy and a template.
+ */
 export async function seedProbeWorld(h: Harness): Promise<void> {
   await seedDefinitions(h);
   await startedExperiment(h, LIVE);
   await h.services.refresh.refresh(LIVE, 'manual');
+  await h.services.holdouts.create(systemActor, holdoutBody);
+  await h.services.holdouts.create(systemActor, buildHoldout({ key: LIVE_HOLDOUT, share: 0.5 }));
+  await h.services.holdouts.transition(systemActor, LIVE_HOLDOUT, 'start');
+  await h.services.fatiguePolicies.create(systemActor, fatigueBody);
+  await h.services.templates.create(systemActor, templateBody);
+  const assignments = h.services.capture.assignments;
+  await assignments.refresh();
+  for (let i = 0; i < 40; i++) {
+    await assignments.assign({ customerId: `rm-held-${i}`, touchpoint: touchpointBody.key, channel: 'web' });
+  }
+  await h.services.capture.exposures.flush();
+  await h.services.capture.attribution.drain();
+}
+
+/** A holdout brought to the state one lifecycle action starts from. */
+async function holdoutBefore(h: Harness, action: string, key: string): Promise<void> {
+  await h.services.holdouts.create(systemActor, buildHoldout({ key, share: 0.01 }));
+  if (action === 'start') return;
+  await h.services.holdouts.transition(systemActor, key, 'start');
+  if (action === 'conclude') await h.services.holdouts.transition(systemActor, key, 'stop');
 }
 
 async function startedExperiment(h: Harness, key: string): Promise<void> {
@@ -64,25 +94,40 @@ export function routeProbes(h: Harness): Record<string, Probe> {
   const definitions: Record<string, Probe> = {};
   const kinds = {
     journeys: {
+      service: 'journeys',
       one: journeyBody,
       fresh: (tag: string) => ({ ...journeyBody, key: `rm-${tag}` }),
     },
     touchpoints: {
+      service: 'touchpoints',
       one: touchpointBody,
       fresh: (tag: string) => ({ ...touchpointBody, key: tp(tag) }),
     },
     nudges: {
+      service: 'nudges',
       one: nudgeBody,
       fresh: (tag: string) => ({ ...nudgeBody, key: `rm-nudge-${tag}` }),
     },
     experiments: {
+      service: 'experiments',
       one: experimentBody,
       fresh: (tag: string) => ({ ...experimentBody, key: `rm-exp-${tag}` }),
     },
+    holdouts: {
+      service: 'holdouts',
+      one: holdoutBody,
+      fresh: (tag: string) => ({ ...holdoutBody, key: `rm-holdout-${tag}` }),
+    },
+    'fatigue-policies': {
+      service: 'fatiguePolicies',
+      one: fatigueBody,
+      fresh: (tag: string) => ({ ...fatigueBody, key: `rm-cap-${tag}` }),
+    },
   } as const;
-  for (const [kind, { one, fresh }] of Object.entries(kinds)) {
+  for (const [kind, { service: name, one, fresh }] of Object.entries(kinds)) {
     // Looked up when a probe runs: the list is also read before the harness exists.
-    const service = () => h.services[kind as keyof typeof kinds];
+    const service = (): { create(actor: typeof systemActor, body: unknown): Promise<unknown> } =>
+      h.services[name];
     definitions[`GET /v1/${kind}`] = { status: 200, build: () => ({ path: `/v1/${kind}` }) };
     definitions[`GET /v1/${kind}/:key`] = { status: 200, build: () => ({ path: `/v1/${kind}/${one.key}` }) };
     definitions[`POST /v1/${kind}`] = {
@@ -111,6 +156,14 @@ export function routeProbes(h: Harness): Record<string, Probe> {
         const key = `rm-${action}-${tag}`;
         await experimentBefore(h, action, key);
         return { path: `/v1/experiments/${key}/${action}`, body: {} };
+      },
+    };
+    lifecycle[`POST /v1/holdouts/:key/${action}`] = {
+      status: 200,
+      build: async (tag) => {
+        const key = `rm-h-${action}-${tag}`;
+        await holdoutBefore(h, action, key);
+        return { path: `/v1/holdouts/${key}/${action}`, body: {} };
       },
     };
   }
@@ -202,6 +255,23 @@ export function routeProbes(h: Harness): Record<string, Probe> {
     'GET /v1/experiments/:key/readout.pdf': {
       status: 404,
       build: () => ({ path: '/v1/experiments/no-such-experiment/readout.pdf' }),
+    },
+    'GET /v1/holdouts/:key/readout': {
+      status: 200,
+      build: () => ({ path: `/v1/holdouts/${LIVE_HOLDOUT}/readout` }),
+    },
+    'GET /v1/fatigue/:customerId': { status: 200, build: (tag) => ({ path: `/v1/fatigue/c-${tag}` }) },
+    'GET /v1/templates': {
+      status: 200,
+      build: () => ({ path: '/v1/templates', query: { type: 'reminder' } }),
+    },
+    'GET /v1/templates/:key': { status: 200, build: () => ({ path: `/v1/templates/${templateBody.key}` }) },
+    'POST /v1/templates/:key/instantiate': {
+      status: 201,
+      build: (tag) => ({
+        path: `/v1/templates/${templateBody.key}/instantiate`,
+        body: { touchpoint: touchpointBody.key, owner: 'rm', nudgeKey: `rm-tpl-${tag}` },
+      }),
     },
     'GET /': { status: 302, build: () => ({ path: '/' }) },
     'GET /dashboard/assets/:name': { status: 200, build: () => ({ path: '/dashboard/assets/dashboard.js' }) },

@@ -1,6 +1,7 @@
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import type { FeatureDefinition, FeatureRule } from '@growthbook/growthbook';
 import type { CompiledPayload } from './compiled.types.js';
+import { fatigueRule } from './fatigue-rules.js';
 
 export interface PayloadScope {
   touchpoints?: readonly string[];
@@ -25,6 +26,10 @@ export interface SdkPayload {
  * What one client key is served: only the features of the touchpoints (and channels) in its
  * scope, without experiment names and without QA force rules. QA customer ids (often e-mail
  * addresses) never leave the server; QA forcing works through `/v1/assignments` only.
+ *
+ * Fatigue caps need the contacts counted on the server, which an SDK evaluating locally does not
+ * have: each covered feature starts with a rule that gives the default when the app passes the
+ * customer's cap state as the `fatigueCapped` attribute (from `GET /v1/fatigue/:customerId`).
  */
 export function sdkPayload(
   compiled: CompiledPayload,
@@ -51,7 +56,8 @@ export function sdkPayload(
           rest.condition = hashCondition(rest.condition, secure) as typeof rest.condition;
         return rest as FeatureRule;
       });
-    features[key] = { ...def, rules };
+    const capped = (compiled.touchpoints.get(tpKey)?.fatigue ?? []).map(fatigueRule);
+    features[key] = { ...def, rules: [...capped, ...rules] };
   }
   const json = JSON.stringify(
     protection.decryptionKey

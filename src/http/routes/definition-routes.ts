@@ -9,6 +9,8 @@ export interface DefinitionRouteOptions<S extends z.ZodType<{ key: string }>, T 
   path: string;
   tag: string;
   noun: string;
+  /** Where adding an s is wrong (`fatigue policies`). */
+  plural?: string;
   service: DefinitionsService<S, T>;
   input: S;
   output: z.ZodType<T>;
@@ -36,7 +38,7 @@ export function definitionRoutes<S extends z.ZodType<{ key: string }>, T extends
       method: 'get',
       path,
       tag,
-      summary: `List ${noun}s`,
+      summary: `List ${opts.plural ?? `${noun}s`}`,
       access: readers,
       query: filters,
       responses: { 200: z.object({ items: z.array(output) }) },
