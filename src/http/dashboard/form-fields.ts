@@ -113,7 +113,7 @@ export function checkBox(view: FormView, name: string, label: string, value = 'o
   return html`<label class="check"><input type="checkbox" name="${name}" value="${value}"${on ? html` checked` : ''}${view.readOnly ? html` disabled` : ''}> ${label}</label>`;
 }
 
-/** The form element with its CSRF token; read-only views get no submit button. */
+/** The form element with its CSRF token; a read-only view is the same fields with nothing to post. */
 export function formShell(
   view: FormView,
   action: string,
@@ -121,9 +121,12 @@ export function formShell(
   submit: string,
   testId: string,
 ): SafeHtml {
+  if (view.readOnly) {
+    return html`<div class="workspace-form read-only" data-testid="${testId}">${body}</div>`;
+  }
   return html`<form method="post" action="${action}" class="workspace-form" data-testid="${testId}">
   <input type="hidden" name="csrf" value="${view.csrf}">
   ${body}
-  ${view.readOnly ? '' : html`<p><button type="submit" data-testid="save">${submit}</button></p>`}
+  <p><button type="submit" data-testid="save">${submit}</button></p>
 </form>`;
 }
