@@ -3,8 +3,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliverAt } from '../../src/domain/assignment/deliver-at.js';
+import { systemActor } from '../../src/domain/roles.js';
 import { syncDefinitions } from '../../src/domain/sync/sync-definitions.js';
-import { experimentBody, journeyBody, nudgeBody, seedDefinitions } from '../helpers/definitions.js';
+import {
+  experimentBody,
+  journeyBody,
+  nudgeBody,
+  seedDefinitions,
+  touchpointBody,
+} from '../helpers/definitions.js';
 import { auth, createHarness, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
@@ -152,6 +160,52 @@ describe('the workspace forms', () => {
       .send({ csrf, name: 'Hijacked', 'stages[0].key': 'apply', 'stages[0].name': 'Apply' });
     expect(res.status).toBe(403);
     expect((await h.services.journeys.get(journeyBody.key)).name).toBe(journeyBody.name);
+  });
+});
+
+describe('the workspace pages', () => {
+  it('when a timing nudge is opened with a time zone and a time, then each variant shows the deliverAt the assignment gives', async () => {
+    const rule = { delayMinutes: 30, localHour: 9, weekdays: ['mon', 'tue'] as ('mon' | 'tue')[] };
+    await h.services.nudges.create(systemActor, {
+      key: 'ws-timing',
+      touchpoint: touchpointBody.key,
+      type: 'timing',
+      name: 'Morning reminder',
+      principle: 'Attention is highest at the start of the working day.',
+      variants: [
+        { key: 'control', name: 'Now', payload: { delayMinutes: 0 } },
+        { key: 'morning', name: 'Next morning', payload: rule },
+      ],
+    });
+    const { agent } = await signedIn(h.keys.viewer);
+    const at = '2026-03-06T18:00:00.000Z';
+    const page = await agent
+      .get('/dashboard/edit/nudge/ws-timing')
+      .query({ timeZone: 'Europe/Amsterdam', at });
+    expect(page.status).toBe(200);
+    const expected = deliverAt(new Date(at), rule, 'Europe/Amsterdam').toISOString();
+    expect(expected).toBe('2026-03-09T08:00:00.000Z');
+    expect(page.text).toMatch(
+      new RegExp(`data-testid="deliver-at-morning">Delivered at <time>${expected}</time>`),
+    );
+  });
+
+  it('when an experiment is opened with traffic and a baseline, then the planning figures are shown', async () => {
+    const { agent } = await signedIn(h.keys.strategist);
+    const page = await agent
+      .get(`/dashboard/edit/experiment/${experimentBody.key}`)
+      .query({ dailyExposures: '4000', baseline: '0.2' });
+    expect(page.status).toBe(200);
+    expect(page.text).toMatch(/data-testid="plan-mde">\d/);
+    expect(page.text).toContain('data-testid="lifecycle-start"');
+  });
+
+  it('when a touchpoint is opened, then its nudges and experiments are listed', async () => {
+    const { agent } = await signedIn(h.keys.strategist);
+    const page = await agent.get(`/dashboard/edit/touchpoint/${touchpointBody.key}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(`href="/dashboard/edit/nudge/${nudgeBody.key}"`);
+    expect(page.text).toContain(`href="/dashboard/edit/experiment/${experimentBody.key}"`);
   });
 });
 

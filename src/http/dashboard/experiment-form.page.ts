@@ -124,8 +124,19 @@ export function planningFigures(plan: ExperimentPlan | string): SafeHtml {
   <form method="get" class="inline"><label>Daily exposures <input name="dailyExposures" type="number"></label>
   <label>Baseline <input name="baseline" type="number" step="any"></label><button type="submit">Plan</button></form></section>`;
   }
+  const unit =
+    plan.liftUnit === 'relative'
+      ? (x: number) => `${(x * 100).toFixed(1)}%`
+      : (x: number) => `${x.toFixed(2)} points`;
+  const days = plan.chosenLift.expectedDaysToShip;
   return html`<section class="planning" data-testid="planning"><h2>Planning</h2>
-  <pre class="plan">${JSON.stringify(plan, null, 2)}</pre></section>`;
+  <table class="defs"><tbody>
+  <tr><th>Daily exposures</th><td>${plan.inputs.dailyExposures} (${plan.inputs.dailyExposuresFrom})</td></tr>
+  <tr><th>Baseline</th><td>${plan.inputs.baseline} (${plan.inputs.baselineFrom})</td></tr>
+  <tr><th>Minimum detectable effect</th><td data-testid="plan-mde">${unit(plan.minimumDetectableEffect.sequential)} (one look at the horizon: ${unit(plan.minimumDetectableEffect.fixedHorizon)})</td></tr>
+  <tr><th>Users per arm at the horizon</th><td>${Math.round(plan.plannedSample)}</td></tr>
+  <tr><th>For a lift of ${unit(plan.chosenLift.lift)}</th><td data-testid="plan-days">${(plan.chosenLift.chanceOfShipByHorizon * 100).toFixed(0)}% chance to ship in time; expected ${days === null ? 'not in time' : `${days.toFixed(1)} days`}</td></tr>
+  </tbody></table></section>`;
 }
 
 /** Where the experiment shows up elsewhere: its readout and its journey's map. */

@@ -46,3 +46,19 @@ export function workspaceList(
 <code>experiments/</code> and change there; the others can be edited here and exported as YAML.</p>
 ${sections}`;
 }
+
+/** A touchpoint's nudges and experiments, each opening its own form. */
+export function touchpointContents(
+  key: string,
+  nudges: readonly { key: string; name: string; type: string }[],
+  experiments: readonly { key: string; name: string; status: string; nudge: string }[],
+  canEdit: boolean,
+): SafeHtml {
+  const link = (kind: Kind, k: string, label: string) =>
+    html`<a href="/dashboard/edit/${kind}/${encodeURIComponent(k)}">${label}</a>`;
+  return html`<section data-testid="touchpoint-contents"><h2>On this touchpoint</h2>
+<h3>Nudges</h3>${nudges.length ? html`<ul>${nudges.map((n) => html`<li>${link('nudge', n.key, n.name)} <span class="badge type">${n.type}</span></li>`)}</ul>` : html`<p class="empty">No nudges yet.</p>`}
+${canEdit ? html`<p>${nudgeTypes.map((t) => html`<a class="button" href="/dashboard/new/nudge?type=${t}&amp;touchpoint=${encodeURIComponent(key)}">New ${t} nudge</a> `)}</p>` : ''}
+<h3>Experiments</h3>${experiments.length ? html`<ul>${experiments.map((e) => html`<li>${link('experiment', e.key, e.name)} <span class="badge status">${e.status}</span> (nudge ${e.nudge})</li>`)}</ul>` : html`<p class="empty">No experiments yet.</p>`}
+</section>`;
+}

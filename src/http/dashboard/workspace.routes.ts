@@ -15,7 +15,7 @@ import { layout } from './layout.js';
 import { nudgePreview } from './nudge-form.page.js';
 import { pageReply } from './page-reply.js';
 import type { SessionCodec } from './session.js';
-import { workspaceList } from './workspace.page.js';
+import { touchpointContents, workspaceList } from './workspace.page.js';
 import {
   bodyFromForm,
   exportYaml,
@@ -149,11 +149,19 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
       summary: 'An empty form for a new definition (nudges: one form per nudge type)',
       access: editors,
       params: kindOnly,
-      query: z.object({ type: z.string().max(40).optional() }),
+      // A new nudge opened from a touchpoint, or an experiment from a nudge, starts filled in with it.
+      query: z.object({
+        type: z.string().max(40).optional(),
+        touchpoint: z.string().max(80).optional(),
+        nudge: z.string().max(80).optional(),
+      }),
       responses: { 200: page },
       hidden: true,
     }).handle(async ({ res, params, query }) => {
-      const view: FormView = { values: {}, issues: [], readOnly: false, csrf: who(res).csrf };
+      const values = Object.fromEntries(
+        (['touchpoint', 'nudge'] as const).flatMap((k) => (query[k] ? [[k, query[k]]] : [])),
+      );
+      const view: FormView = { values, issues: [], readOnly: false, csrf: who(res).csrf };
       return pageReply(await formPageFor(res, params.kind, view, { nudgeType: query.type }), 200);
     }),
     defineRoute({
@@ -184,6 +192,10 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
       if (params.kind === 'nudge') {
         const at = query.at && !Number.isNaN(Date.parse(query.at)) ? new Date(query.at) : new Date();
         extra = nudgePreview(stored as unknown as Nudge, query.timeZone ?? 'UTC', at);
+      } else if (params.kind === 'touchpoint') {
+        const nudges = await services.nudges.list({ touchpoint: params.key });
+        const experiments = await services.experiments.list({ touchpoint: params.key });
+        extra = touchpointContents(params.key, nudges, experiments, canEdit);
       } else if (params.kind === 'experiment') {
         const { timeZone: _t, at: _a, ...plan } = query;
         extra = await experimentExtras(stored as unknown as Experiment, csrf, canEdit, plan);
