@@ -203,8 +203,10 @@ describe('the workspace in the browser, as a strategist', () => {
     expect(after.variants).toEqual(before.variants);
   });
 
-  it('pauses, stops and concludes the experiment with a shipped variant', async () => {
+  it('pauses, resumes, stops and concludes the experiment with a shipped variant', async () => {
     await w.page.goto(`${base}/dashboard/edit/experiment/${EXP}`);
+    expect(await lifecycle(w, 'pause')).toBe('paused');
+    expect(await lifecycle(w, 'resume')).toBe('running');
     expect(await lifecycle(w, 'pause')).toBe('paused');
     expect(await lifecycle(w, 'stop')).toBe('stopped');
     await w.page.locator('form.lifecycle [name="shippedVariant"]').selectOption('loss');
@@ -216,6 +218,8 @@ describe('the workspace in the browser, as a strategist', () => {
     expect(audit.items.map((e) => `${e.action}:${e.source}`)).toEqual([
       'conclude:dashboard',
       'stop:dashboard',
+      'pause:dashboard',
+      'start:dashboard',
       'pause:dashboard',
       'start:dashboard',
       'create:dashboard',

@@ -137,6 +137,25 @@ describe('the workspace forms', () => {
     expect(await h.services.experiments.repo.getByKey('ws-target')).toBeNull();
   });
 
+  it('when a form drawn from an older version is saved, then it is refused and the newer change is kept', async () => {
+    const { agent, csrf } = await signedIn(h.keys.strategist);
+    const page = await agent.get('/dashboard/edit/journey/ws-card');
+    const version = /name="version" value="(\d+)"/.exec(page.text)?.[1];
+    expect(version).toBe('1');
+    await h.services.journeys.update(systemActor, 'ws-card', {
+      key: 'ws-card',
+      name: 'Renamed meanwhile',
+      stages: [{ key: 'apply', name: 'Apply' }],
+    });
+    const res = await agent
+      .post('/dashboard/edit/journey/ws-card')
+      .type('form')
+      .send({ csrf, version, name: 'Stale', 'stages[0].key': 'apply', 'stages[0].name': 'Apply' });
+    expect(res.status).toBe(409);
+    expect(res.text).toContain('is at version 2');
+    expect((await h.services.journeys.get('ws-card')).name).toBe('Renamed meanwhile');
+  });
+
   it('when a form comes without the session CSRF token, then it is refused and nothing is stored', async () => {
     const { agent } = await signedIn(h.keys.strategist);
     const res = await agent
@@ -256,6 +275,6 @@ describe('files and the browser', () => {
     const res = await supertest(h.app).get('/v1/audit').query({ kind: 'journey' }).set(auth(h.keys.admin));
     expect(res.status).toBe(200);
     const sources = new Set(res.body.items.map((e: { source?: string }) => e.source));
-    expect(sources).toEqual(new Set(['dashboard', 'sync', 'api']));
+    expect(sources).toEqual(new Set(['dashboard', 'sync', 'api', 'system']));
   });
 });

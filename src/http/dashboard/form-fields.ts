@@ -126,6 +126,7 @@ export function formShell(
   }
   return html`<form method="post" action="${action}" class="workspace-form" data-testid="${testId}">
   <input type="hidden" name="csrf" value="${view.csrf}">
+  ${fieldValue(view, 'version') ? html`<input type="hidden" name="version" value="${fieldValue(view, 'version')}">` : ''}
   ${body}
   <p><button type="submit" data-testid="save">${submit}</button></p>
 </form>`;

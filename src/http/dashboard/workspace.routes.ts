@@ -269,7 +269,7 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
       parser: [form],
       body: formBodySchema,
       responses: editResponses,
-      errors: ['validation_failed', 'conflict', 'not_found', 'experiment_locked', 'in_use'],
+      errors: ['validation_failed', 'conflict', 'not_found', 'experiment_locked', 'in_use', 'version_conflict'],
       hidden: true,
     }).handle(async ({ res, params, body }) => {
       checkCsrf(res, body);
@@ -278,7 +278,10 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
       }
       try {
         const input = { ...bodyFromForm(params.kind, body), key: params.key };
-        await serviceOf(services, params.kind).update(who(res).actor, params.key, input);
+        // The version the form was drawn from: a save over someone else's change is refused.
+        const version = Number(formValue(body, 'version'));
+        const expected = Number.isInteger(version) && version > 0 ? version : undefined;
+        await serviceOf(services, params.kind).update(who(res).actor, params.key, input, expected);
         return { status: 303, location: `/dashboard/edit/${params.kind}/${encodeURIComponent(params.key)}` };
       } catch (err) {
         return refused(res, params.kind, err, body, params.key);
