@@ -269,7 +269,14 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
       parser: [form],
       body: formBodySchema,
       responses: editResponses,
-      errors: ['validation_failed', 'conflict', 'not_found', 'experiment_locked', 'in_use', 'version_conflict'],
+      errors: [
+        'validation_failed',
+        'conflict',
+        'not_found',
+        'experiment_locked',
+        'in_use',
+        'version_conflict',
+      ],
       hidden: true,
     }).handle(async ({ res, params, body }) => {
       checkCsrf(res, body);
