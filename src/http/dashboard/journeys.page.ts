@@ -86,6 +86,6 @@ const legend = html`<p class="legend">Colour = chance the nudge beats control:
 export function journeysBody(summaries: JourneySummary[], title: string, editing?: MapEditing): SafeHtml {
   return html`<h1>${title}</h1>
 ${legend}
-${summaries.length === 0 ? html`<p class="empty">No journeys defined yet. Add them in experiments/ and run npm run sync.</p>` : ''}
+${summaries.length === 0 ? html`<p class="empty">No journeys defined yet. Create one in the <a href="/dashboard/workspace">workspace</a>, or add them in experiments/ and run npm run sync.</p>` : ''}
 ${summaries.map((s) => journeyMap(s, summaries.length > 1 || s.journey.name !== title, editing))}`;
 }
