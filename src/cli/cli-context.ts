@@ -6,7 +6,7 @@ import { createLogger } from '../logger.js';
 
 /** Changes made from the command line are audited under this actor name. */
 export function cliActor(name: string): Actor {
-  return { keyId: name, name, role: 'admin' };
+  return { keyId: name, name, role: 'admin', source: 'cli' };
 }
 
 /**

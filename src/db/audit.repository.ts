@@ -9,6 +9,8 @@ export interface AuditEntry {
   at: string;
   actor: string;
   actorKeyId: string;
+  /** Where the change came from (`api`, `dashboard`, `sync`, ...); absent on entries from before it was kept. */
+  source?: string;
   action: string;
   kind: string;
   key: string;
@@ -44,6 +46,7 @@ function toPlain(doc: AuditEntryDoc): AuditEntry {
     at: doc.at.toISOString(),
     actor: doc.actor,
     actorKeyId: doc.actorKeyId,
+    ...(doc.source ? { source: doc.source } : {}),
     action: doc.action,
     kind: doc.kind,
     key: doc.key,

@@ -16,6 +16,7 @@ export class AuditService {
       at: new Date().toISOString(),
       actor: actor.name,
       actorKeyId: actor.keyId,
+      source: actor.source ?? 'api',
       action,
       kind,
       key,

@@ -302,5 +302,60 @@ export function routeProbes(h: Harness): Record<string, Probe> {
       build: () => ({ path: `/dashboard/experiments/${LIVE}/readout.csv` }),
     },
     'GET /dashboard/portfolio': { status: 200, build: () => ({ path: '/dashboard/portfolio' }) },
+    'GET /dashboard/workspace': { status: 200, build: () => ({ path: '/dashboard/workspace' }) },
+    'GET /dashboard/new/:kind': {
+      status: 200,
+      build: () => ({ path: '/dashboard/new/nudge', query: { type: 'timing' } }),
+    },
+    'GET /dashboard/edit/:kind/:key': {
+      status: 200,
+      build: () => ({ path: `/dashboard/edit/experiment/${LIVE}` }),
+    },
+    'GET /dashboard/edit/:kind/:key/export.yaml': {
+      status: 200,
+      build: () => ({ path: `/dashboard/edit/experiment/${LIVE}/export.yaml` }),
+    },
+    'POST /dashboard/edit/:kind': {
+      status: 303,
+      build: async (tag, agent) => ({
+        path: '/dashboard/edit/journey',
+        form: {
+          csrf: await csrfOf(agent),
+          key: `rm-ws-${tag}`,
+          name: 'Made in the browser',
+          'stages[0].key': 'apply',
+          'stages[0].name': 'Apply',
+        },
+      }),
+    },
+    'POST /dashboard/edit/:kind/:key': {
+      status: 303,
+      build: async (tag, agent) => {
+        const key = `rm-ws-edit-${tag}`;
+        await h.services.journeys.create(systemActor, { ...journeyBody, key });
+        return {
+          path: `/dashboard/edit/journey/${key}`,
+          form: {
+            csrf: await csrfOf(agent),
+            name: 'Renamed',
+            'stages[0].key': 'consider',
+            'stages[0].name': 'Consider',
+            'stages[1].key': 'apply',
+            'stages[1].name': 'Apply',
+          },
+        };
+      },
+    },
+    'POST /dashboard/edit/experiment/:key/lifecycle': {
+      status: 303,
+      build: async (tag, agent) => {
+        const key = `rm-ws-pause-${tag}`;
+        await startedExperiment(h, key);
+        return {
+          path: `/dashboard/edit/experiment/${key}/lifecycle`,
+          form: { csrf: await csrfOf(agent), action: 'pause' },
+        };
+      },
+    },
   };
 }

@@ -90,7 +90,12 @@ describe('the role matrix, from the route declarations', () => {
           if (allowed?.includes(role))
             expect(res.status, `${role} session: ${res.text.slice(0, 200)}`).toBe(probe.status);
           // An app key cannot sign in (above), so its caller has no session.
-          else expectRefused(route, res, `${role} without a session`);
+          else if (role === 'app') expectRefused(route, res, `${role} without a session`);
+          // A signed-in role the route does not allow (a viewer on an edit route) is refused outright.
+          else {
+            expect(res.status, `${role} session`).toBe(403);
+            expect(res.type, `${role} session`).toBe('text/html');
+          }
           continue;
         }
         const { agent } = await agentFor();

@@ -5,6 +5,7 @@ export interface AuditEntryDoc {
   at: Date;
   actor: string;
   actorKeyId: string;
+  source?: string;
   action: string;
   kind: string;
   key: string;
@@ -21,6 +22,7 @@ export function auditEntryModel(connection: Connection): Model<AuditEntryDoc> {
       at: { type: Date, required: true },
       actor: { type: String, required: true },
       actorKeyId: { type: String, required: true },
+      source: { type: String },
       action: { type: String, required: true },
       kind: { type: String, required: true },
       key: { type: String, required: true },

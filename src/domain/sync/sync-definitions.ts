@@ -5,7 +5,7 @@ import { type FileIssue, formatIssue, loadDefinitionFiles } from './load-files.j
 import { type PlannedChange, planSync } from './sync-plan.js';
 
 /** Changes made by sync are audited under this actor name. */
-export const syncActor: Actor = { keyId: 'sync', name: 'sync', role: 'admin' };
+export const syncActor: Actor = { keyId: 'sync', name: 'sync', role: 'admin', source: 'sync' };
 
 export interface SyncOptions {
   dir: string;

@@ -8,14 +8,15 @@ import type { ApiKeysService } from '../../domain/api-keys.service.js';
 import { DomainError, errorCatalogue } from '../../domain/errors.js';
 import type { JourneysService } from '../../domain/journeys.service.js';
 import type { ReadoutsService } from '../../domain/readouts.contract.js';
-import type { Role } from '../../domain/roles.js';
+import { hasRole, type Role } from '../../domain/roles.js';
 import { asClientError } from '../error.middleware.js';
 import { defineRoute, media, type Route, redirect } from '../route.js';
 import { keyParams } from '../route-params.js';
 import { DASHBOARD_ROLES } from './dashboard-auth.js';
 import { experimentBody } from './experiment.page.js';
 import { html, type SafeHtml } from './html.js';
-import { journeysBody } from './journeys.page.js';
+import { stageTouchpointForm } from './journey-form.page.js';
+import { journeysBody, type MapEditing } from './journeys.page.js';
 import { CONTENT_SECURITY_POLICY, layout } from './layout.js';
 import { noStore, pageReply } from './page-reply.js';
 import { portfolioBody } from './portfolio.page.js';
@@ -139,7 +140,17 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
     }).handle(async ({ res, params }) => {
       const summary = await deps.readouts.journeySummary(params.key);
       const title = summary.journey.name;
-      const body = journeysBody([summary], title);
+      const { session, csrf } = signedIn(res);
+      // Strategists edit on the map itself: a touchpoint form per stage, each touchpoint opens.
+      const editing: MapEditing | undefined = hasRole(session, ['strategist'])
+        ? {
+            stage: (journey, stage) => stageTouchpointForm(csrf, journey, stage),
+            touchpoint: (key) =>
+              html`<p><a href="/dashboard/edit/touchpoint/${encodeURIComponent(key)}">Open touchpoint</a></p>`,
+          }
+        : undefined;
+      const body = html`${journeysBody([summary], title, editing)}
+<p><a href="/dashboard/edit/journey/${encodeURIComponent(params.key)}">Journey definition and stages</a></p>`;
       return pageReply(layout({ title, body, session: signedIn(res), active: 'journeys' }), 200);
     }),
     defineRoute({

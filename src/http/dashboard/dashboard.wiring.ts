@@ -9,6 +9,7 @@ import { ActiveKeys, keyOrSessionGuard } from './dashboard-auth.js';
 import { createPdfPrinter, type PdfPrinter } from './pdf-printer.js';
 import { SessionCodec } from './session.js';
 import { sessionGuard } from './sign-in.routes.js';
+import { workspaceRoutes } from './workspace.routes.js';
 
 export interface DashboardOptions {
   /** HMAC key for session tokens (SESSION_SECRET); random per process when unset. */
@@ -33,13 +34,16 @@ export function createDashboard(
   const active = new ActiveKeys(services.apiKeys);
   const pdf = opts.pdf ?? createPdfPrinter({ logger });
   return {
-    pages: dashboardRoutes({
-      apiKeys: services.apiKeys,
-      readouts: services.readouts,
-      journeys: services.journeys,
-      sessions,
-      ...(opts.signInLimit ? { signInLimit: opts.signInLimit } : {}),
-    }),
+    pages: [
+      ...dashboardRoutes({
+        apiKeys: services.apiKeys,
+        readouts: services.readouts,
+        journeys: services.journeys,
+        sessions,
+        ...(opts.signInLimit ? { signInLimit: opts.signInLimit } : {}),
+      }),
+      ...workspaceRoutes({ services, sessions }),
+    ],
     exports: readoutPdfRoutes({ readouts: services.readouts, sessions, pdf }),
     guards: {
       session: sessionGuard(sessions, active),

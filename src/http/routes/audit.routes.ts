@@ -22,6 +22,10 @@ const auditEntrySchema = z.object({
   at: z.string(),
   actor: z.string().describe('name of the API key that made the change'),
   actorKeyId: z.string(),
+  source: z
+    .string()
+    .optional()
+    .describe('where the change came from: api, dashboard, sync, cli or system (absent on older entries)'),
   action: z.string(),
   kind: z.string(),
   key: z.string(),
