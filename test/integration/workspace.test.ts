@@ -98,6 +98,38 @@ describe('the workspace forms', () => {
     expect(await h.services.experiments.repo.getByKey('ws-bad')).toBeNull();
   });
 
+  it('when targeting is built from attribute rows beside a JSON condition, then both are stored as one condition', async () => {
+    const { agent, csrf } = await signedIn(h.keys.strategist);
+    const res = await agent
+      .post('/dashboard/edit/experiment')
+      .type('form')
+      .send({
+        ...experimentForm(csrf, 'ws-rules', [0.5, 0.5]),
+        'targetingRules[0].attribute': 'plan',
+        'targetingRules[0].operator': '$in',
+        'targetingRules[0].value': 'gold, silver',
+        'targetingRules[1].attribute': '',
+        'targetingRules[1].operator': '',
+        'targetingRules[1].value': '',
+      });
+    expect(res.status).toBe(303);
+    const exp = await h.services.experiments.get('ws-rules');
+    expect(exp.targeting).toEqual({ country: { $in: ['NL', 'BE'] }, plan: { $in: ['gold', 'silver'] } });
+    const page = await agent.get('/dashboard/edit/experiment/ws-rules');
+    expect(page.text).toMatch(/name="targetingRules\[0\]\.attribute"[^>]*value="(country|plan)"/);
+  });
+
+  it('when a targeting row names no attribute, then the row field says so and nothing is stored', async () => {
+    const { agent, csrf } = await signedIn(h.keys.strategist);
+    const res = await agent
+      .post('/dashboard/edit/experiment')
+      .type('form')
+      .send({ ...experimentForm(csrf, 'ws-bad-rule', [0.5, 0.5]), 'targetingRules[0].value': 'gold' });
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/targetingRules\[0\]\.attribute/);
+    await expect(h.services.experiments.get('ws-bad-rule')).rejects.toThrow();
+  });
+
   it('when a running experiment gets other variants, then the form shows the rule and the stored one is unchanged', async () => {
     const { agent, csrf } = await signedIn(h.keys.strategist);
     const created = await agent

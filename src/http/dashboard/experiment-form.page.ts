@@ -14,6 +14,7 @@ import {
   textField,
 } from './form-fields.js';
 import { html, type SafeHtml } from './html.js';
+import { targetingRows } from './targeting-rules.js';
 
 function variantRows(view: FormView): SafeHtml {
   const rows = Array.from({ length: Math.max(rowCount(view, 'variants', 1), 2) }, (_, i) => {
@@ -70,7 +71,8 @@ export function experimentForm(view: FormView, opts: ExperimentFormOptions): Saf
   <fieldset><legend>Who is in it</legend>
   ${textField(view, 'coverage', 'Coverage (0-1)', { type: 'number', step: 'any', hint: 'share of eligible customers included' })}
   ${textField(view, 'unit', 'Randomisation unit', { placeholder: 'customerId' })}
-  ${textArea(view, 'targeting', 'Targeting (GrowthBook condition, JSON)', `operators: ${conditionOperators.join(' ')}`, true)}
+  ${targetingRows(view)}
+  ${textArea(view, 'targeting', 'More conditions (GrowthBook condition, JSON), for what rules cannot say', `operators: ${conditionOperators.join(' ')}`, true)}
   ${checkBox(view, 'overlap', 'May run beside other overlap-allowed experiments')}
   </fieldset>
   ${metricRows(view)}

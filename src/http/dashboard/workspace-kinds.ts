@@ -15,6 +15,7 @@ import { type FormView, flatten } from './form-fields.js';
 import type { SafeHtml } from './html.js';
 import { journeyForm, touchpointForm } from './journey-form.page.js';
 import { nudgeForm } from './nudge-form.page.js';
+import { combineTargeting, conditionFromRules, rulesFromCondition } from './targeting-rules.js';
 
 export const kindSchema = z.enum(['journey', 'touchpoint', 'nudge', 'experiment']);
 export type Kind = z.infer<typeof kindSchema>;
@@ -35,17 +36,33 @@ export function serviceOf(services: WorkspaceServices, kind: Kind): Editable {
   return services[`${kind}s`] as unknown as Editable;
 }
 
-/** The definition a form posts, built from its fields; targeting is typed as JSON. */
+/**
+ * The definition a form posts, built from its fields. Targeting comes from the attribute rules and
+ * the JSON field for what rules cannot say; both must hold.
+ */
 export function bodyFromForm(kind: Kind, form: FormBody): Record<string, unknown> {
   const body = nestForm(form);
-  if (kind === 'experiment' && 'targeting' in body) body.targeting = jsonField(body.targeting, 'targeting');
+  if (kind === 'experiment') {
+    const rules = conditionFromRules(body.targetingRules);
+    const json = 'targeting' in body ? jsonField(body.targeting, 'targeting') : undefined;
+    delete body.targetingRules;
+    const targeting = combineTargeting(rules, json);
+    if (targeting === undefined) delete body.targeting;
+    else body.targeting = targeting;
+  }
   return body;
 }
 
-/** Form values from a stored definition: targeting is edited as JSON text. */
+/** Form values from a stored definition: simple targeting as rules, the rest as JSON text. */
 export function valuesFromStored(kind: Kind, stored: Record<string, unknown>): FormBody {
   if (kind === 'experiment' && stored.targeting) {
-    return flatten({ ...stored, targeting: JSON.stringify(stored.targeting) });
+    const { rules, rest } = rulesFromCondition(stored.targeting);
+    const { targeting: _, ...others } = stored;
+    return flatten({
+      ...others,
+      targetingRules: rules,
+      ...(rest ? { targeting: JSON.stringify(rest) } : {}),
+    });
   }
   return flatten(stored);
 }
