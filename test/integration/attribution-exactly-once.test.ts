@@ -17,6 +17,7 @@ import {
   storeEvents,
   storeExposures,
 } from '../helpers/readout-fixtures.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -28,17 +29,7 @@ afterAll(async () => {
   await h.close();
 });
 
-/** A small seeded generator (mulberry32), independent of the engine's own. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const ATTRIBUTES = ['segment'];
 

@@ -6,6 +6,7 @@ import { meanPosterior } from '../../../src/stats/normal-mean.ts';
 import { ordinalPosterior, ordinalShares } from '../../../src/stats/ordinal.ts';
 import { type RatioSums, ratioEstimate, ratioPosterior } from '../../../src/stats/ratio.ts';
 import { responseBias } from '../../../src/stats/response-bias.ts';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 /** Reference values from scripts/reference/metric_kinds.py (numpy, scipy; not the engine). */
 const ref = JSON.parse(
@@ -32,17 +33,7 @@ type Quantiles = { mean: number; q025: number; q975: number };
 const close = (actual: number, expected: number, rel: number) =>
   expect(Math.abs(actual - expected)).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(expected)));
 
-/** A seeded generator of the test's own (mulberry32), so the simulations share nothing with the engine. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 const normal = (u: () => number) => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
 function poisson(u: () => number, lambda: number): number {
   const limit = Math.exp(-lambda);

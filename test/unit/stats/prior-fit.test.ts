@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { combineWithPrior, type PastEffect, priorFromPast } from '../../../src/stats/prior-fit.ts';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
-/** The test's own seeded generator (mulberry32) and normal draws: nothing shared with the engine. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 describe('priors from past nudges', () => {
   it('when effects are drawn from N(5%, 3%^2) and 12 past studies are known, then 95% intervals cover the true effect 94-96% of the time and are narrower than the experiment alone', () => {
