@@ -1,13 +1,14 @@
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { ConfigError, loadConfig } from './config.js';
-import { repoRoot } from './db/embedded.js';
+import { repoRoot, StartupError } from './db/embedded.js';
 import { openDatabase } from './db/open-database.js';
 import { systemActor } from './domain/roles.js';
 import { createServices } from './domain/services.js';
 import { syncOnFirstStart } from './domain/sync/first-start.js';
 import { createApp } from './http/app.js';
 import { createPdfPrinter } from './http/dashboard/pdf-printer.js';
+import { startBanner } from './http/start-banner.js';
 import * as recomputeReadouts from './jobs/recompute-readouts.job.js';
 import * as refreshSnapshots from './jobs/refresh-snapshots.job.js';
 import { type RunningJobs, startJobs } from './jobs/registry.js';
@@ -105,7 +106,19 @@ async function main(): Promise<void> {
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  logger.info({ port: config.PORT }, 'nudgelab listening');
+  logger.info({ port: config.PORT, url: `http://localhost:${config.PORT}` }, 'nudgelab listening');
+  const firstKey = config.BOOTSTRAP_ADMIN_KEY
+    ? null
+    : await services.apiKeys.ensureFirstAdminKey(systemActor);
+  if (firstKey) logger.info({ key: firstKey.key.name }, 'first admin key created (printed once on stdout)');
+  // Plain text on stdout rather than a log line: the secret must not end up in collected logs.
+  process.stdout.write(
+    startBanner({
+      host: config.HOST,
+      port: (server.address() as { port: number }).port,
+      ...(firstKey ? { firstAdminSecret: firstKey.secret } : {}),
+    }),
+  );
   let jobs: RunningJobs | undefined;
   if (config.JOBS_ENABLED) {
     const refreshDeps: refreshSnapshots.RefreshSnapshotsDeps = {
@@ -161,6 +174,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err);
+  // A start-up failure a person can act on is one line; anything else keeps its stack.
+  if (err instanceof StartupError) console.error(err.message);
+  else console.error(err);
   process.exit(1);
 });
