@@ -125,6 +125,7 @@ export function createServices({
   const alerts = new AlertsService(alertRepo, webhooks);
   const refresh = new RefreshService({
     experiments: experimentRepo,
+    nudges: nudgeRepo,
     stats: capture.stats,
     leases: capture.leases,
     snapshots: snapshotRepo,
