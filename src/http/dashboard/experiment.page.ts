@@ -1,5 +1,10 @@
 import { measuredTraffic } from '../../domain/planning.service.js';
-import type { Counts, HistoryPoint, ReadoutResponse, Segments } from '../../domain/schemas/snapshot.schema.js';
+import type {
+  Counts,
+  HistoryPoint,
+  ReadoutResponse,
+  Segments,
+} from '../../domain/schemas/snapshot.schema.js';
 import { basisText } from '../../stats/format.js';
 import { plan } from '../../stats/planning.js';
 import { isVariantResult, type MetricResult, type Readout } from '../../stats/readout.schema.js';
@@ -181,7 +186,10 @@ function trafficSection(view: ReadoutResponse, readout: Readout): SafeHtml {
 ${srm.mismatch ? 'Sample-ratio mismatch' : 'Traffic split healthy'} (chi-square ${srm.chiSquare.toFixed(2)}, p = <span data-testid="srm-p">${pValue(srm.pValue)}</span>)</p>
 <table><thead><tr><th>Variant</th><th>Exposed customers</th><th>Share</th></tr></thead><tbody>
 ${Object.entries(exposures).map(
-  ([v, n]) => html`<tr><th scope="row">${name(v)}</th><td class="num" data-testid="exposures-${v}">${count(n)}</td>
+  ([
+    v,
+    n,
+  ]) => html`<tr><th scope="row">${name(v)}</th><td class="num" data-testid="exposures-${v}">${count(n)}</td>
   <td class="num">${total > 0 ? chance(n / total) : '–'}</td></tr>`,
 )}
 </tbody></table></section>`;
