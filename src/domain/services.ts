@@ -5,6 +5,7 @@ import { AuditRepository } from '../db/audit.repository.js';
 import { pingDatabase } from '../db/connection.js';
 import { DefinitionRepository } from '../db/definition.repository.js';
 import { ImportRepository } from '../db/import.repository.js';
+import { exposureId } from '../db/models/exposure.model.js';
 import { SnapshotRepository } from '../db/snapshot.repository.js';
 import type { Logger } from '../logger.js';
 import { AlertsService } from './alerts.service.js';
@@ -136,6 +137,9 @@ export function createServices({
     logger,
   });
   const readouts = new ReadoutsService({
+    unmatchedEvents: () => capture.unmatched.seen(),
+    isExposed: (experimentId, phase, customerId) =>
+      capture.exposureRepo.exists(exposureId(experimentId, phase, customerId)),
     journeys: new DefinitionRepository<Journey>(connection, 'journey'),
     touchpoints: touchpointRepo,
     nudges: nudgeRepo,

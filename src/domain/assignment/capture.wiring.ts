@@ -15,7 +15,10 @@ import type { Logger } from '../../logger.js';
 import { Attributor } from '../attribution/attributor.js';
 import type { MetricsLookup } from '../attribution/metrics-lookup.js';
 import { queuedExposure } from '../attribution/queue-items.js';
+import { UnmatchedEventRepository } from '../../db/unmatched-event.repository.js';
 import { EventsService } from '../events/events.service.js';
+import { UnmatchedEvents } from '../events/unmatched-events.js';
+import type { Experiment } from '../schemas/experiment.schema.js';
 import { AssignmentService } from './assignment.service.js';
 import type { ExperimentDefinition, NudgeDefinition, TouchpointDefinition } from './compiled.types.js';
 import { ExposureJournal } from './exposure-journal.js';
@@ -38,6 +41,8 @@ export interface Capture {
   assignments: AssignmentService;
   exposures: ExposureWriter;
   events: EventsService;
+  /** Events no experiment reads: counted, and remembered by name for "did you mean". */
+  unmatched: UnmatchedEvents;
   /** Attributes queued exposures and events behind the response; `drain()` before reading outcomes. */
   attribution: Attributor;
   queue: AttributionQueueRepository;
@@ -58,6 +63,7 @@ export function createCapture(
   opts: CaptureOptions = {},
 ): Capture {
   const exposureRepo = new ExposureRepository(connection);
+  const experimentRepo = new DefinitionRepository<Stored & ExperimentDefinition>(connection, 'experiment');
   const eventRepo = new EventRepository(connection);
   const queue = new AttributionQueueRepository(connection);
   const stats = new ReadoutStatsRepository(connection);
@@ -88,7 +94,7 @@ export function createCapture(
   const assignments = new AssignmentService({
     touchpoints: new DefinitionRepository<Stored & TouchpointDefinition>(connection, 'touchpoint'),
     nudges: new DefinitionRepository<Stored & NudgeDefinition>(connection, 'nudge'),
-    experiments: new DefinitionRepository<Stored & ExperimentDefinition>(connection, 'experiment'),
+    experiments: experimentRepo,
     meta: new MetaRepository(connection),
     writer: exposures,
     logger,
@@ -109,11 +115,16 @@ export function createCapture(
     ...(opts.attributionBatchItems ? { batchItems: opts.attributionBatchItems } : {}),
   });
   attribution.start();
-  const events = new EventsService(eventRepo, queue, () => attribution.wake());
+  const unmatched = new UnmatchedEvents(
+    () => new DefinitionRepository<Experiment>(connection, 'experiment').list(),
+    new UnmatchedEventRepository(connection),
+  );
+  const events = new EventsService(eventRepo, queue, () => attribution.wake(), unmatched);
   return {
     assignments,
     exposures,
     events,
+    unmatched,
     attribution,
     queue,
     stats,

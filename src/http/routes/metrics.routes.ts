@@ -91,6 +91,12 @@ export function metricsRoutes(services: Services, metricsToken?: string): Router
       ],
       ['counter', 'nudgelab_attribution_batches_replayed_total', a.replayed, 'Attribution batches replayed'],
       ['counter', 'nudgelab_event_attribution_failures_total', a.failures, 'Failed attribution batches'],
+      [
+        'counter',
+        'nudgelab_events_unmatched_total',
+        services.capture.unmatched.count(),
+        'Valid events stored whose name no running or recent experiment reads',
+      ],
     ] as const;
     const text = lines.map(
       ([type, name, value, help]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}`,
