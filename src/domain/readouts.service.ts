@@ -167,7 +167,12 @@ export class ReadoutsService implements ReadoutsContract {
           }
           if (!ours) continue;
         }
-        out.push({ metric: metric.name ?? metric.key, expected: metric.event, seen: u.name, events: u.count });
+        out.push({
+          metric: metric.name ?? metric.key,
+          expected: metric.event,
+          seen: u.name,
+          events: u.count,
+        });
       }
     }
     return out;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { experimentBody } from '../../src/http/dashboard/experiment.page.js';
 import { auth, createHarness, type Harness } from '../helpers/harness.js';
 import {
   exposure,
@@ -47,6 +48,8 @@ describe('events no experiment reads', () => {
     expect(readout.body.eventSuggestions).toEqual([
       { metric: 'Card activated', expected: 'card_activated', seen: 'card-activated', events: 1 },
     ]);
+    const page = String(experimentBody(readout.body, { printing: false }));
+    expect(page).toContain('Did you mean "card_activated"?');
   });
 
   it('when a near-miss name comes only from customers of no experiment, then the readout does not suggest it', async () => {

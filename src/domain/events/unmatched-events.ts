@@ -37,7 +37,9 @@ export class UnmatchedEvents {
     private readonly repo: UnmatchedEventRepository,
   ) {}
 
-  async check(events: readonly { name: string; customerId: string }[]): Promise<{ name: string; events: number }[]> {
+  async check(
+    events: readonly { name: string; customerId: string }[],
+  ): Promise<{ name: string; events: number }[]> {
     if (events.length === 0) return [];
     const read = await this.readNames();
     const byName = new Map<string, { events: number; customers: string[] }>();

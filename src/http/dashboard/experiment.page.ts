@@ -341,10 +341,14 @@ export function experimentBody(view: ReadoutResponse, opts: { printing: boolean 
   const failure = view.lastFailure
     ? html`<p class="alert error" data-testid="last-failure">The refresh at ${dateTime(view.lastFailure.computedAt)} failed (${view.lastFailure.error}); showing the previous readout.</p>`
     : '';
+  const suggestions = (view.eventSuggestions ?? []).map(
+    (x) =>
+      html`<p class="alert" data-testid="event-suggestion">${count(x.events)} events named "${x.seen}" from this experiment's customers were not counted: ${x.metric} reads "${x.expected}". Did you mean "${x.expected}"?</p>`,
+  );
   if (!readout || !decision) {
-    return html`${header}${failure}<p class="empty" data-testid="no-readout">No readout yet: this experiment has not been refreshed since it started.</p>`;
+    return html`${header}${failure}${suggestions}<p class="empty" data-testid="no-readout">No readout yet: this experiment has not been refreshed since it started.</p>`;
   }
-  return html`${header}${failure}
+  return html`${header}${failure}${suggestions}
 <section class="decision action-${decision.action}">
   <span class="badge big" data-testid="decision-action">${actionLabels[decision.action] ?? decision.action}${decision.variant ? html`: ${name(decision.variant)}` : ''}</span>
   <p data-testid="decision-summary">${decision.summary}</p>
