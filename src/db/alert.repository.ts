@@ -80,8 +80,11 @@ export class AlertRepository {
     return toPlain(doc);
   }
 
-  async touch(id: string, at: Date, details: Record<string, unknown>): Promise<void> {
-    await this.model.updateOne({ _id: id, status: 'open' }, { $set: { lastSeenAt: at, details } });
+  async touch(id: string, at: Date, details: Record<string, unknown>, message?: string): Promise<void> {
+    await this.model.updateOne(
+      { _id: id, status: 'open' },
+      { $set: { lastSeenAt: at, details, ...(message !== undefined ? { message } : {}) } },
+    );
   }
 
   async clear(id: string, at: Date): Promise<Alert | null> {
