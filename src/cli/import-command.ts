@@ -14,6 +14,17 @@ export const USAGE = `usage: npm run import -- --experiment <key> <file.csv>
     --map a=b,c=d          CSV variant values to variant keys (values equal to a key map to it)
     --skipped-report <f>   write every skipped line number and reason to this CSV`;
 
+export const IMPORT_OPTIONS = {
+  experiment: { type: 'string' },
+  customer: { type: 'string' },
+  variant: { type: 'string' },
+  time: { type: 'string' },
+  converted: { type: 'string' },
+  metric: { type: 'string' },
+  map: { type: 'string' },
+  'skipped-report': { type: 'string' },
+} as const;
+
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 export function parseMap(raw: string | undefined): Record<string, string> | undefined {
@@ -93,16 +104,7 @@ export async function runImportCommand(
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      experiment: { type: 'string' },
-      customer: { type: 'string' },
-      variant: { type: 'string' },
-      time: { type: 'string' },
-      converted: { type: 'string' },
-      metric: { type: 'string' },
-      map: { type: 'string' },
-      'skipped-report': { type: 'string' },
-    },
+    options: IMPORT_OPTIONS,
   });
   const missing = (['experiment', 'customer', 'variant', 'time'] as const).filter((k) => !values[k]);
   const issues = missing.map((k) => ({ path: `--${k}`, reason: 'required' }));

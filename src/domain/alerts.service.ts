@@ -54,7 +54,9 @@ export function conditionsOf(exp: ExperimentRef, readout: Readout): Condition[] 
   for (const [metric, result] of Object.entries(readout.metrics)) {
     if (result.role !== 'guardrail') continue;
     const least = MIN_ALERT_SAMPLE[result.kind];
-    const controlN = Object.values(result.variants).find((a) => a.status === 'ok' && !('chanceOfHarm' in a))?.n;
+    const controlN = Object.values(result.variants).find(
+      (a) => a.status === 'ok' && !('chanceOfHarm' in a),
+    )?.n;
     for (const [variant, arm] of Object.entries(result.variants)) {
       if (arm.status !== 'ok' || !('chanceOfHarm' in arm)) continue;
       if (arm.n < least || (controlN ?? 0) < least) continue;
