@@ -69,7 +69,7 @@ export function createApp({
   if (security.rateLimits) app.use(...apiRateLimits(security.rateLimits));
   // First: the hot path apps call on every page view skips the other routers (own body parser).
   app.use(assignmentsRoutes(services, jsonBody(bodyLimit)));
-  app.use(healthRoutes(services, embeddedDatabase));
+  app.use(healthRoutes(services, embeddedDatabase, dashboard?.pdf?.health));
   app.use(docsRoutes(version));
   app.use(metricsRoutes(services, security.metricsToken));
   app.use(featuresRoutes(services));

@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Services } from '../../domain/services.js';
+import type { PdfHealth } from '../dashboard/pdf-printer.js';
 import { documentRoute } from '../route-docs.js';
 
 const healthSchema = z.object({
-  status: z.enum(['ok', 'unavailable']),
+  status: z.enum(['ok', 'degraded', 'unavailable']),
   checks: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -31,7 +32,11 @@ export type EmbeddedDatabaseHealth = () => {
  * `/healthz`: the process is alive. `/readyz`: the database answers, the embedded database (when
  * this process supervises one) is up, and the exposure journal has room (503 otherwise).
  */
-export function healthRoutes(services: Services, embeddedDatabase?: EmbeddedDatabaseHealth): Router {
+export function healthRoutes(
+  services: Services,
+  embeddedDatabase?: EmbeddedDatabaseHealth,
+  pdf?: () => PdfHealth,
+): Router {
   const router = Router();
   documentRoute({
     method: 'get',
@@ -64,9 +69,17 @@ export function healthRoutes(services: Services, embeddedDatabase?: EmbeddedData
       maxBytes: exposures.journalMaxBytes,
     };
     const ok = database && journal.ok;
+    // PDF exports are an extra: without a browser the instance still serves, so it is degraded.
+    const printer = pdf?.();
+    const degraded = ok && printer?.ok === false;
     res.status(ok ? 200 : 503).json({
-      status: ok ? 'ok' : 'unavailable',
-      checks: { database, journal, ...(embedded ? { embeddedDatabase: embedded } : {}) },
+      status: ok ? (degraded ? 'degraded' : 'ok') : 'unavailable',
+      checks: {
+        database,
+        journal,
+        ...(embedded ? { embeddedDatabase: embedded } : {}),
+        ...(printer ? { pdf: printer } : {}),
+      },
     });
   });
   return router;
