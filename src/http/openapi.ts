@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { errorCatalogue } from '../domain/errors.js';
+import { exampleOf } from './openapi-example.js';
 import { documentedRoutes, type RouteDoc } from './route-docs.js';
 
 export const errorResponseSchema = z.object({
@@ -75,12 +76,17 @@ function operation(doc: RouteDoc): Record<string, unknown> {
       ? {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: jsonSchema(doc.body, 'input') } },
+            content: { 'application/json': requestContent(jsonSchema(doc.body, 'input')) },
           },
         }
       : {}),
     responses,
   };
+}
+
+/** The body's schema with an example built from it (shown and sent by the /docs viewer). */
+function requestContent(schema: unknown): { schema: unknown; example: unknown } {
+  return { schema, example: exampleOf(schema) };
 }
 
 /** The OpenAPI 3.1 document, generated from the zod schemas each route declares. */

@@ -31,6 +31,11 @@ export interface DefinitionRouteOptions<S extends z.ZodType<{ key: string }>, T 
 }
 
 /** List, read, create, replace and delete for one kind of definition; strategists write, viewers read. */
+/** "an experiment", "a nudge": the summaries are read by people. */
+export function article(noun: string): 'a' | 'an' {
+  return /^[aeiou]/i.test(noun) ? 'an' : 'a';
+}
+
 export function definitionRoutes<S extends z.ZodType<{ key: string }>, T extends Stored & z.infer<S>>(
   apiKeys: ApiKeysService,
   opts: DefinitionRouteOptions<S, T>,
@@ -74,7 +79,7 @@ export function definitionRoutes<S extends z.ZodType<{ key: string }>, T extends
     method: 'post',
     path: opts.path,
     tag,
-    summary: `Create a ${opts.noun}`,
+    summary: `Create ${article(opts.noun)} ${opts.noun}`,
     roles: ['strategist'],
     body: opts.input,
     response: opts.output,
@@ -89,7 +94,7 @@ export function definitionRoutes<S extends z.ZodType<{ key: string }>, T extends
     method: 'put',
     path: one,
     tag,
-    summary: `Replace a ${opts.noun}`,
+    summary: `Replace ${article(opts.noun)} ${opts.noun}`,
     roles: ['strategist'],
     params: keyParams,
     query: versionQuery,
@@ -106,7 +111,7 @@ export function definitionRoutes<S extends z.ZodType<{ key: string }>, T extends
     method: 'delete',
     path: one,
     tag,
-    summary: `Delete a ${opts.noun}`,
+    summary: `Delete ${article(opts.noun)} ${opts.noun}`,
     roles: ['strategist'],
     params: keyParams,
     status: 204,
