@@ -12,7 +12,9 @@ export const USAGE = `usage: npm run import -- --experiment <key> <file.csv>
     --converted <column>   0/1 (true/false, yes/no) conversion column
     --metric <key>         conversion metric it feeds (default: the experiment's first conversion metric)
     --map a=b,c=d          CSV variant values to variant keys (values equal to a key map to it)
-    --skipped-report <f>   write every skipped line number and reason to this CSV`;
+    --skipped-report <f>   write every skipped line number and reason to this CSV
+    --as-concluded         into a draft experiment: import a finished experiment's history; it is
+                           concluded with the file's first and last dates and never serves traffic`;
 
 export const IMPORT_OPTIONS = {
   experiment: { type: 'string' },
@@ -23,6 +25,7 @@ export const IMPORT_OPTIONS = {
   metric: { type: 'string' },
   map: { type: 'string' },
   'skipped-report': { type: 'string' },
+  'as-concluded': { type: 'boolean' },
 } as const;
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -127,6 +130,7 @@ export async function runImportCommand(
       converted: values.converted,
       metric: values.metric,
       map: parseMap(values.map),
+      asConcluded: values['as-concluded'] ?? false,
     },
     createReadStream(file),
     progressBar(size, stderr),
