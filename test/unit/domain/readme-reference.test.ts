@@ -28,4 +28,18 @@ describe('README reference tables', () => {
     );
     expect(missing.map(([code]) => code)).toEqual([]);
   });
+
+  it('lists every section in its table of contents', () => {
+    const outside = readme.replace(/```[\s\S]*?```/g, '');
+    const headings = [...outside.matchAll(/^#{2,3} (.+)$/gm)]
+      .map((m) => m[1]!)
+      .filter((t) => t !== 'Contents');
+    const contents = section('Contents');
+    expect(headings.filter((t) => !contents.includes(`[${t}](#`))).toEqual([]);
+  });
+
+  it('puts the walk to a first readout before the reference sections', () => {
+    expect(readme.indexOf('## Your first readout')).toBeGreaterThan(0);
+    expect(readme.indexOf('## Your first readout')).toBeLessThan(readme.indexOf('## Configuration'));
+  });
 });
