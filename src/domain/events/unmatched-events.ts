@@ -1,5 +1,7 @@
 import type { UnmatchedEventRecord, UnmatchedEventRepository } from '../../db/unmatched-event.repository.js';
 
+export { isNearMiss } from '../near-miss.js';
+
 /** Experiments that ended this long ago still count as readers: late survey answers are normal. */
 export const RECENT_DAYS = 30;
 const CACHE_MS = 5000;
@@ -74,26 +76,4 @@ export class UnmatchedEvents {
     }
     return this.cache.names;
   }
-}
-
-/** Edit distance, for "did you mean"; names are short, so the quadratic table is fine. */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
-    }
-    prev = row;
-  }
-  return prev[b.length] ?? 0;
-}
-
-/** Near misses: the same name but for case and separators, or two edits apart at most. */
-export function isNearMiss(seen: string, expected: string): boolean {
-  if (seen === expected) return false;
-  const norm = (s: string) => s.toLowerCase().replace(/[-_.\s]+/g, '');
-  if (norm(seen) === norm(expected)) return true;
-  return Math.min(seen.length, expected.length) >= 4 && editDistance(seen, expected) <= 2;
 }
