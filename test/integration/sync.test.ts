@@ -116,7 +116,7 @@ describe('experiments as code', () => {
             /^retail-checkout\.yaml: experiments\[0\]\.variants: weights must add up to 1 \(got 1\.1\) \(line \d+\)$/,
           ),
           expect.stringMatching(
-            /^retail-checkout\.yaml: touchpoints\[2\]: Unrecognized key: "colour" \(colour\) \(line \d+\)$/,
+            /^retail-checkout\.yaml: touchpoints\[2\]: unknown key "colour" \(line \d+\)$/,
           ),
           // A reference problem has its line too, in the same run as the schema problems.
           expect.stringMatching(
@@ -271,6 +271,21 @@ describe('sync messages', () => {
         ),
       );
       expect(result.written).toBe(false);
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
+  });
+
+  it('when a field name is misspelt, then one message says so with its line and the right name', async () => {
+    const broken = mkdtempSync(path.join(tmpdir(), 'nudgelab-sync-key-'));
+    try {
+      cpSync(dir, broken, { recursive: true });
+      edit('telecom-onboarding.yaml', '    hypothesis: >-\n', '    hypotesis: >-\n', broken);
+      const lines = describeSync(await sync({ in: broken }), false).filter((l) => l.includes('hypot'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /^telecom-onboarding\.yaml: experiments\[0\]: unknown key "hypotesis"; did you mean "hypothesis"\? \(line \d+\)$/,
+      );
     } finally {
       rmSync(broken, { recursive: true, force: true });
     }
