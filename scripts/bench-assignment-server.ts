@@ -8,12 +8,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
+import { createComposition } from '../src/composition.ts';
+import { loadConfig } from '../src/config.ts';
 import { connectDatabase } from '../src/db/connection.ts';
 import { DefinitionRepository, type Stored } from '../src/db/definition.repository.ts';
 import { freePort, startEmbeddedDatabase } from '../src/db/embedded.ts';
 import type { Definitions } from '../src/domain/assignment/compiled.types.ts';
 import { systemActor } from '../src/domain/roles.ts';
-import { createServices } from '../src/domain/services.ts';
 import { createApp } from '../src/http/app.ts';
 import { createLogger } from '../src/logger.ts';
 import { benchDefinitions } from './bench-evaluation.ts';
@@ -37,7 +38,7 @@ export function processCpuMs(pid: number | undefined): number {
   }
 }
 
-async function seed(connection: Parameters<typeof createServices>[0]['connection'], defs: Definitions) {
+async function seed(connection: Parameters<typeof createComposition>[0]['connection'], defs: Definitions) {
   const now = new Date().toISOString();
   const stamp = (id: string) => ({ id, version: 1, createdAt: now, updatedAt: now });
   const tps = new DefinitionRepository<Stored>(connection, 'touchpoint');
@@ -63,6 +64,8 @@ async function seed(connection: Parameters<typeof createServices>[0]['connection
       control: 'control',
       unit: 'customerId',
       qaOverrides: [],
+      // Attribution runs behind the exposures as in production; without metrics it fails every pass.
+      metrics: [{ key: 'applied', kind: 'conversion', role: 'primary', event: 'applied', windowHours: 24 }],
     } as unknown as Stored);
   }
 }
@@ -90,14 +93,36 @@ async function main() {
   const db = await startEmbeddedDatabase({ dataDir, port });
   const connection = await connectDatabase(`mongodb://127.0.0.1:${port}/bench`);
   const logger = createLogger('warn');
-  const services = createServices({ connection, logger });
+  // BENCH_DURABLE=false: answer before the exposure is synced to the local log (the cost of durability).
+  const config = loadConfig({
+    JOBS_ENABLED: 'false',
+    EXPOSURE_DURABLE: process.env.BENCH_DURABLE === 'false' ? 'false' : 'true',
+  });
+  const root = createComposition({ config, connection, logger });
+  const { services } = root;
   await services.ensureIndexes();
   const { secret } = await services.apiKeys.create(systemActor, { name: 'bench-app', role: 'app' });
   await seed(connection, benchDefinitions(5));
+  // BENCH_FATIGUE: a global cap is active, so every answer checks (and new customers write) contacts.
+  if (process.env.BENCH_FATIGUE) {
+    const policies = new DefinitionRepository<Stored>(connection, 'fatigue');
+    const now = new Date().toISOString();
+    await policies.insert({
+      id: 'ftg_bench',
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      key: 'bench-cap',
+      name: 'bench cap',
+      maxContacts: 3,
+      windowDays: 7,
+      active: true,
+    } as Stored);
+  }
   await services.capture.assignments.refresh();
   // Diagnosis only: measure without attribution, or without exposures at all.
   if (process.env.BENCH_NO_SINK) await services.capture.attribution.stop();
-  if (process.env.BENCH_NO_EXPOSURES) services.capture.exposures.enqueue = () => {};
+  if (process.env.BENCH_NO_EXPOSURES) services.capture.exposures.enqueue = () => Promise.resolve();
   const app = createApp({ services, logger, bodyLimit: '1mb', version: 'bench' });
   const server = app.listen(0, '127.0.0.1', () => {
     process.send?.({ port: (server.address() as AddressInfo).port, key: secret, rss: rssMb() });
@@ -115,7 +140,7 @@ async function main() {
     }
     if (m === 'stop') {
       server.close();
-      await services.capture.close();
+      await root.close();
       await connection.close();
       await db.stop();
       rmSync(dataDir, { recursive: true, force: true });

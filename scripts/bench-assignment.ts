@@ -2,17 +2,23 @@
  * Assignment benchmark: autocannon, 50 connections, 20 s, POST /v1/assignments on a touchpoint
  * with 5 running experiments and exposures on, against a bare Express 5 JSON endpoint in the same
  * run. Targets: at least 0.7x the bare endpoint's requests per second, p99 at most 10 ms.
- * Run alone with `npx tsx scripts/bench-assignment.ts` (BENCH_SECONDS shortens it).
+ * New customers run twice, with durable exposures (the default: answered after the exposure log's
+ * fdatasync) and without; then both at a fixed arrival rate of half the durable maximum with
+ * vegeta (open model; target p99 at most 10 ms with durability on).
+ * Run alone with `npx tsx scripts/bench-assignment.ts` (BENCH_SECONDS shortens it; BENCH_FATIGUE=1
+ * runs it with a global fatigue cap active).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { ensureVegeta, fixedRate } from './bench-fixed-rate.ts';
 import { runIfMain } from './bench-output.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONNECTIONS = 50;
+const CAP = process.env.BENCH_FATIGUE ? ', fatigue cap active' : '';
 
 interface Ready {
   port: number;
@@ -20,8 +26,12 @@ interface Ready {
   rss: number;
 }
 
-function startServer(mode: 'bare' | 'nudgelab'): Promise<{ child: ChildProcess; ready: Ready }> {
+function startServer(
+  mode: 'bare' | 'nudgelab',
+  durable = true,
+): Promise<{ child: ChildProcess; ready: Ready }> {
   const child = fork(path.join(here, 'bench-assignment-server.ts'), [mode], {
+    env: { ...process.env, BENCH_DURABLE: String(durable) },
     execArgv: [
       '--import',
       'tsx',
@@ -132,6 +142,7 @@ async function measure(
       endpoint: label,
       'req/s': Math.round(result.requests.average),
       'p50 ms': result.latency.p50,
+      'p90 ms': result.latency.p90,
       'p99 ms': result.latency.p99,
       'max ms': result.latency.max,
       requests: result.requests.total,
@@ -163,10 +174,33 @@ async function bareRun(label: string): Promise<Run> {
  * The bare endpoint runs before and after Nudgelab and the ratio uses the mean of the two, so a
  * change in the machine's speed during the run (it is shared) weighs on both sides alike.
  */
+const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 15);
+
+/** A row in the same columns as autocannon's, for the fixed-rate run. */
+function rateRow(label: string, r: ReturnType<typeof fixedRate>): Record<string, string | number> {
+  return {
+    endpoint: label,
+    'req/s': r.throughput,
+    'p50 ms': r.p50,
+    'p90 ms': r.p90,
+    'p99 ms': r.p99,
+    'max ms': r.max,
+    requests: r.requests,
+    'non-2xx': r.non2xx,
+    exposures: '-',
+    'client CPU µs/req': '-',
+    'service CPU µs/req': '-',
+    'db CPU µs/req': '-',
+    'rss before MB': '-',
+    'rss after MB': '-',
+  };
+}
+
 export async function runAssignmentBench(): Promise<{
   title: string;
   rows: Record<string, string | number>[];
 }> {
+  ensureVegeta();
   const bareBefore = await bareRun('bare Express 5 JSON (before)');
   const { child, ready } = await startServer('nudgelab');
   await load(ready.port, ready.key, (n) => `warm-${n}`, { amount: 2000, connections: 10 });
@@ -174,14 +208,46 @@ export async function runAssignmentBench(): Promise<{
   await load(ready.port, ready.key, (n) => `cust-${n}`, { amount: POOL, connections: 10 });
   const runs: Record<Mix, Run> = {
     returning: await measure(
-      'POST /v1/assignments, 5 experiments, returning customers',
+      `POST /v1/assignments, 5 experiments${CAP}, returning customers`,
       child,
       ready,
       customers.returning,
     ),
-    new: await measure('POST /v1/assignments, 5 experiments, new customers', child, ready, customers.new),
+    new: await measure(
+      `POST /v1/assignments, 5 experiments${CAP}, new customers, durable`,
+      child,
+      ready,
+      customers.new,
+    ),
   };
+  const rate = Math.max(1, Math.round(runs.new.result.requests.average / 2));
+  const body = (c: string) => assignmentBody(c);
+  const rateOn = fixedRate({
+    ...ready,
+    key: ready.key ?? '',
+    rate,
+    seconds: RATE_SECONDS,
+    body,
+    customerPrefix: 'rate-on-',
+  });
   await stop(child);
+  const off = await startServer('nudgelab', false);
+  await load(off.ready.port, off.ready.key, (n) => `warm-${n}`, { amount: 2000, connections: 10 });
+  const newOff = await measure(
+    'POST /v1/assignments, 5 experiments, new customers, not durable',
+    off.child,
+    off.ready,
+    customers.new,
+  );
+  const rateOff = fixedRate({
+    ...off.ready,
+    key: off.ready.key ?? '',
+    rate,
+    seconds: RATE_SECONDS,
+    body,
+    customerPrefix: 'rate-off-',
+  });
+  await stop(off.child);
   const bareAfter = await bareRun('bare Express 5 JSON (after)');
   const bare = (bareBefore.result.requests.average + bareAfter.result.requests.average) / 2;
   const verdict = (['returning', 'new'] as const)
@@ -191,9 +257,19 @@ export async function runAssignmentBench(): Promise<{
       return `${mix}: ${ratio.toFixed(2)}x the bare endpoint (target >= 0.7x: ${ratio >= 0.7 ? 'met' : 'MISSED'}), p99 ${p99} ms (target <= 10 ms: ${p99 <= 10 ? 'met' : 'MISSED'})`;
     })
     .join('; ');
+  const cost = 1 - runs.new.result.requests.average / Math.max(1, newOff.result.requests.average);
+  const fixed = `fixed rate ${rate}/s (half the durable maximum, vegeta, ${RATE_SECONDS} s): p99 ${rateOn.p99} ms durable (target <= 10 ms: ${rateOn.p99 <= 10 ? 'met' : 'MISSED'}), ${rateOff.p99} ms not durable`;
   return {
-    title: `Assignment: autocannon ${CONNECTIONS} connections, ${SECONDS} s; ${verdict}`,
-    rows: [bareBefore.row, runs.returning.row, runs.new.row, bareAfter.row],
+    title: `Assignment: autocannon ${CONNECTIONS} connections, ${SECONDS} s; ${verdict}; durability costs ${(cost * 100).toFixed(0)}% of new-customer throughput; ${fixed}`,
+    rows: [
+      bareBefore.row,
+      runs.returning.row,
+      runs.new.row,
+      newOff.row,
+      rateRow(`vegeta ${rate}/s, new customers, durable`, rateOn),
+      rateRow(`vegeta ${rate}/s, new customers, not durable`, rateOff),
+      bareAfter.row,
+    ],
   };
 }
 

@@ -9,10 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createComposition } from '../src/composition.ts';
+import { loadConfig } from '../src/config.ts';
 import { connectDatabase, isFerretDb } from '../src/db/connection.ts';
 import { freePort, startEmbeddedDatabase } from '../src/db/embedded.ts';
 import { systemActor } from '../src/domain/roles.ts';
-import { createServices } from '../src/domain/services.ts';
 import { createApp } from '../src/http/app.ts';
 import { createLogger } from '../src/logger.ts';
 import { runIfMain } from './bench-output.ts';
@@ -58,7 +59,8 @@ export async function runEventsBench(): Promise<{ title: string; rows: Record<st
   try {
     const connection = await connectDatabase(`mongodb://127.0.0.1:${port}/bench_events`);
     const logger = createLogger('warn');
-    const services = createServices({ connection, logger });
+    const root = createComposition({ config: loadConfig({ JOBS_ENABLED: 'false' }), connection, logger });
+    const { services } = root;
     await services.ensureIndexes();
     const { secret } = await services.apiKeys.create(systemActor, { name: 'bench-events', role: 'app' });
     const app = createApp({ services, logger, bodyLimit: '1mb', version: 'bench' });
@@ -147,7 +149,7 @@ export async function runEventsBench(): Promise<{ title: string; rows: Record<st
     await measure('POST /v1/events with the attributor running behind it', api('attributed'));
     await drained('attribution catching up after the last response (drain)');
     server.close();
-    await services.capture.close();
+    await root.close();
     await connection.close();
   } finally {
     await db.stop();

@@ -70,7 +70,9 @@ export function attributesOf(i: number): Record<string, string> {
 export function eventOf(i: number, exposedAt: number, run: string): EventDoc {
   const kind = i % 3;
   const base = {
-    _id: `${run}-${i}`,
+    _id: `bench|${run}-${i}`,
+    eventId: `${run}-${i}`,
+    source: 'bench',
     customerId: `c${i}`,
     occurredAt: new Date(exposedAt + 3_600_000),
     receivedAt: new Date(),

@@ -18,10 +18,11 @@ import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { createComposition } from '../src/composition.ts';
+import { loadConfig } from '../src/config.ts';
 import { connectDatabase } from '../src/db/connection.ts';
 import { freePort, startEmbeddedDatabase } from '../src/db/embedded.ts';
 import { systemActor } from '../src/domain/roles.ts';
-import { createServices } from '../src/domain/services.ts';
 import { createApp } from '../src/http/app.ts';
 import { createLogger } from '../src/logger.ts';
 import { type BenchResult, runIfMain } from './bench-output.ts';
@@ -139,12 +140,13 @@ async function runSize(size: number): Promise<Record<string, string | number>> {
   try {
     const connection = await connectDatabase(`mongodb://127.0.0.1:${port}/bench_scale`);
     const logger = createLogger('warn');
-    const services = createServices({
+    const root = createComposition({
+      config: loadConfig({ JOBS_ENABLED: 'false', EXPOSURE_ATTRIBUTES: ATTRIBUTES.join(',') }),
       connection,
       logger,
-      capture: { exposureAttributes: ATTRIBUTES, dataDir },
-      readouts: { segmentAttributes: ATTRIBUTES },
+      dataDir,
     });
+    const { services } = root;
     await services.ensureIndexes();
     const app = await services.apiKeys.create(systemActor, { name: 'bench-scale-app', role: 'app' });
     const strategist = await services.apiKeys.create(systemActor, {
@@ -274,7 +276,7 @@ async function runSize(size: number): Promise<Record<string, string | number>> {
     } finally {
       server.close();
       server.closeAllConnections();
-      await services.capture.close();
+      await root.close();
       await connection.close();
     }
   } finally {

@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { parseCli } from '../src/cli/cli-args.ts';
 import { runAssignmentBench } from './bench-assignment.ts';
+import { runDemoBench } from './bench-demo.ts';
 import { runEvaluationBench } from './bench-evaluation.ts';
 import { runEventsBench } from './bench-events.ts';
 import { runFerretDbBench } from './bench-ferretdb.ts';
@@ -22,6 +23,7 @@ const benches: Record<string, Bench> = {
   events: runEventsBench,
   ferretdb: runFerretDbBench,
   scale: runScaleBench,
+  demo: runDemoBench,
 };
 
 parseCli({

@@ -36,6 +36,13 @@ const configSchema = z.object({
     .int()
     .positive()
     .default(64 * 1024 * 1024),
+  /**
+   * Answer an assignment only once its new exposures are fdatasync'ed to the local exposure log
+   * under DATA_DIR (replayed at the next start); false answers first (a crash loses up to ~50 ms).
+   */
+  EXPOSURE_DURABLE: bool.default(true),
+  /** Extra wait (ms) that gathers more exposure log appends into one fdatasync; 0: none. */
+  EXPOSURE_GROUP_COMMIT_MS: z.coerce.number().int().min(0).max(50).default(0),
   PAYLOAD_POLL_MS: z.coerce.number().int().positive().default(2000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10000),
   SESSION_SECRET: z.string().min(16).optional(),

@@ -1,17 +1,13 @@
 import type { Server } from 'node:http';
 import path from 'node:path';
+import { createComposition } from './composition.js';
 import { ConfigError, loadConfig } from './config.js';
 import { repoRoot, StartupError } from './db/embedded.js';
 import { openDatabase } from './db/open-database.js';
 import { systemActor } from './domain/roles.js';
-import { createServices } from './domain/services.js';
 import { syncOnFirstStart } from './domain/sync/first-start.js';
 import { createApp } from './http/app.js';
-import { createPdfPrinter } from './http/dashboard/pdf-printer.js';
 import { startBanner } from './http/start-banner.js';
-import * as recomputeReadouts from './jobs/recompute-readouts.job.js';
-import * as refreshSnapshots from './jobs/refresh-snapshots.job.js';
-import { type RunningJobs, startJobs } from './jobs/registry.js';
 import { createLogger } from './logger.js';
 import { installCrashHandlers } from './process-guards.js';
 
@@ -51,18 +47,14 @@ async function main(): Promise<void> {
     },
     logger,
   );
-  const connection = database.connection;
-  const services = createServices({
-    connection,
+  const root = createComposition({
+    config,
+    connection: database.connection,
     logger,
-    capture: {
-      dataDir: path.resolve(repoRoot, config.DATA_DIR),
-      journalMaxBytes: config.JOURNAL_MAX_BYTES,
-      pollMs: config.PAYLOAD_POLL_MS,
-      exposureAttributes: config.EXPOSURE_ATTRIBUTES,
-    },
-    readouts: { webhookUrls: config.WEBHOOK_URLS, segmentAttributes: config.EXPOSURE_ATTRIBUTES },
+    dataDir: path.resolve(repoRoot, config.DATA_DIR),
+    database,
   });
+  const { services } = root;
   await services.ensureIndexes();
   if (config.BOOTSTRAP_ADMIN_KEY) {
     const outcome = await services.apiKeys.ensureBootstrapKey(systemActor, config.BOOTSTRAP_ADMIN_KEY);
@@ -75,11 +67,6 @@ async function main(): Promise<void> {
   }
   await syncOnFirstStart(services, path.resolve(repoRoot, config.EXPERIMENTS_DIR), logger);
 
-  // Chromium is launched on the first PDF export only, and closed at shutdown.
-  const pdf = createPdfPrinter({
-    logger,
-    ...(config.CHROMIUM_PATH ? { executablePath: config.CHROMIUM_PATH } : {}),
-  });
   if (!config.SESSION_SECRET) {
     logger.info('SESSION_SECRET unset: dashboard sessions use a random key and end when the process stops');
   }
@@ -88,7 +75,11 @@ async function main(): Promise<void> {
     logger,
     bodyLimit: config.BODY_LIMIT,
     version: '0.1.0',
-    dashboard: { sessionSecret: config.SESSION_SECRET, sessionTtlMinutes: config.SESSION_TTL_MINUTES, pdf },
+    dashboard: {
+      sessionSecret: config.SESSION_SECRET,
+      sessionTtlMinutes: config.SESSION_TTL_MINUTES,
+      pdf: root.pdf,
+    },
     ...(database.embeddedHealth ? { embeddedDatabase: database.embeddedHealth } : {}),
     security: {
       trustProxy: config.TRUST_PROXY,
@@ -119,29 +110,7 @@ async function main(): Promise<void> {
       ...(firstKey ? { firstAdminSecret: firstKey.secret } : {}),
     }),
   );
-  let jobs: RunningJobs | undefined;
-  if (config.JOBS_ENABLED) {
-    const refreshDeps: refreshSnapshots.RefreshSnapshotsDeps = {
-      experiments: services.experiments,
-      refresh: services.refresh,
-      defaultSchedule: config.REFRESH_SCHEDULE,
-      logger,
-    };
-    const recomputeDeps: recomputeReadouts.RecomputeReadoutsDeps = {
-      experiments: services.experiments,
-      recompute: (key) => services.recompute(key),
-      logger,
-    };
-    jobs = startJobs(
-      [
-        { job: refreshSnapshots, deps: () => refreshDeps },
-        { job: recomputeReadouts, deps: () => recomputeDeps },
-      ],
-      logger,
-    );
-  } else {
-    logger.info('JOBS_ENABLED=false: scheduled jobs are off');
-  }
+  root.startJobs();
 
   let stopping = false;
   const shutdown = async (signal: string, exitCode = 0) => {
@@ -153,15 +122,12 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
     hardLimit.unref();
-    await jobs?.stop();
+    // Requests in flight finish first; then jobs, buffers, deliveries and the database, in order.
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
-    // Buffered exposures are written (or journaled) before the connection goes.
-    await services.capture.close();
-    await pdf.close().catch((err) => logger.warn({ err }, 'closing the PDF browser failed'));
-    await database.close();
+    await root.close();
     logger.info('stopped');
     process.exit(exitCode);
   };

@@ -1,16 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { type Config, ConfigError, loadConfig } from '../config.js';
-import { openDatabase } from '../db/open-database.js';
 import { DomainError } from '../domain/errors.js';
 import type { Actor } from '../domain/roles.js';
-import { createServices, type Services } from '../domain/services.js';
+import type { Services } from '../domain/services.js';
 import { createLogger } from '../logger.js';
 
 /** Changes made from the command line are audited under this actor name. */
 export function cliActor(name: string): Actor {
-  return { keyId: name, name, role: 'admin' };
+  return { keyId: name, name, role: 'admin', source: 'cli' };
 }
 
 /**
@@ -30,18 +26,21 @@ export async function withServices<R>(fn: (services: Services, config: Config) =
     throw err;
   }
   const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  // Loaded here, not at the top: the driver and every service are most of a command's start-up,
+  // and a usage error or --help needs neither.
+  const [{ openDatabase }, { createComposition }] = await Promise.all([
+    import('../db/open-database.js'),
+    import('../composition.js'),
+  ]);
   const database = await openDatabase({ mongodbUri: config.MONGODB_URI, dataDir: config.DATA_DIR }, logger);
-  // Command lines assign nothing, so their exposure journal is a throw-away folder, never the
-  // one a running service uses.
-  const scratch = mkdtempSync(path.join(tmpdir(), 'nudgelab-cli-'));
-  const services = createServices({ connection: database.connection, logger, capture: { dataDir: scratch } });
+  // Command lines assign nothing, so no data folder: their exposure journal is a throw-away one,
+  // never the one a running service uses.
+  const root = createComposition({ config, connection: database.connection, logger, database });
   try {
-    await services.ensureIndexes();
-    return await fn(services, config);
+    await root.services.ensureIndexes();
+    return await fn(root.services, config);
   } finally {
-    await services.capture.close();
-    await database.close();
-    rmSync(scratch, { recursive: true, force: true });
+    await root.close();
   }
 }
 

@@ -12,11 +12,11 @@
  */
 import type { Server } from 'node:http';
 import path from 'node:path';
+import { createComposition } from '../composition.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { repoRoot } from '../db/embedded.js';
 import { openDatabase } from '../db/open-database.js';
 import { systemActor } from '../domain/roles.js';
-import { createServices } from '../domain/services.js';
 import { syncOnFirstStart } from '../domain/sync/first-start.js';
 import { createApp } from '../http/app.js';
 import { createLogger } from '../logger.js';
@@ -122,14 +122,14 @@ async function main(): Promise<void> {
   if (args['in-process']) {
     const logger = createLogger('warn');
     const database = await openDatabase({ mongodbUri: config.MONGODB_URI, dataDir: config.DATA_DIR }, logger);
-    const services = createServices({
+    const root = createComposition({
+      config,
       connection: database.connection,
       logger,
-      capture: {
-        dataDir: path.resolve(repoRoot, config.DATA_DIR),
-        exposureAttributes: config.EXPOSURE_ATTRIBUTES,
-      },
+      dataDir: path.resolve(repoRoot, config.DATA_DIR),
+      database,
     });
+    const { services } = root;
     await services.ensureIndexes();
     await syncOnFirstStart(services, path.resolve(repoRoot, config.EXPERIMENTS_DIR), logger);
     const temp = await services.apiKeys.create(systemActor, { name: `demo-${Date.now()}`, role: 'admin' });
@@ -142,8 +142,7 @@ async function main(): Promise<void> {
     cleanup = async () => {
       await services.apiKeys.revoke(systemActor, temp.key.name).catch(() => undefined);
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await services.capture.close();
-      await database.close();
+      await root.close();
     };
   } else {
     // Entry-point flags and two variables only this command knows; the service's own configuration

@@ -9,6 +9,8 @@ export interface ApiKeyRecord {
   prefix: string;
   clientKey?: string;
   scope?: { touchpoints?: string[]; channels?: string[] };
+  /** GrowthBook SDK protection of the client key's payload (both are shipped inside the app). */
+  sdk?: { decryptionKey?: string; secureAttributes?: string[]; secureAttributeSalt?: string };
   createdAt: string;
   createdBy: string;
   revokedAt?: string;
@@ -22,6 +24,7 @@ function toPlain(doc: ApiKeyDoc): ApiKeyRecord {
     prefix: doc.prefix,
     ...(doc.clientKey ? { clientKey: doc.clientKey } : {}),
     ...(doc.scope ? { scope: doc.scope } : {}),
+    ...(doc.sdk ? { sdk: doc.sdk } : {}),
     createdAt: doc.createdAt.toISOString(),
     createdBy: doc.createdBy,
     ...(doc.revokedAt ? { revokedAt: doc.revokedAt.toISOString() } : {}),
@@ -48,6 +51,7 @@ export class ApiKeyRepository {
       prefix: record.prefix,
       ...(record.clientKey ? { clientKey: record.clientKey } : {}),
       ...(record.scope ? { scope: record.scope } : {}),
+      ...(record.sdk ? { sdk: record.sdk } : {}),
       createdAt: new Date(record.createdAt),
       createdBy: record.createdBy,
     } as never);

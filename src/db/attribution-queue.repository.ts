@@ -50,6 +50,14 @@ interface QueueBodyDoc {
   items: string;
 }
 
+export interface QueueHead {
+  id: string;
+  ready: boolean;
+  at: Date;
+  /** Items in the entry. */
+  n: number;
+}
+
 export interface QueueEntry {
   id: string;
   ready: boolean;
@@ -113,36 +121,19 @@ export class AttributionQueueRepository {
     await this.bodies.deleteMany({ _id: { $in: [...ids] } } as mongo.Filter<QueueBodyDoc>);
   }
 
-  /**
-   * The oldest entries, up to about `maxItems` items in all: ready ones, and unready ones older
-   * than `staleMs` (their writer died between the two steps; the caller checks what was stored).
-   * Also says how many items wait in all, from the same read of the heads.
-   */
-  async oldest(
-    maxItems: number,
-    staleMs: number,
-    now = new Date(),
-  ): Promise<{ entries: QueueEntry[]; waiting: number }> {
-    const heads = await this.collection.find({}).sort({ _id: 1 }).toArray();
-    const waiting = heads.reduce((sum, h) => sum + h.n, 0);
-    const cutoff = now.getTime() - staleMs;
-    const picked: string[] = [];
-    let total = 0;
-    for (const h of heads) {
-      if (!h.ready && new Date(h.at).getTime() > cutoff) continue;
-      if (picked.length > 0 && total + h.n > maxItems) break;
-      picked.push(h._id);
-      total += h.n;
-    }
-    if (picked.length === 0) return { entries: [], waiting };
-    const bodies = await this.bodies.find({ _id: { $in: picked } } as mongo.Filter<QueueBodyDoc>).toArray();
+  /** Every waiting entry's head, oldest first (a scan of the small head documents only). */
+  async heads(): Promise<QueueHead[]> {
+    const docs = await this.collection.find({}).sort({ _id: 1 }).toArray();
+    return docs.map((h) => ({ id: h._id, ready: h.ready, at: new Date(h.at), n: h.n }));
+  }
+
+  /** The entries of these heads with their items, read by `_id` (none for a head whose items are gone). */
+  async entries(heads: readonly QueueHead[]): Promise<QueueEntry[]> {
+    if (heads.length === 0) return [];
+    const ids = heads.map((h) => h.id);
+    const bodies = await this.bodies.find({ _id: { $in: ids } } as mongo.Filter<QueueBodyDoc>).toArray();
     const itemsOf = new Map(bodies.map((b) => [b._id, JSON.parse(b.items) as QueuedItem[]]));
-    const byId = new Map(heads.map((h) => [h._id, h]));
-    const entries = picked.map((id) => {
-      const h = byId.get(id)!;
-      return { id, ready: h.ready, at: new Date(h.at), items: itemsOf.get(id) ?? [] };
-    });
-    return { entries, waiting };
+    return heads.map((h) => ({ id: h.id, ready: h.ready, at: h.at, items: itemsOf.get(h.id) ?? [] }));
   }
 
   /** Entries and items waiting (the backlog). */

@@ -143,10 +143,10 @@ export class AlertsService implements AlertsReader {
 
   /** Returns the new alert, or null when the condition was already open. */
   private async raise(experiment: string, c: Condition, at: Date): Promise<Alert | null> {
-    const existing = await this.repo.findOpen(c.condition);
+    const existing = await this.repo.findOpen(experiment, c.condition);
     if (existing) {
       // The message is rewritten too: it must tell today's figures, not those it opened with.
-      await this.repo.touch(existing.id, at, c.details, c.message);
+      await this.repo.rewrite(existing.id, at, c.details, c.message);
       return null;
     }
     const alert = await this.repo.open({ ...c, experiment, openedAt: at.toISOString() });

@@ -16,6 +16,32 @@ export const apiKeyScopeSchema = z
   .describe('app keys: limits assignments, events and the SDK payload; absent means every touchpoint');
 export type ApiKeyScope = z.infer<typeof apiKeyScopeSchema>;
 
+/** Attributes an SDK may send hashed; never the bucketing ids (the SDK hashes those raw to bucket). */
+const secureAttributeName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/)
+  .refine((a) => a !== 'customerId' && a !== 'accountId', 'a bucketing id cannot be a secure attribute');
+
+export const apiKeySdkSchema = z
+  .strictObject({
+    encryptFeatures: z
+      .boolean()
+      .optional()
+      .describe(
+        'serve the SDK payload as `encryptedFeatures` (AES-128-CBC); the SDK decrypts it with `decryptionKey`',
+      ),
+    secureAttributes: z
+      .array(secureAttributeName)
+      .min(1)
+      .max(50)
+      .optional()
+      .describe(
+        'attributes whose condition values are served as hex SHA-256 of `secureAttributeSalt` + value; the app passes them hashed the same way',
+      ),
+  })
+  .describe('app keys: how the GrowthBook SDK payload of the client key is protected (opt-in)');
+export type ApiKeySdkInput = z.infer<typeof apiKeySdkSchema>;
+
 export const apiKeyInputSchema = z
   .strictObject({
     name: z
@@ -25,9 +51,19 @@ export const apiKeyInputSchema = z
       .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"'),
     role: roleSchema,
     scope: apiKeyScopeSchema.optional(),
+    sdk: apiKeySdkSchema.optional(),
   })
-  .refine((k) => !k.scope || k.role === 'app', { path: ['scope'], message: 'only app keys have a scope' });
+  .refine((k) => !k.scope || k.role === 'app', { path: ['scope'], message: 'only app keys have a scope' })
+  .refine((k) => !k.sdk || k.role === 'app', { path: ['sdk'], message: 'only app keys have SDK settings' });
 export type ApiKeyInput = z.infer<typeof apiKeyInputSchema>;
+
+/** A stored key as callers see it: its role and scope typed (the store keeps them as strings). */
+export type ApiKey = Omit<ApiKeyRecord, 'role' | 'scope'> & { role: Role; scope?: ApiKeyScope };
+
+/** Keys are written only from validated input, so a stored role or scope has these types. */
+function asApiKey(record: ApiKeyRecord): ApiKey {
+  return record as ApiKey;
+}
 
 export function hashKey(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
@@ -67,10 +103,31 @@ function newSecret(): string {
   return `nlk_${randomBytes(32).toString('base64url')}`;
 }
 
-/** What the audit log keeps of a key: nothing derived from its secret or its client key. */
+/** What the audit log keeps of a key: nothing derived from its secret, client key or SDK keys. */
 function auditView(record: ApiKeyRecord): Record<string, unknown> {
-  const { prefix: _prefix, clientKey, ...rest } = record;
-  return { ...rest, ...(clientKey ? { hasClientKey: true } : {}) };
+  const { prefix: _prefix, clientKey, sdk, ...rest } = record;
+  return {
+    ...rest,
+    ...(clientKey ? { hasClientKey: true } : {}),
+    ...(sdk
+      ? {
+          sdk: {
+            encryptFeatures: Boolean(sdk.decryptionKey),
+            ...(sdk.secureAttributes ? { secureAttributes: sdk.secureAttributes } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** A fresh AES-128 key (base64, as GrowthBook SDKs take it) and salt for the settings asked for. */
+function sdkSettings(input: ApiKeySdkInput): NonNullable<ApiKeyRecord['sdk']> {
+  return {
+    ...(input.encryptFeatures ? { decryptionKey: randomBytes(16).toString('base64') } : {}),
+    ...(input.secureAttributes
+      ? { secureAttributes: input.secureAttributes, secureAttributeSalt: randomBytes(16).toString('hex') }
+      : {}),
+  };
 }
 
 export type BootstrapOutcome = 'created' | 'exists' | 'revoked';
@@ -92,9 +149,9 @@ export class ApiKeysService {
     private readonly audit: AuditService,
   ) {}
 
-  async create(actor: Actor, input: ApiKeyInput): Promise<{ key: ApiKeyRecord; secret: string }> {
+  async create(actor: Actor, input: ApiKeyInput): Promise<{ key: ApiKey; secret: string }> {
     const secret = newSecret();
-    return { key: await this.store(actor, input, secret), secret };
+    return { key: asApiKey(await this.store(actor, input, secret)), secret };
   }
 
   /**
@@ -155,6 +212,7 @@ export class ApiKeysService {
       prefix: fingerprint(hash),
       ...(input.role === 'app' ? { clientKey: `sdk-${randomBytes(12).toString('base64url')}` } : {}),
       ...(input.scope ? { scope: input.scope } : {}),
+      ...(input.role === 'app' && input.sdk ? { sdk: sdkSettings(input.sdk) } : {}),
       createdAt: new Date().toISOString(),
       createdBy: actor.name,
     };
@@ -163,15 +221,15 @@ export class ApiKeysService {
     return record;
   }
 
-  async list(): Promise<ApiKeyRecord[]> {
-    return this.repo.list();
+  async list(): Promise<ApiKey[]> {
+    return (await this.repo.list()).map(asApiKey);
   }
 
-  async revoke(actor: Actor, name: string): Promise<ApiKeyRecord> {
+  async revoke(actor: Actor, name: string): Promise<ApiKey> {
     const key = await this.repo.findByName(name);
     if (!key || key.revokedAt) throw new DomainError('not_found', `No active API key named "${name}".`);
     if (key.id === actor.keyId) throw new DomainError('validation_failed', 'A key cannot revoke itself.');
-    return this.revokeRecord(actor, key);
+    return asApiKey(await this.revokeRecord(actor, key));
   }
 
   private async revokeRecord(actor: Actor, key: ApiKeyRecord): Promise<ApiKeyRecord> {

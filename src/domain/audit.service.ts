@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditFilter, AuditRepository } from '../db/audit.repository.js';
+import type { AuditFilter, AuditPage, AuditRepository } from '../db/audit.repository.js';
 import type { Actor } from './roles.js';
 
 export class AuditService {
@@ -16,6 +16,7 @@ export class AuditService {
       at: new Date().toISOString(),
       actor: actor.name,
       actorKeyId: actor.keyId,
+      source: actor.source ?? 'api',
       action,
       kind,
       key,
@@ -24,7 +25,7 @@ export class AuditService {
     });
   }
 
-  list(filter: AuditFilter): Promise<AuditEntry[]> {
+  list(filter: AuditFilter): Promise<AuditPage> {
     return this.repo.list(filter);
   }
 }

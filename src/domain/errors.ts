@@ -33,6 +33,10 @@ export const errorCatalogue = {
   pdf_busy: { status: 503, message: 'Too many PDF exports are waiting; retry shortly.' },
   pdf_unavailable: { status: 503, message: 'PDF export is not available: the browser could not start.' },
   database_unavailable: { status: 503, message: 'The database is not reachable.' },
+  exposure_log_unavailable: {
+    status: 503,
+    message: 'The exposure could not be made durable (local disk); retry shortly.',
+  },
   internal_error: { status: 500, message: 'Something went wrong on our side.' },
 } as const;
 

@@ -13,8 +13,6 @@ export interface WebhookOptions {
   logger?: Logger;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * POSTs alert bodies to every configured URL in the background, retrying failures (network error,
  * timeout or a non-2xx answer) with exponential backoff and logging every attempt. A receiver that
@@ -22,6 +20,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export class WebhookNotifier {
   private readonly pending = new Set<Promise<void>>();
+  /** Backoff waits in progress, ended early by `close()`. */
+  private readonly waits = new Set<() => void>();
+  private closing = false;
   private readonly attempts: number;
   private readonly baseDelayMs: number;
   private readonly timeoutMs: number;
@@ -41,6 +42,29 @@ export class WebhookNotifier {
 
   async drain(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  /**
+   * For shutdown: every delivery in flight finishes its current attempt (bounded by the timeout)
+   * and is logged, but none waits out a backoff for another try, so a receiver that is down cannot
+   * hold the process past its shutdown limit.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const wake of this.waits) wake();
+    await this.drain();
+  }
+
+  private backoff(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waits.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.waits.add(wake);
+    });
   }
 
   private async deliver(url: string, body: AlertWebhookBody): Promise<void> {
@@ -74,8 +98,13 @@ export class WebhookNotifier {
         })
         .catch((err) => this.opts.logger?.error({ err }, 'could not log a webhook delivery'));
       if (ok) return;
-      if (attempt < this.attempts) await sleep(this.baseDelayMs * 2 ** (attempt - 1));
+      if (this.closing) break;
+      if (attempt < this.attempts) await this.backoff(this.baseDelayMs * 2 ** (attempt - 1));
+      if (this.closing) break;
     }
-    this.opts.logger?.warn({ url, alert: body.alert.id }, 'webhook delivery gave up');
+    this.opts.logger?.warn(
+      { url, alert: body.alert.id, shuttingDown: this.closing },
+      'webhook delivery gave up',
+    );
   }
 }

@@ -30,7 +30,7 @@ export function requireRole(apiKeys: ApiKeysService, ...allowed: Role[]) {
 
 /**
  * A scoped app key may name only its touchpoints and channels. Checked on the raw body, before
- * the service parses it: a value of the wrong type is left for the service to refuse with 400.
+ * the route validates it: a value of the wrong type is left for the validation to refuse with 400.
  */
 export function assertInScope(
   actor: Actor | undefined,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { errorCatalogue } from '../domain/errors.js';
+import { type ErrorCode, errorCatalogue } from '../domain/errors.js';
 import { exampleOf } from './openapi-example.js';
-import { documentedRoutes, type RouteDoc } from './route-docs.js';
+import { allowedRoles, type ResponseSpec, type Route } from './route.js';
 
 export const errorResponseSchema = z.object({
   error: z.object({
@@ -16,11 +16,34 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): unknown {
   return z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
 }
 
-function parameters(doc: RouteDoc): unknown[] {
+/** The catalogue codes a route can answer: its own, and those of its access, input and any caller. */
+export function errorCodesOf(route: Route): ErrorCode[] {
+  const codes = new Set<ErrorCode>(route.errors ?? []);
+  if (route.access.via !== 'none') {
+    codes.add('unauthenticated');
+    codes.add('forbidden');
+  }
+  if (route.params || route.query) codes.add('validation_failed');
+  if (route.body) {
+    for (const code of [
+      'validation_failed',
+      'invalid_json',
+      'payload_too_large',
+      'unsupported_media_type',
+    ] as const) {
+      codes.add(code);
+    }
+  }
+  codes.add('rate_limited');
+  codes.add('database_unavailable');
+  return [...codes];
+}
+
+function parameters(route: Route): unknown[] {
   const out: unknown[] = [];
   for (const [where, schema] of [
-    ['path', doc.params],
-    ['query', doc.query],
+    ['path', route.params],
+    ['query', route.query],
   ] as const) {
     if (!schema) continue;
     for (const [name, field] of Object.entries(schema.shape)) {
@@ -35,48 +58,44 @@ function parameters(doc: RouteDoc): unknown[] {
   return out;
 }
 
-function operation(doc: RouteDoc): Record<string, unknown> {
-  const status = String(doc.status ?? 200);
-  const success = doc.produces
-    ? { description: 'OK', content: { [doc.produces]: {} } }
-    : doc.response
-      ? { description: 'OK', content: { 'application/json': { schema: jsonSchema(doc.response, 'output') } } }
-      : { description: 'OK' };
-  const responses: Record<string, unknown> = { [status]: success };
-  // What every operation of its kind can answer, whatever the route declares: a malformed path or
-  // query is a 400, a body has its parser's failures, a key its 401/403, any caller the rate limit.
-  const codes = new Set<string>([
-    ...(doc.errors ?? []),
-    ...(doc.roles ? ['unauthenticated', 'forbidden'] : []),
-    'rate_limited',
-    'database_unavailable',
-  ]);
-  if (doc.params || doc.query) codes.add('validation_failed');
-  if (doc.body) {
-    for (const code of ['validation_failed', 'invalid_json', 'payload_too_large', 'unsupported_media_type']) {
-      codes.add(code);
-    }
-  }
-  for (const code of codes) {
-    const entry = errorCatalogue[code as keyof typeof errorCatalogue];
-    if (!entry) continue;
-    const key = String(entry.status);
-    const existing = responses[key] as { description: string } | undefined;
-    responses[key] = {
-      description: existing ? `${existing.description}, ${code}` : code,
-      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+function response(spec: ResponseSpec): Record<string, unknown> {
+  if (!('kind' in spec) || typeof spec.kind !== 'string') {
+    return {
+      description: (spec as z.ZodType).description ?? 'OK',
+      content: { 'application/json': { schema: jsonSchema(spec as z.ZodType, 'output') } },
     };
   }
+  const s = spec as Exclude<ResponseSpec, z.ZodType>;
+  if (s.kind === 'media') return { description: s.description, content: { [s.type]: {} } };
+  return { description: s.description };
+}
+
+function operation(route: Route): Record<string, unknown> {
+  const responses: Record<string, unknown> = {};
+  for (const [status, spec] of Object.entries(route.responses)) responses[status] = response(spec);
+  for (const code of errorCodesOf(route)) {
+    const key = String(errorCatalogue[code].status);
+    const existing = responses[key] as { description: string; content?: unknown } | undefined;
+    // A declared page for the status (the dashboard's) is kept; the code joins its description.
+    responses[key] = existing
+      ? { ...existing, description: `${existing.description}, ${code}` }
+      : {
+          description: code,
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        };
+  }
+  const roles = allowedRoles(route.access);
   return {
-    summary: doc.summary,
-    tags: [doc.tag],
-    ...(doc.roles ? { security: [{ apiKey: [] }], 'x-roles': ['admin', ...doc.roles] } : {}),
-    parameters: parameters(doc),
-    ...(doc.body
+    summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    tags: [route.tag],
+    ...(roles ? { security: [{ apiKey: [] }], 'x-roles': roles } : {}),
+    parameters: parameters(route),
+    ...(route.body
       ? {
           requestBody: {
-            required: true,
-            content: { 'application/json': requestContent(jsonSchema(doc.body, 'input')) },
+            required: !route.body.safeParse(undefined).success,
+            content: { 'application/json': requestContent(jsonSchema(route.body, 'input')) },
           },
         }
       : {}),
@@ -89,13 +108,14 @@ function requestContent(schema: unknown): { schema: unknown; example: unknown } 
   return { schema, example: exampleOf(schema) };
 }
 
-/** The OpenAPI 3.1 document, generated from the zod schemas each route declares. */
-export function openApiDocument(version: string): Record<string, unknown> {
+/** The OpenAPI 3.1 document of an app, generated from the routes it mounted. */
+export function openApiDocument(version: string, routes: readonly Route[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const doc of documentedRoutes()) {
-    const path = doc.path.replace(/:(\w+)/g, '{$1}');
+  for (const route of routes) {
+    if (route.hidden) continue;
+    const path = route.path.replace(/:(\w+)/g, '{$1}');
     paths[path] ??= {};
-    paths[path][doc.method] = operation(doc);
+    paths[path][route.method] = operation(route);
   }
   return {
     openapi: '3.1.0',

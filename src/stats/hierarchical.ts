@@ -67,7 +67,7 @@ export function fitHierarchy(variants: readonly ArmNormal[]): Hierarchy {
 const phi = (z: number): number => Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
 
 /** Standard normal CDF (W. J. Cody's rational erfc would do; this series is accurate to 1e-15). */
-function normalCdf(z: number): number {
+export function normalCdf(z: number): number {
   if (z < -38) return 0;
   if (z > 38) return 1;
   // Marsaglia's Taylor series for |z| < 7, tail continued fraction beyond.

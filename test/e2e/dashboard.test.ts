@@ -45,7 +45,6 @@ afterAll(async () => {
   await browser?.close();
   await pdf?.close();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await h.services.capture.close();
   await h.close();
 });
 

@@ -23,12 +23,17 @@ function stamp(prefix: string) {
   return { id: `${prefix}${Date.now().toString(36)}${counter}`, version: 1, createdAt: now, updatedAt: now };
 }
 
-export async function seedTouchpoint(connection: Connection, key: string, channel = 'web'): Promise<void> {
+export async function seedTouchpoint(
+  connection: Connection,
+  key: string,
+  channel = 'web',
+  journey = 'home-loan',
+): Promise<void> {
   const repo = new DefinitionRepository<Stored>(connection, 'touchpoint');
   await repo.insert({
     ...stamp('tpt_'),
     key,
-    journey: 'home-loan',
+    journey,
     stage: 'apply',
     channel,
     name: key,

@@ -119,7 +119,9 @@ export function event(customerId: string, name: string, occurredAt: Date, value?
   seq += 1;
   const typed = ['csat', 'nps', 'ces', 'revenue'].includes(name);
   return {
-    _id: `evt-${seq}-${customerId}-${name}`,
+    _id: `test|evt-${seq}-${customerId}-${name}`,
+    eventId: `evt-${seq}-${customerId}-${name}`,
+    source: 'test',
     customerId,
     type: (typed ? name : 'conversion') as EventDoc['type'],
     name,

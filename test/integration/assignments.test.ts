@@ -1,11 +1,10 @@
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exposureModel } from '../../src/db/models/exposure.model.js';
-import { createServices } from '../../src/domain/services.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { seedExperiment, seedNudge, seedTouchpoint } from '../helpers/capture-fixtures.js';
-import { auth, createHarness, type Harness } from '../helpers/harness.js';
+import { auth, composeOn, createHarness, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
 let bannerId = '';
@@ -45,7 +44,6 @@ beforeAll(async () => {
   await h.services.capture.assignments.refresh();
 });
 afterAll(async () => {
-  await h.services.capture.close();
   await h.close();
 });
 
@@ -96,8 +94,8 @@ describe('POST /v1/assignments', () => {
     }
     expect(new Set(seen.values()).size).toBe(2);
     const logger = createLogger('silent');
-    const again = createServices({ connection: h.connection, logger });
-    const app = createApp({ services: again, logger, bodyLimit: '1mb', version: 'test' });
+    const again = composeOn(h.connection, { logger });
+    const app = createApp({ services: again.services, logger, bodyLimit: '1mb', version: 'test' });
     for (const id of ids) {
       const res = await supertest(app)
         .post('/v1/assignments')
@@ -105,7 +103,7 @@ describe('POST /v1/assignments', () => {
         .send({ customerId: id, touchpoint: 'checkout.banner', channel: 'sms' });
       expect(res.body.assignments[0].variant).toBe(seen.get(id));
     }
-    await again.capture.close();
+    await again.close();
   });
 
   it('says why a customer is not in: targeting, and not-running for a paused experiment', async () => {

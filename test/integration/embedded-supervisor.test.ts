@@ -12,9 +12,8 @@ import {
   superviseEmbeddedDatabase,
 } from '../../src/db/embedded-supervisor.js';
 import { systemActor } from '../../src/domain/roles.js';
-import { createServices } from '../../src/domain/services.js';
 import { createApp } from '../../src/http/app.js';
-import { auth } from '../helpers/harness.js';
+import { auth, composeOn } from '../helpers/harness.js';
 
 /**
  * The supervision of an embedded server this process started: each test starts its own server on
@@ -65,7 +64,8 @@ async function supervisedService(
     onGiveUp: (err) => void gaveUp.push(err),
   });
   const connection = await connectDatabase(uri);
-  const services = createServices({ connection, logger: pino({ level: 'silent' }) });
+  const root = composeOn(connection);
+  const { services } = root;
   await services.ensureIndexes();
   const app = createApp({
     services,
@@ -75,7 +75,7 @@ async function supervisedService(
     embeddedDatabase: supervisor.health,
   });
   cleanups.push(async () => {
-    await services.capture.close().catch(() => undefined);
+    await root.close();
     await connection.close(true).catch(() => undefined);
     await supervisor.stop();
     first.kill();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventModel } from '../../src/db/models/event.model.js';
+import { eventKey, eventModel } from '../../src/db/models/event.model.js';
+import { systemActor } from '../../src/domain/roles.js';
 import { auth, createHarness, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
@@ -7,7 +8,6 @@ beforeAll(async () => {
   h = await createHarness();
 });
 afterAll(async () => {
-  await h.services.capture.close();
   await h.close();
 });
 
@@ -20,7 +20,7 @@ const send = (body: unknown, key = h.keys.app) =>
     .send(body as object);
 const stored = (ids: string[]) =>
   eventModel(h.connection)
-    .find({ _id: { $in: ids } })
+    .find({ eventId: { $in: ids } })
     .lean();
 
 describe('POST /v1/events', () => {
@@ -58,7 +58,7 @@ describe('POST /v1/events', () => {
     expect(again.body).toMatchObject({ accepted: 0, duplicates: 3, rejected: [] });
     const docs = await stored(['d-1', 'd-2']);
     expect(docs).toHaveLength(2);
-    expect(docs.find((d) => d._id === 'd-1')?.value).toBe(4);
+    expect(docs.find((d) => d.eventId === 'd-1')?.value).toBe(4);
     const mixed = await send({ events: [batch.events[1], { ...batch.events[1], eventId: 'd-3' }] });
     expect(mixed.body).toMatchObject({ accepted: 1, duplicates: 1, rejected: [] });
   });
@@ -108,8 +108,8 @@ describe('POST /v1/events', () => {
     ]);
     expect(res.body.rejected[0].code).toBe('validation_failed');
     const docs = await stored(['m-ok-1', 'm-ok-2', 'm-bad-1', 'm-bad-2', 'm-bad-3', 'm-bad-4', 'm-bad-5']);
-    expect(docs.map((d) => d._id).sort()).toEqual(['m-ok-1', 'm-ok-2']);
-    expect(docs.find((d) => d._id === 'm-ok-2')).toMatchObject({
+    expect(docs.map((d) => d.eventId).sort()).toEqual(['m-ok-1', 'm-ok-2']);
+    expect(docs.find((d) => d.eventId === 'm-ok-2')).toMatchObject({
       value: 120.5,
       currency: 'EUR',
       name: 'revenue',
@@ -190,8 +190,37 @@ describe('POST /v1/events', () => {
     expect(res.status).toBe(200);
     expect(res.body.accepted).toBe(1000);
     expect(
-      await eventModel(h.connection).countDocuments({ _id: { $in: events.map((e) => e.eventId) } }),
+      await eventModel(h.connection).countDocuments({ eventId: { $in: events.map((e) => e.eventId) } }),
     ).toBe(1000);
+  });
+
+  it('when two app keys send the same eventId, then each is stored in its own namespace and neither claims the other', async () => {
+    const other = await h.services.apiKeys.create(systemActor, { name: 'events-source-two', role: 'app' });
+    const mine = await h.services.apiKeys.authenticate(h.keys.app);
+    const event = (customerId: string) => ({
+      eventId: 'shared-7',
+      customerId,
+      type: 'conversion',
+      name: 'applied',
+      occurredAt: at,
+    });
+    // The other source sends first: with one global id space this would pre-claim the id.
+    // (`applied` is read by no experiment here, so the answers also list it as unmatched.)
+    expect((await send(event('from-other'), other.secret)).body).toMatchObject({
+      accepted: 1,
+      duplicates: 0,
+      rejected: [],
+    });
+    expect((await send(event('from-mine'))).body).toMatchObject({ accepted: 1, duplicates: 0, rejected: [] });
+    // A resend stays a duplicate within its own source.
+    expect((await send(event('from-mine'))).body).toMatchObject({ accepted: 0, duplicates: 1, rejected: [] });
+    const docs = await stored(['shared-7']);
+    expect(docs.map((d) => [d._id, d.source, d.customerId]).sort()).toEqual(
+      [
+        [eventKey(other.key.id, 'shared-7'), other.key.id, 'from-other'],
+        [eventKey(mine?.keyId ?? '', 'shared-7'), mine?.keyId, 'from-mine'],
+      ].sort(),
+    );
   });
 
   it('lets only app and admin keys send events', async () => {

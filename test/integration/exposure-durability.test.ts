@@ -8,11 +8,10 @@ import { type EmbeddedDatabase, freePort, startEmbeddedDatabase } from '../../sr
 import { exposureModel } from '../../src/db/models/exposure.model.js';
 import { ExposureJournal } from '../../src/domain/assignment/exposure-journal.js';
 import { systemActor } from '../../src/domain/roles.js';
-import { createServices } from '../../src/domain/services.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { seedExperiment, seedNudge, seedTouchpoint } from '../helpers/capture-fixtures.js';
-import { auth, createHarness } from '../helpers/harness.js';
+import { auth, composeOn, createHarness, testConfig } from '../helpers/harness.js';
 
 const folders: string[] = [];
 const databases: EmbeddedDatabase[] = [];
@@ -44,11 +43,12 @@ describe('exposure durability', () => {
     databases.push(await startEmbeddedDatabase({ dataDir, port }));
     const connection = await connectDatabase(`mongodb://127.0.0.1:${port}/durability`);
     const logger = createLogger('silent');
-    const services = createServices({
-      connection,
+    const root = composeOn(connection, {
       logger,
-      capture: { dataDir: folder('outage-journal'), flushMs: 20 },
+      dataDir: folder('outage-journal'),
+      tuning: { flushMs: 20 },
     });
+    const { services } = root;
     await services.ensureIndexes();
     const { secret } = await services.apiKeys.create(systemActor, { name: 'outage-app', role: 'app' });
     await seedTouchpoint(connection, 'pay.plan');
@@ -103,13 +103,13 @@ describe('exposure durability', () => {
     const stats = services.capture.exposures.stats();
     expect(stats.replayed).toBeGreaterThan(0);
     expect(stats.journalBytes).toBe(0);
-    await services.capture.close();
+    await root.close();
     await connection.close();
   });
 
   it('replays a journal left by an earlier process, skipping what is already stored', async () => {
     const h = await createHarness();
-    await h.services.capture.close();
+    await h.root.close();
     const journalRoot = folder('left-journal');
     const journal = new ExposureJournal(
       path.join(journalRoot, 'journal'),
@@ -135,28 +135,26 @@ describe('exposure durability', () => {
     });
     await exposureModel(h.connection).collection.insertOne(doc(0) as never);
     expect(journal.append([0, 1, 2, 1].map((i) => JSON.stringify(doc(i))))).toBe(true);
-    const services = createServices({
-      connection: h.connection,
-      logger: createLogger('silent'),
-      capture: { dataDir: journalRoot },
-    });
+    const root = composeOn(h.connection, { dataDir: journalRoot });
+    const { services } = root;
     await until(() => services.capture.exposures.idle, 20_000);
     const stored = await exposureModel(h.connection).find({}).lean();
     expect(stored.map((d) => d._id).sort()).toEqual(['exp_x|1|c0', 'exp_x|1|c1', 'exp_x|1|c2']);
     expect(stored.find((d) => d._id === 'exp_x|1|c2')?.exposedAt).toEqual(new Date('2026-01-01T00:00:00Z'));
-    await services.capture.close();
+    await root.close();
     await h.close();
   });
 
   it('reports a full journal in /readyz (503) and /metrics', async () => {
     const h = await createHarness();
-    await h.services.capture.close();
+    await h.root.close();
     const logger = createLogger('silent');
-    const services = createServices({
-      connection: h.connection,
+    const root = composeOn(h.connection, {
       logger,
-      capture: { dataDir: folder('tiny-journal'), journalMaxBytes: 100 },
+      config: testConfig({ JOURNAL_MAX_BYTES: '100' }),
+      dataDir: folder('tiny-journal'),
     });
+    const { services } = root;
     const writer = services.capture.exposures as unknown as { degraded: boolean };
     // Simulate an outage: the writer journals without trying the database, and 100 bytes hold nothing.
     writer.degraded = true;
@@ -187,7 +185,7 @@ describe('exposure durability', () => {
     await services.capture.exposures.recover();
     expect(await exposureModel(h.connection).countDocuments({ _id: 'exp_y|1|c1' })).toBe(1);
     expect((await supertest(app).get('/readyz')).status).toBe(200);
-    await services.capture.close();
+    await root.close();
     await h.close();
   });
 });

@@ -83,7 +83,7 @@ describe('keys command line', () => {
     expect(await runKeysCommand(h.services, ['revoke', '--name', 'mobile-app'])).toEqual([
       'revoked app key "mobile-app"',
     ]);
-    const audit = await h.services.audit.list({ kind: 'api-key', key: 'mobile-app', limit: 10 });
+    const audit = (await h.services.audit.list({ kind: 'api-key', key: 'mobile-app', limit: 10 })).items;
     expect(audit.map((e) => `${e.actor}:${e.action}`)).toEqual(['cli:revoke', 'cli:create']);
   });
 

@@ -1,20 +1,20 @@
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServices, type Services } from '../../src/domain/services.js';
+import type { Composition } from '../../src/composition.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
-import { auth, createHarness, type Harness } from '../helpers/harness.js';
+import { auth, composeOn, createHarness, type Harness, testConfig } from '../helpers/harness.js';
 
 let h: Harness;
-let other: Services;
+let other: Composition;
 let otherApp: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
   h = await createHarness();
   const logger = createLogger('silent');
   // A second instance on the same database: it learns of changes only by polling.
-  other = createServices({ connection: h.connection, logger, capture: { pollMs: 100 } });
-  otherApp = createApp({ services: other, logger, bodyLimit: '1mb', version: 'test' });
+  other = composeOn(h.connection, { logger, config: testConfig({ PAYLOAD_POLL_MS: '100' }) });
+  otherApp = createApp({ services: other.services, logger, bodyLimit: '1mb', version: 'test' });
   const s = (path: string, body: object) => h.request().post(path).set(auth(h.keys.strategist)).send(body);
   expect(
     (
@@ -64,7 +64,7 @@ beforeAll(async () => {
   expect(exp.status).toBe(201);
 });
 afterAll(async () => {
-  await other.capture.close();
+  await other.close();
   await h.close();
 });
 

@@ -58,7 +58,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await h.services.capture.close();
   await h.close();
 });
 

@@ -88,9 +88,9 @@ describe('npm run sync', () => {
 
 describe('first start', () => {
   it('leaves a database that already holds definitions alone', async () => {
-    const before = (await h.services.audit.list({ limit: 1000 })).length;
+    const before = (await h.services.audit.list({ limit: 1000 })).items.length;
     await syncOnFirstStart(h.services, path.join(root, 'experiments'), createLogger('silent'));
-    expect((await h.services.audit.list({ limit: 1000 })).length).toBe(before);
+    expect((await h.services.audit.list({ limit: 1000 })).items.length).toBe(before);
   });
 
   it('loads the files into an empty database', async () => {

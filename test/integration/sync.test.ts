@@ -42,7 +42,7 @@ async function stateOf() {
     ...(await h.services.nudges.list()),
     ...(await h.services.experiments.list()),
   ] as { key: string; version: number; status?: string }[];
-  const audit = await h.services.audit.list({ limit: 1000 });
+  const audit = (await h.services.audit.list({ limit: 1000 })).items;
   return {
     definitions: all.map((d) => `${d.key}@${d.version}:${d.status ?? ''}`).sort(),
     audit: audit.length,
@@ -71,13 +71,20 @@ describe('experiments as code', () => {
   it('creates every definition, starts the experiments declared running and audits them as sync', async () => {
     const result = await sync();
     expect(result.issues).toEqual([]);
-    const started = result.changes.filter((c) => c.start).map((c) => c.key);
+    const started = result.changes.filter((c) => c.start && c.kind === 'experiment').map((c) => c.key);
     expect(started).toContain('repayment-frequency-default-2026q4');
+    // The sample journeys' holdouts are started too.
+    const holdouts = result.changes.filter((c) => c.start && c.kind === 'holdout').map((c) => c.key);
+    expect(holdouts.sort()).toEqual([
+      'checkout-holdout',
+      'home-loan-programme-holdout',
+      'mobile-onboarding-holdout',
+    ]);
     const running = await h.request().get('/v1/experiments?status=running').set(auth(h.keys.viewer));
     expect(running.body.items.map((e: { key: string }) => e.key).sort()).toEqual([...started].sort());
     expect(running.body.items.every((e: { phase: number }) => e.phase === 1)).toBe(true);
     const audit = await h.request().get('/v1/audit?actor=sync&action=start').set(auth(h.keys.admin));
-    expect(audit.body.items).toHaveLength(started.length);
+    expect(audit.body.items).toHaveLength(started.length + holdouts.length);
     const b2b = await h.services.experiments.get('renewal-term-24-default');
     expect(b2b).toMatchObject({ unit: 'accountId', touchpoint: 'business-fibre-renewal.renew.offer-email' });
   });

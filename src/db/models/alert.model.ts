@@ -25,10 +25,7 @@ export interface WebhookDeliveryDoc {
   at: Date;
 }
 
-/**
- * Alerts. Indexes: `condition` + `status` (is this condition already open?), `status` + `openedAt`
- * (the list, newest first), `experiment` + `status` (open alerts of one experiment).
- */
+/** Alerts, read by `_id` only (see AlertRepository: numbered ids and a head per experiment). */
 export function alertModel(connection: Connection): Model<AlertDoc> {
   if (connection.models.Alert) return connection.models.Alert as Model<AlertDoc>;
   const schema = new Schema<AlertDoc>(
@@ -46,13 +43,10 @@ export function alertModel(connection: Connection): Model<AlertDoc> {
     },
     { versionKey: false, collection: 'alerts', minimize: false },
   );
-  schema.index({ condition: 1, status: 1 });
-  schema.index({ status: 1, openedAt: -1 });
-  schema.index({ experiment: 1, status: 1 });
   return connection.model<AlertDoc>('Alert', schema);
 }
 
-/** One row per delivery attempt. Index: `alertId` + `at` (an alert's deliveries in order). */
+/** One row per delivery attempt, numbered per alert (`whd_<alert id>_0001`), read by `_id`. */
 export function webhookDeliveryModel(connection: Connection): Model<WebhookDeliveryDoc> {
   if (connection.models.WebhookDelivery)
     return connection.models.WebhookDelivery as Model<WebhookDeliveryDoc>;
@@ -70,6 +64,5 @@ export function webhookDeliveryModel(connection: Connection): Model<WebhookDeliv
     },
     { versionKey: false, collection: 'webhook_deliveries' },
   );
-  schema.index({ alertId: 1, at: 1 });
   return connection.model<WebhookDeliveryDoc>('WebhookDelivery', schema);
 }

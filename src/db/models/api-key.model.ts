@@ -9,6 +9,7 @@ export interface ApiKeyDoc {
   clientKey?: string;
   /** App keys: the touchpoints and channels the key may use; absent means all. */
   scope?: { touchpoints?: string[]; channels?: string[] };
+  sdk?: { decryptionKey?: string; secureAttributes?: string[]; secureAttributeSalt?: string };
   createdAt: Date;
   createdBy: string;
   revokedAt?: Date;
@@ -26,6 +27,7 @@ export function apiKeyModel(connection: Connection): Model<ApiKeyDoc> {
       prefix: { type: String, required: true },
       clientKey: { type: String },
       scope: { type: Object },
+      sdk: { type: Object },
       createdAt: { type: Date, required: true },
       createdBy: { type: String, required: true },
       revokedAt: { type: Date },

@@ -5,6 +5,7 @@ export interface AuditEntryDoc {
   at: Date;
   actor: string;
   actorKeyId: string;
+  source?: string;
   action: string;
   kind: string;
   key: string;
@@ -12,7 +13,7 @@ export interface AuditEntryDoc {
   after: unknown;
 }
 
-/** Indexes: `at` (newest first), `kind` + `key` + `at` (one entity's history), `actor` + `at`. */
+/** Audit entries, read by `_id` only (numbered ids, see AuditRepository). */
 export function auditEntryModel(connection: Connection): Model<AuditEntryDoc> {
   if (connection.models.AuditEntry) return connection.models.AuditEntry as Model<AuditEntryDoc>;
   const schema = new Schema<AuditEntryDoc>(
@@ -21,6 +22,7 @@ export function auditEntryModel(connection: Connection): Model<AuditEntryDoc> {
       at: { type: Date, required: true },
       actor: { type: String, required: true },
       actorKeyId: { type: String, required: true },
+      source: { type: String },
       action: { type: String, required: true },
       kind: { type: String, required: true },
       key: { type: String, required: true },
@@ -29,8 +31,5 @@ export function auditEntryModel(connection: Connection): Model<AuditEntryDoc> {
     },
     { versionKey: false, collection: 'audit_log', minimize: false },
   );
-  schema.index({ at: -1 });
-  schema.index({ kind: 1, key: 1, at: -1 });
-  schema.index({ actor: 1, at: -1 });
   return connection.model<AuditEntryDoc>('AuditEntry', schema);
 }

@@ -1,6 +1,14 @@
 import { type Connection, type Model, Schema } from 'mongoose';
 
-export const definitionKinds = ['journey', 'touchpoint', 'nudge', 'experiment'] as const;
+export const definitionKinds = [
+  'journey',
+  'touchpoint',
+  'nudge',
+  'experiment',
+  'holdout',
+  'fatigue',
+  'template',
+] as const;
 export type DefinitionKind = (typeof definitionKinds)[number];
 
 export interface DefinitionDoc {
@@ -17,13 +25,18 @@ export interface DefinitionDoc {
  * - every kind: `key` (unique; get, update, delete by human key);
  * - touchpoint: `journey` (a journey's touchpoints, in-use checks), `channel` (list filter);
  * - nudge: `touchpoint` (a touchpoint's nudges, in-use checks), `type` (list filter);
- * - experiment: `nudge` (in-use checks), `touchpoint` + `status` (running experiments on a touchpoint).
+ * - experiment: `nudge` (in-use checks), `touchpoint` + `status` (running experiments on a touchpoint);
+ * - holdout, fatigue (policies), template: none beyond `key` (small collections, listed whole when the payload
+ *   is compiled).
  */
 const extraIndexes: Record<DefinitionKind, Record<string, 1>[]> = {
   journey: [],
   touchpoint: [{ journey: 1, stage: 1 }, { channel: 1 }],
   nudge: [{ touchpoint: 1 }, { type: 1 }],
   experiment: [{ nudge: 1 }, { touchpoint: 1, status: 1 }, { status: 1 }],
+  holdout: [],
+  fatigue: [],
+  template: [],
 };
 
 const collections: Record<DefinitionKind, string> = {
@@ -31,6 +44,9 @@ const collections: Record<DefinitionKind, string> = {
   touchpoint: 'touchpoints',
   nudge: 'nudges',
   experiment: 'experiments',
+  holdout: 'holdouts',
+  fatigue: 'fatigue_policies',
+  template: 'templates',
 };
 
 /** The body of a definition is validated by its zod schema in the domain, so the model is not strict. */

@@ -36,7 +36,15 @@ export const assignmentRequestSchema = z
   });
 export type AssignmentRequest = z.infer<typeof assignmentRequestSchema>;
 
-export const notInReasons = ['not-running', 'missing-unit', 'targeting', 'namespace', 'coverage'] as const;
+export const notInReasons = [
+  'not-running',
+  'missing-unit',
+  'targeting',
+  'namespace',
+  'coverage',
+  'holdout',
+  'fatigue',
+] as const;
 
 export const experimentAssignmentSchema = z.object({
   experiment: z.string(),

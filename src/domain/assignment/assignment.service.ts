@@ -1,9 +1,10 @@
 import type { Attributes } from '@growthbook/growthbook';
-import type { DefinitionRepository, Stored } from '../../db/definition.repository.js';
 import type { MetaRepository } from '../../db/meta.repository.js';
 import { exposureId } from '../../db/models/exposure.model.js';
 import type { Logger } from '../../logger.js';
 import { DomainError, validationError } from '../errors.js';
+import type { FatigueGate } from '../fatigue/fatigue-gate.js';
+import { HOLDOUT_ARM, NUDGED_ARM } from '../schemas/holdout.schema.js';
 import { parseOrThrow } from '../validate.js';
 import {
   type AssignmentResponse,
@@ -18,14 +19,25 @@ import type {
   TouchpointDefinition,
 } from './compiled.types.js';
 import { deliverAt, isValidTimeZone, type TimingRule } from './deliver-at.js';
-import { type Evaluation, Evaluator } from './evaluator.js';
+import { type Evaluation, Evaluator, type HoldoutArm } from './evaluator.js';
 import type { ExposureWriter } from './exposure-writer.js';
+import type { FatiguePolicyDefinition } from './fatigue-rules.js';
+import type { HoldoutDefinition } from './holdout-rules.js';
 import { compilePayload } from './payload-compiler.js';
 
+/** Read access to one kind of definition; the compiler needs nothing else of the repositories. */
+export interface DefinitionSource<T> {
+  list(): Promise<T[]>;
+}
+
 export interface AssignmentServiceOptions {
-  touchpoints: DefinitionRepository<Stored & TouchpointDefinition>;
-  nudges: DefinitionRepository<Stored & NudgeDefinition>;
-  experiments: DefinitionRepository<Stored & ExperimentDefinition>;
+  touchpoints: DefinitionSource<TouchpointDefinition>;
+  nudges: DefinitionSource<NudgeDefinition>;
+  experiments: DefinitionSource<ExperimentDefinition>;
+  holdouts?: DefinitionSource<HoldoutDefinition>;
+  fatiguePolicies?: DefinitionSource<FatiguePolicyDefinition>;
+  /** Counts nudged contacts and applies the fatigue caps; absent, no cap applies. */
+  fatigue?: FatigueGate;
   meta: MetaRepository;
   writer: ExposureWriter;
   logger: Logger;
@@ -101,12 +113,16 @@ export class AssignmentService {
     this.building = (async () => {
       do {
         this.again = false;
-        const [touchpoints, nudges, experiments] = await Promise.all([
+        const [touchpoints, nudges, experiments, holdouts, fatigue] = await Promise.all([
           this.opts.touchpoints.list(),
           this.opts.nudges.list(),
           this.opts.experiments.list(),
+          this.opts.holdouts?.list() ?? [],
+          this.opts.fatiguePolicies?.list() ?? [],
         ]);
-        this.evaluator = new Evaluator(compilePayload({ touchpoints, nudges, experiments }));
+        this.evaluator = new Evaluator(
+          compilePayload({ touchpoints, nudges, experiments, holdouts, fatigue }),
+        );
       } while (this.again);
     })().finally(() => {
       this.building = null;
@@ -147,11 +163,37 @@ export class AssignmentService {
     });
     const attributes: Attributes = { ...req.attributes, customerId: req.customerId, channel: req.channel };
     const assignments: ExperimentAssignment[] = [];
+    const synced: Promise<void>[] = [];
     for (const tp of plans) {
-      for (const ev of evaluator.evaluate(tp, attributes)) {
+      const arms = evaluator.holdoutArms(tp, attributes);
+      const held = arms.some((a) => a.member);
+      let evaluations = held ? evaluator.withheld(tp, 'holdout') : evaluator.evaluate(tp, attributes);
+      // Every contact that answered a variant counts, control included, so the cap never depends on the arm.
+      const fatigue = this.opts.fatigue;
+      if (fatigue && tp.fatigue.length > 0 && evaluations.some((e) => e.inExperiment && !e.qa)) {
+        if (await fatigue.capped(req.customerId, tp, tp.fatigue, now)) {
+          evaluations = evaluator.withheld(tp, 'fatigue');
+        }
+      }
+      for (const ev of evaluations) {
         assignments.push(this.toAssignment(ev, tp.key, now, typeof tz === 'string' ? tz : 'UTC'));
         if (ev.inExperiment && ev.variant)
-          this.expose(ev, tp.key, req.customerId, req.channel, attributes, now);
+          synced.push(this.expose(ev, tp.key, req.customerId, req.channel, attributes, now));
+      }
+      // Both arms of a holdout are counted where something could have nudged them.
+      if (arms.length > 0 && tp.exclusive.length + tp.overlapping.length > 0) {
+        for (const arm of arms) {
+          synced.push(this.exposeHoldout(arm, tp.key, req.customerId, req.channel, attributes, now));
+        }
+      }
+    }
+    // The customer sees the variant only once its exposure would survive a crash of this process.
+    if (synced.length > 0) {
+      try {
+        await Promise.all(synced);
+      } catch (err) {
+        this.opts.logger.error({ err }, 'exposure log append failed; assignment refused');
+        throw new DomainError('exposure_log_unavailable');
       }
     }
     return { customerId: req.customerId, assignments };
@@ -173,6 +215,41 @@ export class AssignmentService {
     return out;
   }
 
+  private exposeHoldout(
+    arm: HoldoutArm,
+    touchpoint: string,
+    customerId: string,
+    channel: string,
+    attributes: Attributes,
+    now: Date,
+  ): Promise<void> {
+    const h = arm.holdout;
+    return this.opts.writer.enqueue({
+      _id: exposureId(h.id, h.phase, arm.unitId),
+      experiment: h.key,
+      experimentId: h.id,
+      phase: h.phase,
+      variant: arm.member ? HOLDOUT_ARM : NUDGED_ARM,
+      unit: h.unit,
+      unitId: arm.unitId,
+      customerId,
+      touchpoint,
+      channel,
+      exposedAt: now,
+      attributes: this.kept(attributes),
+      qa: false,
+    });
+  }
+
+  private kept(attributes: Attributes): Record<string, string> {
+    const kept: Record<string, string> = {};
+    for (const name of this.allowed) {
+      const v = attributes[name];
+      if (v !== undefined && v !== null && typeof v !== 'object') kept[name] = String(v);
+    }
+    return kept;
+  }
+
   private expose(
     ev: Evaluation,
     touchpoint: string,
@@ -180,15 +257,11 @@ export class AssignmentService {
     channel: string,
     attributes: Attributes,
     now: Date,
-  ): void {
+  ): Promise<void> {
     const exp = ev.experiment;
     const unitId = String(attributes[exp.unit]);
-    const kept: Record<string, string> = {};
-    for (const name of this.allowed) {
-      const v = attributes[name];
-      if (v !== undefined && v !== null && typeof v !== 'object') kept[name] = String(v);
-    }
-    this.opts.writer.enqueue({
+    const kept = this.kept(attributes);
+    return this.opts.writer.enqueue({
       _id: exposureId(exp.id, exp.phase, unitId),
       experiment: exp.key,
       experimentId: exp.id,
@@ -208,6 +281,7 @@ export class AssignmentService {
   async close(): Promise<void> {
     if (this.poller) clearInterval(this.poller);
     this.poller = null;
+    await this.opts.fatigue?.close();
     await this.opts.writer.close();
   }
 }

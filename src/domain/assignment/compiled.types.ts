@@ -1,4 +1,7 @@
 import type { FeatureApiResponse } from '@growthbook/growthbook';
+import type { PolicyScope } from '../fatigue/contact-window.js';
+import type { FatiguePolicyDefinition } from './fatigue-rules.js';
+import type { CompiledHoldout, HoldoutDefinition } from './holdout-rules.js';
 
 /** The fields of a stored experiment the compiler reads (the stored document carries more). */
 export interface ExperimentDefinition {
@@ -27,6 +30,7 @@ export interface NudgeDefinition {
 
 export interface TouchpointDefinition {
   key: string;
+  journey?: string;
   channel?: string;
 }
 
@@ -34,6 +38,8 @@ export interface Definitions {
   touchpoints: TouchpointDefinition[];
   nudges: NudgeDefinition[];
   experiments: ExperimentDefinition[];
+  holdouts?: HoldoutDefinition[];
+  fatigue?: FatiguePolicyDefinition[];
 }
 
 /** What every rule of the payload yields as its value, so an SDK needs nothing else to show the nudge. */
@@ -76,6 +82,11 @@ export interface CompiledTouchpoint {
   slots?: { unit: string; namespace: string; holders: { key: string; range: [number, number] }[] };
   /** QA overrides of the exclusive experiments, by customer id (mirrors the force rules). */
   qa: Map<string, VariantValue>;
+  journey?: string;
+  /** Running holdouts covering this touchpoint; their members get the default here. */
+  holdouts: CompiledHoldout[];
+  /** Active fatigue policies covering this touchpoint. */
+  fatigue: PolicyScope[];
 }
 
 export interface CompiledPayload {

@@ -29,6 +29,8 @@ const VALUE_OPERATORS = new Set([
   '$regexi',
   '$type',
 ]);
+/** Every operator a saved condition may use, for forms that list them. */
+export const conditionOperators: readonly string[] = ['$and', '$or', '$nor', ...VALUE_OPERATORS];
 const LIST_OPERATORS = new Set(['$in', '$nin', '$ini', '$nini', '$all', '$alli']);
 const TYPES = new Set(['string', 'number', 'boolean', 'array', 'object', 'null', 'undefined']);
 export const MAX_REGEX_LENGTH = 200;

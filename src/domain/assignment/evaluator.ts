@@ -11,9 +11,24 @@ import type {
   CompiledTouchpoint,
   VariantValue,
 } from './compiled.types.js';
+import { type CompiledHoldout, holdoutFeatureKey } from './holdout-rules.js';
 import { soloFeatureKey } from './payload-compiler.js';
 
-export type NotInReason = 'not-running' | 'missing-unit' | 'targeting' | 'namespace' | 'coverage';
+export type NotInReason =
+  | 'not-running'
+  | 'missing-unit'
+  | 'targeting'
+  | 'namespace'
+  | 'coverage'
+  | 'holdout'
+  | 'fatigue';
+
+/** One running holdout covering a touchpoint, and whether the unit is held out by it. */
+export interface HoldoutArm {
+  holdout: CompiledHoldout;
+  member: boolean;
+  unitId: string;
+}
 
 export interface Evaluation {
   experiment: CompiledExperiment;
@@ -80,6 +95,31 @@ export class Evaluator {
 
   touchpoint(key: string): CompiledTouchpoint | undefined {
     return this.compiled.touchpoints.get(key);
+  }
+
+  /** The unit's arm in each running holdout covering the touchpoint (none without the unit attribute). */
+  holdoutArms(tp: CompiledTouchpoint, attributes: Attributes): HoldoutArm[] {
+    if (tp.holdouts.length === 0) return [];
+    const out: HoldoutArm[] = [];
+    for (const holdout of tp.holdouts) {
+      const unit = attributes[holdout.unit];
+      if (unit === undefined || unit === null || unit === '') continue;
+      const member = this.client.evalFeature<boolean>(holdoutFeatureKey(holdout.key), { attributes }).value;
+      out.push({ holdout, member: member === true, unitId: String(unit) });
+    }
+    return out;
+  }
+
+  /** Every experiment on the touchpoint answered with the default, for a unit that is held out. */
+  withheld(tp: CompiledTouchpoint, reason: 'holdout' | 'fatigue'): Evaluation[] {
+    return tp.experiments.map((exp) => ({
+      experiment: exp,
+      inExperiment: false,
+      variant: null,
+      payload: null,
+      qa: false,
+      reason: exp.running ? reason : 'not-running',
+    }));
   }
 
   evaluate(tp: CompiledTouchpoint, attributes: Attributes): Evaluation[] {

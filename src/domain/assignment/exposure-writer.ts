@@ -1,6 +1,7 @@
 import type { ExposureDoc } from '../../db/exposure.repository.js';
 import type { Logger } from '../../logger.js';
 import type { ExposureJournal } from './exposure-journal.js';
+import type { ExposureLog, SealedSegment } from './exposure-log.js';
 
 export interface ExposureStore {
   /** Returns the positions of the documents that were already stored. */
@@ -10,6 +11,11 @@ export interface ExposureStore {
 export interface ExposureWriterOptions {
   store: ExposureStore;
   journal: ExposureJournal;
+  /**
+   * When given, `enqueue` resolves only once the exposure is on disk in this log, so an answered
+   * exposure survives a crash of the process (replayed at the next start).
+   */
+  log?: ExposureLog;
   /**
    * Queues exposures for attribution; called before they are stored, so an exposure is never
    * stored without being queued (attribution ignores one it has seen already).
@@ -22,6 +28,11 @@ export interface ExposureWriterOptions {
   /** Exposures kept in memory when both the database and the full journal refuse them. */
   maxHeld?: number;
   recoverMs?: number;
+  /**
+   * How often a drain seals the exposure log's segment (and deletes the one before): rarer seals
+   * mean fewer file creations, and a crash replays at most this much already-stored exposures.
+   */
+  sealEveryMs?: number;
 }
 
 export interface ExposureWriterStats {
@@ -37,9 +48,14 @@ export interface ExposureWriterStats {
   replayed: number;
   dropped: number;
   writeFailures: number;
+  /** Exposures synced to the write-ahead log, fdatasync calls, failed appends. */
+  logged: number;
+  logSyncs: number;
+  logFailures: number;
 }
 
 const SEEN_MAX = 500_000;
+const DONE: Promise<void> = Promise.resolve();
 
 function toLine(doc: ExposureDoc): string {
   return JSON.stringify(doc);
@@ -65,6 +81,11 @@ export class ExposureWriter {
   /** Exposures neither the database nor the full journal took; retried on recovery. */
   private held: ExposureDoc[] = [];
   private readonly seen = new Set<string>();
+  /** Exposures whose log append is still running: a repeat of one waits for the same sync. */
+  private readonly unsynced = new Map<string, Promise<void>>();
+  /** True once a drain left exposures in memory only; its sealed log segment is then kept. */
+  private heldSinceSeal = false;
+  private lastSeal = 0;
   private flushing: Promise<void> | null = null;
   private recovering = false;
   private degraded = false;
@@ -89,16 +110,27 @@ export class ExposureWriter {
     this.timers.push(setInterval(() => void this.flush(), this.flushMs));
     this.timers.push(setInterval(() => void this.recover(), opts.recoverMs ?? 1000));
     for (const t of this.timers) t.unref();
+    // Segments an earlier process left are replayed without waiting for the first timer tick.
+    if (opts.log && opts.log.leftovers().length > 0) setImmediate(() => void this.recover());
   }
 
-  /** Queues an exposure unless this instance queued the same one already (re-exposure is a no-op). */
-  enqueue(doc: ExposureDoc): void {
-    if (this.seen.has(doc._id)) return;
+  /**
+   * Queues an exposure unless this instance queued the same one already (re-exposure is a no-op).
+   * With a log, the promise resolves once the exposure is on disk (answer only after it); without,
+   * at once.
+   */
+  enqueue(doc: ExposureDoc): Promise<void> {
+    if (this.seen.has(doc._id)) return this.unsynced.get(doc._id) ?? DONE;
     if (this.seen.size >= SEEN_MAX) this.seen.clear();
     this.seen.add(doc._id);
     this.buffer.push(doc);
     this.counters.enqueued++;
     if (this.buffer.length >= this.batchSize && !this.flushing) queueMicrotask(() => void this.flush());
+    const log = this.opts.log;
+    if (!log) return DONE;
+    const synced = log.append([toLine(doc)]).finally(() => this.unsynced.delete(doc._id));
+    this.unsynced.set(doc._id, synced);
+    return synced;
   }
 
   /** Writes everything buffered; concurrent callers share one flush. */
@@ -111,11 +143,29 @@ export class ExposureWriter {
     return this.flushing;
   }
 
+  /**
+   * Every exposure in the sealed log segment was enqueued before the seal, so it is in the buffer
+   * now (or was written by an earlier drain); once this drain has put the buffer in the database
+   * or the journal, the segment holds nothing that is not safe elsewhere and is deleted.
+   */
   private async drain(): Promise<void> {
+    const due = this.buffer.length > 0 && Date.now() - this.lastSeal >= (this.opts.sealEveryMs ?? 1000);
+    const sealed = due ? (this.opts.log?.seal() ?? null) : null;
+    if (sealed) {
+      this.lastSeal = Date.now();
+      this.heldSinceSeal = false;
+    }
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.batchSize * 2);
       await this.write(batch);
     }
+    if (sealed) await this.settle(sealed);
+  }
+
+  private async settle(sealed: SealedSegment): Promise<void> {
+    // Exposures held in memory only may have their lines in this segment: keep it until they are stored.
+    if (this.heldSinceSeal || this.held.length > 0) this.opts.log?.keep(sealed.file);
+    else await sealed.retire();
   }
 
   private async write(batch: ExposureDoc[]): Promise<void> {
@@ -148,6 +198,7 @@ export class ExposureWriter {
       );
     }
     this.journalFull = true;
+    this.heldSinceSeal = true;
     const room = Math.max(0, this.maxHeld - this.held.length);
     this.held.push(...batch.slice(0, room));
     const lost = batch.slice(room);
@@ -166,10 +217,23 @@ export class ExposureWriter {
   /** Replays the journal and the memory hold once the database answers again. */
   async recover(): Promise<void> {
     if (this.recovering) return;
-    if (!this.degraded && !this.opts.journal.pending && this.held.length === 0) return;
+    const log = this.opts.log;
+    const leftovers = log?.leftovers() ?? [];
+    if (!this.degraded && !this.opts.journal.pending && this.held.length === 0 && leftovers.length === 0)
+      return;
     this.recovering = true;
     try {
       if (!(await this.opts.ping())) return;
+      for (const file of [...leftovers]) {
+        const docs = ((await log?.read(file)) ?? [])
+          .map(fromLine)
+          .filter((d): d is ExposureDoc => d !== null);
+        for (let i = 0; i < docs.length; i += 1000) await this.store(docs.slice(i, i + 1000));
+        await log?.remove(file);
+        this.counters.replayed += docs.length;
+        this.counters.stored += docs.length;
+        if (docs.length > 0) this.opts.logger.info({ count: docs.length, file }, 'exposure log replayed');
+      }
       let lines = this.opts.journal.takeForReplay();
       while (lines) {
         const docs = lines.map(fromLine).filter((d): d is ExposureDoc => d !== null);
@@ -199,7 +263,13 @@ export class ExposureWriter {
 
   /** True when nothing is waiting: buffer, journal and memory hold are empty. */
   get idle(): boolean {
-    return this.buffer.length === 0 && !this.flushing && !this.opts.journal.pending && this.held.length === 0;
+    return (
+      this.buffer.length === 0 &&
+      !this.flushing &&
+      !this.opts.journal.pending &&
+      this.held.length === 0 &&
+      (this.opts.log?.leftovers().length ?? 0) === 0
+    );
   }
 
   stats(): ExposureWriterStats {
@@ -211,6 +281,9 @@ export class ExposureWriter {
       journalMaxBytes: this.opts.journal.maxBytes,
       journalFull: this.journalFull,
       ...this.counters,
+      ...(({ appended, syncs, failures }) => ({ logged: appended, logSyncs: syncs, logFailures: failures }))(
+        this.opts.log?.stats() ?? { appended: 0, syncs: 0, failures: 0 },
+      ),
     };
   }
 
@@ -218,5 +291,9 @@ export class ExposureWriter {
   async close(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     await this.flush();
+    // What the log still holds is in the database or the journal now, unless the memory hold has it.
+    await Promise.allSettled([...this.unsynced.values()]);
+    await this.flush();
+    await this.opts.log?.close(this.held.length === 0 && !this.heldSinceSeal);
   }
 }

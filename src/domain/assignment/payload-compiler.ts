@@ -10,6 +10,14 @@ import type {
   VariantValue,
 } from './compiled.types.js';
 import { checkCondition } from './condition-check.js';
+import { activePolicies, policyCovers } from './fatigue-rules.js';
+import {
+  covers,
+  holdoutFeatureKey,
+  holdoutRule,
+  membershipFeature,
+  runningHoldouts,
+} from './holdout-rules.js';
 
 /** GrowthBook hash version 2 (no bias between experiments sharing a seed prefix). */
 const HASH_VERSION = 2;
@@ -129,14 +137,19 @@ function experimentRule(exp: CompiledExperiment, def: ExperimentDefinition, name
 export function compilePayload(defs: Definitions, now = new Date()): CompiledPayload {
   const nudges = new Map(defs.nudges.map((n) => [n.key, n]));
   const touchpoints = new Map<string, CompiledTouchpoint>();
+  const holdouts = runningHoldouts(defs.holdouts);
+  const policies = activePolicies(defs.fatigue);
   for (const tp of defs.touchpoints) {
     touchpoints.set(tp.key, {
       key: tp.key,
       ...(tp.channel ? { channel: tp.channel } : {}),
+      ...(tp.journey ? { journey: tp.journey } : {}),
       experiments: [],
       exclusive: [],
       overlapping: [],
       qa: new Map(),
+      holdouts: holdouts.filter((h) => covers(h, tp.journey)),
+      fatigue: policies.filter((p) => policyCovers(p, tp.journey)),
     });
   }
   const byTouchpoint = new Map<string, ExperimentDefinition[]>();
@@ -151,7 +164,9 @@ export function compilePayload(defs: Definitions, now = new Date()): CompiledPay
 
   const features: Record<string, FeatureDefinition> = {};
   const solo: Record<string, FeatureDefinition> = {};
+  for (const h of holdouts) solo[holdoutFeatureKey(h.key)] = membershipFeature(h);
   for (const tp of touchpoints.values()) {
+    const held = tp.holdouts.map(holdoutRule);
     const defsHere = (byTouchpoint.get(tp.key) ?? []).sort(byStart);
     const slotHolders = defsHere.filter(
       (e) => !e.overlap && (e.status === 'running' || e.status === 'paused'),
@@ -184,7 +199,7 @@ export function compilePayload(defs: Definitions, now = new Date()): CompiledPay
         tp.overlapping.push(exp);
         features[exp.featureKey] = {
           defaultValue: null,
-          rules: [...qaRules(exp, def), experimentRule(exp, def, def.name)],
+          rules: [...held, ...qaRules(exp, def), experimentRule(exp, def, def.name)],
         };
       }
     }
@@ -199,7 +214,7 @@ export function compilePayload(defs: Definitions, now = new Date()): CompiledPay
         holders: holders.map((e) => ({ key: e.key, range: [e.namespace?.[1] ?? 0, e.namespace?.[2] ?? 0] })),
       };
     }
-    features[tp.key] = { defaultValue: null, rules: [...exclusiveQa, ...exclusiveRules] };
+    features[tp.key] = { defaultValue: null, rules: [...held, ...exclusiveQa, ...exclusiveRules] };
   }
 
   const body = { features };

@@ -14,6 +14,7 @@ import {
   linkedIds,
   shardOf,
 } from './apply-batch.js';
+import { QueueView } from './queue-view.js';
 
 export const ATTRIBUTION_LEASE = 'attribution';
 
@@ -74,6 +75,7 @@ export class Attributor {
   private replayNeeded = true;
   /** Segment values holding a bucket, per `<experimentId>|<phase>` and attribute. */
   private buckets = new Map<string, Map<string, Set<string>>>();
+  private readonly view: QueueView;
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
@@ -92,6 +94,7 @@ export class Attributor {
     this.idleMs = deps.idleMs ?? 500;
     this.leaseMs = deps.leaseMs ?? 30_000;
     this.staleMs = deps.staleMs ?? 60_000;
+    this.view = new QueueView(deps.queue);
   }
 
   start(): void {
@@ -171,6 +174,7 @@ export class Attributor {
 
   private resetCaches(): void {
     this.buckets = new Map();
+    this.view.invalidate();
   }
 
   private async holdLease(): Promise<number | null> {
@@ -206,10 +210,11 @@ export class Attributor {
     if (this.replayNeeded) {
       await this.replay();
       this.replayNeeded = false;
+      this.view.invalidate();
       seq = await this.holdLease();
       if (seq === null) return 0;
     }
-    const { entries, waiting } = await this.deps.queue.oldest(this.batchItems, this.staleMs);
+    const { entries, waiting } = await this.view.next(this.batchItems, this.staleMs);
     this.counters.pending = waiting;
     if (entries.length === 0) return 0;
     const items: QueuedItem[] = [];
@@ -313,6 +318,7 @@ export class Attributor {
     for (const delta of record.stats) await this.deps.stats.applyDelta(delta, record.seq);
     this.deps.fault?.('stats');
     await this.deps.queue.remove(record.queueIds);
+    this.view.removed(record.queueIds);
     this.deps.fault?.('queue');
     await this.deps.stats.removeBatch(record);
   }

@@ -53,9 +53,18 @@ export const eventInputSchema = z.discriminatedUnion('type', [
 ]);
 export type EventInput = z.infer<typeof eventInputSchema>;
 
+/**
+ * The envelope of `POST /v1/events`: one event or `{events: [...]}`. Each event is judged alone
+ * (`eventInputSchema`), so a bad one is listed as rejected and the others are stored.
+ */
+const eventItem = z
+  .unknown()
+  .describe(
+    'one event: {eventId, customerId, occurredAt, type, ...}; type conversion (name), csat (value 1-5), nps (0-10), ces (1-7), revenue (amount, currency) or metric (name, value); validated alone, so a bad event is rejected and the others are stored',
+  );
 export const eventBatchSchema = z.union([
-  z.strictObject({ events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_BATCH) }),
-  z.record(z.string(), z.unknown()),
+  z.strictObject({ events: z.array(eventItem).min(1).max(MAX_EVENTS_PER_BATCH) }),
+  z.record(z.string(), z.unknown()).describe(eventItem.description ?? ''),
 ]);
 
 export const rejectedEventSchema = z.object({
@@ -76,9 +85,3 @@ export const eventsResponseSchema = z.object({
     ),
 });
 export type EventsResponse = z.infer<typeof eventsResponseSchema>;
-
-/** For the OpenAPI document: one event, or `{events: [...]}`. */
-export const eventsRequestSchema = z.union([
-  eventInputSchema,
-  z.object({ events: z.array(eventInputSchema).max(MAX_EVENTS_PER_BATCH) }),
-]);

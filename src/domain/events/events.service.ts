@@ -1,5 +1,6 @@
 import type { AttributionQueueRepository } from '../../db/attribution-queue.repository.js';
 import type { EventDoc, EventRepository } from '../../db/event.repository.js';
+import { eventKey } from '../../db/models/event.model.js';
 import { queuedEvent } from '../attribution/queue-items.js';
 import { type FieldIssue, validationError } from '../errors.js';
 import { findOperatorKeys, issuesOf } from '../validate.js';
@@ -11,9 +12,11 @@ import {
 } from './event.schema.js';
 import type { UnmatchedEvents } from './unmatched-events.js';
 
-function toDoc(e: EventInput, receivedAt: Date): EventDoc {
+function toDoc(e: EventInput, source: string, receivedAt: Date): EventDoc {
   const doc: EventDoc = {
-    _id: e.eventId,
+    _id: eventKey(source, e.eventId),
+    eventId: e.eventId,
+    source,
     customerId: e.customerId,
     type: e.type,
     name: e.type === 'conversion' || e.type === 'metric' ? e.name : e.type,
@@ -34,7 +37,8 @@ function toDoc(e: EventInput, receivedAt: Date): EventDoc {
 
 /**
  * Outcome capture: each item is validated on its own, valid items are stored even when others are
- * rejected, and `eventId` makes every write idempotent. The answer comes after the write is
+ * rejected, and `eventId` makes every write idempotent within its source (the sending key): two
+ * keys may use the same `eventId` for different events, and neither can pre-claim the other's. The answer comes after the write is
  * acknowledged; attribution runs behind it, from the attribution queue.
  */
 export class EventsService {
@@ -64,7 +68,8 @@ export class EventsService {
     return events;
   }
 
-  async capture(body: unknown): Promise<EventsResponse> {
+  /** `source`: the id of the key that sends the events. */
+  async capture(body: unknown, source: string): Promise<EventsResponse> {
     const items = this.items(body);
     const single = !('events' in (body as object));
     const receivedAt = new Date();
@@ -79,7 +84,7 @@ export class EventsService {
         if (parsed.success) {
           // The first item with an id wins; a repeat inside the same batch is a duplicate like a resend.
           if (byId.has(parsed.data.eventId)) duplicates++;
-          else byId.set(parsed.data.eventId, toDoc(parsed.data, receivedAt));
+          else byId.set(parsed.data.eventId, toDoc(parsed.data, source, receivedAt));
           return;
         }
         issues.push(...issuesOf(parsed.error));

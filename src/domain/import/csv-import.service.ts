@@ -195,7 +195,10 @@ export class CsvImportService {
       const event: EventDoc | null =
         converted && metric
           ? {
+              // Outside every key's namespace (`<key id>|...`), and the form earlier imports stored.
               _id: `import:${exp.key}:${customer}:${metric.key}`,
+              eventId: `${exp.key}:${customer}:${metric.key}`,
+              source: 'import',
               customerId: customer,
               type: 'conversion',
               name: metric.event,

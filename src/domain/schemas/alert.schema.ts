@@ -9,7 +9,7 @@ export type AlertKind = z.infer<typeof alertKindSchema>;
  * its open alert (lastSeenAt moves), and raises a new one only after it has cleared.
  */
 export const alertSchema = z.object({
-  id: z.string().describe('alr_...'),
+  id: z.string().describe('alr_000000000001, ...: ordered by when the alert opened'),
   kind: alertKindSchema,
   experiment: z.string(),
   condition: z.string().describe('what is deduplicated, e.g. srm:<experiment>:<phase>'),
@@ -25,6 +25,11 @@ export type Alert = z.infer<typeof alertSchema>;
 export const alertQuerySchema = z.object({
   status: z.enum(['open', 'cleared', 'all']).default('open'),
   experiment: z.string().max(80).optional(),
+  before: z
+    .string()
+    .regex(/^alr_\d{12}$/, 'must be an alert id (the last one of the previous page)')
+    .optional()
+    .describe('only alerts opened before this one (pages: pass the last id of the previous page)'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 export type AlertQuery = z.infer<typeof alertQuerySchema>;

@@ -15,6 +15,9 @@ export const idPrefixes = {
   touchpoint: 'tpt_',
   nudge: 'ndg_',
   experiment: 'exp_',
+  holdout: 'hld_',
+  fatigue: 'ftg_',
+  template: 'tpl_',
   apiKey: 'key_',
 } as const;
 

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { checkExperimentFields, experimentFields } from '../schemas/experiment.schema.js';
+import { fatiguePolicyInputSchema } from '../schemas/fatigue-policy.schema.js';
+import { checkHoldoutFields, holdoutFields } from '../schemas/holdout.schema.js';
 import { journeyInputSchema } from '../schemas/journey.schema.js';
 import { nudgeInputSchema } from '../schemas/nudge.schema.js';
+import { templateInputSchema } from '../schemas/template.schema.js';
 import { touchpointInputSchema } from '../schemas/touchpoint.schema.js';
 
 /**
@@ -21,7 +24,18 @@ export const experimentFileSchema = z
   })
   .superRefine(checkExperimentFields);
 
-/** One file in experiments/: any mix of the four kinds, each a list. */
+/** A holdout in a file: `status: running` starts it when sync creates it, as for experiments. */
+export const holdoutFileSchema = z
+  .strictObject({
+    ...holdoutFields,
+    status: z
+      .enum(['draft', 'running'])
+      .optional()
+      .describe('initial status when sync creates the holdout (default draft); ignored afterwards'),
+  })
+  .superRefine(checkHoldoutFields);
+
+/** One file in experiments/: any mix of the kinds, each a list. */
 export const definitionFileSchema = z
   .strictObject({
     $schema: z.string().optional().describe('path to schema.json, for editors'),
@@ -29,8 +43,13 @@ export const definitionFileSchema = z
     touchpoints: z.array(touchpointInputSchema).optional(),
     nudges: z.array(nudgeInputSchema).optional(),
     experiments: z.array(experimentFileSchema).optional(),
+    holdouts: z.array(holdoutFileSchema).optional(),
+    fatiguePolicies: z.array(fatiguePolicyInputSchema).optional(),
+    templates: z.array(templateInputSchema).optional(),
   })
-  .describe('Nudgelab definitions: journeys, touchpoints, nudges and experiments');
+  .describe(
+    'Nudgelab definitions: journeys, touchpoints, nudges, experiments, holdouts, fatigue policies and templates',
+  );
 export type DefinitionFile = z.infer<typeof definitionFileSchema>;
 
 /** The JSON Schema editors use to autocomplete and check files (experiments/schema.json). */

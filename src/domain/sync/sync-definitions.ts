@@ -5,7 +5,7 @@ import { type FileIssue, formatIssue, loadDefinitionFiles } from './load-files.j
 import { type PlannedChange, planSync } from './sync-plan.js';
 
 /** Changes made by sync are audited under this actor name. */
-export const syncActor: Actor = { keyId: 'sync', name: 'sync', role: 'admin' };
+export const syncActor: Actor = { keyId: 'sync', name: 'sync', role: 'admin', source: 'sync' };
 
 export interface SyncOptions {
   dir: string;
@@ -22,7 +22,33 @@ export interface SyncResult {
   written: boolean;
 }
 
-const order = { journey: 0, touchpoint: 1, nudge: 2, experiment: 3 } as const;
+const order = {
+  journey: 0,
+  touchpoint: 1,
+  nudge: 2,
+  experiment: 3,
+  holdout: 4,
+  fatigue: 5,
+  template: 6,
+} as const;
+
+interface Writable {
+  create(actor: Actor, body: unknown): Promise<unknown>;
+  update(actor: Actor, key: string, body: unknown): Promise<unknown>;
+}
+
+function serviceOf(services: Services, kind: keyof typeof order): Writable {
+  const byKind: Record<keyof typeof order, Writable> = {
+    journey: services.journeys,
+    touchpoint: services.touchpoints,
+    nudge: services.nudges,
+    experiment: services.experiments,
+    holdout: services.holdouts,
+    fatigue: services.fatiguePolicies,
+    template: services.templates,
+  };
+  return byKind[kind];
+}
 
 /**
  * Experiments as code: validates every file (schemas, then references across files and the
@@ -37,6 +63,9 @@ export async function syncDefinitions(services: Services, opts: SyncOptions): Pr
     touchpoint: await services.touchpoints.list(),
     nudge: await services.nudges.list(),
     experiment: await services.experiments.list(),
+    holdout: await services.holdouts.list(),
+    fatigue: await services.fatiguePolicies.list(),
+    template: await services.templates.list(),
   };
   const plan = planSync(loaded.files, stored, new Date().toISOString());
   if (loaded.issues.length > 0) {
@@ -57,14 +86,13 @@ export async function syncDefinitions(services: Services, opts: SyncOptions): Pr
   for (const change of sorted) {
     try {
       if (change.action !== 'unchanged') {
-        const service = services[`${change.kind}s`] as {
-          create(actor: Actor, body: unknown): Promise<unknown>;
-          update(actor: Actor, key: string, body: unknown): Promise<unknown>;
-        };
+        const service = serviceOf(services, change.kind);
         if (change.action === 'create') await service.create(actor, change.body);
         else await service.update(actor, change.key, change.body);
       }
-      if (change.start) await services.experiments.transition(actor, change.key, 'start');
+      if (change.start && change.kind === 'holdout') {
+        await services.holdouts.transition(actor, change.key, 'start');
+      } else if (change.start) await services.experiments.transition(actor, change.key, 'start');
     } catch (err) {
       // Only a concurrent change between planning and writing gets here; report where it stopped.
       if (!(err instanceof DomainError)) throw err;

@@ -1,18 +1,25 @@
 import type { DefinitionKind } from '../../db/models/definition.model.js';
 import { DomainError, type FieldIssue } from '../errors.js';
 import { checkUpdate, start } from '../experiments/lifecycle.js';
+import { checkHoldoutUpdate } from '../holdouts/holdout-lifecycle.js';
 import { closest } from '../near-miss.js';
 import { liveNudgeChanges } from '../nudges.service.js';
 import type { Experiment, ExperimentInput } from '../schemas/experiment.schema.js';
+import type { FatiguePolicy, FatiguePolicyInput } from '../schemas/fatigue-policy.schema.js';
+import type { Holdout, HoldoutInput } from '../schemas/holdout.schema.js';
 import type { Journey, JourneyInput } from '../schemas/journey.schema.js';
 import type { Nudge, NudgeInput } from '../schemas/nudge.schema.js';
+import type { StoredTemplate, TemplateInput } from '../schemas/template.schema.js';
 import type { Touchpoint, TouchpointInput } from '../schemas/touchpoint.schema.js';
 import type { FileIssue, LoadedFile } from './load-files.js';
 
 export type SyncAction = 'create' | 'update' | 'unchanged';
 
+/** The kinds definition files declare. */
+export type SyncKind = DefinitionKind;
+
 export interface PlannedChange {
-  kind: DefinitionKind;
+  kind: SyncKind;
   key: string;
   file: string;
   /** Where the definition sits in its file, e.g. `experiments[2]`. */
@@ -32,6 +39,9 @@ export interface StoredDefinitions {
   touchpoint: Touchpoint[];
   nudge: Nudge[];
   experiment: Experiment[];
+  holdout?: Holdout[];
+  fatigue?: FatiguePolicy[];
+  template?: StoredTemplate[];
 }
 
 const sections = [
@@ -39,10 +49,13 @@ const sections = [
   ['touchpoints', 'touchpoint'],
   ['nudges', 'nudge'],
   ['experiments', 'experiment'],
+  ['holdouts', 'holdout'],
+  ['fatiguePolicies', 'fatigue'],
+  ['templates', 'template'],
 ] as const;
 
 /** Fields the service keeps beside what a file says; left out when comparing a file with the database. */
-const storedOnly: Record<DefinitionKind, readonly string[]> = {
+const storedOnly: Record<SyncKind, readonly string[]> = {
   journey: [],
   touchpoint: [],
   nudge: [],
@@ -58,6 +71,9 @@ const storedOnly: Record<DefinitionKind, readonly string[]> = {
     'conclusion',
     'shippedVariant',
   ],
+  holdout: ['status', 'phase', 'startedAt', 'pausedAt', 'stoppedAt', 'concludedAt', 'conclusion'],
+  fatigue: [],
+  template: [],
 };
 const meta = ['id', 'version', 'createdAt', 'updatedAt'];
 
@@ -71,15 +87,13 @@ export function canonical(value: unknown): string {
 }
 
 /** Top-level fields where the file and the stored definition differ (empty when they are the same). */
-export function changedFields(
-  kind: DefinitionKind,
-  stored: Record<string, unknown>,
-  input: object,
-): string[] {
+export function changedFields(kind: SyncKind, stored: Record<string, unknown>, input: object): string[] {
   const skip = new Set([...meta, ...storedOnly[kind]]);
   const projected = Object.fromEntries(Object.entries(stored).filter(([k]) => !skip.has(k)));
   const { status: _status, ...rest } = input as Record<string, unknown>;
-  const next: Record<string, unknown> = kind === 'experiment' ? rest : { ...input };
+  const next: Record<string, unknown> = kind === 'experiment' || kind === 'holdout' ? rest : { ...input };
+  // A holdout without metrics in its file keeps the metrics derived when it was created.
+  if (kind === 'holdout' && next.metrics === undefined) delete projected.metrics;
   const names = new Set([...Object.keys(projected), ...Object.keys(next)]);
   return [...names].filter((k) => canonical(projected[k]) !== canonical(next[k])).sort();
 }
@@ -96,9 +110,10 @@ interface Located<T> {
  */
 export function planSync(
   files: readonly LoadedFile[],
-  stored: StoredDefinitions,
+  given: StoredDefinitions,
   now: string,
 ): { changes: PlannedChange[]; issues: FileIssue[] } {
+  const stored = { holdout: [], fatigue: [], template: [], ...given } as Required<StoredDefinitions>;
   const issues: FileIssue[] = [];
   const changes: PlannedChange[] = [];
   const lineOf = new Map(files.map((f) => [f.file, f.lineOf]));
@@ -125,6 +140,9 @@ export function planSync(
     touchpoint: new Map<string, Located<TouchpointInput>>(),
     nudge: new Map<string, Located<NudgeInput>>(),
     experiment: new Map<string, Located<ExperimentInput & { status?: 'draft' | 'running' }>>(),
+    holdout: new Map<string, Located<HoldoutInput & { status?: 'draft' | 'running' }>>(),
+    fatigue: new Map<string, Located<FatiguePolicyInput>>(),
+    template: new Map<string, Located<TemplateInput>>(),
   };
   for (const f of files) {
     for (const [section, kind] of sections) {
@@ -155,7 +173,7 @@ export function planSync(
   }
 
   // What the database will hold after the sync: stored definitions overlaid by the files.
-  const merged = <K extends DefinitionKind>(kind: K) => {
+  const merged = <K extends SyncKind>(kind: K) => {
     const out = new Map<string, { key: string }>();
     for (const s of stored[kind] as { key: string }[]) out.set(s.key, s);
     for (const [key, d] of declared[kind]) out.set(key, d.value);
@@ -198,6 +216,27 @@ export function planSync(
           `${f.reason}: under test in ${live.map((e) => `${e.key} (${e.status})`).join(', ')}`,
         );
       }
+    }
+  }
+
+  for (const d of [...declared.holdout.values(), ...declared.fatigue.values()]) {
+    if (d.value.journey && !journeys.has(d.value.journey)) {
+      issue(d, 'journey', `no journey with key "${d.value.journey}"`);
+    }
+  }
+  for (const d of declared.holdout.values()) {
+    const current = stored.holdout.find((x) => x.key === d.value.key);
+    const change = changes.find((c) => c.kind === 'holdout' && c.key === d.value.key);
+    if (current) {
+      try {
+        checkHoldoutUpdate(current, d.value);
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        const fields = (err.details as { fields?: FieldIssue[] } | undefined)?.fields ?? [];
+        for (const f of fields) issue(d, f.path, `${f.reason} (${err.code})`);
+      }
+    } else if (d.value.status === 'running' && change) {
+      change.start = true;
     }
   }
 

@@ -51,12 +51,8 @@ export async function currentSession(
  * For the export routes under /v1: an API key (viewer or higher) as everywhere else, or, when no key
  * is presented, the dashboard session cookie, so the dashboard's download links work in a browser.
  */
-export function requireViewerKeyOrSession(
-  apiKeys: ApiKeysService,
-  sessions: SessionCodec,
-  active: ActiveKeys,
-) {
-  return async (req: Request, _res: Response, next: NextFunction) => {
+export function keyOrSessionGuard(apiKeys: ApiKeysService, sessions: SessionCodec, active: ActiveKeys) {
+  return (roles: readonly Role[]) => async (req: Request, _res: Response, next: NextFunction) => {
     const secret = presentedKey(req);
     let actor: Actor | null = null;
     if (secret) {
@@ -68,8 +64,11 @@ export function requireViewerKeyOrSession(
         throw new DomainError('unauthenticated', 'An API key or a dashboard session is required.');
       actor = sessionActor(session);
     }
-    if (!hasRole(actor, ['viewer', 'strategist'])) {
-      throw new DomainError('forbidden', 'This action needs one of the roles: admin, viewer, strategist.');
+    if (!hasRole(actor, roles)) {
+      throw new DomainError(
+        'forbidden',
+        `This action needs one of the roles: ${['admin', ...roles].join(', ')}.`,
+      );
     }
     req.actor = actor;
     next();

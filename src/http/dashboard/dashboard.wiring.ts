@@ -1,11 +1,15 @@
-import type { RequestHandler, Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { Services } from '../../domain/services.js';
 import type { Logger } from '../../logger.js';
+import type { Guards } from '../mount-routes.js';
+import type { Route } from '../route.js';
 import { readoutPdfRoutes } from '../routes/readout-pdf.routes.js';
 import { dashboardRoutes } from './dashboard.routes.js';
-import { ActiveKeys } from './dashboard-auth.js';
+import { ActiveKeys, keyOrSessionGuard } from './dashboard-auth.js';
 import { createPdfPrinter, type PdfPrinter } from './pdf-printer.js';
 import { SessionCodec } from './session.js';
+import { sessionGuard } from './sign-in.routes.js';
+import { workspaceRoutes } from './workspace.routes.js';
 
 export interface DashboardOptions {
   /** HMAC key for session tokens (SESSION_SECRET); random per process when unset. */
@@ -17,26 +21,34 @@ export interface DashboardOptions {
   signInLimit?: RequestHandler;
 }
 
-/** The dashboard pages (mounted before the JSON body parser) and the PDF export route. */
+/** The dashboard pages, the PDF export route, and the session checks both use. */
 export function createDashboard(
   services: Services,
   logger: Logger,
   opts: DashboardOptions = {},
-): { pages: Router; exports: Router; sessions: SessionCodec } {
+): { pages: Route[]; exports: Route[]; guards: Guards; sessions: SessionCodec } {
   const sessions = new SessionCodec({
     ...(opts.sessionSecret ? { secret: opts.sessionSecret } : {}),
     ttlMinutes: opts.sessionTtlMinutes ?? 480,
   });
   const active = new ActiveKeys(services.apiKeys);
   const pdf = opts.pdf ?? createPdfPrinter({ logger });
-  const deps = { apiKeys: services.apiKeys, readouts: services.readouts, sessions, active };
   return {
-    pages: dashboardRoutes({
-      ...deps,
-      journeys: services.journeys,
-      ...(opts.signInLimit ? { signInLimit: opts.signInLimit } : {}),
-    }),
-    exports: readoutPdfRoutes({ ...deps, pdf }),
+    pages: [
+      ...dashboardRoutes({
+        apiKeys: services.apiKeys,
+        readouts: services.readouts,
+        journeys: services.journeys,
+        sessions,
+        ...(opts.signInLimit ? { signInLimit: opts.signInLimit } : {}),
+      }),
+      ...workspaceRoutes({ services, sessions }),
+    ],
+    exports: readoutPdfRoutes({ readouts: services.readouts, sessions, pdf }),
+    guards: {
+      session: sessionGuard(sessions, active),
+      'key-or-session': keyOrSessionGuard(services.apiKeys, sessions, active),
+    },
     sessions,
   };
 }

@@ -46,7 +46,13 @@ function experimentItem(exp: ExperimentBrief): SafeHtml {
 </li>`;
 }
 
-export function journeyMap(summary: JourneySummary, withHeading = true): SafeHtml {
+/** What the workspace adds to the map for those who may edit: a form per stage, links per touchpoint. */
+export interface MapEditing {
+  stage(journeyKey: string, stageKey: string): SafeHtml;
+  touchpoint(touchpointKey: string): SafeHtml;
+}
+
+export function journeyMap(summary: JourneySummary, withHeading = true, editing?: MapEditing): SafeHtml {
   const stages = summary.journey.stages.map((stage) => {
     const tps = summary.touchpoints.filter((t) => t.stage === stage.key);
     return html`<div class="stage" data-testid="stage-${stage.key}">
@@ -59,8 +65,10 @@ export function journeyMap(summary: JourneySummary, withHeading = true): SafeHtm
   <header><span class="channel ch-${t.channel}">${t.channel}</span> <span class="tp-name">${t.name}</span></header>
   ${shown.length > 0 ? html`<ul class="exps">${shown.map(experimentItem)}</ul>` : html`<p class="empty">No running or concluded nudges</p>`}
   ${untested.length > 0 ? html`<p class="untested">Not yet tested: ${untested.map((n) => n.name).join(', ')}</p>` : ''}
+  ${editing?.touchpoint(t.key) ?? ''}
 </article>`;
   })}
+  ${editing?.stage(summary.journey.key, stage.key) ?? ''}
 </div>`;
   });
   return html`<section class="journey" data-testid="journey-${summary.journey.key}">
@@ -75,9 +83,9 @@ const legend = html`<p class="legend">Colour = chance the nudge beats control:
   <span class="chip eff-loss">5% or less</span> <span class="chip eff-none">no data</span>.
   Primary = the experiment's primary metric; satisfaction = its first CSAT / NPS / effort metric.</p>`;
 
-export function journeysBody(summaries: JourneySummary[], title: string): SafeHtml {
+export function journeysBody(summaries: JourneySummary[], title: string, editing?: MapEditing): SafeHtml {
   return html`<h1>${title}</h1>
 ${legend}
-${summaries.length === 0 ? html`<p class="empty">No journeys defined yet. Add them in experiments/ and run npm run sync.</p>` : ''}
-${summaries.map((s) => journeyMap(s, summaries.length > 1 || s.journey.name !== title))}`;
+${summaries.length === 0 ? html`<p class="empty">No journeys defined yet. Create one in the <a href="/dashboard/workspace">workspace</a>, or add them in experiments/ and run npm run sync.</p>` : ''}
+${summaries.map((s) => journeyMap(s, summaries.length > 1 || s.journey.name !== title, editing))}`;
 }

@@ -1,23 +1,18 @@
-import { Router } from 'express';
-import { z } from 'zod';
 import { lifecycleActions } from '../../domain/experiments/lifecycle.js';
 import { concludeInputSchema, emptyInputSchema } from '../../domain/experiments.service.js';
-import { keySchema } from '../../domain/schemas/common.schema.js';
 import { experimentSchema } from '../../domain/schemas/experiment.schema.js';
 import type { Services } from '../../domain/services.js';
-import { parseOrThrow } from '../../domain/validate.js';
-import { requireRole } from '../auth.middleware.js';
-import { documentRoute } from '../route-docs.js';
-import { keyOf } from './definition-routes.js';
+import { defineRoute, type Route } from '../route.js';
+import { keyParams, versionQuery } from '../route-params.js';
 
-const versionQuery = z.strictObject({
-  version: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .optional()
-    .describe('expected current version (optimistic concurrency)'),
-});
+/** What each action requires and does, beyond its summary. */
+const descriptions = {
+  start:
+    'Start a draft (phase 1) or resume a paused experiment. Needs the nudge, its touchpoint and a primary metric (`precondition_failed`); refused beside another running experiment on the touchpoint unless both say `overlap: true` (`overlap_conflict`).',
+  pause: 'Pause a running experiment.',
+  stop: 'Stop a running or paused experiment.',
+  conclude: 'Conclude a stopped experiment; optional body `{"conclusion": "...", "shippedVariant": "..."}`.',
+} as const;
 
 const summaries = {
   start: 'Start a draft experiment or resume a paused one',
@@ -27,32 +22,29 @@ const summaries = {
 } as const;
 
 /** `POST /v1/experiments/:key/{start,pause,stop,conclude}`: strategists change the lifecycle. */
-export function experimentLifecycleRoutes(services: Services): Router {
-  const router = Router();
-  const write = requireRole(services.apiKeys, 'strategist');
-  for (const action of lifecycleActions) {
-    const path = `/v1/experiments/:key/${action}`;
-    documentRoute({
+export function experimentLifecycleRoutes(services: Services): Route[] {
+  return lifecycleActions.map((action) =>
+    defineRoute({
       method: 'post',
-      path,
+      path: `/v1/experiments/:key/${action}`,
       tag: 'experiments',
       summary: summaries[action],
-      roles: ['strategist'],
-      params: z.object({ key: keySchema }),
+      description: descriptions[action],
+      access: { via: 'key', roles: ['strategist'] },
+      params: keyParams,
       query: versionQuery,
-      body: action === 'conclude' ? concludeInputSchema : emptyInputSchema,
-      response: experimentSchema,
+      // No body is the same as an empty one.
+      body: (action === 'conclude' ? concludeInputSchema : emptyInputSchema).optional(),
+      responses: { 200: experimentSchema },
       errors: [
         'not_found',
         'invalid_transition',
         'version_conflict',
         ...(action === 'start' ? (['precondition_failed', 'overlap_conflict'] as const) : []),
       ],
-    });
-    router.post(path, write, async (req, res) => {
-      const { version } = parseOrThrow(versionQuery, req.query);
-      res.json(await services.experiments.transition(req.actor!, keyOf(req), action, req.body, version));
-    });
-  }
-  return router;
+    }).handle(async ({ actor, params, query, body }) => ({
+      status: 200,
+      body: await services.experiments.transition(actor, params.key, action, body, query.version),
+    })),
+  );
 }

@@ -1,16 +1,13 @@
-import { Router } from 'express';
 import { z } from 'zod';
 import { alertQuerySchema, alertSchema } from '../../domain/schemas/alert.schema.js';
-import { keySchema } from '../../domain/schemas/common.schema.js';
 import { journeySummarySchema, portfolioSchema } from '../../domain/schemas/insights.schema.js';
 import { readoutResponseSchema, snapshotSchema } from '../../domain/schemas/snapshot.schema.js';
 import type { Services } from '../../domain/services.js';
-import { parseOrThrow } from '../../domain/validate.js';
-import { requireRole } from '../auth.middleware.js';
-import { documentRoute } from '../route-docs.js';
+import { defineRoute, media, type Route } from '../route.js';
+import { keyParams } from '../route-params.js';
 
-const keyParams = z.object({ key: keySchema });
-const viewers = ['viewer', 'strategist'] as const;
+const viewers = { via: 'key', roles: ['viewer', 'strategist'] } as const;
+const strategists = { via: 'key', roles: ['strategist'] } as const;
 
 const recomputeResultSchema = z.object({
   exposures: z.number().int(),
@@ -20,117 +17,105 @@ const recomputeResultSchema = z.object({
 });
 
 /** Readouts, their CSV export, the on-demand refresh, journey summaries, the portfolio and alerts. */
-export function readoutsRoutes(services: Services): Router {
-  const router = Router();
-  const read = requireRole(services.apiKeys, ...viewers);
-  const write = requireRole(services.apiKeys, 'strategist');
-
-  documentRoute({
-    method: 'get',
-    path: '/v1/experiments/:key/readout',
-    tag: 'readouts',
-    summary: 'Latest snapshot of an experiment with its history (evidence over time)',
-    roles: viewers,
-    params: keyParams,
-    response: readoutResponseSchema,
-    errors: ['not_found'],
-  });
-  router.get('/v1/experiments/:key/readout', read, async (req, res) => {
-    const { key } = parseOrThrow(keyParams, req.params);
-    res.setHeader('Cache-Control', 'no-store').json(await services.readouts.readout(key));
-  });
-
-  documentRoute({
-    method: 'get',
-    path: '/v1/experiments/:key/readout.csv',
-    tag: 'readouts',
-    summary: 'Latest readout as CSV, one row per metric and variant',
-    roles: viewers,
-    params: keyParams,
-    produces: 'text/csv',
-    errors: ['not_found'],
-  });
-  router.get('/v1/experiments/:key/readout.csv', read, async (req, res) => {
-    const { key } = parseOrThrow(keyParams, req.params);
-    const csv = await services.readouts.csv(key);
-    res
-      .status(200)
-      .setHeader('Content-Type', 'text/csv; charset=utf-8')
-      .setHeader('Content-Disposition', `attachment; filename="${key}-readout.csv"`)
-      .setHeader('Cache-Control', 'no-store')
-      .send(csv);
-  });
-
-  documentRoute({
-    method: 'post',
-    path: '/v1/experiments/:key/refresh',
-    tag: 'readouts',
-    summary: 'Recompute the snapshot of one experiment now',
-    roles: ['strategist'],
-    params: keyParams,
-    response: snapshotSchema,
-    errors: ['not_found', 'not_started', 'refresh_in_progress', 'refresh_failed'],
-  });
-  router.post('/v1/experiments/:key/refresh', write, async (req, res) => {
-    const { key } = parseOrThrow(keyParams, req.params);
-    res.json(await services.refresh.refresh(key, 'manual'));
-  });
-
-  documentRoute({
-    method: 'post',
-    path: '/v1/experiments/:key/recompute',
-    tag: 'readouts',
-    summary: "Rebuild the current phase's readout sums from the stored exposures and events",
-    roles: ['strategist'],
-    params: keyParams,
-    response: recomputeResultSchema,
-    errors: ['not_found', 'not_started', 'attribution_busy'],
-  });
-  router.post('/v1/experiments/:key/recompute', write, async (req, res) => {
-    const { key } = parseOrThrow(keyParams, req.params);
-    res.json(await services.recompute(key));
-  });
-
-  documentRoute({
-    method: 'get',
-    path: '/v1/journeys/:key/summary',
-    tag: 'readouts',
-    summary: "Every touchpoint of a journey with its experiments' latest decisions and lifts",
-    roles: viewers,
-    params: keyParams,
-    response: journeySummarySchema,
-    errors: ['not_found'],
-  });
-  router.get('/v1/journeys/:key/summary', read, async (req, res) => {
-    const { key } = parseOrThrow(keyParams, req.params);
-    res.json(await services.readouts.journeySummary(key));
-  });
-
-  documentRoute({
-    method: 'get',
-    path: '/v1/portfolio',
-    tag: 'readouts',
-    summary: 'Touchpoints, nudge types and channels ranked by measured effect on satisfaction and conversion',
-    roles: viewers,
-    response: portfolioSchema,
-  });
-  router.get('/v1/portfolio', read, async (_req, res) => {
-    res.json(await services.readouts.portfolio());
-  });
-
-  documentRoute({
-    method: 'get',
-    path: '/v1/alerts',
-    tag: 'alerts',
-    summary: 'Alerts: sample-ratio mismatch, guardrail harm, decision reached, refresh failing',
-    roles: viewers,
-    query: alertQuerySchema,
-    response: z.object({ items: z.array(alertSchema) }),
-  });
-  router.get('/v1/alerts', read, async (req, res) => {
-    const query = parseOrThrow(alertQuerySchema, req.query);
-    res.json({ items: await services.alerts.list(query) });
-  });
-
-  return router;
+export function readoutsRoutes(services: Services): Route[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/experiments/:key/readout',
+      tag: 'readouts',
+      summary: 'Latest snapshot of an experiment with its history (evidence over time)',
+      description:
+        '`{experiment, latest, lastFailure, history}`: the latest ok snapshot (readout, counts, segments) and one point per snapshot (exposures, decision, per metric and variant n, estimate, chance to beat control, relative lift).',
+      access: viewers,
+      params: keyParams,
+      responses: { 200: readoutResponseSchema },
+      errors: ['not_found'],
+    }).handle(async ({ params }) => ({
+      status: 200,
+      headers: { 'Cache-Control': 'no-store' },
+      body: await services.readouts.readout(params.key),
+    })),
+    defineRoute({
+      method: 'get',
+      path: '/v1/experiments/:key/readout.csv',
+      tag: 'readouts',
+      summary: 'Latest readout as CSV, one row per metric and variant',
+      description:
+        "One row per metric and variant of the latest snapshot, with the metric's and the variant's names: counts, estimate and interval, chance to beat control and to be best, absolute and relative lift with intervals, expected losses, chance of harm, decision and the decision sentence. Numbers to six significant digits (the JSON readout has them whole).",
+      access: viewers,
+      params: keyParams,
+      responses: { 200: media('text/csv', 'One row per metric and variant') },
+      errors: ['not_found'],
+    }).handle(async ({ params }) => ({
+      status: 200,
+      type: 'text/csv; charset=utf-8',
+      headers: {
+        'Content-Disposition': `attachment; filename="${params.key}-readout.csv"`,
+        'Cache-Control': 'no-store',
+      },
+      body: await services.readouts.csv(params.key),
+    })),
+    defineRoute({
+      method: 'post',
+      path: '/v1/experiments/:key/refresh',
+      tag: 'readouts',
+      summary: 'Recompute the snapshot of one experiment now',
+      description:
+        'Recompute now; returns the snapshot (`not_started` for drafts, `refresh_in_progress`, `refresh_failed`).',
+      access: strategists,
+      params: keyParams,
+      responses: { 200: snapshotSchema },
+      errors: ['not_found', 'not_started', 'refresh_in_progress', 'refresh_failed'],
+    }).handle(async ({ params }) => ({
+      status: 200,
+      body: await services.refresh.refresh(params.key, 'manual'),
+    })),
+    defineRoute({
+      method: 'post',
+      path: '/v1/experiments/:key/recompute',
+      tag: 'readouts',
+      summary: "Rebuild the current phase's readout sums from the stored exposures and events",
+      access: strategists,
+      params: keyParams,
+      responses: { 200: recomputeResultSchema },
+      errors: ['not_found', 'not_started', 'attribution_busy'],
+    }).handle(async ({ params }) => ({ status: 200, body: await services.recompute(params.key) })),
+    defineRoute({
+      method: 'get',
+      path: '/v1/journeys/:key/summary',
+      tag: 'readouts',
+      summary: "Every touchpoint of a journey with its experiments' latest decisions and lifts",
+      description:
+        'Every touchpoint of the journey in stage order, its nudges, and its experiments (not drafts) with their latest decision and lifts on conversion and satisfaction (CSAT, NPS, effort) metrics.',
+      access: viewers,
+      params: keyParams,
+      responses: { 200: journeySummarySchema },
+      errors: ['not_found'],
+    }).handle(async ({ params }) => ({
+      status: 200,
+      body: await services.readouts.journeySummary(params.key),
+    })),
+    defineRoute({
+      method: 'get',
+      path: '/v1/portfolio',
+      tag: 'readouts',
+      summary:
+        'Touchpoints, nudge types and channels ranked by measured effect on satisfaction and conversion',
+      description:
+        'Touchpoints, nudge types and channels ranked by measured effect on satisfaction, then conversion, over every experiment with a snapshot (running and concluded). Each experiment speaks through its shipped variant, else the one most likely to beat control; effects are relative lifts turned so that positive is better (NPS in points / 100).',
+      access: viewers,
+      responses: { 200: portfolioSchema },
+    }).handle(async () => ({ status: 200, body: await services.readouts.portfolio() })),
+    defineRoute({
+      method: 'get',
+      path: '/v1/alerts',
+      tag: 'alerts',
+      summary: 'Alerts: sample-ratio mismatch, guardrail harm, decision reached, refresh failing',
+      description:
+        'Alerts, newest first: sample-ratio mismatch, guardrail harm, decision reached, refresh failing.',
+      access: viewers,
+      query: alertQuerySchema,
+      responses: { 200: z.object({ items: z.array(alertSchema) }) },
+    }).handle(async ({ query }) => ({ status: 200, body: { items: await services.alerts.list(query) } })),
+  ];
 }

@@ -121,7 +121,9 @@ describe('experiments as code files', () => {
     expect(issues).toEqual([]);
     for (const f of files) {
       const text = await readFile(path.join(root, f.file), 'utf8');
-      expect(text.startsWith('# yaml-language-server: $schema=./schema.json')).toBe(true);
+      // Files in subfolders (experiments/templates) point one level up.
+      const schema = f.file.split('/').length > 2 ? '../schema.json' : './schema.json';
+      expect(text.startsWith(`# yaml-language-server: $schema=${schema}`), f.file).toBe(true);
     }
     const plan = planSync(
       files,

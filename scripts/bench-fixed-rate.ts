@@ -1,0 +1,95 @@
+/**
+ * Latency at a fixed arrival rate (open model) with vegeta: requests are sent on schedule whether
+ * or not earlier ones were answered, so the figures show the service's own latency rather than
+ * the queueing that a closed loop of busy connections (autocannon) measures. Every request is a
+ * new customer. vegeta is built by `npm run build:vegeta` into .cache/vegeta.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const vegetaBinary = path.join(root, '.cache', 'vegeta');
+
+export interface FixedRateResult {
+  rate: number;
+  requests: number;
+  /** Answers per second actually received. */
+  throughput: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+}
+
+/** Builds vegeta when missing (Go must be installed). */
+export function ensureVegeta(): void {
+  if (!existsSync(vegetaBinary)) {
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'build-vegeta.mjs')], { stdio: 'inherit' });
+  }
+}
+
+const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
+
+export function fixedRate(opts: {
+  port: number;
+  key: string;
+  rate: number;
+  seconds: number;
+  body: (customerId: string) => string;
+  customerPrefix: string;
+}): FixedRateResult {
+  ensureVegeta();
+  const dir = mkdtempSync(path.join(tmpdir(), 'nudgelab-vegeta-'));
+  try {
+    const targets = path.join(dir, 'targets.json');
+    const header = { 'Content-Type': ['application/json'], Authorization: [`Bearer ${opts.key}`] };
+    const lines: string[] = [];
+    // One target per request: vegeta cycles through the file, so each customer is asked once.
+    for (let i = 0; i < opts.rate * opts.seconds; i++) {
+      lines.push(
+        JSON.stringify({
+          method: 'POST',
+          url: `http://127.0.0.1:${opts.port}/v1/assignments`,
+          header,
+          body: Buffer.from(opts.body(`${opts.customerPrefix}${i}`)).toString('base64'),
+        }),
+      );
+    }
+    writeFileSync(targets, `${lines.join('\n')}\n`);
+    const out = path.join(dir, 'results.bin');
+    execFileSync(vegetaBinary, [
+      'attack',
+      '-format=json',
+      `-targets=${targets}`,
+      `-rate=${opts.rate}/s`,
+      `-duration=${opts.seconds}s`,
+      '-timeout=10s',
+      `-output=${out}`,
+    ]);
+    const report = JSON.parse(
+      execFileSync(vegetaBinary, ['report', '-type=json', out], { encoding: 'utf8' }),
+    ) as {
+      requests: number;
+      throughput: number;
+      latencies: Record<string, number>;
+      status_codes: Record<string, number>;
+    };
+    const lat = report.latencies;
+    return {
+      rate: opts.rate,
+      requests: report.requests,
+      throughput: Math.round(report.throughput),
+      p50: ms(lat['50th'] ?? 0),
+      p90: ms(lat['90th'] ?? 0),
+      p99: ms(lat['99th'] ?? 0),
+      max: ms(lat.max ?? 0),
+      non2xx: report.requests - (report.status_codes['200'] ?? 0),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import type { DefinitionRepository } from '../../db/definition.repository.js';
+import type { PhaseSums } from '../../db/readout-stats.repository.js';
+import { formatChance, isVariantResult, readoutSchema, tryAnalyze } from '../../stats/index.js';
+import { metricsFingerprint } from '../attribution/metrics-lookup.js';
+import { DomainError } from '../errors.js';
+import { analyzeInputFrom, countsFrom } from '../outcomes/sufficient-stats.js';
+import { HOLDOUT_ARM, type Holdout, holdoutSchema, NUDGED_ARM } from '../schemas/holdout.schema.js';
+import { countsSchema } from '../schemas/snapshot.schema.js';
+
+export const holdoutReadoutSchema = z.object({
+  holdout: holdoutSchema,
+  computedAt: z.iso.datetime(),
+  /** Units that reached a covered touchpoint while the holdout ran, per arm. */
+  exposures: z.record(z.string(), z.number().int().min(0)),
+  counts: countsSchema,
+  readout: readoutSchema,
+  /** One sentence per metric: the cumulative effect of the programme against the holdout. */
+  summary: z.array(z.string()),
+});
+export type HoldoutReadout = z.infer<typeof holdoutReadoutSchema>;
+
+/** Held-out units under which a readout is labelled early. */
+const EARLY_BELOW = 100;
+
+export interface HoldoutReadoutDeps {
+  holdouts: DefinitionRepository<Holdout>;
+  stats: { read(experimentId: string, phase: number, attributes: readonly string[]): Promise<PhaseSums> };
+  /** Attributes what is still queued first, so the readout counts every acknowledged event. */
+  settle?: () => Promise<unknown>;
+  /** Rebuilds the sums when the metric definitions changed since they were counted. */
+  recompute?: (h: Holdout) => Promise<unknown>;
+}
+
+/** The holdout as the readout pipeline sees it: two arms, the held-out units as the control. */
+export function holdoutShape(h: Holdout) {
+  return {
+    control: HOLDOUT_ARM,
+    variants: [
+      { key: HOLDOUT_ARM, weight: h.share },
+      { key: NUDGED_ARM, weight: 1 - h.share },
+    ],
+    metrics: h.metrics,
+    decision: h.decision ?? {},
+  };
+}
+
+function sentence(name: string, result: ReturnType<typeof tryAnalyze>, key: string): string {
+  if (!result.ok) return `${name}: not enough data yet.`;
+  const metric = result.readout.metrics[key];
+  const nudged = metric?.variants[NUDGED_ARM];
+  if (!metric || !isVariantResult(nudged)) return `${name}: not enough data yet.`;
+  const better = metric.lowerIsBetter ? 'lowers' : 'raises';
+  const lift =
+    metric.kind === 'conversion'
+      ? `${(nudged.relativeLift.mean * 100).toFixed(1)}% relative (95% credible interval ${(nudged.relativeLift.ci95[0] * 100).toFixed(1)}% to ${(nudged.relativeLift.ci95[1] * 100).toFixed(1)}%)`
+      : `${nudged.absoluteLift.mean.toFixed(3)} (95% credible interval ${nudged.absoluteLift.ci95[0].toFixed(3)} to ${nudged.absoluteLift.ci95[1].toFixed(3)})`;
+  return `${name}: ${formatChance(nudged.chanceToBeatControl)} chance the programme ${better} it against the holdout; lift ${lift}.`;
+}
+
+/**
+ * Compares the nudged population with the holdout. Both arms are counted by the attribution
+ * pipeline like an experiment's variants (the holdout's id stands for the experiment id), so the
+ * readout reads a few counter documents by `_id` and never the exposures.
+ */
+export async function holdoutReadout(deps: HoldoutReadoutDeps, key: string): Promise<HoldoutReadout> {
+  const h = await deps.holdouts.getByKey(key);
+  if (!h) throw new DomainError('not_found', `No holdout with key "${key}".`);
+  if (h.phase < 1) throw new DomainError('not_started', `Holdout "${key}" has not started.`);
+  await deps.settle?.();
+  let sums = await deps.stats.read(h.id, h.phase, []);
+  const exposed = Object.values(sums.overall.n).some((n) => n > 0);
+  if (deps.recompute && exposed && sums.defs !== metricsFingerprint(h.metrics)) {
+    await deps.recompute(h);
+    sums = await deps.stats.read(h.id, h.phase, []);
+  }
+  const shape = holdoutShape(h);
+  const counts = countsFrom(
+    shape,
+    new Map(Object.entries(sums.overall.n)),
+    new Map(Object.entries(sums.overall.s)),
+  );
+  const result = tryAnalyze(analyzeInputFrom(shape, counts));
+  if (!result.ok) {
+    throw new DomainError(
+      'not_started',
+      `The holdout has no data to analyse yet: ${result.issues.map((i) => i.message).join('; ')}`,
+    );
+  }
+  return {
+    holdout: h,
+    computedAt: new Date().toISOString(),
+    exposures: counts.exposures,
+    counts,
+    readout: result.readout,
+    summary: h.metrics.map((m) => {
+      const held = counts.exposures[HOLDOUT_ARM] ?? 0;
+      // A holdout is small by design; below this a reading is noise and is labelled so.
+      const early = held < EARLY_BELOW ? `Early reading (${held} held out): ` : '';
+      return early + sentence(m.name ?? m.key, result, m.key);
+    }),
+  };
+}

@@ -1,0 +1,147 @@
+import { conditionOperators } from '../../domain/assignment/condition-check.js';
+import { canTransition, type LifecycleAction } from '../../domain/experiments/lifecycle.js';
+import type { ExperimentPlan } from '../../domain/planning.service.js';
+import { type Experiment, metricKinds, metricRoles } from '../../domain/schemas/experiment.schema.js';
+import {
+  checkBox,
+  errorSummary,
+  type FormView,
+  fieldErrors,
+  formShell,
+  rowCount,
+  selectField,
+  textArea,
+  textField,
+} from './form-fields.js';
+import { html, type SafeHtml } from './html.js';
+
+function variantRows(view: FormView): SafeHtml {
+  const rows = Array.from({ length: Math.max(rowCount(view, 'variants', 1), 2) }, (_, i) => {
+    const at = `variants[${i}]`;
+    return html`<tr data-testid="exp-variant-row-${i}"><td>${textField(view, `${at}.key`, 'Variant key')}</td>
+  <td>${textField(view, `${at}.weight`, 'Weight (0-1)', { type: 'number', step: 'any' })}</td></tr>`;
+  });
+  return html`<fieldset data-testid="variants-fieldset"><legend>Variants and weights</legend>${fieldErrors(view, 'variants')}
+  <table class="rows"><tbody>${rows}</tbody></table></fieldset>`;
+}
+
+function metricRows(view: FormView): SafeHtml {
+  const rows = Array.from({ length: rowCount(view, 'metrics', 2) }, (_, i) => {
+    const at = `metrics[${i}]`;
+    return html`<fieldset class="metric" data-testid="metric-row-${i}"><legend>Metric ${i + 1}</legend>
+  ${textField(view, `${at}.key`, 'Key')}
+  ${textField(view, `${at}.name`, 'Name')}
+  ${selectField(view, `${at}.kind`, 'Kind', metricKinds)}
+  ${selectField(view, `${at}.role`, 'Role', metricRoles)}
+  ${textField(view, `${at}.event`, 'Event or survey type', { hint: 'e.g. application_completed, csat' })}
+  ${textField(view, `${at}.windowHours`, 'Window (hours)', { type: 'number', step: 'any' })}
+  ${selectField(view, `${at}.aggregation`, 'Aggregation (mean metrics)', ['first', 'sum'])}
+  ${textField(view, `${at}.margin`, 'Guardrail margin', { type: 'number', step: 'any' })}
+  ${checkBox(view, `${at}.lowerIsBetter`, 'Lower is better')}
+</fieldset>`;
+  });
+  return html`<fieldset><legend>Metrics: one primary, guardrails, secondaries</legend>${fieldErrors(view, 'metrics')}${rows}</fieldset>`;
+}
+
+function qaRows(view: FormView): SafeHtml {
+  const rows = Array.from({ length: rowCount(view, 'qaOverrides', 1) }, (_, i) => {
+    const at = `qaOverrides[${i}]`;
+    return html`<tr><td>${textField(view, `${at}.customerId`, 'Customer id')}</td><td>${textField(view, `${at}.variant`, 'Variant')}</td></tr>`;
+  });
+  return html`<fieldset><legend>QA overrides</legend>${fieldErrors(view, 'qaOverrides')}<table class="rows"><tbody>${rows}</tbody></table></fieldset>`;
+}
+
+export interface ExperimentFormOptions {
+  existing?: string;
+  nudges: readonly string[];
+}
+
+export function experimentForm(view: FormView, opts: ExperimentFormOptions): SafeHtml {
+  const body = html`${errorSummary(view)}
+  <fieldset><legend>Experiment</legend>
+  ${opts.existing ? html`<input type="hidden" name="key" value="${opts.existing}"><p>Key: <code>${opts.existing}</code></p>` : textField(view, 'key', 'Key')}
+  ${textField(view, 'name', 'Name')}
+  ${selectField(view, 'nudge', 'Nudge under test', opts.nudges)}
+  ${textField(view, 'owner', 'Owner')}
+  ${textArea(view, 'hypothesis', 'Hypothesis')}
+  ${textField(view, 'control', 'Control variant key')}
+  </fieldset>
+  ${variantRows(view)}
+  <fieldset><legend>Who is in it</legend>
+  ${textField(view, 'coverage', 'Coverage (0-1)', { type: 'number', step: 'any', hint: 'share of eligible customers included' })}
+  ${textField(view, 'unit', 'Randomisation unit', { placeholder: 'customerId' })}
+  ${textArea(view, 'targeting', 'Targeting (GrowthBook condition, JSON)', `operators: ${conditionOperators.join(' ')}`, true)}
+  ${checkBox(view, 'overlap', 'May run beside other overlap-allowed experiments')}
+  </fieldset>
+  ${metricRows(view)}
+  <fieldset><legend>Decision settings</legend>${fieldErrors(view, 'decision', true)}
+  ${textField(view, 'decision.chanceToBeatControl', 'Chance to beat control (0.5-1)', { type: 'number', step: 'any' })}
+  ${textField(view, 'decision.lossTolerance', 'Loss tolerance', { type: 'number', step: 'any' })}
+  ${textField(view, 'decision.harmThreshold', 'Harm threshold (0-1)', { type: 'number', step: 'any' })}
+  ${textField(view, 'decision.minSample', 'Minimum sample', { type: 'number' })}
+  ${textField(view, 'refreshSchedule', 'Refresh schedule (cron)')}
+  </fieldset>
+  ${qaRows(view)}`;
+  const action = opts.existing
+    ? `/dashboard/edit/experiment/${encodeURIComponent(opts.existing)}`
+    : '/dashboard/edit/experiment';
+  return formShell(
+    view,
+    action,
+    body,
+    opts.existing ? 'Save experiment' : 'Create experiment',
+    'experiment-form',
+  );
+}
+
+const labels: Record<LifecycleAction, string> = {
+  start: 'Start',
+  pause: 'Pause',
+  stop: 'Stop',
+  conclude: 'Conclude',
+};
+
+/** The lifecycle buttons the experiment's status allows; resuming a paused experiment is a start. */
+export function lifecycleForms(exp: Experiment, csrf: string): SafeHtml {
+  const action = (a: LifecycleAction, extra: SafeHtml = html``) =>
+    canTransition(exp.status, a)
+      ? html`<form method="post" action="/dashboard/edit/experiment/${encodeURIComponent(exp.key)}/lifecycle" class="inline lifecycle">
+  <input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="action" value="${a}">
+  <input type="hidden" name="version" value="${exp.version}">${extra}
+  <button type="submit" data-testid="lifecycle-${a === 'start' && exp.status === 'paused' ? 'resume' : a}">${a === 'start' && exp.status === 'paused' ? 'Resume' : labels[a]}</button>
+</form>`
+      : '';
+  const conclude = html`<label>Shipped variant <select name="shippedVariant"><option value="">none</option>${exp.variants.map((v) => html`<option value="${v.key}">${v.key}</option>`)}</select></label>
+  <label>What was learnt <input name="conclusion"></label>`;
+  return html`<section class="lifecycle" data-testid="lifecycle"><h2>Lifecycle: <span class="badge status" data-testid="exp-status">${exp.status}</span></h2>
+  ${action('start')}${action('pause')}${action('stop')}${action('conclude', conclude)}</section>`;
+}
+
+/** Minimum detectable effect and expected days from the planning service, or why there are none yet. */
+export function planningFigures(plan: ExperimentPlan | string): SafeHtml {
+  if (typeof plan === 'string') {
+    return html`<section class="planning" data-testid="planning"><h2>Planning</h2><p class="empty">${plan}</p>
+  <form method="get" class="inline"><label>Daily exposures <input name="dailyExposures" type="number"></label>
+  <label>Baseline <input name="baseline" type="number" step="any"></label><button type="submit">Plan</button></form></section>`;
+  }
+  const unit =
+    plan.liftUnit === 'relative'
+      ? (x: number) => `${(x * 100).toFixed(1)}%`
+      : (x: number) => `${x.toFixed(2)} points`;
+  const days = plan.chosenLift.expectedDaysToShip;
+  return html`<section class="planning" data-testid="planning"><h2>Planning</h2>
+  <table class="defs"><tbody>
+  <tr><th>Daily exposures</th><td>${plan.inputs.dailyExposures} (${plan.inputs.dailyExposuresFrom})</td></tr>
+  <tr><th>Baseline</th><td>${plan.inputs.baseline} (${plan.inputs.baselineFrom})</td></tr>
+  <tr><th>Minimum detectable effect</th><td data-testid="plan-mde">${unit(plan.minimumDetectableEffect.sequential)} (one look at the horizon: ${unit(plan.minimumDetectableEffect.fixedHorizon)})</td></tr>
+  <tr><th>Users per arm at the horizon</th><td>${Math.round(plan.plannedSample)}</td></tr>
+  <tr><th>For a lift of ${unit(plan.chosenLift.lift)}</th><td data-testid="plan-days">${(plan.chosenLift.chanceOfShipByHorizon * 100).toFixed(0)}% chance to ship in time; expected ${days === null ? 'not in time' : `${days.toFixed(1)} days`}</td></tr>
+  </tbody></table></section>`;
+}
+
+/** Where the experiment shows up elsewhere: its readout and its journey's map. */
+export function experimentLinks(exp: Experiment): SafeHtml {
+  const journey = exp.touchpoint.split('.')[0] ?? '';
+  return html`<p class="links"><a href="/dashboard/experiments/${encodeURIComponent(exp.key)}">Readout</a>
+  · <a data-testid="journey-map-link" href="/dashboard/journeys/${encodeURIComponent(journey)}">Journey map</a></p>`;
+}

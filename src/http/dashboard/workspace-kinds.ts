@@ -1,0 +1,114 @@
+import { stringify } from 'yaml';
+import { z } from 'zod';
+import type { DefinitionKind } from '../../db/models/definition.model.js';
+import type { AuditService } from '../../domain/audit.service.js';
+import { DomainError } from '../../domain/errors.js';
+import type { PlanningService } from '../../domain/planning.service.js';
+import type { Actor } from '../../domain/roles.js';
+import { type NudgeType, nudgeTypes } from '../../domain/schemas/nudge.schema.js';
+import type { Services } from '../../domain/services.js';
+import { syncActor } from '../../domain/sync/sync-definitions.js';
+import { changedFields } from '../../domain/sync/sync-plan.js';
+import { experimentForm } from './experiment-form.page.js';
+import { type FormBody, jsonField, nestForm } from './form-data.js';
+import { type FormView, flatten } from './form-fields.js';
+import type { SafeHtml } from './html.js';
+import { journeyForm, touchpointForm } from './journey-form.page.js';
+import { nudgeForm } from './nudge-form.page.js';
+
+export const kindSchema = z.enum(['journey', 'touchpoint', 'nudge', 'experiment']);
+export type Kind = z.infer<typeof kindSchema>;
+
+export type WorkspaceServices = Pick<
+  Services,
+  'journeys' | 'touchpoints' | 'nudges' | 'experiments' | 'audit' | 'readouts'
+> & { planning: PlanningService };
+
+type Editable = {
+  create(actor: Actor, body: unknown): Promise<{ key: string }>;
+  update(actor: Actor, key: string, body: unknown, expectedVersion?: number): Promise<{ key: string }>;
+  get(key: string): Promise<Record<string, unknown> & { key: string; version: number }>;
+  list(): Promise<(Record<string, unknown> & { key: string })[]>;
+};
+
+export function serviceOf(services: WorkspaceServices, kind: Kind): Editable {
+  return services[`${kind}s`] as unknown as Editable;
+}
+
+/** The definition a form posts, built from its fields; targeting is typed as JSON. */
+export function bodyFromForm(kind: Kind, form: FormBody): Record<string, unknown> {
+  const body = nestForm(form);
+  if (kind === 'experiment' && 'targeting' in body) body.targeting = jsonField(body.targeting, 'targeting');
+  return body;
+}
+
+/** Form values from a stored definition: targeting is edited as JSON text. */
+export function valuesFromStored(kind: Kind, stored: Record<string, unknown>): FormBody {
+  if (kind === 'experiment' && stored.targeting) {
+    return flatten({ ...stored, targeting: JSON.stringify(stored.targeting) });
+  }
+  return flatten(stored);
+}
+
+export interface FormContext {
+  kind: Kind;
+  existing?: string;
+  nudgeType: NudgeType;
+  touchpoints: string[];
+  nudges: string[];
+}
+
+export function renderForm(view: FormView, ctx: FormContext): SafeHtml {
+  const existing = ctx.existing;
+  const opt = existing ? { existing } : {};
+  if (ctx.kind === 'journey') return journeyForm(view, existing);
+  if (ctx.kind === 'touchpoint') return touchpointForm(view, existing);
+  if (ctx.kind === 'nudge')
+    return nudgeForm(view, { ...opt, type: ctx.nudgeType, touchpoints: ctx.touchpoints });
+  return experimentForm(view, { ...opt, nudges: ctx.nudges });
+}
+
+export function nudgeTypeOf(value: unknown): NudgeType {
+  return nudgeTypes.find((t) => t === value) ?? 'framing';
+}
+
+/**
+ * Definitions written by `npm run sync` (or the first start's sync) are file-managed: the file in
+ * experiments/ is where they change, and a browser edit would be undone by the next sync. Read
+ * from the audit log, which records the sync as its actor, so nothing new is stored per definition.
+ */
+export async function fileManagedKeys(audit: AuditService): Promise<Set<string>> {
+  const page = await audit.list({ actor: syncActor.name, limit: 1000 });
+  return new Set(page.items.map((e) => `${e.kind}:${e.key}`));
+}
+
+export async function isFileManaged(audit: AuditService, kind: Kind, key: string): Promise<boolean> {
+  const page = await audit.list({ actor: syncActor.name, kind, key, limit: 1 });
+  return page.items.length > 0;
+}
+
+export function fileManagedRefusal(kind: Kind, key: string): DomainError {
+  return new DomainError(
+    'forbidden',
+    `The ${kind} "${key}" is managed by a file in experiments/: change it there and run npm run sync. A browser edit would be undone by the next sync.`,
+  );
+}
+
+const sections: Record<Kind, string> = {
+  journey: 'journeys',
+  touchpoint: 'touchpoints',
+  nudge: 'nudges',
+  experiment: 'experiments',
+};
+
+/**
+ * A definition as a file `npm run sync` accepts and finds unchanged: the fields a strategist
+ * writes, without what the service keeps beside them (ids, versions, lifecycle).
+ */
+export function exportYaml(kind: Kind, stored: Record<string, unknown>): string {
+  const names = Object.keys(stored);
+  // changedFields against an empty object lists every field the comparison looks at.
+  const kept = new Set(changedFields(kind as DefinitionKind, stored, {}));
+  const item = Object.fromEntries(names.filter((n) => kept.has(n)).map((n) => [n, stored[n]]));
+  return stringify({ [sections[kind]]: [item] });
+}

@@ -1,0 +1,155 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connectDatabase } from '../../src/db/connection.js';
+import { freePort, repoRoot } from '../../src/db/embedded.js';
+import { embeddedPort } from '../../src/db/open-database.js';
+
+/**
+ * The real service in its own process, on a fresh data folder with the embedded database it
+ * starts itself (and the sample experiments synced on first start), killed with SIGKILL in the
+ * middle of a burst of assignments for new customers and started again on the same folder.
+ */
+const dataDir = mkdtempSync(path.join(tmpdir(), 'nudgelab-crash-'));
+const adminKey = `adm_${randomBytes(24).toString('hex')}`;
+const touchpoint = 'checkout.basket.free-shipping-bar';
+const experiment = 'free-shipping-gain-frame';
+const children: ChildProcess[] = [];
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  // The embedded database outlives the killed service (as it would in production); stop it here.
+  try {
+    const marker = JSON.parse(readFileSync(path.join(dataDir, 'db', 'server.json'), 'utf8')) as {
+      pid: number;
+    };
+    process.kill(marker.pid, 'SIGKILL');
+  } catch {
+    // not running
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function startService(port: number): Promise<ChildProcess> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    BOOTSTRAP_ADMIN_KEY: adminKey,
+    JOBS_ENABLED: 'false',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_KEY: '0',
+  };
+  delete env.MONGODB_URI;
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src', 'main.ts')], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(child);
+  const end = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
+    const up = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) return child;
+    if (Date.now() > end) throw new Error('service did not start');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+describe('exposure durability across a crash of the service', () => {
+  it('when the service is killed mid-burst and restarted, stores every answered exposure exactly once', {
+    timeout: 240_000,
+  }, async () => {
+    const port = await freePort();
+    let child = await startService(port);
+    const base = `http://127.0.0.1:${port}`;
+    const created = await fetch(`${base}/v1/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'crash-app', role: 'app' }),
+    });
+    expect(created.status).toBe(201);
+    const appKey = ((await created.json()) as { secret: string }).secret;
+
+    // customerId -> the variant the service answered.
+    const answered = new Map<string, string>();
+    const killAfter = 600;
+    let next = 0;
+    let killed = false;
+    const worker = async () => {
+      while (!killed) {
+        const customerId = `new-${next++}`;
+        const res = await fetch(`${base}/v1/assignments`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${appKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ customerId, touchpoint, channel: 'web' }),
+        }).catch(() => null);
+        if (res === null || res.status !== 200) continue;
+        const body = (await res.json().catch(() => null)) as {
+          assignments: { experiment: string; inExperiment: boolean; variant: string | null }[];
+        } | null;
+        const a = body?.assignments.find((x) => x.experiment === experiment);
+        if (a?.inExperiment && a.variant) answered.set(customerId, a.variant);
+        // Killed right after an answer, while other requests are in flight and the buffer is full.
+        if (!killed && answered.size >= killAfter) {
+          killed = true;
+          child.kill('SIGKILL');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 24 }, worker));
+    await exited(child);
+    expect(child.signalCode).toBe('SIGKILL');
+    expect(answered.size).toBeGreaterThanOrEqual(killAfter);
+    const journalDir = path.join(dataDir, 'journal');
+    // What the killed process left on disk: the exposure log segments not yet known to be stored.
+    expect(
+      readdirSync(journalDir).some((f) => f.includes('.log.') && statSync(path.join(journalDir, f)).size > 0),
+    ).toBe(true);
+
+    child = await startService(port);
+    const connection = await connectDatabase(
+      `mongodb://127.0.0.1:${embeddedPort(path.join(dataDir, 'db'))}/nudgelab`,
+    );
+    const exposures = connection.collection<{
+      _id: string;
+      customerId: string;
+      experiment: string;
+      variant: string;
+    }>('exposures');
+    const end = Date.now() + 60_000;
+    let stored = await exposures.find({ experiment }).toArray();
+    while (stored.length < answered.size && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 250));
+      stored = await exposures.find({ experiment }).toArray();
+    }
+    const byCustomer = new Map<string, string[]>();
+    for (const d of stored)
+      byCustomer.set(d.customerId, [...(byCustomer.get(d.customerId) ?? []), d.variant]);
+    const missing = [...answered.keys()].filter((c) => !byCustomer.has(c));
+    expect(missing).toEqual([]);
+    for (const [customerId, variant] of answered) expect(byCustomer.get(customerId)).toEqual([variant]);
+    expect(new Set(stored.map((d) => d._id)).size).toBe(stored.length);
+    child.kill('SIGTERM');
+    await exited(child);
+    expect(child.exitCode).toBe(0);
+    // A clean stop leaves no log segment behind: everything in them is stored.
+    expect(readdirSync(journalDir).filter((f) => f.includes('.log.'))).toEqual([]);
+    await connection.close();
+  });
+});
