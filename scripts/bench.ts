@@ -4,6 +4,7 @@
  * runs a subset.
  */
 import os from 'node:os';
+import { parseCli } from '../src/cli/cli-args.ts';
 import { runAssignmentBench } from './bench-assignment.ts';
 import { runDemoBench } from './bench-demo.ts';
 import { runEvaluationBench } from './bench-evaluation.ts';
@@ -24,6 +25,14 @@ const benches: Record<string, Bench> = {
   scale: runScaleBench,
   demo: runDemoBench,
 };
+
+parseCli({
+  name: 'npm run bench',
+  usage: `usage: npm run bench
+  Runs every benchmark in turn (minutes; figures depend on the machine) and prints each as a
+  Markdown table. BENCH_ONLY=${Object.keys(benches).join(',')} runs a subset.`,
+  options: {},
+});
 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());

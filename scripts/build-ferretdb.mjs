@@ -22,7 +22,17 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const source = path.join(root, 'scripts', 'ferretdb');
 const patchDir = path.join(source, 'patches');
-const cache = path.join(root, '.cache');
+// FERRETDB_CACHE_DIR lets a test build (or fail to build) somewhere other than the real cache.
+const cache = process.env.FERRETDB_CACHE_DIR
+  ? path.resolve(process.env.FERRETDB_CACHE_DIR)
+  : path.join(root, '.cache');
+
+// The service uses MONGODB_URI instead of the embedded server whenever it is set, so `npm start`
+// must not need Go (or spend a minute building) on a machine that has a MongoDB.
+if (process.env.MONGODB_URI) {
+  console.log('embedded database: not needed (MONGODB_URI is set)');
+  process.exit(0);
+}
 const binary = path.join(cache, 'ferretdb');
 const stamp = path.join(cache, 'ferretdb.sha256');
 // Must match the `replace` directive in scripts/ferretdb/go.mod.
@@ -52,6 +62,12 @@ const digest = hash.digest('hex');
 if (existsSync(binary) && existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) {
   console.log('embedded database: cached build is current');
 } else {
+  if (!hasGo()) {
+    console.error(
+      'embedded database: Go 1.22 or later is needed to build it once (https://go.dev/dl/); or set MONGODB_URI to a MongoDB server and skip it.',
+    );
+    process.exit(1);
+  }
   mkdirSync(cache, { recursive: true });
   const started = Date.now();
   console.log(
@@ -65,6 +81,15 @@ if (existsSync(binary) && existsSync(stamp) && readFileSync(stamp, 'utf8') === d
   });
   writeFileSync(stamp, digest);
   console.log(`embedded database: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+function hasGo() {
+  try {
+    execFileSync('go', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A fresh, writable copy of the pinned module with every patch applied. */

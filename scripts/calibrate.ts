@@ -10,12 +10,35 @@
  */
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { parseCli } from '../src/cli/cli-args.ts';
 import { type AnalyzeInputRaw, analyze, isVariantResult } from '../src/stats/index.ts';
 import { createRng } from '../src/stats/rng.ts';
 import { type RuleOutcome, type RuleScenario, simulateRule } from './calibrate-rules.ts';
 
-const arg = (name: string): string | undefined =>
-  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const USAGE = `usage: npm run calibrate -- [--experiments=N] [--bayes-factor=B] [--arms=K] [--only=<scenario>] [--kind=nps]
+  Simulates experiments analysed after every day for 28 days and prints how often the default
+  rule ships, by scenario (takes minutes).
+    --experiments=N     experiments per scenario (default 500)
+    --bayes-factor=B    try another Bayes factor than the default
+    --arms=K            arms per experiment (default 2)
+    --only=<scenario>   run only the scenarios whose name starts with this, e.g. A/A
+    --kind=nps          an NPS primary instead of a conversion
+    --rule-experiments=N  experiments per scenario of the guardrail-rule comparison (default 200)`;
+
+// Parsed in the workers too (they load this file with the same arguments).
+const options = parseCli({
+  name: 'npm run calibrate',
+  usage: USAGE,
+  options: {
+    experiments: { type: 'string' },
+    'bayes-factor': { type: 'string' },
+    arms: { type: 'string' },
+    only: { type: 'string' },
+    kind: { type: 'string' },
+    'rule-experiments': { type: 'string' },
+  },
+}).values;
+const arg = (name: keyof typeof options): string | undefined => options[name];
 const BASELINE = 0.1;
 const DAILY = 1000;
 const DAYS = 28;

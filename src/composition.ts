@@ -15,9 +15,11 @@ import { FatigueRepository } from './db/fatigue.repository.js';
 import { ImportRepository } from './db/import.repository.js';
 import { LeaseRepository } from './db/lease.repository.js';
 import { MetaRepository } from './db/meta.repository.js';
+import { exposureId } from './db/models/exposure.model.js';
 import { ReadoutStatsRepository } from './db/readout-stats.repository.js';
 import { SnapshotRepository } from './db/snapshot.repository.js';
 import { UnitRepository } from './db/unit.repository.js';
+import { UnmatchedEventRepository } from './db/unmatched-event.repository.js';
 import { AlertsService } from './domain/alerts.service.js';
 import { ApiKeysService } from './domain/api-keys.service.js';
 import { AssignmentService } from './domain/assignment/assignment.service.js';
@@ -31,6 +33,7 @@ import { recomputePhase } from './domain/attribution/recompute.js';
 import { AuditService } from './domain/audit.service.js';
 import { DomainError } from './domain/errors.js';
 import { EventsService } from './domain/events/events.service.js';
+import { UnmatchedEvents } from './domain/events/unmatched-events.js';
 import { ExperimentsService } from './domain/experiments.service.js';
 import { FatigueGate } from './domain/fatigue/fatigue-gate.js';
 import { createFatiguePoliciesService, fatigueState } from './domain/fatigue/fatigue-policies.service.js';
@@ -213,7 +216,11 @@ export function createComposition({
     pollMs: config.PAYLOAD_POLL_MS,
     exposureAttributes: attributes,
   });
-  const events = new EventsService(eventRepo, queue, () => attribution.wake());
+  const unmatched = new UnmatchedEvents(
+    () => experimentRepo.list(),
+    new UnmatchedEventRepository(connection),
+  );
+  const events = new EventsService(eventRepo, queue, () => attribution.wake(), unmatched);
   const rebuild = () => void assignments.definitionsChanged();
   touchpoints.onChange(rebuild);
   nudges.onChange(rebuild);
@@ -234,6 +241,7 @@ export function createComposition({
   const alerts = new AlertsService(alertRepo, webhooks);
   const refresh = new RefreshService({
     experiments: experimentRepo,
+    nudges: nudgeRepo,
     stats,
     leases,
     snapshots: snapshotRepo,
@@ -265,6 +273,7 @@ export function createComposition({
       fatigue,
       exposures,
       events,
+      unmatched,
       attribution,
       queue,
       stats,
@@ -280,6 +289,9 @@ export function createComposition({
       return recomputeExperiment(exp);
     },
     readouts: new ReadoutsService({
+      unmatchedEvents: () => unmatched.seen(),
+      isExposed: (experimentId, phase, customerId) =>
+        exposureRepo.exists(exposureId(experimentId, phase, customerId)),
       journeys: journeyRepo,
       touchpoints: touchpointRepo,
       nudges: nudgeRepo,

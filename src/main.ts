@@ -2,11 +2,12 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { createComposition } from './composition.js';
 import { ConfigError, loadConfig } from './config.js';
-import { repoRoot } from './db/embedded.js';
+import { repoRoot, StartupError } from './db/embedded.js';
 import { openDatabase } from './db/open-database.js';
 import { systemActor } from './domain/roles.js';
 import { syncOnFirstStart } from './domain/sync/first-start.js';
 import { createApp } from './http/app.js';
+import { startBanner } from './http/start-banner.js';
 import { createLogger } from './logger.js';
 import { installCrashHandlers } from './process-guards.js';
 
@@ -96,7 +97,19 @@ async function main(): Promise<void> {
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  logger.info({ port: config.PORT }, 'nudgelab listening');
+  logger.info({ port: config.PORT, url: `http://localhost:${config.PORT}` }, 'nudgelab listening');
+  const firstKey = config.BOOTSTRAP_ADMIN_KEY
+    ? null
+    : await services.apiKeys.ensureFirstAdminKey(systemActor);
+  if (firstKey) logger.info({ key: firstKey.key.name }, 'first admin key created (printed once on stdout)');
+  // Plain text on stdout rather than a log line: the secret must not end up in collected logs.
+  process.stdout.write(
+    startBanner({
+      host: config.HOST,
+      port: (server.address() as { port: number }).port,
+      ...(firstKey ? { firstAdminSecret: firstKey.secret } : {}),
+    }),
+  );
   root.startJobs();
 
   let stopping = false;
@@ -127,6 +140,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err);
+  // A start-up failure a person can act on is one line; anything else keeps its stack.
+  if (err instanceof StartupError) console.error(err.message);
+  else console.error(err);
   process.exit(1);
 });

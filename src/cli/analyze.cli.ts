@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { plan, planInputSchema, tryAnalyze } from '../stats/index.ts';
+import { parseCli, stdinNotice, usageError } from './cli-args.ts';
 
 const BAD_INPUT = 2;
 
@@ -22,15 +23,28 @@ function fail(lines: string[]): void {
   process.exitCode = BAD_INPUT;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const planning = argv.includes('--plan');
-  const args = argv.filter((a) => a !== '--plan');
-  if (args.length > 1)
-    return fail(['usage: analyze [--plan] [input.json]  (reads stdin when no file is given)']);
-  const file = args[0];
+const USAGE = `usage: npm run analyze -- [--plan] [input.json]
+  Prints the readout of an analysis input (per-arm sufficient statistics) as JSON; reads stdin
+  when no file (or "-") is given.
+    --plan    read a plan input instead (kind, baseline, dailyExposures, arms, lift, days) and print
+              the minimum detectable effect and the expected days to a decision`;
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseCli({
+    name: 'npm run analyze',
+    usage: USAGE,
+    options: { plan: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  const planning = values.plan ?? false;
+  if (positionals.length > 1) usageError('npm run analyze', 'give one input file at most');
+  const file = positionals[0];
   let text: string;
   try {
-    text = file === undefined || file === '-' ? await readStdin() : await readFile(file, 'utf8');
+    const fromStdin = file === undefined || file === '-';
+    const notice = fromStdin ? stdinNotice('npm run analyze', 'the input JSON', process.stdin.isTTY) : null;
+    if (notice) process.stderr.write(`${notice}\n`);
+    text = fromStdin ? await readStdin() : await readFile(file, 'utf8');
   } catch (err) {
     return fail([`cannot read ${file ?? 'stdin'}: ${err instanceof Error ? err.message : String(err)}`]);
   }
@@ -52,7 +66,7 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify(result.readout, null, 2)}\n`);
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
+main().catch((err: unknown) => {
   process.stderr.write(
     `analyze failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
   );

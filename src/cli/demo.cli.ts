@@ -12,7 +12,6 @@
  */
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { createComposition } from '../composition.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { repoRoot } from '../db/embedded.js';
@@ -21,6 +20,7 @@ import { systemActor } from '../domain/roles.js';
 import { syncOnFirstStart } from '../domain/sync/first-start.js';
 import { createApp } from '../http/app.js';
 import { createLogger } from '../logger.js';
+import { parseCli } from './cli-args.js';
 import { SAMPLE_EFFECTS, trueEffect, trueNps } from './demo/effects.model.js';
 import { ApiError, DemoApi, type SimulationReport, simulate } from './demo/simulate.runner.js';
 
@@ -93,27 +93,18 @@ async function printResults(api: DemoApi, report: SimulationReport): Promise<voi
 }
 
 async function main(): Promise<void> {
-  let args: ReturnType<typeof parseArgs>['values'];
-  try {
-    args = parseArgs({
-      options: {
-        'base-url': { type: 'string' },
-        key: { type: 'string' },
-        days: { type: 'string' },
-        customers: { type: 'string' },
-        seed: { type: 'string' },
-        'in-process': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }).values;
-  } catch (err) {
-    fail((err as Error).message);
-  }
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+  const args = parseCli({
+    name: 'npm run demo',
+    usage: USAGE,
+    options: {
+      'base-url': { type: 'string' },
+      key: { type: 'string' },
+      days: { type: 'string' },
+      customers: { type: 'string' },
+      seed: { type: 'string' },
+      'in-process': { type: 'boolean', default: false },
+    },
+  }).values;
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();

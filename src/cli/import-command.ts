@@ -12,7 +12,21 @@ export const USAGE = `usage: npm run import -- --experiment <key> <file.csv>
     --converted <column>   0/1 (true/false, yes/no) conversion column
     --metric <key>         conversion metric it feeds (default: the experiment's first conversion metric)
     --map a=b,c=d          CSV variant values to variant keys (values equal to a key map to it)
-    --skipped-report <f>   write every skipped line number and reason to this CSV`;
+    --skipped-report <f>   write every skipped line number and reason to this CSV
+    --as-concluded         into a draft experiment: import a finished experiment's history; it is
+                           concluded with the file's first and last dates and never serves traffic`;
+
+export const IMPORT_OPTIONS = {
+  experiment: { type: 'string' },
+  customer: { type: 'string' },
+  variant: { type: 'string' },
+  time: { type: 'string' },
+  converted: { type: 'string' },
+  metric: { type: 'string' },
+  map: { type: 'string' },
+  'skipped-report': { type: 'string' },
+  'as-concluded': { type: 'boolean' },
+} as const;
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
@@ -93,16 +107,7 @@ export async function runImportCommand(
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      experiment: { type: 'string' },
-      customer: { type: 'string' },
-      variant: { type: 'string' },
-      time: { type: 'string' },
-      converted: { type: 'string' },
-      metric: { type: 'string' },
-      map: { type: 'string' },
-      'skipped-report': { type: 'string' },
-    },
+    options: IMPORT_OPTIONS,
   });
   const missing = (['experiment', 'customer', 'variant', 'time'] as const).filter((k) => !values[k]);
   const issues = missing.map((k) => ({ path: `--${k}`, reason: 'required' }));
@@ -125,6 +130,7 @@ export async function runImportCommand(
       converted: values.converted,
       metric: values.metric,
       map: parseMap(values.map),
+      asConcluded: values['as-concluded'] ?? false,
     },
     createReadStream(file),
     progressBar(size, stderr),

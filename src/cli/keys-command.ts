@@ -15,12 +15,14 @@ export const USAGE = `usage:
   npm run keys -- list
   npm run keys -- revoke --name <name>`;
 
+export const KEYS_OPTIONS = { role: { type: 'string' }, name: { type: 'string' } } as const;
+
 /** Runs one keys command and returns the lines to print; throws DomainError on refused input. */
 export async function runKeysCommand(services: Services, args: string[]): Promise<string[]> {
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
-    options: { role: { type: 'string' }, name: { type: 'string' } },
+    options: KEYS_OPTIONS,
   });
   const [command, ...rest] = positionals;
   const actor = cliActor('cli');

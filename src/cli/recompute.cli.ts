@@ -3,33 +3,21 @@
  * current phase from the stored exposures and events. Beside a running service (which holds the
  * attribution lease) it says to use `POST /v1/experiments/:key/recompute` instead.
  */
-import { parseArgs } from 'node:util';
 import { DomainError } from '../domain/errors.js';
+import { parseCli, usageError } from './cli-args.js';
 import { withServices } from './cli-context.js';
 
-const usage = 'usage: npm run recompute -- <experiment-key> [<experiment-key> ...]';
+const usage = `usage: npm run recompute -- <experiment-key> [<experiment-key> ...]
+  Rebuilds the readout sums of each experiment's current phase from the stored exposures and events.`;
 
 async function main(): Promise<void> {
-  let keys: string[];
-  try {
-    const parsed = parseArgs({
-      args: process.argv.slice(2),
-      allowPositionals: true,
-      options: { help: { type: 'boolean' } },
-    });
-    if (parsed.values.help) {
-      process.stdout.write(`${usage}\n`);
-      return;
-    }
-    keys = parsed.positionals;
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${usage}\n`);
-    process.exit(2);
-  }
-  if (keys.length === 0) {
-    process.stderr.write(`${usage}\n`);
-    process.exit(2);
-  }
+  const keys = parseCli({
+    name: 'npm run recompute',
+    usage,
+    options: {},
+    allowPositionals: true,
+  }).positionals;
+  if (keys.length === 0) usageError('npm run recompute', 'give at least one experiment key');
   const code = await withServices(async (services) => {
     for (const key of keys) {
       try {

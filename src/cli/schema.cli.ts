@@ -7,6 +7,15 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { repoRoot } from '../db/embedded.js';
 import { definitionFileJsonSchema } from '../domain/sync/definition-file.schema.js';
+import { parseCli } from './cli-args.js';
+
+parseCli({
+  name: 'npm run schema',
+  usage: `usage: npm run schema
+  Writes experiments/schema.json, the JSON Schema of a definitions file (for editors), from the
+  same schemas the service validates with.`,
+  options: {},
+});
 
 const schemaPath = path.join(repoRoot, 'experiments', 'schema.json');
 

@@ -3,22 +3,23 @@
  * upserts the definitions. Any problem is printed as `file: path: reason`, exits 2, writes nothing.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { repoRoot } from '../db/embedded.js';
 import { describeSync, syncDefinitions } from '../domain/sync/sync-definitions.js';
+import { parseCli } from './cli-args.js';
 import { withServices } from './cli-context.js';
 
+const USAGE = `usage: npm run sync -- [--dry-run] [--dir <folder>]
+  Validates every definitions file (YAML or JSON) in the folder (default: EXPERIMENTS_DIR) and
+  writes journeys, touchpoints, nudges and experiments; nothing is written if any file has a problem.
+    --dry-run         check and show the plan, write nothing
+    --dir <folder>    read this folder instead of EXPERIMENTS_DIR`;
+
 async function main(): Promise<void> {
-  let args: { 'dry-run'?: boolean; dir?: string };
-  try {
-    args = parseArgs({
-      args: process.argv.slice(2),
-      options: { 'dry-run': { type: 'boolean' }, dir: { type: 'string' } },
-    }).values;
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\nusage: npm run sync -- [--dry-run] [--dir <folder>]\n`);
-    process.exit(2);
-  }
+  const args = parseCli({
+    name: 'npm run sync',
+    usage: USAGE,
+    options: { 'dry-run': { type: 'boolean' }, dir: { type: 'string' } },
+  }).values;
   const dryRun = args['dry-run'] ?? false;
   const result = await withServices(async (services, config) => {
     const synced = await syncDefinitions(services, {

@@ -111,6 +111,11 @@ export class AlertRepository {
     await this.model.updateOne({ _id: id }, { $set: { lastSeenAt: at, details } });
   }
 
+  /** Rewrites an alert's message and details by `_id`, so a still-open alert tells today's figures. */
+  async rewrite(id: string, at: Date, details: Record<string, unknown>, message: string): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: { lastSeenAt: at, details, message } });
+  }
+
   /** Clears an open alert; null when it was not open. */
   async clear(id: string, at: Date): Promise<Alert | null> {
     const doc = await this.model.findOne({ _id: id }).lean<AlertDoc>();

@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ferretBinary = path.join(repoRoot, '.cache', 'ferretdb');
 
+/** A start-up failure with a message that says what to do; printed as one line, without a stack. */
+export class StartupError extends Error {}
+
 export interface EmbeddedDatabase {
   uri: string;
   stop(): Promise<void>;
@@ -23,7 +26,9 @@ export async function startEmbeddedDatabase(opts: {
   port: number;
 }): Promise<EmbeddedDatabase> {
   if (!existsSync(ferretBinary)) {
-    throw new Error(`Embedded database binary missing at ${ferretBinary}: run "npm run build:db" first`);
+    throw new StartupError(
+      `The embedded database is not built (${ferretBinary}): run "npm run build:db" (needs Go 1.22+), or set MONGODB_URI to a MongoDB server.`,
+    );
   }
   mkdirSync(opts.dataDir, { recursive: true });
   const listen = `${opts.host ?? '127.0.0.1'}:${opts.port}`;

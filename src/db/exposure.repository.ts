@@ -59,6 +59,11 @@ export class ExposureRepository {
     for await (const d of cursor) yield d as unknown as ExposureDoc;
   }
 
+  /** Whether this exposure is stored; a point lookup by `_id`. */
+  async exists(id: string): Promise<boolean> {
+    return (await this.model.collection.findOne({ _id: id } as never, { projection: { _id: 1 } })) !== null;
+  }
+
   async countByIds(ids: readonly string[]): Promise<number> {
     return this.model.countDocuments({ _id: { $in: ids } });
   }

@@ -1,5 +1,5 @@
 import type { AlertRepository } from '../db/alert.repository.js';
-import type { Readout } from '../stats/index.js';
+import { absoluteLift, countText, type Readout } from '../stats/index.js';
 import type { AlertsService as AlertsReader } from './readouts.contract.js';
 import type { Alert, AlertKind, AlertQuery } from './schemas/alert.schema.js';
 import type { WebhookNotifier } from './webhooks.js';
@@ -7,6 +7,19 @@ import type { WebhookNotifier } from './webhooks.js';
 /** Refreshes failing this many times in a row raise an alert. */
 export const FAILURE_STREAK = 3;
 const DEFAULT_HARM_THRESHOLD = 0.1;
+/**
+ * The evidence a guardrail alert needs under the sequential rule: the Bayes factor for harm beyond
+ * the margin that holds a ship back (the engine's default `blockBayesFactor`), so an alert and the
+ * decision never disagree about whether there is harm.
+ */
+export const ALERT_HARM_BAYES_FACTOR = 3;
+/**
+ * Fewest observations per arm, on both the variant and the control, before a guardrail can alert:
+ * below these a single unhappy answer moves the chance of harm by tens of points. Conversions need
+ * the most (a rare event), survey means the fewest (answers on a short scale), NPS in between
+ * (three categories to estimate).
+ */
+export const MIN_ALERT_SAMPLE = { conversion: 200, mean: 30, nps: 50 } as const;
 
 export interface Condition {
   kind: AlertKind;
@@ -37,15 +50,36 @@ export function conditionsOf(exp: ExperimentRef, readout: Readout): Condition[] 
     });
   }
   const threshold = exp.decision?.harmThreshold ?? DEFAULT_HARM_THRESHOLD;
+  const name = (key: string) => readout.variantNames?.[key] ?? key;
   for (const [metric, result] of Object.entries(readout.metrics)) {
     if (result.role !== 'guardrail') continue;
+    const least = MIN_ALERT_SAMPLE[result.kind];
+    const controlN = Object.values(result.variants).find(
+      (a) => a.status === 'ok' && !('chanceOfHarm' in a),
+    )?.n;
     for (const [variant, arm] of Object.entries(result.variants)) {
-      if (arm.status !== 'ok' || !('chanceOfHarm' in arm) || arm.chanceOfHarm < threshold) continue;
+      if (arm.status !== 'ok' || !('chanceOfHarm' in arm)) continue;
+      if (arm.n < least || (controlN ?? 0) < least) continue;
+      // Sequential readouts carry the Bayes factor the decision used; a read-once rule, the chance.
+      const harmed =
+        arm.harmEvidence !== undefined
+          ? arm.harmEvidence >= ALERT_HARM_BAYES_FACTOR
+          : arm.chanceOfHarm >= threshold;
+      if (!harmed) continue;
       out.push({
         kind: 'guardrail-harm',
         condition: `guardrail-harm:${base}:${metric}:${variant}`,
-        message: `${exp.name}: ${pct(arm.chanceOfHarm)} chance that ${variant} harms ${result.name} (threshold ${pct(threshold)}).`,
-        details: { metric, variant, chanceOfHarm: arm.chanceOfHarm, threshold },
+        message: `${exp.name}: ${name(variant)} may be harming ${result.name}: ${pct(arm.chanceOfHarm)} chance of a ${result.lowerIsBetter ? 'rise' : 'drop'} beyond the margin, ${absoluteLift(result.kind, arm.absoluteLift.mean)} against the control, on ${countText(arm.n)} and ${countText(controlN)} observations.`,
+        details: {
+          metric,
+          variant,
+          chanceOfHarm: arm.chanceOfHarm,
+          ...(arm.harmEvidence !== undefined ? { harmEvidence: arm.harmEvidence } : {}),
+          absoluteLift: arm.absoluteLift.mean,
+          n: arm.n,
+          controlN: controlN ?? 0,
+          threshold,
+        },
       });
     }
   }
@@ -111,7 +145,8 @@ export class AlertsService implements AlertsReader {
   private async raise(experiment: string, c: Condition, at: Date): Promise<Alert | null> {
     const existing = await this.repo.findOpen(experiment, c.condition);
     if (existing) {
-      await this.repo.touch(existing.id, at, c.details);
+      // The message is rewritten too: it must tell today's figures, not those it opened with.
+      await this.repo.rewrite(existing.id, at, c.details, c.message);
       return null;
     }
     const alert = await this.repo.open({ ...c, experiment, openedAt: at.toISOString() });

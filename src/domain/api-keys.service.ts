@@ -72,6 +72,7 @@ export function hashKey(secret: string): string {
 /** What the service itself issues: `nlk_` and 32 random bytes. */
 const GENERATED = /^nlk_[A-Za-z0-9_-]{43}$/;
 const BOOTSTRAP_NAME = 'bootstrap-admin';
+const FIRST_ADMIN_NAME = 'first-admin';
 /** scrypt cost for operator-chosen secrets: about 50 ms and 16 MiB per guess. */
 const KDF = { N: 2 ** 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 const KDF_SALT = 'nudgelab.bootstrap-admin.v1';
@@ -180,6 +181,18 @@ export class ApiKeysService {
       if (isBootstrap && !other.revokedAt && other.id !== keep?.id) await this.revokeRecord(actor, other);
     }
     return outcome;
+  }
+
+  /**
+   * On a database without any usable admin key (and no BOOTSTRAP_ADMIN_KEY), the first start makes
+   * one and hands its secret back to be shown once; otherwise nobody could call /v1 or sign in.
+   */
+  async ensureFirstAdminKey(actor: Actor): Promise<{ key: ApiKeyRecord; secret: string } | null> {
+    const keys = await this.repo.list();
+    if (keys.some((k) => k.role === 'admin' && !k.revokedAt)) return null;
+    const taken = new Set(keys.map((k) => k.name));
+    const name = taken.has(FIRST_ADMIN_NAME) ? `${FIRST_ADMIN_NAME}-${Date.now()}` : FIRST_ADMIN_NAME;
+    return this.create(actor, { name, role: 'admin' });
   }
 
   private async store(actor: Actor, input: ApiKeyInput, secret: string): Promise<ApiKeyRecord> {

@@ -1,7 +1,9 @@
 import type { DefinitionRepository } from '../db/definition.repository.js';
 import type { SnapshotRepository } from '../db/snapshot.repository.js';
+import type { UnmatchedEventRecord } from '../db/unmatched-event.repository.js';
 import { isVariantResult } from '../stats/index.js';
 import { DomainError } from './errors.js';
+import { isNearMiss } from './events/unmatched-events.js';
 import { rankPortfolio } from './portfolio.js';
 import type { ReadoutsService as ReadoutsContract } from './readouts.contract.js';
 import type { Experiment, Metric } from './schemas/experiment.schema.js';
@@ -24,6 +26,10 @@ export interface ReadoutsDeps {
   nudges: DefinitionRepository<Nudge>;
   experiments: DefinitionRepository<Experiment>;
   snapshots: SnapshotRepository;
+  /** Event names no experiment read, with a few of the customers who sent them. */
+  unmatchedEvents?: () => Promise<UnmatchedEventRecord[]>;
+  /** Whether a customer is exposed in this experiment phase (a point lookup). */
+  isExposed?: (experimentId: string, phase: number, customerId: string) => Promise<boolean>;
 }
 
 const satisfactionEvents = new Set(['csat', 'nps', 'ces']);
@@ -139,7 +145,37 @@ export class ReadoutsService implements ReadoutsContract {
       latest,
       lastFailure,
       history,
+      eventSuggestions: await this.suggestions(exp),
     };
+  }
+
+  /** "Did you mean": unmatched names near a metric's event, sent by this experiment's customers. */
+  private async suggestions(exp: Experiment): Promise<NonNullable<ReadoutResponse['eventSuggestions']>> {
+    if (!this.deps.unmatchedEvents) return [];
+    const seen = await this.deps.unmatchedEvents();
+    const out: NonNullable<ReadoutResponse['eventSuggestions']> = [];
+    for (const metric of exp.metrics) {
+      for (const u of seen) {
+        if (!isNearMiss(u.name, metric.event)) continue;
+        if (this.deps.isExposed && exp.phase > 0) {
+          let ours = false;
+          for (const c of u.customers) {
+            if (await this.deps.isExposed(exp.id, exp.phase, c)) {
+              ours = true;
+              break;
+            }
+          }
+          if (!ours) continue;
+        }
+        out.push({
+          metric: metric.name ?? metric.key,
+          expected: metric.event,
+          seen: u.name,
+          events: u.count,
+        });
+      }
+    }
+    return out;
   }
 
   async csv(key: string): Promise<string> {

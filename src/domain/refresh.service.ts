@@ -12,12 +12,15 @@ import { analyzeInputFrom, countsFrom } from './outcomes/sufficient-stats.js';
 import type { RefreshService as RefreshContract } from './readouts.contract.js';
 import { historyPoint } from './readouts.service.js';
 import type { Experiment } from './schemas/experiment.schema.js';
+import type { Nudge } from './schemas/nudge.schema.js';
 import type { SegmentResult, Segments, Snapshot } from './schemas/snapshot.schema.js';
 
 export type Trigger = Snapshot['trigger'];
 
 export interface RefreshDeps {
   experiments: DefinitionRepository<Experiment>;
+  /** Where the variants' names come from, so readouts say "Loss frame" rather than "loss". */
+  nudges?: Pick<DefinitionRepository<Nudge>, 'getByKey'>;
   stats: Pick<ReadoutStatsRepository, 'read'>;
   leases: LeaseRepository;
   snapshots: SnapshotRepository;
@@ -132,13 +135,14 @@ export class RefreshService implements RefreshContract {
     const exposures = new Map(Object.entries(phase.overall.n));
     const sums = new Map(Object.entries(phase.overall.s));
     const counts = countsFrom(exp, exposures, sums);
-    const result = this.analyze(analyzeInputFrom(exp, counts));
+    const names = await this.variantNames(exp);
+    const result = this.analyze(analyzeInputFrom(exp, counts, names));
     if (!result.ok) {
       throw new Error(
         `the statistics could not be analysed: ${result.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
       );
     }
-    const segments = this.segments(exp, phase.segments);
+    const segments = this.segments(exp, phase.segments, names);
     return {
       ...base,
       status: 'ok',
@@ -154,7 +158,16 @@ export class RefreshService implements RefreshContract {
    * One readout per value of each allow-listed attribute. Segments are where chance findings hide,
    * so the result is marked exploratory and says how many comparisons were made on the primary metric.
    */
-  private segments(exp: Experiment, all: Map<string, Map<string, SumsRecord>>): Segments | null {
+  private async variantNames(exp: Experiment): Promise<ReadonlyMap<string, string>> {
+    const nudge = await this.deps.nudges?.getByKey(exp.nudge);
+    return new Map((nudge?.variants ?? []).map((v) => [v.key, v.name]));
+  }
+
+  private segments(
+    exp: Experiment,
+    all: Map<string, Map<string, SumsRecord>>,
+    names: ReadonlyMap<string, string>,
+  ): Segments | null {
     const maxValues = this.deps.maxSegmentValues ?? 20;
     const attributes: Record<string, SegmentResult[]> = {};
     let comparisons = 0;
@@ -168,7 +181,7 @@ export class RefreshService implements RefreshContract {
         .slice(0, maxValues);
       attributes[attribute] = values.map(([value, seg]) => {
         const counts = countsFrom(exp, new Map(Object.entries(seg.n)), new Map(Object.entries(seg.s)));
-        const result = tryAnalyze(analyzeInputFrom(exp, counts));
+        const result = tryAnalyze(analyzeInputFrom(exp, counts, names));
         if (result.ok) {
           comparisons += others;
           return { value, exposures: counts.exposures, readout: result.readout };

@@ -12,6 +12,7 @@ import type { Attributor } from './attribution/attributor.js';
 import type { RecomputeResult } from './attribution/recompute.js';
 import type { AuditService } from './audit.service.js';
 import type { EventsService } from './events/events.service.js';
+import type { UnmatchedEvents } from './events/unmatched-events.js';
 import type { ExperimentsService } from './experiments.service.js';
 import type { FatigueGate } from './fatigue/fatigue-gate.js';
 import type { FatiguePoliciesService } from './fatigue/fatigue-policies.service.js';
@@ -34,6 +35,8 @@ export interface Capture {
   fatigue: FatigueGate;
   exposures: ExposureWriter;
   events: EventsService;
+  /** Events no experiment reads: counted, and remembered by name for "did you mean". */
+  unmatched: UnmatchedEvents;
   /** Attributes queued exposures and events behind the response; `drain()` before reading outcomes. */
   attribution: Attributor;
   queue: AttributionQueueRepository;

@@ -1,4 +1,4 @@
-import { isVariantResult } from '../stats/index.js';
+import { isVariantResult, rounded } from '../stats/index.js';
 import type { Experiment } from './schemas/experiment.schema.js';
 import type { Snapshot } from './schemas/snapshot.schema.js';
 
@@ -7,9 +7,11 @@ export const csvColumns = [
   'phase',
   'computed_at',
   'metric',
+  'metric_name',
   'kind',
   'role',
   'variant',
+  'variant_name',
   'is_control',
   'exposures',
   'n',
@@ -36,17 +38,21 @@ export const csvColumns = [
   'status',
   'decision',
   'decision_variant',
+  'decision_summary',
 ] as const;
 
 /** RFC 4180 quoting; a leading = + - @ is prefixed with ' so a spreadsheet never runs it as a formula. */
 export function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
-  let s = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : String(value);
+  let s = typeof value === 'number' ? (Number.isFinite(value) ? String(rounded(value)) : '') : String(value);
   if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-/** One row per metric and variant of a snapshot, numbers unrounded (the API's numbers). */
+/**
+ * One row per metric and variant of a snapshot, with the names people gave the metrics and
+ * variants and the decision in words; numbers to six significant digits (the API has them whole).
+ */
 export function snapshotCsv(
   exp: Pick<Experiment, 'key' | 'control' | 'variants' | 'metrics'>,
   s: Snapshot | null,
@@ -67,9 +73,11 @@ export function snapshotCsv(
           phase: s.phase,
           computed_at: s.computedAt,
           metric: metric.key,
+          metric_name: result.name,
           kind: metric.kind,
           role: result.role,
           variant: v.key,
+          variant_name: s.readout.variantNames?.[v.key] ?? v.key,
           is_control: v.key === exp.control,
           exposures: s.counts.exposures[v.key] ?? 0,
           n: c?.n,
@@ -96,6 +104,7 @@ export function snapshotCsv(
           status: arm?.status ?? 'insufficient-data',
           decision: s.readout.decision.action,
           decision_variant: s.readout.decision.variant,
+          decision_summary: s.readout.decision.summary,
         };
         lines.push(csvColumns.map((k) => csvCell(row[k])).join(','));
       }

@@ -18,6 +18,7 @@ import { presentedKey, requireRole } from './auth.middleware.js';
 import { jsonBody } from './body.middleware.js';
 import { dashboardRouter } from './dashboard/dashboard.routes.js';
 import { createDashboard, type DashboardOptions } from './dashboard/dashboard.wiring.js';
+import type { PdfHealth } from './dashboard/pdf-printer.js';
 import { safeEqual } from './dashboard/session.js';
 import { errorMiddleware } from './error.middleware.js';
 import { createMetrics } from './metrics.registry.js';
@@ -78,10 +79,11 @@ function apiRoutes(
   embeddedDatabase: EmbeddedDatabaseHealth | undefined,
   registry: Registry,
   all: () => readonly Route[],
+  pdfHealth?: () => PdfHealth,
 ): Route[] {
   return [
     ...assignmentsRoutes(services),
-    ...healthRoutes(services, embeddedDatabase),
+    ...healthRoutes(services, embeddedDatabase, pdfHealth),
     ...docsRoutes(version, all),
     ...metricsRoutes(registry),
     ...featuresRoutes(services),
@@ -203,7 +205,14 @@ export function createApp({
   const guards: Guards = { key, 'key-or-token': keyOrToken(key, security.metricsToken), ...dash.guards };
   const json = jsonBody(bodyLimit);
   const api = [
-    ...apiRoutes(services, version, embeddedDatabase, metrics.registry, () => routesOf(app)),
+    ...apiRoutes(
+      services,
+      version,
+      embeddedDatabase,
+      metrics.registry,
+      () => routesOf(app),
+      dashboard?.pdf ? () => dashboard.pdf!.health() : undefined,
+    ),
     ...dash.exports,
   ];
   app.locals.routes = [...api, ...dash.pages];

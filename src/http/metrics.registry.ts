@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ExposureWriterStats } from '../domain/assignment/exposure-writer.js';
 import type { AttributorStats } from '../domain/attribution/attributor.js';
+import type { UnmatchedEvents } from '../domain/events/unmatched-events.js';
 import type { Services } from '../domain/services.js';
 
 /** The label of every request that matched no route, so scanners cannot grow the series count. */
@@ -99,6 +100,15 @@ const attributionFigures: readonly Figure<AttributorStats>[] = [
   ['counter', 'nudgelab_event_attribution_failures_total', 'Failed attribution batches', (a) => a.failures],
 ];
 
+const unmatchedFigures: readonly Figure<UnmatchedEvents>[] = [
+  [
+    'counter',
+    'nudgelab_events_unmatched_total',
+    'Valid events stored whose name no running or recent experiment reads',
+    (u) => u.count(),
+  ],
+];
+
 function register<S>(registry: Registry, figures: readonly Figure<S>[], read: () => S): void {
   for (const [type, name, help, value] of figures) {
     if (type === 'gauge') {
@@ -156,6 +166,7 @@ export function createMetrics(services: Services): AppMetrics {
   });
   register(registry, exposureFigures, () => services.capture.exposures.stats());
   register(registry, attributionFigures, () => services.capture.attribution.stats());
+  register(registry, unmatchedFigures, () => services.capture.unmatched);
   return {
     registry,
     middleware(req, res, next) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type ErrorCode, errorCatalogue } from '../domain/errors.js';
+import { exampleOf } from './openapi-example.js';
 import { allowedRoles, type ResponseSpec, type Route } from './route.js';
 
 export const errorResponseSchema = z.object({
@@ -94,12 +95,17 @@ function operation(route: Route): Record<string, unknown> {
       ? {
           requestBody: {
             required: !route.body.safeParse(undefined).success,
-            content: { 'application/json': { schema: jsonSchema(route.body, 'input') } },
+            content: { 'application/json': requestContent(jsonSchema(route.body, 'input')) },
           },
         }
       : {}),
     responses,
   };
+}
+
+/** The body's schema with an example built from it (shown and sent by the /docs viewer). */
+function requestContent(schema: unknown): { schema: unknown; example: unknown } {
+  return { schema, example: exampleOf(schema) };
 }
 
 /** The OpenAPI 3.1 document of an app, generated from the routes it mounted. */

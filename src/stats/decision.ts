@@ -24,11 +24,18 @@ import {
   evidenceFor,
   type Kind,
   MANY_ARM_PRIOR_RATIO,
+  moreSamplePerArm,
   type PriorSettings,
 } from './evidence.ts';
 import type { DecisionConfig } from './input.schema.ts';
 import type { ArmState } from './metric.ts';
-import { type Action, isVariantResult, type MetricResult, type VariantResult } from './readout.schema.ts';
+import {
+  type Action,
+  type HoldReason,
+  isVariantResult,
+  type MetricResult,
+  type VariantResult,
+} from './readout.schema.ts';
 
 export interface MetricArms {
   result: MetricResult;
@@ -53,8 +60,8 @@ export interface Decision {
   variant?: string;
   /** The variant the summary talks about: the one shipped, blocked, or currently leading. */
   focus?: string;
-  /** Why the experiment keeps running or stops, in plain words, for the summary. */
-  why?: string;
+  /** Keep running: every condition of the rule the focus variant does not meet yet. */
+  reasons?: HoldReason[];
   /** Guardrail that stopped it, if any. */
   harmedGuardrail?: string;
   /** Per guardrail name and variant: the Bayes factor for harm beyond the margin (sequential). */
@@ -94,7 +101,7 @@ export function decide(ctx: DecisionContext): Decision {
   if (ctx.srmMismatch) return { action: 'stop-srm', ...(leader ? { focus: leader } : {}), ...base };
   const controlArm = posteriorOf(ctx.primaryArms, control);
   if (primary.status !== 'ok' || !controlArm) {
-    return { action: 'keep-running', why: `not enough data on ${primary.name} yet`, ...base };
+    return { action: 'keep-running', reasons: [{ code: 'no-data', metric: primary.name }], ...base };
   }
   const kind = primary.kind as Kind;
   const counted = Object.entries(primary.variants).filter(([k]) => k === control || active.has(k));
@@ -113,18 +120,14 @@ export function decide(ctx: DecisionContext): Decision {
     seq === false
       ? { effectScale: 0.1 }
       : { effectScale: seq.effectScale, plannedSample: n, ...(ratio ? { tunedRatio: ratio } : {}) };
+  const primarySettings =
+    seq === false ? undefined : settings(seq.plannedSample, many ? MANY_ARM_PRIOR_RATIO : undefined);
+  const towardsBetter = primary.lowerIsBetter ? -1 : 1;
   const evidence = (key: string): boolean => {
-    if (seq === false) return true;
+    if (!primarySettings) return true;
     const arm = posteriorOf(ctx.primaryArms, key);
     if (!arm) return false;
-    const bf = evidenceFor(
-      kind,
-      arm,
-      controlArm,
-      primary.lowerIsBetter ? -1 : 1,
-      settings(seq.plannedSample, many ? MANY_ARM_PRIOR_RATIO : undefined),
-    );
-    return bf >= threshold;
+    return evidenceFor(kind, arm, controlArm, towardsBetter, primarySettings) >= threshold;
   };
   const winners = candidates.filter(
     ([key, r]) =>
@@ -185,14 +188,43 @@ export function decide(ctx: DecisionContext): Decision {
       ...base,
     };
   }
+  const guardrailReasons = (key: string): HoldReason[] =>
+    ctx.guardrails.flatMap((g): HoldReason[] => {
+      if (!isVariantResult(g.result.variants[key]))
+        return [{ code: 'guardrail-missing', metric: g.result.name }];
+      return blocks.get(g.result.name)?.get(key) ? [{ code: 'guardrail-harm', metric: g.result.name }] : [];
+    });
+  // Every unmet condition, so the reader learns at once what a ship is waiting for.
+  const reasonsFor = (key: string | undefined): HoldReason[] => {
+    const out: HoldReason[] = [];
+    if (!enough) {
+      out.push({ code: 'min-sample', metric: primary.name, minSample: config.minSample, smallest });
+    }
+    const r = key ? primary.variants[key] : undefined;
+    if (key && isVariantResult(r)) {
+      if (r.chanceToBeatControl < config.chanceToBeatControl) {
+        out.push({ code: 'chance', chance: r.chanceToBeatControl, needed: config.chanceToBeatControl });
+      }
+      if (r.expectedLoss.ship > tolerance) {
+        out.push({ code: 'loss', kind, loss: r.expectedLoss.ship, tolerance });
+      }
+      const arm = posteriorOf(ctx.primaryArms, key);
+      if (primarySettings && arm && !evidence(key)) {
+        const more = moreSamplePerArm(kind, arm, controlArm, towardsBetter, primarySettings, threshold);
+        out.push({ code: 'sequential', ...(more === null ? {} : { morePerArm: more }) });
+      }
+      out.push(...guardrailReasons(key));
+    }
+    return out.length > 0 ? out : [{ code: 'not-conclusive' }];
+  };
   const held = ranked[0];
   if (held) {
-    const h = harmOf(held[0]);
-    const why = h === 'missing' || h === undefined ? 'waiting for guardrail data' : `possible harm to ${h}`;
-    return { action: 'keep-running', focus: held[0], why, ...base };
+    return { action: 'keep-running', focus: held[0], reasons: reasonsFor(held[0]), ...base };
   }
-  const why = !enough
-    ? `fewer than ${config.minSample} per arm on ${primary.name}`
-    : 'the evidence is not conclusive yet';
-  return { action: 'keep-running', ...(leader ? { focus: leader } : {}), why, ...base };
+  return {
+    action: 'keep-running',
+    ...(leader ? { focus: leader } : {}),
+    reasons: reasonsFor(leader),
+    ...base,
+  };
 }

@@ -141,3 +141,39 @@ export function evidenceFor(
   const tau = priorSd(kind, effect, variant, control, settings);
   return oneSidedBayesFactor(towards * effect.observed - shift * effect.perUnit, effect.variance, tau);
 }
+
+/**
+ * How many more customers per arm the Bayes factor needs to reach `threshold` if today's effect
+ * held: the effect's variance shrinks as 1 / n while the prior sd stays put (tuned to the plan it
+ * scales with variance x n, which does not change). Null when today's effect points the other way,
+ * so no amount of data at this effect would be enough.
+ */
+export function moreSamplePerArm(
+  kind: Kind,
+  variant: ArmPosterior,
+  control: ArmPosterior,
+  towards: 1 | -1,
+  settings: PriorSettings,
+  threshold: number,
+): number | null {
+  const effect = effectOf(kind, variant, control);
+  const tau = priorSd(kind, effect, variant, control, settings);
+  const observed = towards * effect.observed;
+  if (!(observed > 0) || !(effect.variance > 0)) return null;
+  const reaches = (factor: number) =>
+    oneSidedBayesFactor(observed, effect.variance / factor, tau) >= threshold;
+  if (reaches(1)) return 0;
+  let hi = 2;
+  while (!reaches(hi)) {
+    hi *= 2;
+    if (hi > 2 ** 40) return null;
+  }
+  let lo = hi / 2;
+  for (let i = 0; i < 40 && hi - lo > 1e-3; i++) {
+    const mid = (lo + hi) / 2;
+    if (reaches(mid)) hi = mid;
+    else lo = mid;
+  }
+  const n = (variant.n + control.n) / 2;
+  return Math.ceil(n * (hi - 1));
+}

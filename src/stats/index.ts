@@ -32,6 +32,17 @@ export {
   priorSd,
   TUNED_PRIOR_RATIO,
 } from './evidence.ts';
+export {
+  absoluteLift,
+  basisText,
+  countText,
+  differenceUnit,
+  estimateText,
+  lossText,
+  percent,
+  relativeLift,
+  rounded,
+} from './format.ts';
 export { fitHierarchy, normalChanceBest } from './hierarchical.ts';
 export {
   type AnalyzeInput,
@@ -65,6 +76,8 @@ export {
   type Action,
   type ArmResult,
   type ControlResult,
+  type HoldReason,
+  holdReasonSchema,
   type InsufficientResult,
   isVariantResult,
   type MetricResult,
@@ -75,4 +88,4 @@ export {
 export { type AnalyzeResult, analyze, InvalidInputError, tryAnalyze } from './readout.ts';
 export { digamma, trigamma } from './special.ts';
 export { phasedSampleRatioMismatch, type SrmArm, type SrmResult, sampleRatioMismatch } from './srm.ts';
-export { formatChance, summarize } from './summary.ts';
+export { formatChance, reasonText, summarize } from './summary.ts';

@@ -68,14 +68,48 @@ export const hierarchicalSchema = z.object({
   arms: z.record(z.string(), shrunkArmSchema),
 });
 
+/**
+ * One thing that keeps an experiment running, as data, so every place that writes it (the summary,
+ * the page, the PDF, the CSV, in any language) words the same facts.
+ */
+export const holdReasonSchema = z.discriminatedUnion('code', [
+  z.object({ code: z.literal('no-data'), metric: z.string() }),
+  z.object({
+    code: z.literal('min-sample'),
+    metric: z.string(),
+    minSample: z.number(),
+    smallest: z.number(),
+  }),
+  z.object({ code: z.literal('chance'), chance: z.number(), needed: z.number() }),
+  z.object({
+    code: z.literal('loss'),
+    kind: z.enum(['conversion', 'mean', 'nps']),
+    loss: z.number(),
+    tolerance: z.number(),
+  }),
+  z.object({
+    code: z.literal('sequential'),
+    /** Customers per arm still needed if today's effect held; absent when it points the other way. */
+    morePerArm: z.number().optional(),
+  }),
+  z.object({ code: z.literal('guardrail-harm'), metric: z.string() }),
+  z.object({ code: z.literal('guardrail-missing'), metric: z.string() }),
+  z.object({ code: z.literal('not-conclusive') }),
+]);
+export type HoldReason = z.infer<typeof holdReasonSchema>;
+
 export const readoutSchema = z.object({
   srm: z.object({ pValue: z.number(), mismatch: z.boolean(), chiSquare: z.number(), df: z.number() }),
   metrics: z.record(z.string(), metricResultSchema),
   hierarchical: hierarchicalSchema.optional(),
+  /** Variant key to the name people gave it (from the nudge), for everything written for people. */
+  variantNames: z.record(z.string(), z.string()).optional(),
   decision: z.object({
     action: actionSchema,
     variant: z.string().optional(),
     summary: z.string(),
+    /** Keep running: every reason it is not yet a ship, in the order the summary gives them. */
+    reasons: z.array(holdReasonSchema).optional(),
   }),
 });
 

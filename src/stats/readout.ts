@@ -83,10 +83,12 @@ function run(input: AnalyzeInput): Readout {
     srm,
     metrics,
     ...(hierarchical ? { hierarchical } : {}),
+    variantNames: Object.fromEntries(input.variants.map((v) => [v.key, v.name ?? v.key])),
     decision: {
       action: decision.action,
       ...(decision.variant !== undefined ? { variant: decision.variant } : {}),
       summary,
+      ...(decision.reasons ? { reasons: decision.reasons } : {}),
     },
   };
 }

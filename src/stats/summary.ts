@@ -1,6 +1,13 @@
 /** The plain-language summary of a readout, written for people who decide, not analysts. */
 import type { Decision } from './decision.ts';
-import { type ArmResult, isVariantResult, type MetricResult, type VariantResult } from './readout.schema.ts';
+import { absoluteLift, countText, lossText, percent } from './format.ts';
+import {
+  type ArmResult,
+  type HoldReason,
+  isVariantResult,
+  type MetricResult,
+  type VariantResult,
+} from './readout.schema.ts';
 
 export interface SummaryContext {
   decision: Decision;
@@ -42,12 +49,38 @@ export function straddlesZero(control: ArmResult | undefined): boolean {
   return control?.status === 'ok' && control.ci95[0] <= 0 && control.ci95[1] >= 0;
 }
 
+/** The relative lift with its interval, then the same move in the metric's own unit. */
 function formatLift(metric: MetricResult, r: VariantResult, control: ArmResult | undefined): string {
   if (metric.kind === 'nps')
     return formatInterval(r.absoluteLift.mean, r.absoluteLift.ci95, 1, ' NPS points');
   if (metric.kind === 'mean' && straddlesZero(control))
     return formatInterval(r.absoluteLift.mean, r.absoluteLift.ci95, 1, ' points');
-  return formatInterval(r.relativeLift.mean, r.relativeLift.ci95, 100, '%');
+  const rel = formatInterval(r.relativeLift.mean, r.relativeLift.ci95, 100, '%');
+  return `${rel}, that is ${absoluteLift(metric.kind, r.absoluteLift.mean)}`;
+}
+
+/** One reason the rule holds a ship back, in words a decision-maker can repeat. */
+export function reasonText(r: HoldReason): string {
+  switch (r.code) {
+    case 'no-data':
+      return `not enough data on ${r.metric} yet`;
+    case 'min-sample':
+      return `fewer than ${countText(r.minSample)} per arm on ${r.metric} so far (the smallest arm has ${countText(r.smallest)})`;
+    case 'chance':
+      return `a ${percent(r.chance)} chance to beat the control is below the ${percent(r.needed)} we ask for`;
+    case 'loss':
+      return `if shipped now it could still cost ${lossText(r.kind, r.loss)} on average, more than the ${lossText(r.kind, r.tolerance)} we accept`;
+    case 'sequential':
+      return r.morePerArm === undefined
+        ? 'we check daily, so a stronger result is needed, and today the effect points the wrong way'
+        : `we check daily, so a stronger result is needed: about ${countText(r.morePerArm)} more customers per arm at today's effect`;
+    case 'guardrail-harm':
+      return `the possible harm to ${r.metric} has to clear first`;
+    case 'guardrail-missing':
+      return `waiting for data on ${r.metric}`;
+    default:
+      return 'the evidence is not conclusive yet';
+  }
 }
 
 function formatMargin(metric: MetricResult): string {
@@ -80,7 +113,9 @@ function closing(ctx: SummaryContext): string {
     case 'stop-srm':
       return 'Stop and fix the traffic split first.';
     default:
-      return `Keep it running${d.why ? ` (${d.why})` : ''}.`;
+      return d.reasons && d.reasons.length > 0
+        ? `Keep it running: ${d.reasons.map(reasonText).join('; ')}.`
+        : 'Keep it running.';
   }
 }
 

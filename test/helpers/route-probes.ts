@@ -175,6 +175,8 @@ export function routeProbes(h: Harness): Record<string, Probe> {
     'GET /readyz': { status: 200, build: () => ({ path: '/readyz' }) },
     'GET /openapi.json': { status: 200, build: () => ({ path: '/openapi.json' }) },
     'GET /docs': { status: 200, build: () => ({ path: '/docs' }) },
+    'GET /docs/assets/init.js': { status: 200, build: () => ({ path: '/docs/assets/init.js' }) },
+    'GET /docs/assets/:name': { status: 200, build: () => ({ path: '/docs/assets/swagger-ui.css' }) },
     'GET /metrics': { status: 200, build: () => ({ path: '/metrics' }) },
     'GET /api/features/:clientKey': {
       status: 200,

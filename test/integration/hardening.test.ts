@@ -6,6 +6,7 @@ import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runImportCommand } from '../../src/cli/import-command.js';
 import { apiKeyModel } from '../../src/db/models/api-key.model.js';
+import { eventModel } from '../../src/db/models/event.model.js';
 import { embeddedPort, openDatabase } from '../../src/db/open-database.js';
 import { systemActor } from '../../src/domain/roles.js';
 import { createApp } from '../../src/http/app.js';
@@ -182,10 +183,10 @@ describe('bad input answers 4xx with the error shape', () => {
       name: 'x',
       occurredAt: '0001-01-01T00:00:00Z',
     });
-    expect(res.status).toBe(200);
-    expect(res.body.accepted).toBe(0);
-    expect(res.body.rejected[0]).toMatchObject({ field: 'occurredAt' });
-    expect(res.body.rejected[0].message).toMatch(/days in the past/);
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.fields[0]).toMatchObject({ path: 'occurredAt' });
+    expect(res.body.error.details.fields[0].reason).toMatch(/days in the past/);
+    expect(await eventModel(h.connection).countDocuments({ _id: 'ancient-1' })).toBe(0);
   });
 
   it('skips a CSV row whose variant cell is "constructor" as an unknown variant', async () => {

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runImportCommand } from '../../src/cli/import-command.js';
+import { DefinitionRepository } from '../../src/db/definition.repository.js';
 import { repoRoot } from '../../src/db/embedded.js';
+import { exposureId } from '../../src/db/models/exposure.model.js';
+import type { Experiment } from '../../src/domain/schemas/experiment.schema.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { insertExperiment } from '../helpers/readout-fixtures.js';
 
@@ -186,4 +189,68 @@ describe('import of past experiments', () => {
     expect(run.snapshot?.readout?.decision.action).not.toBe('ship');
     expect(run.lines.join('\n')).toMatch(/Readout \(/);
   }, 900_000);
+});
+
+describe('importing history into a draft', () => {
+  const history = () => {
+    const file = path.join(tmp, 'history.csv');
+    const rows = ['uid,when,arm,done'];
+    for (let i = 0; i < 40; i++) {
+      const day = String(3 + (i % 10)).padStart(2, '0');
+      rows.push(
+        `h${i},2019-05-${day} 09:00:00,${i % 2 === 0 ? 'control' : 'new-page'},${i % 3 === 0 ? 1 : 0}`,
+      );
+    }
+    writeFileSync(file, rows.join('\n'));
+    return [
+      '--experiment',
+      'past-draft',
+      '--customer',
+      'uid',
+      '--variant',
+      'arm',
+      '--time',
+      'when',
+      '--converted',
+      'done',
+      file,
+    ];
+  };
+
+  it('when the experiment is a draft, then the import says to use --as-concluded and stores nothing', async () => {
+    await insertExperiment(h.connection, 'past-draft', {
+      status: 'draft',
+      phase: 0,
+      variants: [
+        { key: 'control', weight: 0.5 },
+        { key: 'new-page', weight: 0.5 },
+      ],
+      metrics: conversionOnly('bought'),
+    });
+    await expect(runImportCommand(h.services, history(), quiet)).rejects.toMatchObject({
+      code: 'not_started',
+      message: expect.stringContaining('--as-concluded'),
+    });
+    const id = exposureId('exp_past-draft', 1, 'h0');
+    expect(await h.connection.collection('exposures').findOne({ _id: id } as never)).toBeNull();
+  });
+
+  it('with --as-concluded, then the draft becomes concluded with the dates of the file, has a readout and serves no traffic', async () => {
+    const out = await runImportCommand(h.services, [...history(), '--as-concluded'], quiet);
+    expect(out.summary.exposures.inserted).toBe(40);
+    expect(out.snapshot?.readout?.decision.summary).toBeTruthy();
+    const exp = await new DefinitionRepository<Experiment>(h.connection, 'experiment').getByKey('past-draft');
+    expect(exp).toMatchObject({
+      status: 'concluded',
+      phase: 1,
+      startedAt: '2019-05-03T09:00:00.000Z',
+      concludedAt: '2019-05-12T09:00:00.000Z',
+    });
+    const assigned = await h
+      .request()
+      .post('/v1/assignments')
+      .set({ authorization: `Bearer ${h.keys.app}` })
+      .send({ customerId: 'new-customer', touchpoint: 'apply.payment-plan' });
+    expect(JSON.stringify(assigned.body)).not.toContain('past-draft');
+  });
 });

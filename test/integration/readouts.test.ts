@@ -1,6 +1,9 @@
+import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventDoc } from '../../src/db/models/event.model.js';
 import type { ExposureDoc } from '../../src/db/models/exposure.model.js';
+import { experimentBody } from '../../src/http/dashboard/experiment.page.js';
+import { absoluteLift } from '../../src/stats/format.js';
 import { auth, createHarness, type Harness } from '../helpers/harness.js';
 import {
   event,
@@ -145,25 +148,54 @@ describe('readout routes', () => {
     expect(segments.attributes.country).toBeUndefined();
   });
 
-  it('exports one CSV row per metric and variant with the API numbers', async () => {
+  it('exports one CSV row per metric and variant with names, the decision sentence and rounded figures', async () => {
     const json = await h.request().get('/v1/experiments/plan-framing/readout').set(auth(h.keys.viewer));
     const res = await h.request().get('/v1/experiments/plan-framing/readout.csv').set(auth(h.keys.viewer));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toContain('text/csv');
-    const lines = res.text.trim().split('\r\n');
-    const header = lines[0]!.split(',');
-    expect(lines).toHaveLength(1 + 4 * 2);
-    const rows = lines.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [header[i], v])));
+    const rows = parseCsv(res.text, { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(4 * 2);
     const t = rows.find((r) => r.metric === 'applied' && r.variant === 'treatment')!;
-    const arm = json.body.latest.readout.metrics.applied.variants.treatment;
-    expect(Number(t.chance_to_beat_control)).toBe(arm.chanceToBeatControl);
-    expect(Number(t.relative_lift)).toBe(arm.relativeLift.mean);
+    const readout = json.body.latest.readout;
+    const arm = readout.metrics.applied.variants.treatment;
+    expect(Number(t.chance_to_beat_control)).toBeCloseTo(arm.chanceToBeatControl, 5);
+    expect(Number(t.relative_lift)).toBeCloseTo(arm.relativeLift.mean, 5);
     expect(t.conversions).toBe('30');
+    expect(t.variant_name).toBe('Loss');
+    expect(t.decision_summary).toBe(readout.decision.summary);
+    // Six significant digits at most: no float noise like 0.6999999999999993.
+    for (const row of rows) {
+      for (const cell of Object.values(row)) {
+        if (/^-?\d+\.\d+(e-?\d+)?$/.test(cell))
+          expect(cell.replace(/^-?0\.0*|\.|e.*$/g, '').length).toBeLessThanOrEqual(6);
+      }
+    }
     const c = rows.find((r) => r.metric === 'csat' && r.variant === 'control')!;
-    expect([c.n, c.mean, c.is_control]).toEqual(['20', '3.5', 'true']);
+    expect([c.n, c.mean, c.is_control, c.variant_name]).toEqual(['20', '3.5', 'true', 'Neutral']);
     expect(
       (await h.request().get('/v1/experiments/plan-framing/readout.csv').set(auth(h.keys.app))).status,
     ).toBe(403);
+  });
+
+  it('when the nudge names its variants, then the JSON readout, the page and the printed page use the names and units', async () => {
+    const res = await h.request().get('/v1/experiments/plan-framing/readout').set(auth(h.keys.viewer));
+    const readout = res.body.latest.readout;
+    expect(readout.variantNames).toEqual({ control: 'Neutral', treatment: 'Loss' });
+    expect(readout.decision.summary).toMatch(/^Loss: /);
+    expect(readout.decision.summary).toContain('percentage points');
+    for (const printing of [false, true]) {
+      const page = String(experimentBody(res.body, { printing }));
+      expect(page).toContain('control: Neutral');
+      expect(page).not.toMatch(/<th scope="row">treatment/);
+      expect(page).toContain('<th scope="row">Loss</th>');
+      expect(page).toContain(readout.decision.summary.replaceAll("'", '&#39;'));
+      expect(page).toContain('(30 of 100)');
+      expect(page).toContain(
+        absoluteLift('conversion', readout.metrics.applied.variants.treatment.absoluteLift.mean),
+      );
+      expect(page).toContain('percentage points');
+      expect(page).toContain('a stricter test');
+    }
   });
 
   it("summarises a journey's touchpoints with their experiments' decisions and lifts", async () => {

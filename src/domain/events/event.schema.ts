@@ -78,5 +78,10 @@ export const eventsResponseSchema = z.object({
   accepted: z.number().int().describe('events stored by this request'),
   duplicates: z.number().int().describe('events already stored, or repeated inside this batch'),
   rejected: z.array(rejectedEventSchema),
+  unmatched: z
+    .array(z.object({ name: z.string(), events: z.number().int() }))
+    .describe(
+      'names (or survey types) of valid events that no running or recently ended experiment reads: stored, but counted by no metric',
+    ),
 });
 export type EventsResponse = z.infer<typeof eventsResponseSchema>;

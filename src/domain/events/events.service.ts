@@ -2,7 +2,7 @@ import type { AttributionQueueRepository } from '../../db/attribution-queue.repo
 import type { EventDoc, EventRepository } from '../../db/event.repository.js';
 import { eventKey } from '../../db/models/event.model.js';
 import { queuedEvent } from '../attribution/queue-items.js';
-import { validationError } from '../errors.js';
+import { type FieldIssue, validationError } from '../errors.js';
 import { findOperatorKeys, issuesOf } from '../validate.js';
 import {
   type EventInput,
@@ -10,6 +10,7 @@ import {
   eventInputSchema,
   MAX_EVENTS_PER_BATCH,
 } from './event.schema.js';
+import type { UnmatchedEvents } from './unmatched-events.js';
 
 function toDoc(e: EventInput, source: string, receivedAt: Date): EventDoc {
   const doc: EventDoc = {
@@ -46,6 +47,8 @@ export class EventsService {
     private readonly queue: AttributionQueueRepository,
     /** Told after a write that stored new events (wakes the attributor). */
     private readonly stored: () => void = () => undefined,
+    /** Finds the events no experiment reads, so the sender hears of a misspelt name at once. */
+    private readonly unmatched?: UnmatchedEvents,
   ) {}
 
   /** Splits the body into items: one event, or `{events: [...]}` with 1 to 1,000 items. */
@@ -68,37 +71,44 @@ export class EventsService {
   /** `source`: the id of the key that sends the events. */
   async capture(body: unknown, source: string): Promise<EventsResponse> {
     const items = this.items(body);
+    const single = !('events' in (body as object));
     const receivedAt = new Date();
     const rejected: EventsResponse['rejected'] = [];
     const byId = new Map<string, EventDoc>();
     let duplicates = 0;
     items.forEach((item, index) => {
       const operators = findOperatorKeys(item);
-      const first = operators[0];
-      if (first) {
-        rejected.push({ index, code: 'validation_failed', field: first.path, message: first.reason });
-        return;
+      const issues: FieldIssue[] = operators.length > 0 ? operators.slice(0, 1) : [];
+      if (issues.length === 0) {
+        const parsed = eventInputSchema.safeParse(item);
+        if (parsed.success) {
+          // The first item with an id wins; a repeat inside the same batch is a duplicate like a resend.
+          if (byId.has(parsed.data.eventId)) duplicates++;
+          else byId.set(parsed.data.eventId, toDoc(parsed.data, source, receivedAt));
+          return;
+        }
+        issues.push(...issuesOf(parsed.error));
       }
-      const parsed = eventInputSchema.safeParse(item);
-      if (!parsed.success) {
-        const issues = issuesOf(parsed.error);
-        rejected.push({
-          index,
-          code: 'validation_failed',
-          field: issues[0]?.path ?? '(root)',
-          message: issues.map((i) => (issues.length > 1 ? `${i.path}: ${i.reason}` : i.reason)).join('; '),
-        });
-        return;
+      // One entry per field, so each message is about the field it names.
+      for (const i of issues) {
+        rejected.push({ index, code: 'validation_failed', field: i.path, message: i.reason });
       }
-      // The first item with an id wins; a repeat inside the same batch is a duplicate like a resend.
-      if (byId.has(parsed.data.eventId)) duplicates++;
-      else byId.set(parsed.data.eventId, toDoc(parsed.data, source, receivedAt));
     });
+    // A lone event that is refused is a refused request, not a 200 with nothing stored.
+    if (single && rejected.length > 0) {
+      throw validationError(rejected.map((r) => ({ path: r.field, reason: r.message })));
+    }
     const docs = [...byId.values()];
-    if (docs.length === 0) return { accepted: 0, duplicates, rejected };
+    const unmatched = (await this.unmatched?.check(docs)) ?? [];
+    if (docs.length === 0) return { accepted: 0, duplicates, rejected, unmatched };
     const result = await this.store(docs);
     if (result.inserted > 0) this.stored();
-    return { accepted: result.inserted, duplicates: duplicates + docs.length - result.inserted, rejected };
+    return {
+      accepted: result.inserted,
+      duplicates: duplicates + docs.length - result.inserted,
+      rejected,
+      unmatched,
+    };
   }
 
   /**

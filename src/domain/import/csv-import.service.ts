@@ -21,6 +21,12 @@ export interface ImportMapping {
   metric?: string | undefined;
   /** CSV value -> variant key; values equal to a variant key map to it unless mapped otherwise. */
   map?: Record<string, string> | undefined;
+  /**
+   * Into a draft: the history of a finished experiment. It is stored as phase 1 and the
+   * experiment is then concluded, started and concluded at its first and last row, so it never
+   * serves traffic.
+   */
+  asConcluded?: boolean | undefined;
 }
 
 export interface SkippedRows {
@@ -80,15 +86,26 @@ export class CsvImportService {
   ): Promise<ImportSummary> {
     const exp = await this.experiments.getByKey(mapping.experiment);
     if (!exp) throw new DomainError('not_found', `No experiment "${mapping.experiment}".`);
-    if (exp.phase < 1)
+    const intoDraft = exp.status === 'draft' && exp.phase < 1;
+    if (intoDraft && !mapping.asConcluded) {
+      throw new DomainError(
+        'not_started',
+        'This experiment is a draft: import its history with --as-concluded (it is then concluded with the dates of the file and never serves traffic), or start it first.',
+      );
+    }
+    if (exp.phase < 1 && !intoDraft) {
       throw new DomainError('not_started', 'Start the experiment (phase 1) before importing into it.');
+    }
+    const phase = intoDraft ? 1 : exp.phase;
+    let first: Date | undefined;
+    let last: Date | undefined;
     const metric = this.conversionMetric(exp, mapping);
     const variantOf = this.variantMapper(exp, mapping);
     const channel = (await this.touchpoints.getByKey(exp.touchpoint))?.channel ?? 'unknown';
 
     const summary: ImportSummary = {
       experiment: exp.key,
-      phase: exp.phase,
+      phase,
       rows: 0,
       exposures: { inserted: 0, alreadyStored: 0 },
       events: { inserted: 0, alreadyStored: 0 },
@@ -172,6 +189,8 @@ export class CsvImportService {
         continue;
       }
       firstLine.set(customer, line);
+      if (!first || at < first) first = at;
+      if (!last || at > last) last = at;
 
       const event: EventDoc | null =
         converted && metric
@@ -189,10 +208,10 @@ export class CsvImportService {
             }
           : null;
       exposures.push({
-        _id: exposureId(exp.id, exp.phase, customer),
+        _id: exposureId(exp.id, phase, customer),
         experiment: exp.key,
         experimentId: exp.id,
-        phase: exp.phase,
+        phase,
         variant,
         unit: exp.unit,
         unitId: customer,
@@ -215,7 +234,26 @@ export class CsvImportService {
     await flush();
     onProgress?.({ rows: summary.rows, bytes });
     summary.skipped = [...skips.values()].sort((a, b) => b.count - a.count);
+    if (intoDraft && first && last) await this.concludeImported(exp, first, last);
     return summary;
+  }
+
+  /** The draft becomes the finished experiment the file describes, with the file's dates. */
+  private async concludeImported(exp: Experiment, first: Date, last: Date): Promise<void> {
+    const now = new Date().toISOString();
+    const concluded: Experiment = {
+      ...exp,
+      status: 'concluded',
+      phase: 1,
+      startedAt: first.toISOString(),
+      concludedAt: last.toISOString(),
+      conclusion: exp.conclusion ?? 'Imported from the history of a past experiment.',
+      version: exp.version + 1,
+      updatedAt: now,
+    };
+    if (!(await this.experiments.replace(concluded, exp.version))) {
+      throw new DomainError('conflict', `${exp.key} changed during the import; run it again.`);
+    }
   }
 
   private conversionMetric(exp: Experiment, mapping: ImportMapping): Metric | null {

@@ -60,7 +60,11 @@ export function countsFrom(
  * The stats engine's input. The engine needs exactly one primary metric: an experiment without one
  * has its first metric analysed as primary (the schema allows at most one, not exactly one).
  */
-export function analyzeInputFrom(exp: ExperimentShape, counts: Counts): AnalyzeInputRaw {
+export function analyzeInputFrom(
+  exp: ExperimentShape,
+  counts: Counts,
+  variantNames: ReadonlyMap<string, string> = new Map(),
+): AnalyzeInputRaw {
   const hasPrimary = exp.metrics.some((m) => m.role === 'primary');
   const metrics = exp.metrics.map((m, i) => {
     const role = !hasPrimary && i === 0 ? 'primary' : m.role;
@@ -110,6 +114,7 @@ export function analyzeInputFrom(exp: ExperimentShape, counts: Counts): AnalyzeI
     control: exp.control,
     variants: exp.variants.map((v) => ({
       key: v.key,
+      ...(variantNames.has(v.key) ? { name: variantNames.get(v.key) } : {}),
       weight: v.weight,
       exposures: counts.exposures[v.key] ?? 0,
     })),

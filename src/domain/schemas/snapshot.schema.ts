@@ -113,5 +113,19 @@ export const readoutResponseSchema = z.object({
   /** The most recent failed refresh after the latest ok one, if any. */
   lastFailure: z.object({ computedAt: z.iso.datetime(), error: z.string() }).nullable(),
   history: z.array(historyPointSchema),
+  /**
+   * Events this experiment's customers sent under a name close to one a metric reads, which no
+   * metric counted: most often a misspelt name in the sender or in the definition.
+   */
+  eventSuggestions: z
+    .array(
+      z.object({
+        metric: z.string(),
+        expected: z.string().describe('the event name the metric reads'),
+        seen: z.string().describe('the near-miss name that arrived'),
+        events: z.number().int(),
+      }),
+    )
+    .optional(),
 });
 export type ReadoutResponse = z.infer<typeof readoutResponseSchema>;

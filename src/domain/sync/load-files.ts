@@ -3,6 +3,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { DomainError } from '../errors.js';
+import { closest } from '../near-miss.js';
 import { checkValueShape } from '../shape-limits.js';
 import { findOperatorKeys, issuesOf } from '../validate.js';
 import { type DefinitionFile, definitionFileSchema } from './definition-file.schema.js';
@@ -73,13 +74,48 @@ function parseText(file: string, text: string): { data: unknown; lineOf: LoadedF
   };
 }
 
+/** The path of a zod issue as written in messages: `experiments[0].metrics`. */
+function pathText(parts: readonly PropertyKey[]): string {
+  if (parts.length === 0) return '(root)';
+  return parts
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join('');
+}
+
 function zodIssues(file: string, error: z.ZodError, lineOf: LoadedFile['lineOf']): FileIssue[] {
   const formatted = issuesOf(error);
-  return error.issues.map((issue, i) => {
-    const line = lineOf(issue.path);
-    const at = formatted[i] ?? { path: '(root)', reason: issue.message };
-    return { file, path: at.path, reason: line ? `${at.reason} (line ${line})` : at.reason };
+  const withLine = (reason: string, parts: readonly PropertyKey[]) => {
+    const line = lineOf(parts);
+    return line ? `${reason} (line ${line})` : reason;
+  };
+  // A misspelt key is both an unknown key and a missing one: said once, as a "did you mean".
+  const missing = new Map<string, number>();
+  error.issues.forEach((issue, i) => {
+    if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
+      missing.set(pathText(issue.path), i);
+    }
   });
+  const explained = new Set<number>();
+  const out: { index: number; issue: FileIssue }[] = [];
+  error.issues.forEach((issue, i) => {
+    if (issue.code !== 'unrecognized_keys') {
+      const at = formatted[i] ?? { path: '(root)', reason: issue.message };
+      out.push({ index: i, issue: { file, path: at.path, reason: withLine(at.reason, issue.path) } });
+      return;
+    }
+    const parent = pathText(issue.path);
+    const prefix = parent === '(root)' ? '' : parent;
+    const absent = [...missing.keys()]
+      .filter((p) => p.startsWith(prefix) && /^\.?[^.[\]]+$/.test(p.slice(prefix.length)))
+      .map((p) => p.slice(prefix.length).replace(/^\./, ''));
+    for (const key of issue.keys) {
+      const guess = closest(key, absent);
+      if (guess) explained.add(missing.get(prefix ? `${prefix}.${guess}` : guess) ?? -1);
+      const reason = `unknown key "${key}"${guess ? `; did you mean "${guess}"?` : ''}`;
+      out.push({ index: i, issue: { file, path: parent, reason: withLine(reason, [...issue.path, key]) } });
+    }
+  });
+  return out.filter((o) => !explained.has(o.index)).map((o) => o.issue);
 }
 
 /** Keys a file that failed validation declares (as `kind:key`), best effort. */

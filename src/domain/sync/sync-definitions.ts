@@ -71,7 +71,7 @@ export async function syncDefinitions(services: Services, opts: SyncOptions): Pr
   if (loaded.issues.length > 0) {
     // Still check the files that parsed, so one run reports every problem; a reference to a key
     // declared in a file that failed validation is not reported as missing.
-    const dependent = /^no (journey|touchpoint|nudge) with key "(.+)"$/;
+    const dependent = /^no (journey|touchpoint|nudge) with key "([^"]+)"/;
     const more = plan.issues.filter((i) => {
       const m = dependent.exec(i.reason);
       return !(m && loaded.unchecked.has(`${m[1]}:${m[2]}`));

@@ -2,6 +2,7 @@ import type { DefinitionKind } from '../../db/models/definition.model.js';
 import { DomainError, type FieldIssue } from '../errors.js';
 import { checkUpdate, start } from '../experiments/lifecycle.js';
 import { checkHoldoutUpdate } from '../holdouts/holdout-lifecycle.js';
+import { closest } from '../near-miss.js';
 import { liveNudgeChanges } from '../nudges.service.js';
 import type { Experiment, ExperimentInput } from '../schemas/experiment.schema.js';
 import type { FatiguePolicy, FatiguePolicyInput } from '../schemas/fatigue-policy.schema.js';
@@ -115,8 +116,24 @@ export function planSync(
   const stored = { holdout: [], fatigue: [], template: [], ...given } as Required<StoredDefinitions>;
   const issues: FileIssue[] = [];
   const changes: PlannedChange[] = [];
-  const issue = (at: { file: string; path: string }, field: string, reason: string) =>
-    issues.push({ file: at.file, path: field ? `${at.path}.${field}` : at.path, reason });
+  const lineOf = new Map(files.map((f) => [f.file, f.lineOf]));
+  // Reference problems point at their line like schema problems, with the likely key when misspelt.
+  const issue = (
+    at: { file: string; path: string },
+    field: string,
+    reason: string,
+    near?: { wanted: string; known: Iterable<string> },
+  ) => {
+    const path = field ? `${at.path}.${field}` : at.path;
+    const parts = path
+      .split(/\.|\[(\d+)\]/)
+      .filter((p): p is string => Boolean(p))
+      .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    const line = lineOf.get(at.file)?.(parts);
+    const guess = near ? closest(near.wanted, near.known) : undefined;
+    const text = `${reason}${guess ? `; did you mean "${guess}"?` : ''}${line ? ` (line ${line})` : ''}`;
+    issues.push({ file: at.file, path, reason: text });
+  };
 
   const declared = {
     journey: new Map<string, Located<JourneyInput>>(),
@@ -169,8 +186,12 @@ export function planSync(
   for (const t of touchpoints.values()) {
     const d = declared.touchpoint.get(t.key);
     const journey = journeys.get(t.journey);
-    if (d && !journey) issue(d, 'journey', `no journey with key "${t.journey}"`);
-    else if (journey && !journey.stages.some((s) => s.key === t.stage)) {
+    if (d && !journey) {
+      issue(d, 'journey', `no journey with key "${t.journey}"`, {
+        wanted: t.journey,
+        known: journeys.keys(),
+      });
+    } else if (journey && !journey.stages.some((s) => s.key === t.stage)) {
       const j = declared.journey.get(t.journey);
       if (d) issue(d, 'stage', `journey "${t.journey}" has no stage "${t.stage}"`);
       else if (j) issue(j, 'stages', `stage "${t.stage}" is used by touchpoint "${t.key}"`);
@@ -178,7 +199,10 @@ export function planSync(
   }
   for (const d of declared.nudge.values()) {
     if (!touchpoints.has(d.value.touchpoint)) {
-      issue(d, 'touchpoint', `no touchpoint with key "${d.value.touchpoint}"`);
+      issue(d, 'touchpoint', `no touchpoint with key "${d.value.touchpoint}"`, {
+        wanted: d.value.touchpoint,
+        known: touchpoints.keys(),
+      });
     }
     const current = stored.nudge.find((n) => n.key === d.value.key);
     const live = stored.experiment.filter(
@@ -221,7 +245,7 @@ export function planSync(
     const exp = d.value;
     const nudge = nudges.get(exp.nudge);
     if (!nudge) {
-      issue(d, 'nudge', `no nudge with key "${exp.nudge}"`);
+      issue(d, 'nudge', `no nudge with key "${exp.nudge}"`, { wanted: exp.nudge, known: nudges.keys() });
       continue;
     }
     const nudgeKeys = nudge.variants.map((v) => v.key).sort();

@@ -1,5 +1,11 @@
 import { measuredTraffic } from '../../domain/planning.service.js';
-import type { HistoryPoint, ReadoutResponse, Segments } from '../../domain/schemas/snapshot.schema.js';
+import type {
+  Counts,
+  HistoryPoint,
+  ReadoutResponse,
+  Segments,
+} from '../../domain/schemas/snapshot.schema.js';
+import { basisText } from '../../stats/format.js';
 import { plan } from '../../stats/planning.js';
 import { isVariantResult, type MetricResult, type Readout } from '../../stats/readout.schema.js';
 import {
@@ -58,7 +64,14 @@ export function chart(spec: ChartSpec, testid: string): SafeHtml {
 /** NPS is charted and compared in points, the other kinds as a percentage lift over control. */
 const inPoints = (m: MetricResult): boolean => m.kind === 'nps';
 
-function liftChart(key: string, m: MetricResult, control: string): SafeHtml {
+/** Variant key to the name the nudge gives it; the key itself for readouts made before names. */
+type Names = (key: string) => string;
+const namesOf =
+  (readout: Readout): Names =>
+  (key) =>
+    readout.variantNames?.[key] ?? key;
+
+function liftChart(key: string, m: MetricResult, control: string, name: Names): SafeHtml {
   const labels: string[] = [];
   const lows: number[] = [];
   const highs: number[] = [];
@@ -67,7 +80,7 @@ function liftChart(key: string, m: MetricResult, control: string): SafeHtml {
     if (variant === control || !isVariantResult(r)) continue;
     const lift = inPoints(m) ? r.absoluteLift : r.relativeLift;
     const scale = inPoints(m) ? 1 : 100;
-    labels.push(variant);
+    labels.push(name(variant));
     lows.push(lift.ci95[0] * scale);
     highs.push(lift.ci95[1] * scale);
     means.push(lift.mean * scale);
@@ -76,7 +89,7 @@ function liftChart(key: string, m: MetricResult, control: string): SafeHtml {
   return chart(
     {
       type: 'interval',
-      title: `${m.name}: lift over ${control} with 95% credible interval`,
+      title: `${m.name}: lift over ${name(control)} with 95% credible interval`,
       unit: inPoints(m) ? ' pts' : '%',
       labels,
       lows,
@@ -87,51 +100,62 @@ function liftChart(key: string, m: MetricResult, control: string): SafeHtml {
   );
 }
 
-function metricTable(key: string, m: MetricResult): SafeHtml {
+function metricTable(
+  key: string,
+  m: MetricResult,
+  name: Names,
+  counts: Counts['metrics'][string] | undefined,
+): SafeHtml {
   const rows = Object.entries(m.variants).map(([variant, r]) => {
     const id = `${key}-${variant}`;
+    // The estimate is a posterior mean; the raw counts beside it show what it was made from.
+    const basis = html`<span class="muted" data-testid="basis-${id}">(${basisText(m.kind, counts?.variants[variant])})</span>`;
     if (r.status === 'insufficient-data') {
-      return html`<tr><th scope="row">${variant}</th><td class="num">${count(r.n)}</td><td colspan="6" class="muted">${r.reason}</td></tr>`;
+      return html`<tr><th scope="row">${name(variant)}</th><td class="num">${count(r.n)}</td><td colspan="7" class="muted">${r.reason}</td></tr>`;
     }
     if (!isVariantResult(r)) {
-      return html`<tr class="control"><th scope="row">${variant} <span class="badge">control</span></th>
+      return html`<tr class="control"><th scope="row">${name(variant)} <span class="badge">control</span></th>
   <td class="num" data-testid="n-${id}">${count(r.n)}</td>
-  <td class="num" data-testid="estimate-${id}">${estimate(m.kind, r.estimate)}</td>
-  <td colspan="5" class="muted">baseline</td></tr>`;
+  <td class="num" data-testid="estimate-${id}">${estimate(m.kind, r.estimate)}</td><td class="num">${basis}</td>
+  <td colspan="6" class="muted">baseline</td></tr>`;
     }
     const lift = inPoints(m)
       ? html`<td class="num" data-testid="lift-${id}">${absolute('nps', r.absoluteLift.mean)}</td>
   <td class="num">${absolute('nps', r.absoluteLift.ci95[0])} to ${absolute('nps', r.absoluteLift.ci95[1])}</td>`
       : html`<td class="num" data-testid="lift-${id}">${relative(r.relativeLift.mean)}</td>
   <td class="num" data-testid="lift-ci-${id}">${relativeInterval(r.relativeLift.ci95)}</td>`;
-    return html`<tr><th scope="row">${variant}</th>
+    return html`<tr><th scope="row">${name(variant)}</th>
   <td class="num" data-testid="n-${id}">${count(r.n)}</td>
-  <td class="num" data-testid="estimate-${id}">${estimate(m.kind, r.estimate)}</td>
+  <td class="num" data-testid="estimate-${id}">${estimate(m.kind, r.estimate)}</td><td class="num">${basis}</td>
   <td class="num eff eff-${effectClass(r.chanceToBeatControl)}" data-testid="chance-${id}">${chance(r.chanceToBeatControl)}</td>
+  <td class="num" data-testid="abs-lift-${id}">${absolute(m.kind, r.absoluteLift.mean)}</td>
   ${lift}
   <td class="num">${chance(r.chanceToBeBest)}</td>
   <td class="num">${loss(m.kind, r.expectedLoss.ship)}</td></tr>`;
   });
   return html`<table class="metric" data-testid="metric-${key}">
-<thead><tr><th>Variant</th><th>Customers</th><th>Estimate</th><th>Chance to beat control</th>
+<thead><tr><th>Variant</th><th>Customers</th><th>Estimate</th><th>Counted</th><th>Chance to beat control</th>
+<th>Lift (${m.kind === 'conversion' ? 'percentage points' : 'points'})</th>
 <th>${inPoints(m) ? 'Lift (NPS points)' : 'Relative lift'}</th><th>95% credible interval</th><th>Chance to be best</th><th>Expected loss if shipped</th></tr></thead>
 <tbody>${rows}</tbody></table>`;
 }
 
-function metricsSection(readout: Readout, control: string): SafeHtml {
+function metricsSection(readout: Readout, control: string, counts: Counts | null | undefined): SafeHtml {
+  const name = namesOf(readout);
   const order = { primary: 0, guardrail: 1, secondary: 2 } as const;
   const metrics = Object.entries(readout.metrics).sort((a, b) => order[a[1].role] - order[b[1].role]);
   return html`<section class="metrics"><h2>Metrics</h2>
 ${metrics.map(
   ([key, m]) => html`<div class="metric-block">
   <h3>${m.name} <span class="badge role-${m.role}">${m.role}</span> <span class="muted">${m.kind}${m.lowerIsBetter ? ', lower is better' : ''}</span></h3>
-  <div class="metric-grid">${metricTable(key, m)}${liftChart(key, m, control)}</div>
+  <div class="metric-grid">${metricTable(key, m, name, counts?.metrics[key])}${liftChart(key, m, control, name)}</div>
 </div>`,
 )}
 </section>`;
 }
 
 function guardrailsSection(readout: Readout, control: string): SafeHtml {
+  const name = namesOf(readout);
   const rows = Object.entries(readout.metrics)
     .filter(([, m]) => m.role === 'guardrail')
     .flatMap(([key, m]) =>
@@ -141,8 +165,8 @@ function guardrailsSection(readout: Readout, control: string): SafeHtml {
           const harm = isVariantResult(r) ? r.chanceOfHarm : undefined;
           const level =
             harm === undefined ? 'none' : harm >= 0.1 ? 'loss' : harm >= 0.05 ? 'lean-loss' : 'win';
-          return html`<tr><th scope="row">${m.name}</th><td>${variant}</td>
-  <td class="num">${m.margin === undefined ? 'default' : m.margin === 0 ? 'any' : m.kind === 'conversion' ? absolute('conversion', m.margin) : m.margin}</td>
+          return html`<tr><th scope="row">${m.name}</th><td>${name(variant)}</td>
+  <td class="num">${m.margin === undefined ? 'default' : m.margin === 0 ? 'any' : absolute(m.kind, m.margin).replace(/^\+/, '')}</td>
   <td class="num eff eff-${level}" data-testid="harm-${key}-${variant}">${harm === undefined ? 'not enough data' : chance(harm)}</td></tr>`;
         }),
     );
@@ -153,6 +177,7 @@ function guardrailsSection(readout: Readout, control: string): SafeHtml {
 }
 
 function trafficSection(view: ReadoutResponse, readout: Readout): SafeHtml {
+  const name = namesOf(readout);
   const exposures = view.latest?.counts?.exposures ?? {};
   const total = Object.values(exposures).reduce((s, n) => s + n, 0);
   const srm = readout.srm;
@@ -161,7 +186,10 @@ function trafficSection(view: ReadoutResponse, readout: Readout): SafeHtml {
 ${srm.mismatch ? 'Sample-ratio mismatch' : 'Traffic split healthy'} (chi-square ${srm.chiSquare.toFixed(2)}, p = <span data-testid="srm-p">${pValue(srm.pValue)}</span>)</p>
 <table><thead><tr><th>Variant</th><th>Exposed customers</th><th>Share</th></tr></thead><tbody>
 ${Object.entries(exposures).map(
-  ([v, n]) => html`<tr><th scope="row">${v}</th><td class="num" data-testid="exposures-${v}">${count(n)}</td>
+  ([
+    v,
+    n,
+  ]) => html`<tr><th scope="row">${name(v)}</th><td class="num" data-testid="exposures-${v}">${count(n)}</td>
   <td class="num">${total > 0 ? chance(n / total) : '–'}</td></tr>`,
 )}
 </tbody></table></section>`;
@@ -184,6 +212,7 @@ function historySection(
   history: HistoryPoint[],
   primaryKey: string | undefined,
   primary: MetricResult | undefined,
+  name: Names,
 ): SafeHtml {
   if (!primaryKey || history.length === 0) return html``;
   const labels = historyLabels(history.map((p) => p.computedAt));
@@ -196,7 +225,7 @@ function historySection(
     range: [0, 100],
     labels,
     series: variants.map((v) => ({
-      label: v,
+      label: name(v),
       data: history.map((p) => {
         const c = p.metrics[primaryKey]?.[v]?.chanceToBeatControl;
         return c === null || c === undefined ? null : c * 100;
@@ -213,7 +242,7 @@ function historySection(
     unit: '%',
     labels,
     series: variants.map((v) => ({
-      label: v,
+      label: name(v),
       mean: history.map((p) => pick(p, v, (l) => l.mean)),
       lo: history.map((p) => pick(p, v, (l) => l.ci95[0])),
       hi: history.map((p) => pick(p, v, (l) => l.ci95[1])),
@@ -227,6 +256,7 @@ function segmentsSection(
   segments: Segments | null,
   primaryKey: string | undefined,
   control: string,
+  name: Names,
 ): SafeHtml {
   if (!segments || !primaryKey || Object.keys(segments.attributes).length === 0) return html``;
   const blocks = Object.entries(segments.attributes).map(
@@ -243,10 +273,10 @@ ${values.flatMap((s) => {
     .filter(([v]) => v !== control)
     .map(([v, r]) =>
       isVariantResult(r)
-        ? html`<tr><th scope="row">${s.value}</th><td class="num">${exposed}</td><td>${v}</td>
+        ? html`<tr><th scope="row">${s.value}</th><td class="num">${exposed}</td><td>${name(v)}</td>
   <td class="num eff eff-${effectClass(r.chanceToBeatControl)}" data-testid="segment-${attr}-${s.value}-${v}">${chance(r.chanceToBeatControl)}</td>
   <td class="num">${relative(r.relativeLift.mean)}</td><td class="num">${relativeInterval(r.relativeLift.ci95)}</td></tr>`
-        : html`<tr><th scope="row">${s.value}</th><td class="num">${exposed}</td><td>${v}</td><td colspan="3" class="muted">not enough data</td></tr>`,
+        : html`<tr><th scope="row">${s.value}</th><td class="num">${exposed}</td><td>${name(v)}</td><td colspan="3" class="muted">not enough data</td></tr>`,
     );
 })}
 </tbody></table></div>`,
@@ -284,6 +314,10 @@ the smallest lift shipped 8 times in 10 is ${unit(p.minimumDetectableEffect.sequ
 A true lift of ${unit(p.chosenLift.lift)} ships in ${chance(p.chosenLift.chanceOfShipByHorizon)} of runs${days === null ? '' : `, after ${days.toFixed(0)} days on average`}.</p></section>`;
 }
 
+/** The rule behind every decision, short enough to read aloud (DECISION_RULE.md has the rest). */
+export const DECISION_RULE_IN_BRIEF =
+  'A variant ships when it is very likely better than the control, every arm has enough customers and no guardrail shows harm. Because results are checked again and again, it must also pass a stricter test that a lucky streak cannot pass by checking often, so a high chance alone is not always enough.';
+
 export function experimentBody(view: ReadoutResponse, opts: { printing: boolean }): SafeHtml {
   const e = view.experiment;
   const key = encodeURIComponent(e.key);
@@ -292,9 +326,10 @@ export function experimentBody(view: ReadoutResponse, opts: { printing: boolean 
     ? Object.entries(readout.metrics).find(([, m]) => m.role === 'primary')
     : undefined;
   const decision = readout?.decision;
+  const name = readout ? namesOf(readout) : (k: string) => k;
   const header = html`<header class="exp-head">
   <h1 data-testid="experiment-name">${e.name}</h1>
-  <p class="meta"><span class="badge status">${e.status}</span> phase ${e.phase} · touchpoint ${e.touchpoint} · nudge ${e.nudge} · control ${e.control}
+  <p class="meta"><span class="badge status">${e.status}</span> phase ${e.phase} · touchpoint ${e.touchpoint} · nudge ${e.nudge} · control: ${name(e.control)}
   · readout of <span data-testid="computed-at">${dateTime(view.latest?.computedAt)}</span></p>
   ${
     opts.printing
@@ -306,18 +341,23 @@ export function experimentBody(view: ReadoutResponse, opts: { printing: boolean 
   const failure = view.lastFailure
     ? html`<p class="alert error" data-testid="last-failure">The refresh at ${dateTime(view.lastFailure.computedAt)} failed (${view.lastFailure.error}); showing the previous readout.</p>`
     : '';
+  const suggestions = (view.eventSuggestions ?? []).map(
+    (x) =>
+      html`<p class="alert" data-testid="event-suggestion">${count(x.events)} events named "${x.seen}" from this experiment's customers were not counted: ${x.metric} reads "${x.expected}". Did you mean "${x.expected}"?</p>`,
+  );
   if (!readout || !decision) {
-    return html`${header}${failure}<p class="empty" data-testid="no-readout">No readout yet: this experiment has not been refreshed since it started.</p>`;
+    return html`${header}${failure}${suggestions}<p class="empty" data-testid="no-readout">No readout yet: this experiment has not been refreshed since it started.</p>`;
   }
-  return html`${header}${failure}
+  return html`${header}${failure}${suggestions}
 <section class="decision action-${decision.action}">
-  <span class="badge big" data-testid="decision-action">${actionLabels[decision.action] ?? decision.action}${decision.variant ? html`: ${decision.variant}` : ''}</span>
+  <span class="badge big" data-testid="decision-action">${actionLabels[decision.action] ?? decision.action}${decision.variant ? html`: ${name(decision.variant)}` : ''}</span>
   <p data-testid="decision-summary">${decision.summary}</p>
+  <p class="muted" data-testid="decision-rule">${DECISION_RULE_IN_BRIEF}</p>
 </section>
 ${trafficSection(view, readout)}
-${metricsSection(readout, e.control)}
+${metricsSection(readout, e.control, view.latest?.counts)}
 ${guardrailsSection(readout, e.control)}
 ${planningSection(view, readout, e.control)}
-${historySection(view.history, primaryEntry?.[0], primaryEntry?.[1])}
-${segmentsSection(view.latest?.segments ?? null, primaryEntry?.[0], e.control)}`;
+${historySection(view.history, primaryEntry?.[0], primaryEntry?.[1], name)}
+${segmentsSection(view.latest?.segments ?? null, primaryEntry?.[0], e.control, name)}`;
 }

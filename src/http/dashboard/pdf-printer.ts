@@ -12,6 +12,16 @@ export interface PdfPrinter {
   print(url: string, cookie: () => { name: string; value: string }): Promise<Buffer>;
   /** Closes the browser if one was launched. */
   close(): Promise<void>;
+  /** Whether PDF exports work, as far as this process knows: for /readyz, which calls it degraded. */
+  health(): PdfHealth;
+}
+
+export interface PdfHealth {
+  /** False after the browser failed to start or to print; true once it has started. */
+  ok: boolean;
+  /** Before the first print nothing is known: the browser is launched on demand. */
+  checked: boolean;
+  reason?: string;
 }
 
 export interface PdfPrinterOptions {
@@ -40,6 +50,15 @@ export function createPdfPrinter(opts: PdfPrinterOptions = {}): PdfPrinter {
   let closed = false;
   let active = 0;
   const waiting: (() => void)[] = [];
+  let state: PdfHealth = { ok: true, checked: false };
+  const unavailable = (err: unknown): DomainError => {
+    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    state = { ok: false, checked: true, reason: reason ?? 'unknown' };
+    return new DomainError(
+      'pdf_unavailable',
+      `PDF export is not available: the browser could not start (${state.reason}). Set CHROMIUM_PATH to a Chromium, or download the readout as CSV.`,
+    );
+  };
 
   async function launch(): Promise<Browser> {
     let b: Browser;
@@ -52,8 +71,9 @@ export function createPdfPrinter(opts: PdfPrinterOptions = {}): PdfPrinter {
       }
     } catch (err) {
       opts.logger?.error({ err, executablePath }, 'chromium could not start for PDF exports');
-      throw new DomainError('pdf_unavailable');
+      throw unavailable(err);
     }
+    state = { ok: true, checked: true };
     b.on('disconnected', () => {
       browser = undefined;
     });
@@ -116,6 +136,7 @@ export function createPdfPrinter(opts: PdfPrinterOptions = {}): PdfPrinter {
         release();
       }
     },
+    health: () => state,
     async close() {
       closed = true;
       const b = browser;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { Services } from '../../domain/services.js';
+import type { PdfHealth } from '../dashboard/pdf-printer.js';
 import { defineRoute, type Route } from '../route.js';
 
 const healthSchema = z.object({
-  status: z.enum(['ok', 'unavailable']),
+  status: z.enum(['ok', 'degraded', 'unavailable']),
   checks: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -30,7 +31,11 @@ export type EmbeddedDatabaseHealth = () => {
  * `/healthz`: the process is alive. `/readyz`: the database answers, the embedded database (when
  * this process supervises one) is up, and the exposure journal has room (503 otherwise).
  */
-export function healthRoutes(services: Services, embeddedDatabase?: EmbeddedDatabaseHealth): Route[] {
+export function healthRoutes(
+  services: Services,
+  embeddedDatabase?: EmbeddedDatabaseHealth,
+  pdf?: () => PdfHealth,
+): Route[] {
   return [
     defineRoute({
       method: 'get',
@@ -46,7 +51,7 @@ export function healthRoutes(services: Services, embeddedDatabase?: EmbeddedData
       tag: 'health',
       summary: 'The database is reachable',
       description:
-        'The database answers within 2 s, the embedded database (when this process started it) is up, and the exposure journal is not full (503 otherwise, with the reason in `checks`).',
+        'The database answers within 2 s, the embedded database (when this process started it) is up, and the exposure journal is not full (503 otherwise, with the reason in `checks`). Without a browser for PDF exports the instance still serves: 200 with status `degraded`.',
       access: { via: 'none' },
       responses: { 200: healthSchema, 503: healthSchema },
     }).handle(async () => {
@@ -62,11 +67,19 @@ export function healthRoutes(services: Services, embeddedDatabase?: EmbeddedData
         maxBytes: exposures.journalMaxBytes,
       };
       const ok = database && journal.ok;
+      // PDF exports are an extra: without a browser the instance still serves, so it is degraded.
+      const printer = pdf?.();
+      const degraded = ok && printer?.ok === false;
       return {
         status: ok ? 200 : 503,
         body: {
-          status: ok ? 'ok' : 'unavailable',
-          checks: { database, journal, ...(embedded ? { embeddedDatabase: embedded } : {}) },
+          status: ok ? (degraded ? 'degraded' : 'ok') : 'unavailable',
+          checks: {
+            database,
+            journal,
+            ...(embedded ? { embeddedDatabase: embedded } : {}),
+            ...(printer ? { pdf: printer } : {}),
+          },
         },
       };
     }),

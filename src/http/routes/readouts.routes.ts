@@ -41,7 +41,7 @@ export function readoutsRoutes(services: Services): Route[] {
       tag: 'readouts',
       summary: 'Latest readout as CSV, one row per metric and variant',
       description:
-        'One row per metric and variant of the latest snapshot: counts, estimate and interval, chance to beat control and to be best, absolute and relative lift with intervals, expected losses, chance of harm, decision. Numbers unrounded.',
+        "One row per metric and variant of the latest snapshot, with the metric's and the variant's names: counts, estimate and interval, chance to beat control and to be best, absolute and relative lift with intervals, expected losses, chance of harm, decision and the decision sentence. Numbers to six significant digits (the JSON readout has them whole).",
       access: viewers,
       params: keyParams,
       responses: { 200: media('text/csv', 'One row per metric and variant') },

@@ -50,7 +50,7 @@ describe('decision rule', () => {
     const readout = analyze(experiment([12000, 6000, 12000, 6400], csat(3.92)));
     expect(readout.decision).toMatchObject({ action: 'ship', variant: 'loss-frame' });
     expect(readout.decision.summary).toMatch(
-      /^Loss-framed reminder: over 99\.9% chance it raises on-time payment, \+6\.7% \(95% credible interval \+[\d.]+% to \+[\d.]+%\); no sign of harm to CSAT \((under )?[\d.]+% chance of a drop over 0\.1 points\)\. Ship it\.$/,
+      /^Loss-framed reminder: over 99\.9% chance it raises on-time payment, \+6\.7% \(95% credible interval \+[\d.]+% to \+[\d.]+%\), that is \+3\.33 percentage points; no sign of harm to CSAT \((under )?[\d.]+% chance of a drop over 0\.1 points\)\. Ship it\.$/,
     );
   });
 
@@ -187,5 +187,78 @@ describe('one-sided Bayes factor', () => {
     expect(oneSidedBayesFactor(0.02, 2e-5, 0.01)).toBeGreaterThan(oneSidedBayesFactor(0.01, 2e-5, 0.01));
     expect(oneSidedBayesFactor(0.01, Number.POSITIVE_INFINITY, 0.01)).toBe(1);
     expect(oneSidedBayesFactor(0.01, 2e-5, 0)).toBe(1);
+  });
+});
+
+describe('the decision in words', () => {
+  const cardActivation = (
+    perArm: number,
+    control: number,
+    loss: number,
+    csatMean?: number,
+  ): AnalyzeInputRaw => ({
+    control: 'gain',
+    variants: [
+      { key: 'gain', name: 'Gain frame', weight: 1, exposures: perArm },
+      { key: 'loss', name: 'Loss frame', weight: 1, exposures: perArm },
+    ],
+    metrics: [
+      {
+        key: 'activated',
+        name: 'card activation',
+        kind: 'conversion',
+        role: 'primary',
+        data: { gain: { n: perArm, conversions: control }, loss: { n: perArm, conversions: loss } },
+      },
+      ...(csatMean === undefined
+        ? []
+        : [
+            {
+              key: 'csat',
+              name: 'activation CSAT',
+              kind: 'mean' as const,
+              role: 'guardrail' as const,
+              margin: 0.1,
+              data: {
+                gain: { n: 300, mean: 4.1, variance: 0.8 },
+                loss: { n: 300, mean: csatMean, variance: 0.8 },
+              },
+            },
+          ]),
+    ],
+    decision: {},
+  });
+
+  it('when the peeking gate and a guardrail both hold a ship back, then the sentence names both, by name', () => {
+    const readout = analyze(cardActivation(405, 120, 150, 3.8));
+    expect(readout.decision.action).toBe('keep-running');
+    expect(readout.decision.reasons?.map((r) => r.code)).toEqual(['sequential', 'guardrail-harm']);
+    expect(readout.decision.summary).toMatch(/^Loss frame: 99% chance it raises card activation/);
+    expect(readout.decision.summary).toMatch(
+      /Keep it running: we check daily, so a stronger result is needed: about [\d,]+ more customers per arm at today's effect; the possible harm to activation CSAT has to clear first\.$/,
+    );
+    expect(readout.variantNames).toEqual({ gain: 'Gain frame', loss: 'Loss frame' });
+  });
+
+  it('when the gate alone holds it back, then the customers per arm it names are enough at the same rates', () => {
+    const readout = analyze(cardActivation(405, 120, 150));
+    const gate = readout.decision.reasons?.find((r) => r.code === 'sequential');
+    const more = gate && 'morePerArm' in gate ? (gate.morePerArm ?? 0) : 0;
+    expect(more).toBeGreaterThan(0);
+    const at = (extra: number) => {
+      const n = 405 + extra;
+      return analyze(cardActivation(n, Math.round((120 * n) / 405), Math.round((150 * n) / 405))).decision;
+    };
+    expect(at(Math.ceil(more * 1.02)).action).toBe('ship');
+    expect(at(Math.floor(more * 0.5)).action).toBe('keep-running');
+  });
+
+  it('when the sample is short and the chance low, then every reason is listed', () => {
+    const readout = analyze(cardActivation(60, 20, 22));
+    expect(readout.decision.reasons?.map((r) => r.code)).toEqual(
+      expect.arrayContaining(['min-sample', 'chance', 'sequential']),
+    );
+    expect(readout.decision.summary).toContain('fewer than 100 per arm on card activation so far');
+    expect(readout.decision.summary).toContain('below the 95.0% we ask for');
   });
 });
