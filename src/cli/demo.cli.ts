@@ -12,13 +12,9 @@
  */
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { createComposition } from '../composition.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { repoRoot } from '../db/embedded.js';
-import { openDatabase } from '../db/open-database.js';
 import { systemActor } from '../domain/roles.js';
-import { syncOnFirstStart } from '../domain/sync/first-start.js';
-import { createApp } from '../http/app.js';
 import { createLogger } from '../logger.js';
 import { parseCli } from './cli-args.js';
 import { SAMPLE_EFFECTS, trueEffect, trueNps } from './demo/effects.model.js';
@@ -121,6 +117,13 @@ async function main(): Promise<void> {
   let cleanup: () => Promise<void> = async () => undefined;
   if (args['in-process']) {
     const logger = createLogger('warn');
+    // The service's modules are loaded only for an in-process run, so --help answers at once.
+    const [{ createComposition }, { openDatabase }, { syncOnFirstStart }, { createApp }] = await Promise.all([
+      import('../composition.js'),
+      import('../db/open-database.js'),
+      import('../domain/sync/first-start.js'),
+      import('../http/app.js'),
+    ]);
     const database = await openDatabase({ mongodbUri: config.MONGODB_URI, dataDir: config.DATA_DIR }, logger);
     const root = createComposition({
       config,

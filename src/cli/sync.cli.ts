@@ -4,7 +4,6 @@
  */
 import path from 'node:path';
 import { repoRoot } from '../db/embedded.js';
-import { describeSync, syncDefinitions } from '../domain/sync/sync-definitions.js';
 import { parseCli } from './cli-args.js';
 import { withServices } from './cli-context.js';
 
@@ -21,6 +20,8 @@ async function main(): Promise<void> {
     options: { 'dry-run': { type: 'boolean' }, dir: { type: 'string' } },
   }).values;
   const dryRun = args['dry-run'] ?? false;
+  // Loaded after the arguments are read, so --help and usage errors answer without loading the domain.
+  const { describeSync, syncDefinitions } = await import('../domain/sync/sync-definitions.js');
   const result = await withServices(async (services, config) => {
     const synced = await syncDefinitions(services, {
       dir: args.dir ? path.resolve(args.dir) : path.resolve(repoRoot, config.EXPERIMENTS_DIR),
