@@ -138,15 +138,14 @@ describe('the template library', () => {
         name: 'Review',
       })
       .expect(201);
-    const free = await h
-      .request()
-      .post('/v1/templates/check-up-reminder/instantiate')
-      .set(auth(h.keys.strategist))
-      .send({
-        touchpoint: 'home-loan.onboard.welcome-call',
-        owner: 'cx-team',
-        experimentKey: 'welcome-reminder',
-      });
+    const instantiate = (secret: string, body: Record<string, string>) =>
+      h.request().post('/v1/templates/check-up-reminder/instantiate').set(auth(secret)).send(body);
+    const reminder = {
+      touchpoint: 'home-loan.onboard.welcome-call',
+      owner: 'cx-team',
+      experimentKey: 'welcome-reminder',
+    };
+    const free = await instantiate(h.keys.strategist, reminder);
     expect(free.status).toBe(201);
     const started = await h
       .request()
@@ -155,21 +154,12 @@ describe('the template library', () => {
       .send({});
     expect([200, 409]).toContain(started.status);
     if (started.status === 409) expect(started.body.error.code).toBe('overlap_conflict');
-    const again = await h
-      .request()
-      .post('/v1/templates/check-up-reminder/instantiate')
-      .set(auth(h.keys.strategist))
-      .send({
-        touchpoint: 'home-loan.onboard.welcome-call',
-        owner: 'cx-team',
-        experimentKey: 'welcome-reminder',
-      });
+    const again = await instantiate(h.keys.strategist, reminder);
     expect(again.status).toBe(409);
-    const viewer = await h
-      .request()
-      .post('/v1/templates/check-up-reminder/instantiate')
-      .set(auth(h.keys.viewer))
-      .send({ touchpoint: 'home-loan.onboard.welcome-call', owner: 'x' });
+    const viewer = await instantiate(h.keys.viewer, {
+      touchpoint: 'home-loan.onboard.welcome-call',
+      owner: 'x',
+    });
     expect(viewer.status).toBe(403);
   });
 });

@@ -53,10 +53,13 @@ export class UnmatchedEvents {
       byName.set(e.name, entry);
     }
     const now = new Date();
-    for (const [name, entry] of byName) {
-      this.total += entry.events;
-      await this.repo.record(name, entry.events, entry.customers, now);
-    }
+    // One point write per name, all at once: the events request waits for them.
+    await Promise.all(
+      [...byName].map(([name, entry]) => {
+        this.total += entry.events;
+        return this.repo.record(name, entry.events, entry.customers, now);
+      }),
+    );
     return [...byName.entries()].map(([name, e]) => ({ name, events: e.events }));
   }
 
