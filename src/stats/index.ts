@@ -42,6 +42,8 @@ export {
   percent,
   relativeLift,
   rounded,
+  signed,
+  signedPercent,
 } from './format.ts';
 export { fitHierarchy, normalChanceBest } from './hierarchical.ts';
 export {
@@ -88,4 +90,15 @@ export {
 export { type AnalyzeResult, analyze, InvalidInputError, tryAnalyze } from './readout.ts';
 export { digamma, trigamma } from './special.ts';
 export { phasedSampleRatioMismatch, type SrmArm, type SrmResult, sampleRatioMismatch } from './srm.ts';
-export { formatChance, reasonText, summarize } from './summary.ts';
+export { formatChance, reasonText, summarize, summarizeReadout } from './summary.ts';
+export {
+  type Catalogue,
+  catalogueTranslator,
+  ENGINE_CATALOGUES,
+  ENGLISH,
+  type EngineMessageKey,
+  type MessageParams,
+  type Translate,
+  type Wording,
+  wordingFor,
+} from './wording.ts';
