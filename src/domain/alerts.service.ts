@@ -1,5 +1,6 @@
 import type { AlertRepository } from '../db/alert.repository.js';
-import { absoluteLift, countText, type Readout } from '../stats/index.js';
+import { type I18n, i18nFor, LANGUAGES, type Lang } from '../i18n/index.js';
+import { absoluteLift, countText, type Readout, summarizeReadout } from '../stats/index.js';
 import type { AlertsService as AlertsReader } from './readouts.contract.js';
 import type { Alert, AlertKind, AlertQuery } from './schemas/alert.schema.js';
 import type { WebhookNotifier } from './webhooks.js';
@@ -25,6 +26,8 @@ export interface Condition {
   kind: AlertKind;
   condition: string;
   message: string;
+  /** The message in the other languages, by language code, written at the same time. */
+  messages?: Record<string, string>;
   details: Record<string, unknown>;
 }
 
@@ -32,10 +35,21 @@ interface ExperimentRef {
   key: string;
   name: string;
   phase: number;
+  /** Needed to word the decision sentence again in other languages. */
+  control?: string;
   decision?: { harmThreshold?: number | undefined } | undefined;
 }
 
-const pct = (p: number) => `${Math.round(p * 100)}%`;
+const pct = (p: number, i: I18n) => i.wording.percent(Math.round(p * 100), 0);
+const OTHER_LANGUAGES = LANGUAGES.filter((l) => l !== 'en');
+
+/** The English message and the same message in every other language. */
+function worded(say: (i: I18n) => string): { message: string; messages: Record<string, string> } {
+  return {
+    message: say(i18nFor('en')),
+    messages: Object.fromEntries(OTHER_LANGUAGES.map((l) => [l, say(i18nFor(l))])),
+  };
+}
 
 /** The conditions a readout makes true; each condition string names exactly one thing to act on. */
 export function conditionsOf(exp: ExperimentRef, readout: Readout): Condition[] {
@@ -45,7 +59,11 @@ export function conditionsOf(exp: ExperimentRef, readout: Readout): Condition[] 
     out.push({
       kind: 'srm',
       condition: `srm:${base}`,
-      message: `${exp.name}: traffic split does not match the weights (sample-ratio mismatch, p = ${readout.srm.pValue.toExponential(2)}); results are not trustworthy until the cause is found.`,
+      ...worded((i) => {
+        const [mantissa = '', exponent = ''] = readout.srm.pValue.toExponential(2).split('e');
+        const p = `${i.wording.fixed(Number(mantissa), 2)}e${exponent}`;
+        return i.t('alert.srm', { experiment: exp.name, p });
+      }),
       details: { pValue: readout.srm.pValue, chiSquare: readout.srm.chiSquare },
     });
   }
@@ -69,7 +87,17 @@ export function conditionsOf(exp: ExperimentRef, readout: Readout): Condition[] 
       out.push({
         kind: 'guardrail-harm',
         condition: `guardrail-harm:${base}:${metric}:${variant}`,
-        message: `${exp.name}: ${name(variant)} may be harming ${result.name}: ${pct(arm.chanceOfHarm)} chance of a ${result.lowerIsBetter ? 'rise' : 'drop'} beyond the margin, ${absoluteLift(result.kind, arm.absoluteLift.mean)} against the control, on ${countText(arm.n)} and ${countText(controlN)} observations.`,
+        ...worded((i) =>
+          i.t(result.lowerIsBetter ? 'alert.guardrailRise' : 'alert.guardrailDrop', {
+            experiment: exp.name,
+            variant: name(variant),
+            metric: result.name,
+            chance: pct(arm.chanceOfHarm, i),
+            lift: absoluteLift(result.kind, arm.absoluteLift.mean, i.wording),
+            n: countText(arm.n, i.wording),
+            controlN: countText(controlN, i.wording),
+          }),
+        ),
         details: {
           metric,
           variant,
@@ -89,7 +117,13 @@ export function conditionsOf(exp: ExperimentRef, readout: Readout): Condition[] 
     out.push({
       kind: 'decision-reached',
       condition: `decision-reached:${base}:${action}:${variant ?? ''}`,
-      message: `${exp.name}: ${readout.decision.summary}`,
+      ...worded((i) => {
+        const summary =
+          i.lang === 'en' || exp.control === undefined
+            ? readout.decision.summary
+            : (summarizeReadout(readout, exp.control, i.wording) ?? readout.decision.summary);
+        return i.t('alert.decision', { experiment: exp.name, summary });
+      }),
       details: { action, variant: variant ?? null },
     });
   }
@@ -107,8 +141,14 @@ export class AlertsService implements AlertsReader {
     readonly webhooks: WebhookNotifier,
   ) {}
 
-  list(query: AlertQuery): Promise<Alert[]> {
-    return this.repo.list(query);
+  async list(query: AlertQuery, lang: Lang = 'en'): Promise<Alert[]> {
+    const alerts = await this.repo.list(query);
+    if (lang === 'en') return alerts;
+    // Alerts written before messages were kept in every language stay in English.
+    return alerts.map((a) => {
+      const message = a.messages?.[lang];
+      return message ? { ...a, message, language: lang } : a;
+    });
   }
 
   /** After an ok refresh: the readout's conditions are the truth; everything else of the experiment clears. */
@@ -134,7 +174,7 @@ export class AlertsService implements AlertsReader {
       {
         kind: 'refresh-failing',
         condition: `refresh-failing:${exp.key}`,
-        message: `${exp.name}: the last ${streak} refreshes failed; the readout shown is the last good one. Last error: ${lastError}`,
+        ...worded((i) => i.t('alert.refreshFailing', { experiment: exp.name, streak, error: lastError })),
         details: { streak, lastError },
       },
       at,
@@ -146,7 +186,7 @@ export class AlertsService implements AlertsReader {
     const existing = await this.repo.findOpen(experiment, c.condition);
     if (existing) {
       // The message is rewritten too: it must tell today's figures, not those it opened with.
-      await this.repo.rewrite(existing.id, at, c.details, c.message);
+      await this.repo.rewrite(existing.id, at, c.details, c.message, c.messages);
       return null;
     }
     const alert = await this.repo.open({ ...c, experiment, openedAt: at.toISOString() });

@@ -1,7 +1,8 @@
 import type { DefinitionRepository } from '../db/definition.repository.js';
 import type { SnapshotRepository } from '../db/snapshot.repository.js';
 import type { UnmatchedEventRecord } from '../db/unmatched-event.repository.js';
-import { isVariantResult } from '../stats/index.js';
+import type { Lang } from '../i18n/index.js';
+import { isVariantResult, type Readout, summarizeReadout, wordingFor } from '../stats/index.js';
 import { DomainError } from './errors.js';
 import { isNearMiss } from './events/unmatched-events.js';
 import { rankPortfolio } from './portfolio.js';
@@ -69,6 +70,38 @@ export function liftsOf(exp: Experiment, snapshot: Snapshot | null): Lift[] {
   return lifts;
 }
 
+/**
+ * A snapshot with its decision sentences (the readout's and each segment's) worded in `lang`; the
+ * stored English stays where a readout predates the facts a new wording needs, and `language`
+ * then says English.
+ */
+function wordedIn(
+  snapshot: Snapshot | null,
+  control: string,
+  lang: Lang,
+): { snapshot: Snapshot | null; language: Lang } {
+  if (lang === 'en' || !snapshot?.readout) return { snapshot, language: lang === 'en' ? 'en' : lang };
+  const w = wordingFor(lang);
+  const reword = (r: Readout): Readout | undefined => {
+    const summary = summarizeReadout(r, control, w);
+    return summary === undefined ? undefined : { ...r, decision: { ...r.decision, summary } };
+  };
+  const readout = reword(snapshot.readout);
+  if (!readout) return { snapshot, language: 'en' };
+  const segments = snapshot.segments
+    ? {
+        ...snapshot.segments,
+        attributes: Object.fromEntries(
+          Object.entries(snapshot.segments.attributes).map(([attr, values]) => [
+            attr,
+            values.map((v) => (v.readout ? { ...v, readout: reword(v.readout) ?? v.readout } : v)),
+          ]),
+        ),
+      }
+    : null;
+  return { snapshot: { ...snapshot, readout, segments }, language: lang };
+}
+
 /** The small point a history chart needs, kept apart from the full snapshot. */
 export function historyPoint(s: Snapshot, control: string): HistoryPoint | null {
   if (!s.readout || !s.counts) return null;
@@ -120,7 +153,7 @@ export class ReadoutsService implements ReadoutsContract {
     return this.deps.snapshots.points(exp.key, exp.phase, limit);
   }
 
-  async readout(key: string): Promise<ReadoutResponse> {
+  async readout(key: string, lang: Lang = 'en'): Promise<ReadoutResponse> {
     const exp = await this.experiment(key);
     const [latest, history, recent] = await Promise.all([
       this.deps.snapshots.latestOk(key),
@@ -132,6 +165,7 @@ export class ReadoutsService implements ReadoutsContract {
       newest && newest.status === 'failed'
         ? { computedAt: newest.computedAt, error: newest.error ?? 'unknown' }
         : null;
+    const worded = wordedIn(latest, exp.control, lang);
     return {
       experiment: {
         key: exp.key,
@@ -142,10 +176,11 @@ export class ReadoutsService implements ReadoutsContract {
         touchpoint: exp.touchpoint,
         nudge: exp.nudge,
       },
-      latest,
+      latest: worded.snapshot,
       lastFailure,
       history,
       eventSuggestions: await this.suggestions(exp),
+      language: worded.language,
     };
   }
 
@@ -178,9 +213,9 @@ export class ReadoutsService implements ReadoutsContract {
     return out;
   }
 
-  async csv(key: string): Promise<string> {
+  async csv(key: string, lang: Lang = 'en'): Promise<string> {
     const exp = await this.experiment(key);
-    return snapshotCsv(exp, await this.deps.snapshots.latestOk(key));
+    return snapshotCsv(exp, await this.deps.snapshots.latestOk(key), wordingFor(lang));
   }
 
   private async brief(exp: Experiment, nudgeTypes: Map<string, NudgeType>): Promise<ExperimentBrief> {

@@ -1,4 +1,4 @@
-import { isVariantResult, rounded } from '../stats/index.js';
+import { ENGLISH, isVariantResult, rounded, summarizeReadout, type Wording } from '../stats/index.js';
 import type { Experiment } from './schemas/experiment.schema.js';
 import type { Snapshot } from './schemas/snapshot.schema.js';
 
@@ -56,9 +56,15 @@ export function csvCell(value: unknown): string {
 export function snapshotCsv(
   exp: Pick<Experiment, 'key' | 'control' | 'variants' | 'metrics'>,
   s: Snapshot | null,
+  w: Wording = ENGLISH,
 ): string {
   const lines = [csvColumns.join(',')];
   if (s?.readout && s.counts) {
+    // Column names and values stay language-neutral; only the sentence is in the reader's language.
+    const sentence =
+      w.lang === 'en'
+        ? s.readout.decision.summary
+        : (summarizeReadout(s.readout, exp.control, w) ?? s.readout.decision.summary);
     for (const metric of exp.metrics) {
       const result = s.readout.metrics[metric.key];
       const counts = s.counts.metrics[metric.key];
@@ -104,7 +110,7 @@ export function snapshotCsv(
           status: arm?.status ?? 'insufficient-data',
           decision: s.readout.decision.action,
           decision_variant: s.readout.decision.variant,
-          decision_summary: s.readout.decision.summary,
+          decision_summary: sentence,
         };
         lines.push(csvColumns.map((k) => csvCell(row[k])).join(','));
       }

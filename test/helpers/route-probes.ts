@@ -278,6 +278,10 @@ export function routeProbes(h: Harness): Record<string, Probe> {
     'GET /': { status: 302, build: () => ({ path: '/' }) },
     'GET /dashboard/assets/:name': { status: 200, build: () => ({ path: '/dashboard/assets/dashboard.js' }) },
     'GET /dashboard/sign-in': { status: 200, build: () => ({ path: '/dashboard/sign-in' }) },
+    'GET /dashboard/language': {
+      status: 303,
+      build: () => ({ path: '/dashboard/language', query: { set: 'uk', next: '/dashboard' } }),
+    },
     'POST /dashboard/sign-in': {
       status: 303,
       build: async (_tag, agent) => {

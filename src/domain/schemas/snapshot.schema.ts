@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LANGUAGES } from '../../i18n/languages.js';
 import { readoutSchema } from '../../stats/readout.schema.js';
 import { experimentStatusSchema, metricKinds, metricRoles } from './experiment.schema.js';
 
@@ -113,6 +114,12 @@ export const readoutResponseSchema = z.object({
   /** The most recent failed refresh after the latest ok one, if any. */
   lastFailure: z.object({ computedAt: z.iso.datetime(), error: z.string() }).nullable(),
   history: z.array(historyPointSchema),
+  /**
+   * The language of the decision sentences in `latest` (its readout's and its segments'); every
+   * other field is language-neutral. English when the snapshot was stored before sentences could
+   * be worded again; history points keep the sentence as it was written then, in English.
+   */
+  language: z.enum(LANGUAGES).optional(),
   /**
    * Events this experiment's customers sent under a name close to one a metric reads, which no
    * metric counted: most often a misspelt name in the sender or in the definition.
