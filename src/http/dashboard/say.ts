@@ -9,7 +9,9 @@ import { escapeHtml, raw, type SafeHtml } from './html.js';
  */
 export function say(i: I18n, key: MessageKey, params?: Record<string, string | number>): SafeHtml {
   const safe = params
-    ? Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? escapeHtml(v) : v]))
+    ? Object.fromEntries(
+        Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? escapeHtml(v) : v]),
+      )
     : undefined;
   return raw(i.t(key, safe));
 }

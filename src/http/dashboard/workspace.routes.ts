@@ -6,6 +6,7 @@ import { planQuerySchema } from '../../domain/planning.service.js';
 import { hasRole } from '../../domain/roles.js';
 import type { Experiment } from '../../domain/schemas/experiment.schema.js';
 import type { Nudge } from '../../domain/schemas/nudge.schema.js';
+import { requestI18n } from '../language.js';
 import { defineRoute, media, type Route, redirect } from '../route.js';
 import { experimentLinks, lifecycleForms, planningFigures } from './experiment-form.page.js';
 import { fieldIssues, formBodySchema, formValue } from './form-data.js';
@@ -87,7 +88,14 @@ export function workspaceRoutes(deps: WorkspaceDeps): Route[] {
       ? html`<p><a data-testid="export-yaml" href="/dashboard/edit/${kind}/${encodeURIComponent(opts.existing)}/export.yaml">Export as YAML for experiments/</a></p>`
       : '';
     const body = html`<p><a href="/dashboard/workspace">← Workspace</a></p><h1>${title}</h1>${managed}${exportLink}${renderForm(view, ctx)}${opts.extra ?? ''}`;
-    return layout({ title, body, session: { session: res.locals.session!, csrf: res.locals.csrf! } });
+    // The workspace forms are in English; the navigation around them follows the reader's language.
+    return layout({
+      title,
+      body,
+      session: { session: res.locals.session!, csrf: res.locals.csrf! },
+      i18n: requestI18n(res.req),
+      here: res.req.originalUrl,
+    });
   }
 
   async function experimentExtras(exp: Experiment, csrf: string, canEdit: boolean, query: unknown) {
@@ -140,7 +148,11 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
         experiment: await services.experiments.list(),
       };
       const body = workspaceList(lists, managed, canEdit);
-      return pageReply(layout({ title: 'Workspace', body, session: { session, csrf } }), 200);
+      const i18n = requestI18n(res.req);
+      return pageReply(
+        layout({ title: 'Workspace', body, session: { session, csrf }, i18n, here: res.req.originalUrl }),
+        200,
+      );
     }),
     defineRoute({
       method: 'get',
