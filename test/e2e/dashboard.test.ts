@@ -8,7 +8,7 @@ import { chance, count, pValue, relative } from '../../src/http/dashboard/format
 import { liftText } from '../../src/http/dashboard/journeys.page.js';
 import { createPdfPrinter, type PdfPrinter } from '../../src/http/dashboard/pdf-printer.js';
 import { createLogger } from '../../src/logger.js';
-import { isVariantResult } from '../../src/stats/index.js';
+import { isVariantResult, wordingFor } from '../../src/stats/index.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { laptopPage, launchBrowser, screenshot, testText, type WatchedPage } from './support/browser.js';
 import { experiments, journey, seedDashboard } from './support/seed-dashboard.js';
@@ -186,6 +186,46 @@ describe('dashboard pages signed in with a viewer key', () => {
         .subarray(0, 4)
         .toString(),
     ).toBe('%PDF');
+  });
+});
+
+describe('the dashboard in the reader language', () => {
+  it('when Українська is picked from the links, then the experiment page is Ukrainian with the API numbers', async () => {
+    const w = await laptopPage(browser);
+    await signIn(w, h.keys.viewer, `/dashboard/experiments/${experiments[1]!.key}`);
+    // A plain link: the choice is saved and the same page comes back, no script involved.
+    await Promise.all([w.page.waitForNavigation(), w.page.getByTestId('language-uk').click()]);
+    expect(new URL(w.page.url()).pathname).toBe(`/dashboard/experiments/${experiments[1]!.key}`);
+    await w.page.waitForSelector('body[data-charts-ready]');
+    expect(await w.page.getAttribute('html', 'lang')).toBe('uk');
+    expect(await w.page.locator('h2').allTextContents()).toEqual(
+      expect.arrayContaining(['Трафік', 'Метрики', 'Захисні метрики']),
+    );
+    const view = await api<ReadoutResponse>(`/v1/experiments/${experiments[1]!.key}/readout?lang=uk`);
+    expect(view.language).toBe('uk');
+    const readout = view.latest!.readout!;
+    // testText folds every space, the no-break ones between a figure and its unit included.
+    const folded = (text: string) => text.replace(/\s+/g, ' ');
+    expect(await testText(w.page, 'decision-summary')).toBe(folded(readout.decision.summary));
+    expect(readout.decision.summary).toMatch(/[\u0400-\u04FF]/);
+    const uk = wordingFor('uk');
+    for (const [metric, m] of Object.entries(readout.metrics)) {
+      for (const [variant, r] of Object.entries(m.variants)) {
+        if (!isVariantResult(r)) continue;
+        expect(await testText(w.page, `chance-${metric}-${variant}`)).toBe(
+          folded(chance(r.chanceToBeatControl, uk)),
+        );
+      }
+    }
+    // The next page keeps the language without being told.
+    await w.page.goto(`${base}/dashboard/portfolio`);
+    expect(await w.page.locator('h1').first().textContent()).toBe('Портфель');
+    await w.page.goto(`${base}/dashboard/experiments/${experiments[1]!.key}`);
+    await w.page.waitForSelector('body[data-charts-ready]');
+    expect(await fitsLaptop(w)).toBe(true);
+    await screenshot(w.page, 'experiment-uk');
+    expect(w.problems).toEqual([]);
+    await w.page.context().close();
   });
 });
 

@@ -54,13 +54,32 @@ export type ChartSpec =
       series: { label: string; mean: (number | null)[]; lo: (number | null)[]; hi: (number | null)[] }[];
     };
 
+/** What the chart script writes itself, in the reader's language (English when absent). */
+export interface ChartWords {
+  locale: string;
+  words: { interval: string; mean: string; range: string };
+}
+
+function chartWords(i: I18n | undefined): ChartWords | undefined {
+  if (!i || i.lang === 'en') return undefined;
+  return {
+    locale: i.lang,
+    words: {
+      interval: i.t('chart.interval'),
+      mean: i.t('chart.mean'),
+      range: i.t('range', { low: '{low}', high: '{high}' }),
+    },
+  };
+}
+
 let chartSeq = 0;
-export function chart(spec: ChartSpec, testid: string): SafeHtml {
+export function chart(spec: ChartSpec, testid: string, i?: I18n): SafeHtml {
   chartSeq = (chartSeq + 1) % 1_000_000;
   const id = `chart-${chartSeq}`;
+  const words = chartWords(i);
   return html`<figure class="chart" data-testid="${testid}">
   <div class="canvas-box"><canvas data-chart="${id}" role="img" aria-label="${spec.title}"></canvas></div>
-  ${jsonScript(id, spec)}
+  ${jsonScript(id, words ? { ...spec, ...words } : spec)}
 </figure>`;
 }
 
@@ -118,6 +137,7 @@ function liftChart(key: string, m: MetricResult, control: string, name: Names, i
       means,
     },
     `lift-chart-${key}`,
+    i,
   );
 }
 
@@ -292,7 +312,7 @@ function historySection(
     })),
   };
   return html`<section class="history"><h2>${t('history.title')} <span class="muted">(${t('history.snapshots', { count: history.length })}${points ? t('history.npsRelative') : ''})</span></h2>
-<div class="two">${chart(chanceSpec, 'history-chance')}${chart(liftSpec, 'history-lift')}</div></section>`;
+<div class="two">${chart(chanceSpec, 'history-chance', i)}${chart(liftSpec, 'history-lift', i)}</div></section>`;
 }
 
 function segmentsSection(

@@ -62,7 +62,7 @@ function effectChart(title: string, labels: string[], entries: Entry[], testid: 
       },
     ],
   };
-  return chart(spec, testid);
+  return chart(spec, testid, i);
 }
 
 const pctOrNull = (x: number | null): number | null => (x === null ? null : x * 100);

@@ -12,7 +12,26 @@
     return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
   };
   const zeroGrid = (ctx) => (ctx.tick && ctx.tick.value === 0 ? '#374151' : '#e5e7eb');
-  const fmt = (unit) => (v) => (typeof v === 'number' ? `${v.toFixed(1)}${unit}` : String(v));
+  // Pages in another language name their locale and the words this script writes (`locale`,
+  // `words`); English pages name neither and read as they always have.
+  const english = { interval: '95% credible interval', mean: 'Posterior mean', range: '{low} to {high}' };
+  const wordsOf = (spec) => spec.words || english;
+  const numberFormats = new Map();
+  const fixed1 = (locale, v) => {
+    if (!locale) return v.toFixed(1);
+    if (!numberFormats.has(locale)) {
+      numberFormats.set(
+        locale,
+        new Intl.NumberFormat(locale, {
+          minimumFractionDigits: 1,
+          maximumFractionDigits: 1,
+          useGrouping: false,
+        }),
+      );
+    }
+    return numberFormats.get(locale).format(Number(v.toFixed(1)));
+  };
+  const fmt = (spec) => (v) => (typeof v === 'number' ? `${fixed1(spec.locale, v)}${spec.unit}` : String(v));
 
   function base(spec) {
     return {
@@ -27,8 +46,8 @@
             label: (ctx) => {
               const v = ctx.raw;
               const shown = Array.isArray(v)
-                ? `${fmt(spec.unit)(v[0])} to ${fmt(spec.unit)(v[1])}`
-                : fmt(spec.unit)(v);
+                ? wordsOf(spec).range.replace('{low}', fmt(spec)(v[0])).replace('{high}', fmt(spec)(v[1]))
+                : fmt(spec)(v);
               return `${ctx.dataset.label}: ${shown}`;
             },
           },
@@ -41,7 +60,7 @@
     const options = base(spec);
     options.indexAxis = 'y';
     options.scales = {
-      x: { grid: { color: zeroGrid }, ticks: { callback: fmt(spec.unit) } },
+      x: { grid: { color: zeroGrid }, ticks: { callback: fmt(spec) } },
       y: { grid: { display: false } },
     };
     return {
@@ -50,7 +69,7 @@
         labels: spec.labels,
         datasets: [
           {
-            label: '95% credible interval',
+            label: wordsOf(spec).interval,
             data: spec.lows.map((lo, i) => [lo, spec.highs[i]]),
             backgroundColor: fade(palette[0], 0.3),
             borderColor: palette[0],
@@ -60,7 +79,7 @@
           },
           {
             type: 'line',
-            label: 'Posterior mean',
+            label: wordsOf(spec).mean,
             data: spec.means,
             showLine: false,
             pointStyle: 'rectRot',
@@ -78,7 +97,7 @@
   function lines(spec, kind) {
     const options = base(spec);
     options.scales = {
-      y: { grid: { color: zeroGrid }, ticks: { callback: fmt(spec.unit) } },
+      y: { grid: { color: zeroGrid }, ticks: { callback: fmt(spec) } },
     };
     if (spec.range) {
       options.scales.y.min = spec.range[0];
@@ -103,7 +122,7 @@
 
   function band(spec) {
     const options = base(spec);
-    options.scales = { y: { grid: { color: zeroGrid }, ticks: { callback: fmt(spec.unit) } } };
+    options.scales = { y: { grid: { color: zeroGrid }, ticks: { callback: fmt(spec) } } };
     options.plugins.legend.labels.filter = (item) => !item.text.includes('95%');
     const datasets = [];
     spec.series.forEach((s, i) => {
