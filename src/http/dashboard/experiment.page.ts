@@ -24,6 +24,7 @@ import {
   statusLabel,
 } from './format.js';
 import { html, jsonScript, type SafeHtml } from './html.js';
+import { chartWords, insufficientReason } from './page-words.js';
 import { sayer } from './say.js';
 
 /** Chart specifications the served script turns into Chart.js configurations (see assets/dashboard.js). */
@@ -54,24 +55,6 @@ export type ChartSpec =
       series: { label: string; mean: (number | null)[]; lo: (number | null)[]; hi: (number | null)[] }[];
     };
 
-/** What the chart script writes itself, in the reader's language (English when absent). */
-export interface ChartWords {
-  locale: string;
-  words: { interval: string; mean: string; range: string };
-}
-
-function chartWords(i: I18n | undefined): ChartWords | undefined {
-  if (!i || i.lang === 'en') return undefined;
-  return {
-    locale: i.lang,
-    words: {
-      interval: i.t('chart.interval'),
-      mean: i.t('chart.mean'),
-      range: i.t('range', { low: '{low}', high: '{high}' }),
-    },
-  };
-}
-
 let chartSeq = 0;
 export function chart(spec: ChartSpec, testid: string, i?: I18n): SafeHtml {
   chartSeq = (chartSeq + 1) % 1_000_000;
@@ -81,24 +64,6 @@ export function chart(spec: ChartSpec, testid: string, i?: I18n): SafeHtml {
   <div class="canvas-box"><canvas data-chart="${id}" role="img" aria-label="${spec.title}"></canvas></div>
   ${jsonScript(id, words ? { ...spec, ...words } : spec)}
 </figure>`;
-}
-
-/** The engine's reasons for a missing result, as it writes them, to the words a reader is shown. */
-const insufficientReasons: Readonly<Record<string, Parameters<I18n['t']>[0]>> = {
-  'no users': 'insufficient.noUsers',
-  'no responses': 'insufficient.noResponses',
-  'the control has no usable data': 'insufficient.controlUnusable',
-  'zero variance: every observation is the same, so its spread is unknown': 'insufficient.zeroVariance',
-  'variance too small relative to the mean to be resolved': 'insufficient.tinyVariance',
-};
-
-/** A reason the engine gave, in the reader's language when it is one we know; else as written. */
-export function insufficientReason(reason: string, i: I18n = ENGLISH_I18N): string {
-  const key = insufficientReasons[reason];
-  if (key) return i.t(key);
-  const few = /^fewer than (\d+) observations: the mean's posterior is too wide$/.exec(reason);
-  if (few) return i.t('insufficient.fewObservations', { min: Number(few[1]) });
-  return i.lang === 'en' ? reason : i.t('insufficient.other');
 }
 
 /** NPS is charted and compared in points, the other kinds as a percentage lift over control. */
