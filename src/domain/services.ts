@@ -18,6 +18,7 @@ import type { FatigueGate } from './fatigue/fatigue-gate.js';
 import type { FatiguePoliciesService } from './fatigue/fatigue-policies.service.js';
 import type { HoldoutReadout } from './holdouts/holdout-readout.js';
 import type { HoldoutsService } from './holdouts/holdouts.service.js';
+import type { IdentitiesService } from './identities/identities.service.js';
 import type { CsvImportService } from './import/csv-import.service.js';
 import type { JourneysService } from './journeys.service.js';
 import type { NudgesService } from './nudges.service.js';
@@ -64,6 +65,8 @@ export interface Services {
   fatiguePolicies: FatiguePoliciesService;
   /** Nudges that worked elsewhere, with their evidence; loaded from files by sync. */
   templates: TemplatesService;
+  /** Links anonymous or device ids to customers (one customer across devices). */
+  identities: IdentitiesService;
   /** A customer's contacts against each active fatigue policy. */
   fatigueState(customerId: string): Promise<FatigueState>;
   capture: Capture;
