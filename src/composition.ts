@@ -245,6 +245,7 @@ export function createComposition({
     nextSequence: () => meta.bump(IDENTITY_LOG),
     phases: async () => phasesOf(await assignments.compiled()),
     exposures: exposureRepo,
+    settle: () => exposures.flush(),
     attribute: async (link) => {
       await queue.add([link], true);
       attribution.wake();
@@ -310,6 +311,7 @@ export function createComposition({
     capture: {
       assignments,
       fatigue,
+      directory,
       exposures,
       events,
       unmatched,

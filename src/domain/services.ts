@@ -19,6 +19,7 @@ import type { FatiguePoliciesService } from './fatigue/fatigue-policies.service.
 import type { HoldoutReadout } from './holdouts/holdout-readout.js';
 import type { HoldoutsService } from './holdouts/holdouts.service.js';
 import type { IdentitiesService } from './identities/identities.service.js';
+import type { IdentityDirectory } from './identities/identity-directory.js';
 import type { CsvImportService } from './import/csv-import.service.js';
 import type { JourneysService } from './journeys.service.js';
 import type { NudgesService } from './nudges.service.js';
@@ -34,6 +35,8 @@ export interface Capture {
   assignments: AssignmentService;
   /** Nudged contacts per customer and the fatigue caps. */
   fatigue: FatigueGate;
+  /** Every linked id in memory (loaded from the link log, polled). */
+  directory: IdentityDirectory;
   exposures: ExposureWriter;
   events: EventsService;
   /** Events no experiment reads: counted, and remembered by name for "did you mean". */

@@ -41,6 +41,11 @@ export interface IdentitiesDeps {
   /** Started experiments and holdouts (running or paused) whose unit is the customer id. */
   phases(): Promise<PhaseRef[]>;
   exposures: { variantsOf(ids: readonly string[]): Promise<Map<string, { variant: string }>> };
+  /**
+   * Writes the exposures this instance answered but still buffers, so a link sent right after an
+   * assignment sees it (another instance's buffer is written within its flush interval).
+   */
+  settle?: () => Promise<void>;
   /** Queues the merge of the two ids' units for the attributor. */
   attribute(link: QueuedLink): Promise<void>;
 }
@@ -99,6 +104,7 @@ export class IdentitiesService {
       }
       if (!a && !(await this.deps.repo.claimAlias(alias, customerId, now))) continue;
       const at = a?.linkedAt ?? now;
+      await this.deps.settle?.();
       const { sticky, splits } = await this.keep(phases, alias, customerId, c);
       await this.deps.repo.saveCustomer(customerId, alias, sticky);
       for (const s of splits) {
@@ -168,6 +174,7 @@ export class IdentitiesService {
   /** Counts a refused claim once per claimer in each phase where one of the three ids was exposed. */
   private async refuseClaim(alias: string, owner: string, claimer: string, now: Date): Promise<void> {
     if (!(await this.deps.repo.noteClaim(alias, claimer))) return;
+    await this.deps.settle?.();
     const phases = await this.deps.phases();
     const ids = (p: PhaseRef) => [alias, owner, claimer].map((id) => exposureId(p.id, p.phase, id));
     const shown = await this.deps.exposures.variantsOf(phases.flatMap(ids));
