@@ -38,6 +38,7 @@ import { UnmatchedEvents } from './domain/events/unmatched-events.js';
 import { ExperimentsService } from './domain/experiments.service.js';
 import { FatigueGate } from './domain/fatigue/fatigue-gate.js';
 import { createFatiguePoliciesService, fatigueState } from './domain/fatigue/fatigue-policies.service.js';
+import { FATIGUE_SHARE_LIMIT, fatigueShare } from './domain/fatigue/fatigue-share.js';
 import { holdoutReadout } from './domain/holdouts/holdout-readout.js';
 import { HoldoutsService } from './domain/holdouts/holdouts.service.js';
 import { IdentitiesService, phasesOf } from './domain/identities/identities.service.js';
@@ -208,7 +209,8 @@ export function createComposition({
     ping: () => pingDatabase(connection),
     ...(tuning.flushMs ? { flushMs: tuning.flushMs } : {}),
   });
-  const fatigue = new FatigueGate({ store: new FatigueRepository(connection), logger });
+  const fatigueRepo = new FatigueRepository(connection);
+  const fatigue = new FatigueGate({ store: fatigueRepo, logger });
   const meta = new MetaRepository(connection);
   const identityRepo = new IdentityRepository(connection);
   const directory = new IdentityDirectory({
@@ -307,6 +309,16 @@ export function createComposition({
     fatiguePolicies,
     templates,
     identities,
+    async fatigueShare() {
+      const [contacts, policies, tps] = await Promise.all([
+        fatigueRepo.sample(FATIGUE_SHARE_LIMIT),
+        fatiguePolicyRepo.list(),
+        touchpointRepo.list(),
+      ]);
+      const channelOf = new Map(tps.map((t) => [t.key, t.channel]));
+      const opts = { now: new Date(), sampled: contacts.length, limit: FATIGUE_SHARE_LIMIT };
+      return fatigueShare(contacts, policies, channelOf, opts);
+    },
     fatigueState: async (customerId) => fatigueState(await fatiguePolicies.list(), fatigue, customerId),
     capture: {
       assignments,

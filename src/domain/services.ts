@@ -16,6 +16,7 @@ import type { UnmatchedEvents } from './events/unmatched-events.js';
 import type { ExperimentsService } from './experiments.service.js';
 import type { FatigueGate } from './fatigue/fatigue-gate.js';
 import type { FatiguePoliciesService } from './fatigue/fatigue-policies.service.js';
+import type { FatigueShare } from './fatigue/fatigue-share.js';
 import type { HoldoutReadout } from './holdouts/holdout-readout.js';
 import type { HoldoutsService } from './holdouts/holdouts.service.js';
 import type { IdentitiesService } from './identities/identities.service.js';
@@ -70,6 +71,8 @@ export interface Services {
   templates: TemplatesService;
   /** Links anonymous or device ids to customers (one customer across devices). */
   identities: IdentitiesService;
+  /** Share of customers at a fatigue cap per journey and channel, from a bounded read of contacts. */
+  fatigueShare(): Promise<FatigueShare>;
   /** A customer's contacts against each active fatigue policy. */
   fatigueState(customerId: string): Promise<FatigueState>;
   capture: Capture;

@@ -3,7 +3,7 @@ import type { AttributionQueueRepository, QueuedItem } from '../../db/attributio
 import { AttributionQueueRepository as Queue } from '../../db/attribution-queue.repository.js';
 import type { LeaseRepository } from '../../db/lease.repository.js';
 import type { BatchRecord, ReadoutStatsRepository } from '../../db/readout-stats.repository.js';
-import type { UnitRecord, UnitRepository } from '../../db/unit.repository.js';
+import type { UnitRepository } from '../../db/unit.repository.js';
 import type { Logger } from '../../logger.js';
 import { DomainError } from '../errors.js';
 import {
