@@ -179,6 +179,7 @@ export class ReadoutsService implements ReadoutsContract {
       latest: worded.snapshot,
       lastFailure,
       history,
+      identityConflicts: latest?.identityConflicts ?? null,
       eventSuggestions: await this.suggestions(exp),
       language: worded.language,
     };

@@ -6,6 +6,8 @@ import { type NextFunction, type Request, type RequestHandler, type Response, Ro
 import { z } from 'zod';
 import type { ApiKeysService } from '../../domain/api-keys.service.js';
 import { DomainError, errorCatalogue } from '../../domain/errors.js';
+import type { FatigueShare } from '../../domain/fatigue/fatigue-share.js';
+import type { HoldoutsService } from '../../domain/holdouts/holdouts.service.js';
 import type { JourneysService } from '../../domain/journeys.service.js';
 import type { ReadoutsService } from '../../domain/readouts.contract.js';
 import { hasRole, type Role } from '../../domain/roles.js';
@@ -16,6 +18,7 @@ import { defineRoute, media, type Route, redirect } from '../route.js';
 import { keyParams } from '../route-params.js';
 import { DASHBOARD_ROLES } from './dashboard-auth.js';
 import { experimentBody } from './experiment.page.js';
+import { fatigueSection } from './fatigue.section.js';
 import { html, type SafeHtml } from './html.js';
 import { stageTouchpointForm } from './journey-form.page.js';
 import { journeysBody, type MapEditing } from './journeys.page.js';
@@ -29,6 +32,10 @@ export interface DashboardDeps {
   apiKeys: ApiKeysService;
   journeys: JourneysService;
   readouts: ReadoutsService;
+  /** Holdouts on the journey maps. */
+  holdouts: Pick<HoldoutsService, 'list'>;
+  /** Share of customers at a fatigue cap per journey and channel, for the portfolio. */
+  fatigueShare: () => Promise<FatigueShare>;
   sessions: SessionCodec;
   signInLimit?: RequestHandler;
 }
@@ -162,7 +169,7 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
       const journeys = await deps.journeys.list();
       const summaries = await Promise.all(journeys.map((j) => deps.readouts.journeySummary(j.key)));
       const title = i18n.t('journeys.title');
-      const body = journeysBody(summaries, title, undefined, i18n);
+      const body = journeysBody(summaries, title, undefined, await deps.holdouts.list(), i18n);
       return pageReply(
         layout({ title, body, session: signedIn(res), active: 'journeys', i18n, here: pageHere(req) }),
         200,
@@ -193,7 +200,7 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
               html`<p><a href="/dashboard/edit/touchpoint/${encodeURIComponent(key)}">${i18n.t('journeys.openTouchpoint')}</a></p>`,
           }
         : undefined;
-      const body = html`${journeysBody([summary], title, editing, i18n)}
+      const body = html`${journeysBody([summary], title, editing, await deps.holdouts.list(), i18n)}
 <p><a href="/dashboard/edit/journey/${encodeURIComponent(params.key)}">${i18n.t('journeys.definition')}</a></p>`;
       return pageReply(
         layout({ title, body, session: signedIn(res), active: 'journeys', i18n, here: pageHere(req) }),
@@ -263,10 +270,10 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
       hidden: true,
     }).handle(async ({ req, res, query }) => {
       const i18n = requestI18n(req, query.lang);
-      const portfolio = await deps.readouts.portfolio();
+      const [portfolio, fatigue] = await Promise.all([deps.readouts.portfolio(), deps.fatigueShare()]);
       const page = layout({
         title: i18n.t('portfolio.title'),
-        body: portfolioBody(portfolio, i18n),
+        body: html`${portfolioBody(portfolio, i18n)}${fatigueSection(fatigue)}`,
         session: signedIn(res),
         active: 'portfolio',
         charts: true,

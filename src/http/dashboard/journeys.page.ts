@@ -1,6 +1,8 @@
+import type { Holdout } from '../../domain/schemas/holdout.schema.js';
 import type { ExperimentBrief, JourneySummary, Lift } from '../../domain/schemas/insights.schema.js';
 import { ENGLISH_I18N, type I18n } from '../../i18n/index.js';
 import { absolute, actionLabel, chance, effectClass, relative, statusLabel } from './format.js';
+import { holdoutBadges, holdoutsOf, holdoutsPanel } from './holdouts.section.js';
 import { html, type SafeHtml } from './html.js';
 import { say } from './say.js';
 
@@ -61,6 +63,7 @@ export function journeyMap(
   summary: JourneySummary,
   withHeading = true,
   editing?: MapEditing,
+  holdouts: readonly Holdout[] = [],
   i: I18n = ENGLISH_I18N,
 ): SafeHtml {
   const stages = summary.journey.stages.map((stage) => {
@@ -75,6 +78,7 @@ export function journeyMap(
   <header><span class="channel ch-${t.channel}">${t.channel}</span> <span class="tp-name">${t.name}</span></header>
   ${shown.length > 0 ? html`<ul class="exps">${shown.map((e) => experimentItem(e, i))}</ul>` : html`<p class="empty">${i.t('journeys.noNudges')}</p>`}
   ${untested.length > 0 ? html`<p class="untested">${i.t('journeys.untested', { names: untested.map((n) => n.name).join(', ') })}</p>` : ''}
+  ${holdoutBadges(holdouts, t.key)}
   ${editing?.touchpoint(t.key) ?? ''}
 </article>`;
   })}
@@ -83,6 +87,7 @@ export function journeyMap(
   });
   return html`<section class="journey" data-testid="journey-${summary.journey.key}">
   ${withHeading ? html`<h2><a href="/dashboard/journeys/${encodeURIComponent(summary.journey.key)}">${summary.journey.name}</a></h2>` : ''}
+  ${holdoutsPanel(holdouts, summary)}
   <div class="map">${stages}</div>
 </section>`;
 }
@@ -103,6 +108,7 @@ export function journeysBody(
   summaries: JourneySummary[],
   title: string,
   editing?: MapEditing,
+  holdouts: readonly Holdout[] = [],
   i: I18n = ENGLISH_I18N,
 ): SafeHtml {
   const empty = withLink(
@@ -112,5 +118,13 @@ export function journeysBody(
   return html`<h1>${title}</h1>
 ${legend(i)}
 ${summaries.length === 0 ? html`<p class="empty">${empty}</p>` : ''}
-${summaries.map((s) => journeyMap(s, summaries.length > 1 || s.journey.name !== title, editing, i))}`;
+${summaries.map((s) =>
+  journeyMap(
+    s,
+    summaries.length > 1 || s.journey.name !== title,
+    editing,
+    holdoutsOf(holdouts, s.journey.key),
+    i,
+  ),
+)}`;
 }

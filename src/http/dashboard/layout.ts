@@ -7,7 +7,7 @@ export interface LayoutOptions {
   body: SafeHtml;
   /** Signed-in pages show the navigation and a sign-out form carrying the CSRF token. */
   session?: { session: Session; csrf: string };
-  active?: 'journeys' | 'portfolio' | 'experiment' | 'workspace';
+  active?: 'journeys' | 'portfolio' | 'experiment' | 'workspace' | 'templates';
   /** Pages with charts load Chart.js and the small script that draws them. */
   charts?: boolean;
   /** Rendering for the PDF printer: no navigation or links. */
@@ -54,6 +54,7 @@ export function layout(opts: LayoutOptions): SafeHtml {
   <a class="brand" href="/dashboard">Nudgelab</a>
   <a href="/dashboard" class="${opts.active === 'journeys' ? 'on' : ''}">${t('nav.journeys')}</a>
   <a href="/dashboard/portfolio" class="${opts.active === 'portfolio' ? 'on' : ''}">${t('nav.portfolio')}</a>
+  <a href="/dashboard/templates" class="${opts.active === 'templates' ? 'on' : ''}" data-testid="nav-templates">${t('nav.templates')}</a>
   <a href="/dashboard/workspace" class="${opts.active === 'workspace' ? 'on' : ''}" data-testid="nav-workspace">${t('nav.workspace')}</a>
   <span class="who" data-testid="signed-in-as">${opts.session.session.name} (${t(`role.${opts.session.session.role}`)})</span>
   ${languagePicker(i, opts.here)}

@@ -94,7 +94,8 @@ export function workspaceRoutes(deps: WorkspaceDeps): Route[] {
       body,
       session: { session: res.locals.session!, csrf: res.locals.csrf! },
       i18n: requestI18n(res.req),
-      here: res.req.originalUrl,
+      // A form post comes back to the workspace, not to the address it posted to.
+      here: res.req.method === 'GET' ? res.req.originalUrl : '/dashboard/workspace',
     });
   }
 
