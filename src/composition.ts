@@ -34,6 +34,7 @@ import { AuditService } from './domain/audit.service.js';
 import { DomainError } from './domain/errors.js';
 import { EventsService } from './domain/events/events.service.js';
 import { UnmatchedEvents } from './domain/events/unmatched-events.js';
+import { snapshotEvidence } from './domain/evidence/snapshot-evidence.js';
 import { ExperimentsService } from './domain/experiments.service.js';
 import { FatigueGate } from './domain/fatigue/fatigue-gate.js';
 import { createFatiguePoliciesService, fatigueState } from './domain/fatigue/fatigue-policies.service.js';
@@ -249,6 +250,12 @@ export function createComposition({
     settle: () => attribution.drain(),
     recompute: recomputeExperiment,
     segmentAttributes: attributes,
+    evidence: snapshotEvidence({
+      experiments: experimentRepo,
+      nudges: nudgeRepo,
+      snapshots: snapshotRepo,
+      pastNudgeTypes: config.PAST_NUDGE_PRIORS,
+    }),
     logger,
   });
 

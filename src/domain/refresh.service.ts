@@ -8,6 +8,8 @@ import { type AnalyzeResult, tryAnalyze } from '../stats/index.js';
 import type { AlertsService } from './alerts.service.js';
 import { metricsFingerprint } from './attribution/metrics-lookup.js';
 import { DomainError } from './errors.js';
+import { withEvidenceSentences } from './evidence/evidence-text.js';
+import type { EvidenceOf } from './evidence/snapshot-evidence.js';
 import { analyzeInputFrom, countsFrom } from './outcomes/sufficient-stats.js';
 import type { RefreshService as RefreshContract } from './readouts.contract.js';
 import { historyPoint } from './readouts.service.js';
@@ -41,6 +43,8 @@ export interface RefreshDeps {
    * with other metric definitions than the experiment's current ones.
    */
   recompute?: (exp: Experiment) => Promise<unknown>;
+  /** Survey response bias and the prior on the primary metric (src/domain/evidence/). */
+  evidence?: EvidenceOf;
   /** The analysis; replaceable so a test can make a refresh fail. */
   analyze?: (input: unknown) => AnalyzeResult;
   logger?: Logger;
@@ -143,14 +147,16 @@ export class RefreshService implements RefreshContract {
       );
     }
     const segments = this.segments(exp, phase.segments, names);
+    const evidence = await this.deps.evidence?.(exp, counts, result.readout);
     return {
       ...base,
       status: 'ok',
       computedAt: new Date().toISOString(),
       durationMs: Date.now() - started,
       counts,
-      readout: result.readout,
+      readout: withEvidenceSentences(result.readout, evidence),
       segments,
+      ...(evidence ? { evidence } : {}),
     };
   }
 
