@@ -51,9 +51,9 @@ function grid(effects: readonly Observed[]): AtTau[] {
 function quantile(parts: { w: number; mean: number; sd: number }[], q: number): number {
   const total = parts.reduce((a, p) => a + p.w, 0);
   const cdf = (x: number) => parts.reduce((a, p) => a + p.w * jStat.normal.cdf(x, p.mean, p.sd), 0) / total;
-  let lo = -10;
-  let hi = 10;
-  for (let i = 0; i < 100; i++) {
+  let lo = Math.min(...parts.map((p) => p.mean - 20 * p.sd));
+  let hi = Math.max(...parts.map((p) => p.mean + 20 * p.sd));
+  for (let i = 0; i < 64; i++) {
     const mid = (lo + hi) / 2;
     if (cdf(mid) < q) lo = mid;
     else hi = mid;
