@@ -135,6 +135,18 @@ describe('dashboard pages signed in with a viewer key', () => {
       }
     }
     expect(cells).toBe(2);
+    // Its survey guardrail: who answered per arm, as the readout's evidence has it.
+    const surveys = Object.entries(view.latest!.evidence?.responseBias ?? {});
+    expect(surveys.length).toBe(1);
+    for (const [metric, r] of surveys) {
+      expect(await w.page.getByTestId(`response-bias-${metric}`).getAttribute('data-flagged')).toBe(
+        String(r.flagged),
+      );
+      for (const [variant, a] of Object.entries(r.arms)) {
+        expect(await testText(w.page, `answered-${metric}-${variant}`)).toBe(count(a.answered));
+        expect(await testText(w.page, `answered-share-${metric}-${variant}`)).toBe(chance(a.share));
+      }
+    }
     // One lift chart per metric plus two history charts; two refreshes made two history points.
     expect(view.history.length).toBe(2);
     expect(await w.page.getAttribute('body', 'data-charts-ready')).toBe('4');

@@ -25,7 +25,7 @@ export function responseSection(evidence: Evidence | undefined, name: Names): Sa
   const all = Object.entries(evidence?.responseBias ?? {});
   if (all.length === 0) return html``;
   return html`<section class="response" data-testid="response-section"><h2>Survey response</h2>
-<p class="muted">A nudge can change who answers a survey, not only how satisfied people are. Each survey metric's share of exposed customers who answered is compared across arms (chi-square test, flagged below p = ${pText(all[0]![1].threshold)}, the traffic check's threshold).</p>
+<p class="muted">A nudge can change who answers a survey, not only how satisfied people are. Each survey metric's share of exposed customers who answered is compared across arms (chi-square test, flagged below p = ${String(all[0]![1].threshold)}, the traffic check's threshold).</p>
 <div class="two">${all.map(([key, r]) => responseBlock(key, r, name))}</div></section>`;
 }
 
