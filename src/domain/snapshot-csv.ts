@@ -1,4 +1,5 @@
 import { isVariantResult, rounded } from '../stats/index.js';
+import { evidenceCsvCells, evidenceCsvColumns } from './evidence/evidence-csv.js';
 import type { Experiment } from './schemas/experiment.schema.js';
 import type { Snapshot } from './schemas/snapshot.schema.js';
 
@@ -39,6 +40,7 @@ export const csvColumns = [
   'decision',
   'decision_variant',
   'decision_summary',
+  ...evidenceCsvColumns,
 ] as const;
 
 /** RFC 4180 quoting; a leading = + - @ is prefixed with ' so a spreadsheet never runs it as a formula. */
@@ -105,6 +107,7 @@ export function snapshotCsv(
           decision: s.readout.decision.action,
           decision_variant: s.readout.decision.variant,
           decision_summary: s.readout.decision.summary,
+          ...evidenceCsvCells(s.evidence, metric.key, v.key),
         };
         lines.push(csvColumns.map((k) => csvCell(row[k])).join(','));
       }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkCondition } from '../assignment/condition-check.js';
 import { keySchema, timestampsSchema } from './common.schema.js';
+import { experimentPriorSchema } from './evidence.schema.js';
 
 export const experimentStatuses = ['draft', 'running', 'paused', 'stopped', 'concluded'] as const;
 export const experimentStatusSchema = z.enum(experimentStatuses);
@@ -97,6 +98,11 @@ export const experimentFields = {
   metrics: z.array(metricSchema).min(1).max(30),
   decision: decisionSettingsSchema.default({}),
   refreshSchedule: z.string().max(100).optional().describe('cron expression overriding the default'),
+  prior: experimentPriorSchema
+    .optional()
+    .describe(
+      'informative prior on the primary metric: {from: past-nudges}, {from: template, ...} (set by instantiate) or {from: none}',
+    ),
 };
 
 type ExperimentFields = z.infer<z.ZodObject<typeof experimentFields>>;

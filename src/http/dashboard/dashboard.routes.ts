@@ -207,7 +207,8 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
       method: 'get',
       path: '/dashboard/portfolio',
       tag: 'dashboard',
-      summary: 'Nudge types, touchpoints and channels ranked by measured effect',
+      summary:
+        'Nudge types, touchpoints and channels with their experiments pooled, each measure in its own unit',
       access: sessionRoles,
       responses: { 200: html200 },
       hidden: true,

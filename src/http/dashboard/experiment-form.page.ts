@@ -7,6 +7,7 @@ import {
   errorSummary,
   type FormView,
   fieldErrors,
+  fieldValue,
   formShell,
   rowCount,
   selectField,
@@ -52,6 +53,22 @@ function qaRows(view: FormView): SafeHtml {
   return html`<fieldset><legend>QA overrides</legend>${fieldErrors(view, 'qaOverrides')}<table class="rows"><tbody>${rows}</tbody></table></fieldset>`;
 }
 
+/**
+ * The prior on the primary metric. A template's prior is set by instantiate and carried through the
+ * form as it is (hidden), so saving the form keeps it; choosing another source replaces it.
+ */
+function priorFields(view: FormView): SafeHtml {
+  const from = fieldValue(view, 'prior.from');
+  const template = from === 'template';
+  const kept = ['prior.template', 'prior.relativeLift', 'prior.sd', 'prior.publishedRelativeLift']
+    .filter((name) => fieldValue(view, name) !== '')
+    .map((name) => html`<input type="hidden" name="${name}" value="${fieldValue(view, name)}">`);
+  return html`<fieldset><legend>Prior on the primary metric</legend>${fieldErrors(view, 'prior', true)}
+  ${selectField(view, 'prior.from', 'Prior', template ? ['past-nudges', 'template', 'none'] : ['past-nudges', 'none'])}
+  <p class="muted">past-nudges: fitted from the concluded experiments of the same nudge type (5 at least); none: a flat prior even where PAST_NUDGE_PRIORS lists the nudge type; blank: the default.${template ? html` From the template <code data-testid="prior-template">${fieldValue(view, 'prior.template')}</code>: ${fieldValue(view, 'prior.relativeLift')} relative, sd ${fieldValue(view, 'prior.sd')}.` : ''}</p>
+  ${template && !view.readOnly ? kept : ''}</fieldset>`;
+}
+
 export interface ExperimentFormOptions {
   existing?: string;
   nudges: readonly string[];
@@ -83,6 +100,7 @@ export function experimentForm(view: FormView, opts: ExperimentFormOptions): Saf
   ${textField(view, 'decision.minSample', 'Minimum sample', { type: 'number' })}
   ${textField(view, 'refreshSchedule', 'Refresh schedule (cron)')}
   </fieldset>
+  ${priorFields(view)}
   ${qaRows(view)}`;
   const action = opts.existing
     ? `/dashboard/edit/experiment/${encodeURIComponent(opts.existing)}`

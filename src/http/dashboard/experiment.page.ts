@@ -8,6 +8,7 @@ import type {
 import { basisText } from '../../stats/format.js';
 import { plan } from '../../stats/planning.js';
 import { isVariantResult, type MetricResult, type Readout } from '../../stats/readout.schema.js';
+import { priorSection, responseSection } from './evidence.section.js';
 import {
   absolute,
   actionLabels,
@@ -355,6 +356,8 @@ export function experimentBody(view: ReadoutResponse, opts: { printing: boolean 
   <p class="muted" data-testid="decision-rule">${DECISION_RULE_IN_BRIEF}</p>
 </section>
 ${trafficSection(view, readout)}
+${responseSection(view.latest?.evidence, name)}
+${priorSection(view.latest?.evidence, name)}
 ${metricsSection(readout, e.control, view.latest?.counts)}
 ${guardrailsSection(readout, e.control)}
 ${planningSection(view, readout, e.control)}

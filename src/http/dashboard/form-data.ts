@@ -22,6 +22,9 @@ const NUMBERS = new Set([
   'localHour',
   'afterHours',
   'maxReminders',
+  'relativeLift',
+  'sd',
+  'publishedRelativeLift',
 ]);
 const BOOLEANS = new Set(['overlap', 'lowerIsBetter']);
 /** Always lists, even with one box ticked. */

@@ -1,4 +1,11 @@
-import type { Effect, Portfolio } from '../../domain/schemas/insights.schema.js';
+import {
+  type PooledEffect,
+  type Portfolio,
+  type PortfolioEntry,
+  type PortfolioMeasure,
+  portfolioMeasures,
+} from '../../domain/schemas/insights.schema.js';
+import { signed } from '../../stats/format.js';
 import { type ChartSpec, chart } from './experiment.page.js';
 import { chance, dateTime, effectClass, relative } from './format.js';
 import { html, type SafeHtml } from './html.js';
@@ -8,19 +15,47 @@ type Entry =
   | Portfolio['nudgeTypes'][number]
   | Portfolio['channels'][number];
 
-/** The colour of a summarised effect: the mean chance to beat control of the experiments behind it. */
-function effectCell(e: Effect, testid: string): SafeHtml {
-  if (e.meanRelativeLift === null || e.items.length === 0) {
+/** Each measure in its own unit, named in its column heading. */
+export const measureHeadings: Record<PortfolioMeasure, string> = {
+  conversion: 'Conversion (relative lift)',
+  csat: 'CSAT (points)',
+  nps: 'NPS (points)',
+  effort: 'Customer effort (points less)',
+};
+
+const short: Record<PortfolioMeasure, string> = {
+  conversion: 'Conversion',
+  csat: 'CSAT',
+  nps: 'NPS',
+  effort: 'Effort',
+};
+
+/** A figure of one measure: "+4.2%" for conversion, "+0.12" CSAT or effort points, "+3.0" NPS points. */
+export function measureText(measure: PortfolioMeasure, x: number): string {
+  if (measure === 'conversion') return relative(x);
+  return signed(x, measure === 'nps' ? 1 : 2);
+}
+
+/** A pooled cell as text: "+4.2% -1.0% to +9.3% (3)", or "–" when no experiment measured it. */
+export function pooledCellText(measure: PortfolioMeasure, p: PooledEffect): string {
+  if (p.estimate === null || p.ci95 === null) return '–';
+  const f = (x: number) => measureText(measure, x);
+  return `${f(p.estimate)} ${f(p.ci95[0])} to ${f(p.ci95[1])} (${p.experiments})`;
+}
+
+/** The colour of a pooled effect: the chance it is an improvement. */
+function pooledCell(measure: PortfolioMeasure, p: PooledEffect, testid: string): SafeHtml {
+  if (p.estimate === null || p.ci95 === null) {
     return html`<td class="num eff eff-none" data-testid="${testid}">–</td>`;
   }
-  const p = e.items.reduce((s, i) => s + i.chanceToBeatControl, 0) / e.items.length;
-  const detail = e.items
+  const f = (x: number) => measureText(measure, x);
+  const detail = p.items
     .map(
       (i) =>
-        `${i.experiment} (${i.variant}, ${i.metric}): ${relative(i.betterRelativeLift)}, ${chance(i.chanceToBeatControl)}`,
+        `${i.experiment} (${i.variant}, ${i.metric}): ${f(i.estimate)}, ${chance(i.chanceToBeatControl)}`,
     )
     .join('\n');
-  return html`<td class="num eff eff-${effectClass(p)}" data-testid="${testid}" title="${detail}">${relative(e.meanRelativeLift)} <span class="muted">(${e.experiments})</span></td>`;
+  return html`<td class="num eff eff-${effectClass(p.chanceBetter)}" data-testid="${testid}" title="${detail}">${f(p.estimate)} <span class="muted">${f(p.ci95[0])} to ${f(p.ci95[1])}</span> <span class="muted">(${p.experiments})</span></td>`;
 }
 
 function rankingTable(
@@ -29,31 +64,30 @@ function rankingTable(
   prefix: string,
 ): SafeHtml {
   return html`<section class="ranking"><h2>${title}</h2>
-<table data-testid="${prefix}-table"><thead><tr><th>#</th><th>${title.replace(/^By /, '')}</th><th>Effect on satisfaction (CSAT / NPS)</th><th>Effect on conversion</th><th>Experiments</th></tr></thead><tbody>
+<table data-testid="${prefix}-table"><thead><tr><th>#</th><th>${title.replace(/^By /, '')}</th>${portfolioMeasures.map((m) => html`<th>${measureHeadings[m]}</th>`)}<th>Experiments</th></tr></thead><tbody>
 ${rows.map(
   (r, i) => html`<tr data-testid="${prefix}-row-${r.id}"><td class="num">${i + 1}</td><td>${r.label}</td>
-  ${effectCell(r.entry.satisfaction, `${prefix}-${r.id}-satisfaction`)}
-  ${effectCell(r.entry.conversion, `${prefix}-${r.id}-conversion`)}
+  ${portfolioMeasures.map((m) => pooledCell(m, r.entry[m], `${prefix}-${r.id}-${m}`))}
   <td>${r.entry.experiments.map((k, j) => html`${j > 0 ? ', ' : ''}<a href="/dashboard/experiments/${encodeURIComponent(k)}">${k}</a>`)}</td></tr>`,
 )}
 </tbody></table></section>`;
 }
 
-function effectChart(title: string, labels: string[], entries: Entry[], testid: string): SafeHtml {
+/** Units differ between measures; the chance of an improvement is one scale they share. */
+function chanceChart(title: string, labels: string[], entries: PortfolioEntry[], testid: string): SafeHtml {
   const spec: ChartSpec = {
     type: 'bars',
     title,
     unit: '%',
+    range: [0, 100],
     labels,
-    series: [
-      { label: 'Satisfaction', data: entries.map((e) => pctOrNull(e.satisfaction.meanRelativeLift)) },
-      { label: 'Conversion', data: entries.map((e) => pctOrNull(e.conversion.meanRelativeLift)) },
-    ],
+    series: portfolioMeasures.map((m) => ({
+      label: short[m],
+      data: entries.map((e) => (e[m].chanceBetter === null ? null : e[m].chanceBetter * 100)),
+    })),
   };
   return chart(spec, testid);
 }
-
-const pctOrNull = (x: number | null): number | null => (x === null ? null : x * 100);
 
 export function portfolioBody(p: Portfolio): SafeHtml {
   const types = p.nudgeTypes.map((t) => ({ id: t.type, label: html`${t.type}`, entry: t }));
@@ -64,19 +98,22 @@ export function portfolioBody(p: Portfolio): SafeHtml {
   }));
   const channels = p.channels.map((c) => ({ id: c.channel, label: html`${c.channel}`, entry: c }));
   return html`<h1>Portfolio</h1>
-<p class="muted">Mean relative lift of each experiment's leading variant (the shipped one when decided), signed so that
-positive is better for the customer; running and concluded experiments, as of <span data-testid="portfolio-computed-at">${dateTime(p.computedAt)}</span>.
-An NPS effect counts in NPS points / 100, so +3.0% there is +3 NPS points (an NPS near 0 makes a ratio meaningless).
-In brackets: how many experiments measured it. Colour: mean chance to beat control.</p>
+<p class="muted">What the experiments behind each row say together: each experiment's leading variant (the shipped one when decided)
+enters with its lift and the width of its interval, and a random-effects model pools them, weighing each by its precision and
+widening the 95% credible interval as experiments disagree. Each measure in its own unit: conversion as a relative lift, CSAT and
+customer effort in points of their scale, NPS in NPS points; all signed so that positive is better for the customer (for effort,
+less effort). Running and concluded experiments, as of <span data-testid="portfolio-computed-at">${dateTime(p.computedAt)}</span>.
+In brackets: how many experiments measured it. Colour: the chance the pooled effect is an improvement. Rows are ranked by that
+chance on satisfaction (CSAT, NPS, effort), then on conversion.</p>
 <div class="two">
-${effectChart(
-  'Nudge types: mean lift (%)',
+${chanceChart(
+  'Nudge types: chance each measure improves (%)',
   p.nudgeTypes.map((t) => t.type),
   p.nudgeTypes,
   'portfolio-chart-types',
 )}
-${effectChart(
-  'Channels: mean lift (%)',
+${chanceChart(
+  'Channels: chance each measure improves (%)',
   p.channels.map((c) => c.channel),
   p.channels,
   'portfolio-chart-channels',

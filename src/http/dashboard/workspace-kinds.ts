@@ -49,6 +49,10 @@ export function bodyFromForm(kind: Kind, form: FormBody): Record<string, unknown
     const targeting = combineTargeting(rules, json);
     if (targeting === undefined) delete body.targeting;
     else body.targeting = targeting;
+    // A template's figures ride along hidden; another choice (or none) leaves them behind.
+    const prior = body.prior as Record<string, unknown> | undefined;
+    if (prior?.from === undefined) delete body.prior;
+    else if (prior.from !== 'template') body.prior = { from: prior.from };
   }
   return body;
 }
