@@ -203,6 +203,7 @@ export function createComposition({
     ...(tuning.flushMs ? { flushMs: tuning.flushMs } : {}),
   });
   const fatigue = new FatigueGate({ store: new FatigueRepository(connection), logger });
+  const meta = new MetaRepository(connection);
   const assignments = new AssignmentService({
     touchpoints: touchpointRepo,
     nudges: nudgeRepo,
@@ -210,7 +211,7 @@ export function createComposition({
     holdouts: holdoutRepo,
     fatiguePolicies: fatiguePolicyRepo,
     fatigue,
-    meta: new MetaRepository(connection),
+    meta,
     writer: exposures,
     logger,
     pollMs: config.PAYLOAD_POLL_MS,
@@ -303,6 +304,13 @@ export function createComposition({
     alerts,
     imports: new CsvImportService(experimentRepo, touchpointRepo, importRepo, queue),
     databaseReady: () => pingDatabase(connection),
+    // A counter in `meta` per migration (a point read by `_id`): above zero once it ran.
+    migrations: {
+      isDone: async (name) => (await meta.version(`migration:${name}`)) > 0,
+      markDone: async (name) => {
+        await meta.bump(`migration:${name}`);
+      },
+    },
     async ensureIndexes() {
       await Promise.all(
         [

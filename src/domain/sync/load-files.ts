@@ -16,7 +16,13 @@ export interface FileIssue {
 }
 
 export interface LoadedFile {
+  /** As messages show it: relative to the display base (the working directory). */
   file: string;
+  /**
+   * As stored on the definitions it manages: relative to the folder above the synced one, so
+   * `experiments/retail-checkout.yaml` whatever the working directory.
+   */
+  source: string;
   content: DefinitionFile;
   /** The file's items as written (before defaults), by section and index: what the services receive. */
   raw: Record<string, unknown[]>;
@@ -158,8 +164,10 @@ export async function loadDefinitionFiles(
       unchecked,
     };
   }
+  const sourceRoot = path.dirname(path.resolve(dir));
   for (const abs of paths) {
     const file = path.relative(displayBase, abs) || abs;
+    const source = path.relative(sourceRoot, abs).split(path.sep).join('/');
     const text = await readFile(abs, 'utf8');
     if (text.length > MAX_FILE_CHARS) {
       issues.push({ file, path: '(root)', reason: `larger than ${MAX_FILE_CHARS} characters` });
@@ -195,7 +203,7 @@ export async function loadDefinitionFiles(
       continue;
     }
     const data = parsed.data as Record<string, unknown[]>;
-    files.push({ file, content: result.data, raw: data, lineOf: parsed.lineOf });
+    files.push({ file, source, content: result.data, raw: data, lineOf: parsed.lineOf });
   }
   return { files, issues, unchecked };
 }

@@ -32,6 +32,18 @@ export interface PlannedChange {
   /** For updates: the top-level fields that differ from the database. */
   fields?: string[];
   note?: string;
+  /** The file as stored on the definition, which it manages from now on. */
+  source: string;
+  /** Set when the stored definition had another source (null: it was made in the browser or the API). */
+  previousSource?: string | null;
+}
+
+/** A definition whose file no longer declares it: no longer file-managed after the sync. */
+export interface ReleasedDefinition {
+  kind: SyncKind;
+  key: string;
+  /** The file that managed it. */
+  source: string;
 }
 
 export interface StoredDefinitions {
@@ -75,7 +87,7 @@ const storedOnly: Record<SyncKind, readonly string[]> = {
   fatigue: [],
   template: [],
 };
-const meta = ['id', 'version', 'createdAt', 'updatedAt'];
+const meta = ['id', 'version', 'createdAt', 'updatedAt', 'source'];
 
 /** JSON with sorted object keys, so two values compare equal whatever their key order. */
 export function canonical(value: unknown): string {
@@ -112,7 +124,9 @@ export function planSync(
   files: readonly LoadedFile[],
   given: StoredDefinitions,
   now: string,
-): { changes: PlannedChange[]; issues: FileIssue[] } {
+  /** The synced folder's name: stored sources under it that no file declares any more are released. */
+  folder?: string,
+): { changes: PlannedChange[]; issues: FileIssue[]; released: ReleasedDefinition[] } {
   const stored = { holdout: [], fatigue: [], template: [], ...given } as Required<StoredDefinitions>;
   const issues: FileIssue[] = [];
   const changes: PlannedChange[] = [];
@@ -160,6 +174,7 @@ export function planSync(
         const fields = current
           ? changedFields(kind, current as unknown as Record<string, unknown>, value)
           : [];
+        const was = current as { source?: string } | undefined;
         changes.push({
           kind,
           key: value.key,
@@ -167,6 +182,8 @@ export function planSync(
           body: raw,
           action: !current ? 'create' : fields.length === 0 ? 'unchanged' : 'update',
           ...(fields.length > 0 ? { fields } : {}),
+          source: f.source,
+          ...(was && was.source !== f.source ? { previousSource: was.source ?? null } : {}),
         });
       });
     }
@@ -299,5 +316,15 @@ export function planSync(
       fail(err);
     }
   }
-  return { changes, issues };
+  const released: ReleasedDefinition[] = [];
+  if (folder !== undefined) {
+    for (const [, kind] of sections) {
+      for (const s of stored[kind] as { key: string; source?: string }[]) {
+        if (s.source?.startsWith(`${folder}/`) && !declared[kind].has(s.key)) {
+          released.push({ kind, key: s.key, source: s.source });
+        }
+      }
+    }
+  }
+  return { changes, issues, released };
 }
