@@ -3,7 +3,7 @@ import type { Logger } from '../../logger.js';
 import type { DefinitionsService } from '../definitions.service.js';
 import { systemActor } from '../roles.js';
 import type { Services } from '../services.js';
-import { loadDefinitionFiles } from './load-files.js';
+import { fileSections, loadDefinitionFiles } from './load-files.js';
 import { syncActor } from './sync-definitions.js';
 
 export const SOURCES_MIGRATION = 'definition-sources';
@@ -11,15 +11,7 @@ export const SOURCES_MIGRATION = 'definition-sources';
 /** The audit log is read back this many entries a call, to its start, once. */
 const AUDIT_PAGE = 1000;
 
-const sections = [
-  ['journeys', 'journey'],
-  ['touchpoints', 'touchpoint'],
-  ['nudges', 'nudge'],
-  ['experiments', 'experiment'],
-  ['holdouts', 'holdout'],
-  ['fatiguePolicies', 'fatigue'],
-  ['templates', 'template'],
-] as const;
+const sections = fileSections;
 
 type Kind = (typeof sections)[number][1];
 
@@ -80,7 +72,10 @@ export async function backfillDefinitionSources(
     const { files } = await loadDefinitionFiles(dir);
     for (const f of files) {
       for (const [section, kind] of sections) {
-        for (const item of f.content[section] ?? []) declaredIn.set(`${kind}:${item.key}`, f.source);
+        // Items that failed their schema are holes here; their file is not known for certain.
+        (f.content[section] ?? []).forEach((item) => {
+          declaredIn.set(`${kind}:${item.key}`, f.source);
+        });
       }
     }
     const folder = `${path.basename(path.resolve(dir))}/`;

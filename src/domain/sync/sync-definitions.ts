@@ -57,7 +57,8 @@ function serviceOf(services: Services, kind: keyof typeof order): Writable {
 
 /**
  * Experiments as code: validates every file (schemas, then references across files and the
- * database, then lifecycle rules), and only when all of it passes creates or replaces the
+ * database, then lifecycle rules; an item that fails its schema still has its references
+ * checked, so one run reports both), and only when all of it passes creates or replaces the
  * definitions through the services, so each change is audited and announced. Each definition
  * written records its file as its `source` (file-managed); one whose file no longer declares it
  * is released (its source cleared) and otherwise left alone: sync never deletes.
@@ -74,17 +75,14 @@ export async function syncDefinitions(services: Services, opts: SyncOptions): Pr
     template: await services.templates.list(),
   };
   const folder = path.basename(path.resolve(opts.dir));
-  const plan = planSync(loaded.files, stored, new Date().toISOString(), folder);
+  const plan = planSync(loaded.files, stored, new Date().toISOString(), {
+    folder,
+    unchecked: loaded.unchecked,
+  });
   const { released } = plan;
   if (loaded.issues.length > 0) {
-    // Still check the files that parsed, so one run reports every problem; a reference to a key
-    // declared in a file that failed validation is not reported as missing.
-    const dependent = /^no (journey|touchpoint|nudge) with key "([^"]+)"/;
-    const more = plan.issues.filter((i) => {
-      const m = dependent.exec(i.reason);
-      return !(m && loaded.unchecked.has(`${m[1]}:${m[2]}`));
-    });
-    return { issues: [...loaded.issues, ...more], changes: [], released: [], written: false };
+    // The files' own problems, then what the reference checks found across every item that could be read.
+    return { issues: [...loaded.issues, ...plan.issues], changes: [], released: [], written: false };
   }
   const { changes, issues } = plan;
   if (issues.length > 0 || opts.dryRun) return { issues, changes, released, written: false };
