@@ -19,6 +19,7 @@ function toPlain(d: SnapshotDoc): Snapshot {
     segments: d.segments ?? null,
   } as Snapshot;
   if (d.error !== undefined && d.error !== null) out.error = d.error;
+  if (d.identityConflicts) out.identityConflicts = d.identityConflicts as Snapshot['identityConflicts'];
   return out;
 }
 

@@ -145,6 +145,7 @@ export class ReadoutsService implements ReadoutsContract {
       latest,
       lastFailure,
       history,
+      identityConflicts: latest?.identityConflicts ?? null,
       eventSuggestions: await this.suggestions(exp),
     };
   }

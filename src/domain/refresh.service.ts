@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DefinitionRepository } from '../db/definition.repository.js';
+import type { ConflictRecord } from '../db/identity.repository.js';
 import type { LeaseRepository } from '../db/lease.repository.js';
 import type { PhaseSums, ReadoutStatsRepository, SumsRecord } from '../db/readout-stats.repository.js';
 import type { SnapshotRepository } from '../db/snapshot.repository.js';
@@ -7,6 +8,7 @@ import type { Logger } from '../logger.js';
 import { type AnalyzeResult, tryAnalyze } from '../stats/index.js';
 import type { AlertsService } from './alerts.service.js';
 import { metricsFingerprint } from './attribution/metrics-lookup.js';
+import { MERGED_KEY, SPLIT_KEY } from './attribution/unit-merge.js';
 import { DomainError } from './errors.js';
 import { analyzeInputFrom, countsFrom } from './outcomes/sufficient-stats.js';
 import type { RefreshService as RefreshContract } from './readouts.contract.js';
@@ -41,6 +43,8 @@ export interface RefreshDeps {
    * with other metric definitions than the experiment's current ones.
    */
   recompute?: (exp: Experiment) => Promise<unknown>;
+  /** Refused identity claims and conflict examples of an experiment phase (by `_id`). */
+  identityConflicts?: (experimentId: string, phase: number) => Promise<ConflictRecord>;
   /** The analysis; replaceable so a test can make a refresh fail. */
   analyze?: (input: unknown) => AnalyzeResult;
   logger?: Logger;
@@ -143,6 +147,7 @@ export class RefreshService implements RefreshContract {
       );
     }
     const segments = this.segments(exp, phase.segments, names);
+    const conflicts = await this.deps.identityConflicts?.(exp.id, exp.phase);
     return {
       ...base,
       status: 'ok',
@@ -151,6 +156,12 @@ export class RefreshService implements RefreshContract {
       counts,
       readout: result.readout,
       segments,
+      identityConflicts: {
+        splitUnits: Math.round(phase.overall.s[SPLIT_KEY] ?? 0),
+        mergedUnits: Math.round(phase.overall.s[MERGED_KEY] ?? 0),
+        refusedClaims: conflicts?.claims ?? 0,
+        examples: conflicts?.examples ?? [],
+      },
     };
   }
 

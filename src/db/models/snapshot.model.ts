@@ -15,6 +15,7 @@ export interface SnapshotDoc {
   readout: unknown;
   segments: unknown;
   error?: string;
+  identityConflicts?: unknown;
 }
 
 /** Indexes: `_id` only; snapshots are found through their experiment's head (see SnapshotRepository). */
@@ -35,6 +36,7 @@ export function snapshotModel(connection: Connection): Model<SnapshotDoc> {
       readout: { type: Schema.Types.Mixed },
       segments: { type: Schema.Types.Mixed },
       error: { type: String },
+      identityConflicts: { type: Schema.Types.Mixed },
     },
     { versionKey: false, collection: 'snapshots', minimize: false },
   );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readoutSchema } from '../../stats/readout.schema.js';
 import { experimentStatusSchema, metricKinds, metricRoles } from './experiment.schema.js';
+import { identityConflictsSchema } from './identity.schema.js';
 
 /**
  * A snapshot is one refresh of one experiment: the sufficient statistics read from the exposures
@@ -72,6 +73,9 @@ export const snapshotSchema = z.object({
   readout: readoutSchema.nullable(),
   segments: segmentsSchema.nullable(),
   error: z.string().optional().describe('why a failed refresh failed'),
+  identityConflicts: identityConflictsSchema
+    .optional()
+    .describe('units that were two ids (POST /v1/identities): split, merged, refused claims, examples'),
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;
 
@@ -113,6 +117,12 @@ export const readoutResponseSchema = z.object({
   /** The most recent failed refresh after the latest ok one, if any. */
   lastFailure: z.object({ computedAt: z.iso.datetime(), error: z.string() }).nullable(),
   history: z.array(historyPointSchema),
+  identityConflicts: identityConflictsSchema
+    .nullable()
+    .optional()
+    .describe(
+      "the latest snapshot's identity figures: linked ids shown two variants, merged, refused claims",
+    ),
   /**
    * Events this experiment's customers sent under a name close to one a metric reads, which no
    * metric counted: most often a misspelt name in the sender or in the definition.

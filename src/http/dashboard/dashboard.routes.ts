@@ -6,6 +6,8 @@ import { type NextFunction, type Request, type RequestHandler, type Response, Ro
 import { z } from 'zod';
 import type { ApiKeysService } from '../../domain/api-keys.service.js';
 import { DomainError, errorCatalogue } from '../../domain/errors.js';
+import type { FatigueShare } from '../../domain/fatigue/fatigue-share.js';
+import type { HoldoutsService } from '../../domain/holdouts/holdouts.service.js';
 import type { JourneysService } from '../../domain/journeys.service.js';
 import type { ReadoutsService } from '../../domain/readouts.contract.js';
 import { hasRole, type Role } from '../../domain/roles.js';
@@ -14,6 +16,7 @@ import { defineRoute, media, type Route, redirect } from '../route.js';
 import { keyParams } from '../route-params.js';
 import { DASHBOARD_ROLES } from './dashboard-auth.js';
 import { experimentBody } from './experiment.page.js';
+import { fatigueSection } from './fatigue.section.js';
 import { html, type SafeHtml } from './html.js';
 import { stageTouchpointForm } from './journey-form.page.js';
 import { journeysBody, type MapEditing } from './journeys.page.js';
@@ -27,6 +30,10 @@ export interface DashboardDeps {
   apiKeys: ApiKeysService;
   journeys: JourneysService;
   readouts: ReadoutsService;
+  /** Holdouts on the journey maps. */
+  holdouts: Pick<HoldoutsService, 'list'>;
+  /** Share of customers at a fatigue cap per journey and channel, for the portfolio. */
+  fatigueShare: () => Promise<FatigueShare>;
   sessions: SessionCodec;
   signInLimit?: RequestHandler;
 }
@@ -124,7 +131,7 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
     }).handle(async ({ res }) => {
       const journeys = await deps.journeys.list();
       const summaries = await Promise.all(journeys.map((j) => deps.readouts.journeySummary(j.key)));
-      const body = journeysBody(summaries, 'Journeys');
+      const body = journeysBody(summaries, 'Journeys', undefined, await deps.holdouts.list());
       return pageReply(layout({ title: 'Journeys', body, session: signedIn(res), active: 'journeys' }), 200);
     }),
     defineRoute({
@@ -149,7 +156,7 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
               html`<p><a href="/dashboard/edit/touchpoint/${encodeURIComponent(key)}">Open touchpoint</a></p>`,
           }
         : undefined;
-      const body = html`${journeysBody([summary], title, editing)}
+      const body = html`${journeysBody([summary], title, editing, await deps.holdouts.list())}
 <p><a href="/dashboard/edit/journey/${encodeURIComponent(params.key)}">Journey definition and stages</a></p>`;
       return pageReply(layout({ title, body, session: signedIn(res), active: 'journeys' }), 200);
     }),
@@ -205,10 +212,10 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
       responses: { 200: html200 },
       hidden: true,
     }).handle(async ({ res }) => {
-      const portfolio = await deps.readouts.portfolio();
+      const [portfolio, fatigue] = await Promise.all([deps.readouts.portfolio(), deps.fatigueShare()]);
       const page = layout({
         title: 'Portfolio',
-        body: portfolioBody(portfolio),
+        body: html`${portfolioBody(portfolio)}${fatigueSection(fatigue)}`,
         session: signedIn(res),
         active: 'portfolio',
         charts: true,

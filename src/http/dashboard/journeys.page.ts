@@ -1,5 +1,7 @@
+import type { Holdout } from '../../domain/schemas/holdout.schema.js';
 import type { ExperimentBrief, JourneySummary, Lift } from '../../domain/schemas/insights.schema.js';
 import { absolute, actionLabels, chance, effectClass, relative } from './format.js';
+import { holdoutBadges, holdoutsOf, holdoutsPanel } from './holdouts.section.js';
 import { html, type SafeHtml } from './html.js';
 
 /**
@@ -52,7 +54,12 @@ export interface MapEditing {
   touchpoint(touchpointKey: string): SafeHtml;
 }
 
-export function journeyMap(summary: JourneySummary, withHeading = true, editing?: MapEditing): SafeHtml {
+export function journeyMap(
+  summary: JourneySummary,
+  withHeading = true,
+  editing?: MapEditing,
+  holdouts: readonly Holdout[] = [],
+): SafeHtml {
   const stages = summary.journey.stages.map((stage) => {
     const tps = summary.touchpoints.filter((t) => t.stage === stage.key);
     return html`<div class="stage" data-testid="stage-${stage.key}">
@@ -65,6 +72,7 @@ export function journeyMap(summary: JourneySummary, withHeading = true, editing?
   <header><span class="channel ch-${t.channel}">${t.channel}</span> <span class="tp-name">${t.name}</span></header>
   ${shown.length > 0 ? html`<ul class="exps">${shown.map(experimentItem)}</ul>` : html`<p class="empty">No running or concluded nudges</p>`}
   ${untested.length > 0 ? html`<p class="untested">Not yet tested: ${untested.map((n) => n.name).join(', ')}</p>` : ''}
+  ${holdoutBadges(holdouts, t.key)}
   ${editing?.touchpoint(t.key) ?? ''}
 </article>`;
   })}
@@ -73,6 +81,7 @@ export function journeyMap(summary: JourneySummary, withHeading = true, editing?
   });
   return html`<section class="journey" data-testid="journey-${summary.journey.key}">
   ${withHeading ? html`<h2><a href="/dashboard/journeys/${encodeURIComponent(summary.journey.key)}">${summary.journey.name}</a></h2>` : ''}
+  ${holdoutsPanel(holdouts, summary)}
   <div class="map">${stages}</div>
 </section>`;
 }
@@ -83,9 +92,21 @@ const legend = html`<p class="legend">Colour = chance the nudge beats control:
   <span class="chip eff-loss">5% or less</span> <span class="chip eff-none">no data</span>.
   Primary = the experiment's primary metric; satisfaction = its first CSAT / NPS / effort metric.</p>`;
 
-export function journeysBody(summaries: JourneySummary[], title: string, editing?: MapEditing): SafeHtml {
+export function journeysBody(
+  summaries: JourneySummary[],
+  title: string,
+  editing?: MapEditing,
+  holdouts: readonly Holdout[] = [],
+): SafeHtml {
   return html`<h1>${title}</h1>
 ${legend}
 ${summaries.length === 0 ? html`<p class="empty">No journeys defined yet. Create one in the <a href="/dashboard/workspace">workspace</a>, or add them in experiments/ and run npm run sync.</p>` : ''}
-${summaries.map((s) => journeyMap(s, summaries.length > 1 || s.journey.name !== title, editing))}`;
+${summaries.map((s) =>
+  journeyMap(
+    s,
+    summaries.length > 1 || s.journey.name !== title,
+    editing,
+    holdoutsOf(holdouts, s.journey.key),
+  ),
+)}`;
 }

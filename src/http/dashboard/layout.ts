@@ -6,7 +6,7 @@ export interface LayoutOptions {
   body: SafeHtml;
   /** Signed-in pages show the navigation and a sign-out form carrying the CSRF token. */
   session?: { session: Session; csrf: string };
-  active?: 'journeys' | 'portfolio' | 'experiment' | 'workspace';
+  active?: 'journeys' | 'portfolio' | 'experiment' | 'workspace' | 'templates';
   /** Pages with charts load Chart.js and the small script that draws them. */
   charts?: boolean;
   /** Rendering for the PDF printer: no navigation or links. */
@@ -35,6 +35,7 @@ export function layout(opts: LayoutOptions): SafeHtml {
   <a class="brand" href="/dashboard">Nudgelab</a>
   <a href="/dashboard" class="${opts.active === 'journeys' ? 'on' : ''}">Journeys</a>
   <a href="/dashboard/portfolio" class="${opts.active === 'portfolio' ? 'on' : ''}">Portfolio</a>
+  <a href="/dashboard/templates" class="${opts.active === 'templates' ? 'on' : ''}" data-testid="nav-templates">Templates</a>
   <a href="/dashboard/workspace" class="${opts.active === 'workspace' ? 'on' : ''}" data-testid="nav-workspace">Workspace</a>
   <span class="who" data-testid="signed-in-as">${opts.session.session.name} (${opts.session.session.role})</span>
   <form method="post" action="/dashboard/sign-out" class="inline">
