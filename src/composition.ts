@@ -363,6 +363,13 @@ export function createComposition({
     alerts,
     imports: new CsvImportService(experimentRepo, touchpointRepo, importRepo, queue),
     databaseReady: () => pingDatabase(connection),
+    // A counter in `meta` per migration (a point read by `_id`): above zero once it ran.
+    migrations: {
+      isDone: async (name) => (await meta.version(`migration:${name}`)) > 0,
+      markDone: async (name) => {
+        await meta.bump(`migration:${name}`);
+      },
+    },
     async ensureIndexes() {
       await Promise.all(
         [
