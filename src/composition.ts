@@ -35,6 +35,7 @@ import { AuditService } from './domain/audit.service.js';
 import { DomainError } from './domain/errors.js';
 import { EventsService } from './domain/events/events.service.js';
 import { UnmatchedEvents } from './domain/events/unmatched-events.js';
+import { snapshotEvidence } from './domain/evidence/snapshot-evidence.js';
 import { ExperimentsService } from './domain/experiments.service.js';
 import { FatigueGate } from './domain/fatigue/fatigue-gate.js';
 import { createFatiguePoliciesService, fatigueState } from './domain/fatigue/fatigue-policies.service.js';
@@ -290,6 +291,12 @@ export function createComposition({
     recompute: recomputeExperiment,
     identityConflicts: (experimentId, phase) => identityRepo.conflictsOf(`${experimentId}|${phase}`),
     segmentAttributes: attributes,
+    evidence: snapshotEvidence({
+      experiments: experimentRepo,
+      nudges: nudgeRepo,
+      snapshots: snapshotRepo,
+      pastNudgeTypes: config.PAST_NUDGE_PRIORS,
+    }),
     logger,
   });
 
@@ -356,6 +363,13 @@ export function createComposition({
     alerts,
     imports: new CsvImportService(experimentRepo, touchpointRepo, importRepo, queue),
     databaseReady: () => pingDatabase(connection),
+    // A counter in `meta` per migration (a point read by `_id`): above zero once it ran.
+    migrations: {
+      isDone: async (name) => (await meta.version(`migration:${name}`)) > 0,
+      markDone: async (name) => {
+        await meta.bump(`migration:${name}`);
+      },
+    },
     async ensureIndexes() {
       await Promise.all(
         [

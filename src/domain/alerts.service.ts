@@ -1,8 +1,10 @@
 import type { AlertRepository } from '../db/alert.repository.js';
 import { type I18n, i18nFor, LANGUAGES, type Lang } from '../i18n/index.js';
-import { absoluteLift, countText, type Readout, summarizeReadout } from '../stats/index.js';
+import { absoluteLift, countText, type Readout } from '../stats/index.js';
+import { wordedSummary } from './evidence/evidence-text.js';
 import type { AlertsService as AlertsReader } from './readouts.contract.js';
 import type { Alert, AlertKind, AlertQuery } from './schemas/alert.schema.js';
+import type { Evidence } from './schemas/evidence.schema.js';
 import type { WebhookNotifier } from './webhooks.js';
 
 /** Refreshes failing this many times in a row raise an alert. */
@@ -52,7 +54,7 @@ function worded(say: (i: I18n) => string): { message: string; messages: Record<s
 }
 
 /** The conditions a readout makes true; each condition string names exactly one thing to act on. */
-export function conditionsOf(exp: ExperimentRef, readout: Readout): Condition[] {
+export function conditionsOf(exp: ExperimentRef, readout: Readout, evidence?: Evidence): Condition[] {
   const out: Condition[] = [];
   const base = `${exp.key}:${exp.phase}`;
   if (readout.srm.mismatch) {
@@ -121,7 +123,7 @@ export function conditionsOf(exp: ExperimentRef, readout: Readout): Condition[] 
         const summary =
           i.lang === 'en' || exp.control === undefined
             ? readout.decision.summary
-            : (summarizeReadout(readout, exp.control, i.wording) ?? readout.decision.summary);
+            : (wordedSummary(readout, exp.control, i.wording, evidence) ?? readout.decision.summary);
         return i.t('alert.decision', { experiment: exp.name, summary });
       }),
       details: { action, variant: variant ?? null },
@@ -152,8 +154,8 @@ export class AlertsService implements AlertsReader {
   }
 
   /** After an ok refresh: the readout's conditions are the truth; everything else of the experiment clears. */
-  async afterRefresh(exp: ExperimentRef, readout: Readout, at: Date): Promise<Alert[]> {
-    const active = conditionsOf(exp, readout);
+  async afterRefresh(exp: ExperimentRef, readout: Readout, at: Date, evidence?: Evidence): Promise<Alert[]> {
+    const active = conditionsOf(exp, readout, evidence);
     const opened: Alert[] = [];
     for (const c of active) {
       const a = await this.raise(exp.key, c, at);

@@ -2,9 +2,10 @@ import type { DefinitionRepository } from '../db/definition.repository.js';
 import type { SnapshotRepository } from '../db/snapshot.repository.js';
 import type { UnmatchedEventRecord } from '../db/unmatched-event.repository.js';
 import type { Lang } from '../i18n/index.js';
-import { isVariantResult, type Readout, summarizeReadout, wordingFor } from '../stats/index.js';
+import { isVariantResult, type Readout, wordingFor } from '../stats/index.js';
 import { DomainError } from './errors.js';
 import { isNearMiss } from './events/unmatched-events.js';
+import { wordedSummary } from './evidence/evidence-text.js';
 import { rankPortfolio } from './portfolio.js';
 import type { ReadoutsService as ReadoutsContract } from './readouts.contract.js';
 import type { Experiment, Metric } from './schemas/experiment.schema.js';
@@ -82,11 +83,12 @@ function wordedIn(
 ): { snapshot: Snapshot | null; language: Lang } {
   if (lang === 'en' || !snapshot?.readout) return { snapshot, language: lang === 'en' ? 'en' : lang };
   const w = wordingFor(lang);
-  const reword = (r: Readout): Readout | undefined => {
-    const summary = summarizeReadout(r, control, w);
+  // Only the whole readout carries evidence sentences; a segment's readout has none.
+  const reword = (r: Readout, evidence?: Snapshot['evidence']): Readout | undefined => {
+    const summary = wordedSummary(r, control, w, evidence);
     return summary === undefined ? undefined : { ...r, decision: { ...r.decision, summary } };
   };
-  const readout = reword(snapshot.readout);
+  const readout = reword(snapshot.readout, snapshot.evidence);
   if (!readout) return { snapshot, language: 'en' };
   const segments = snapshot.segments
     ? {

@@ -10,6 +10,8 @@ import type { AlertsService } from './alerts.service.js';
 import { metricsFingerprint } from './attribution/metrics-lookup.js';
 import { MERGED_KEY, SPLIT_KEY } from './attribution/unit-merge.js';
 import { DomainError } from './errors.js';
+import { withEvidenceSentences } from './evidence/evidence-text.js';
+import type { EvidenceOf } from './evidence/snapshot-evidence.js';
 import { analyzeInputFrom, countsFrom } from './outcomes/sufficient-stats.js';
 import type { RefreshService as RefreshContract } from './readouts.contract.js';
 import { historyPoint } from './readouts.service.js';
@@ -45,6 +47,8 @@ export interface RefreshDeps {
   recompute?: (exp: Experiment) => Promise<unknown>;
   /** Refused identity claims and conflict examples of an experiment phase (by `_id`). */
   identityConflicts?: (experimentId: string, phase: number) => Promise<ConflictRecord>;
+  /** Survey response bias and the prior on the primary metric (src/domain/evidence/). */
+  evidence?: EvidenceOf;
   /** The analysis; replaceable so a test can make a refresh fail. */
   analyze?: (input: unknown) => AnalyzeResult;
   logger?: Logger;
@@ -97,7 +101,12 @@ export class RefreshService implements RefreshContract {
       await this.deps.settle?.();
       const snapshot = await this.compute(exp, base, started);
       await this.deps.snapshots.insert(snapshot, historyPoint(snapshot, exp.control));
-      await this.deps.alerts.afterRefresh(exp, snapshot.readout!, new Date(snapshot.computedAt));
+      await this.deps.alerts.afterRefresh(
+        exp,
+        snapshot.readout!,
+        new Date(snapshot.computedAt),
+        snapshot.evidence,
+      );
       return snapshot;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -148,13 +157,14 @@ export class RefreshService implements RefreshContract {
     }
     const segments = this.segments(exp, phase.segments, names);
     const conflicts = await this.deps.identityConflicts?.(exp.id, exp.phase);
+    const evidence = await this.deps.evidence?.(exp, counts, result.readout);
     return {
       ...base,
       status: 'ok',
       computedAt: new Date().toISOString(),
       durationMs: Date.now() - started,
       counts,
-      readout: result.readout,
+      readout: withEvidenceSentences(result.readout, evidence),
       segments,
       identityConflicts: {
         splitUnits: Math.round(phase.overall.s[SPLIT_KEY] ?? 0),
@@ -162,6 +172,7 @@ export class RefreshService implements RefreshContract {
         refusedClaims: conflicts?.claims ?? 0,
         examples: conflicts?.examples ?? [],
       },
+      ...(evidence ? { evidence } : {}),
     };
   }
 

@@ -88,4 +88,9 @@ export interface Services {
   databaseReady(): Promise<boolean>;
   /** Creates every index the queries rely on (idempotent). */
   ensureIndexes(): Promise<void>;
+  /** One-time changes to stored data made at start-up, each remembered once done. */
+  migrations: {
+    isDone(name: string): Promise<boolean>;
+    markDone(name: string): Promise<void>;
+  };
 }

@@ -1,4 +1,6 @@
-import { ENGLISH, isVariantResult, rounded, summarizeReadout, type Wording } from '../stats/index.js';
+import { ENGLISH, isVariantResult, rounded, type Wording } from '../stats/index.js';
+import { evidenceCsvCells, evidenceCsvColumns } from './evidence/evidence-csv.js';
+import { wordedSummary } from './evidence/evidence-text.js';
 import type { Experiment } from './schemas/experiment.schema.js';
 import type { Snapshot } from './schemas/snapshot.schema.js';
 
@@ -39,6 +41,7 @@ export const csvColumns = [
   'decision',
   'decision_variant',
   'decision_summary',
+  ...evidenceCsvColumns,
 ] as const;
 
 /** RFC 4180 quoting; a leading = + - @ is prefixed with ' so a spreadsheet never runs it as a formula. */
@@ -61,10 +64,7 @@ export function snapshotCsv(
   const lines = [csvColumns.join(',')];
   if (s?.readout && s.counts) {
     // Column names and values stay language-neutral; only the sentence is in the reader's language.
-    const sentence =
-      w.lang === 'en'
-        ? s.readout.decision.summary
-        : (summarizeReadout(s.readout, exp.control, w) ?? s.readout.decision.summary);
+    const sentence = wordedSummary(s.readout, exp.control, w, s.evidence) ?? s.readout.decision.summary;
     for (const metric of exp.metrics) {
       const result = s.readout.metrics[metric.key];
       const counts = s.counts.metrics[metric.key];
@@ -111,6 +111,7 @@ export function snapshotCsv(
           decision: s.readout.decision.action,
           decision_variant: s.readout.decision.variant,
           decision_summary: sentence,
+          ...evidenceCsvCells(s.evidence, metric.key, v.key),
         };
         lines.push(csvColumns.map((k) => csvCell(row[k])).join(','));
       }

@@ -1,12 +1,17 @@
 import type { Server } from 'node:http';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JourneySummary, Portfolio } from '../../src/domain/schemas/insights.schema.js';
+import {
+  type JourneySummary,
+  type Portfolio,
+  portfolioMeasures,
+} from '../../src/domain/schemas/insights.schema.js';
 import type { ReadoutResponse } from '../../src/domain/schemas/snapshot.schema.js';
 import { createApp } from '../../src/http/app.js';
 import { chance, count, pValue, relative } from '../../src/http/dashboard/format.js';
 import { liftText } from '../../src/http/dashboard/journeys.page.js';
 import { createPdfPrinter, type PdfPrinter } from '../../src/http/dashboard/pdf-printer.js';
+import { pooledCellText } from '../../src/http/dashboard/portfolio.page.js';
 import { createLogger } from '../../src/logger.js';
 import { isVariantResult, wordingFor } from '../../src/stats/index.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
@@ -130,6 +135,18 @@ describe('dashboard pages signed in with a viewer key', () => {
       }
     }
     expect(cells).toBe(2);
+    // Its survey guardrail: who answered per arm, as the readout's evidence has it.
+    const surveys = Object.entries(view.latest!.evidence?.responseBias ?? {});
+    expect(surveys.length).toBe(1);
+    for (const [metric, r] of surveys) {
+      expect(await w.page.getByTestId(`response-bias-${metric}`).getAttribute('data-flagged')).toBe(
+        String(r.flagged),
+      );
+      for (const [variant, a] of Object.entries(r.arms)) {
+        expect(await testText(w.page, `answered-${metric}-${variant}`)).toBe(count(a.answered));
+        expect(await testText(w.page, `answered-share-${metric}-${variant}`)).toBe(chance(a.share));
+      }
+    }
     // One lift chart per metric plus two history charts; two refreshes made two history points.
     expect(view.history.length).toBe(2);
     expect(await w.page.getAttribute('body', 'data-charts-ready')).toBe('4');
@@ -143,17 +160,13 @@ describe('dashboard pages signed in with a viewer key', () => {
     await w.page.goto(`${base}/dashboard/portfolio`);
     await w.page.waitForSelector('body[data-charts-ready]');
     const p = await api<Portfolio>('/v1/portfolio');
-    const cell = (e: Portfolio['nudgeTypes'][number]['conversion']) =>
-      e.meanRelativeLift === null || e.items.length === 0
-        ? '–'
-        : `${relative(e.meanRelativeLift)} (${e.experiments})`;
-    for (const t of p.nudgeTypes) {
-      expect(await testText(w.page, `pf-type-${t.type}-conversion`)).toBe(cell(t.conversion));
-      expect(await testText(w.page, `pf-type-${t.type}-satisfaction`)).toBe(cell(t.satisfaction));
-    }
-    for (const t of p.touchpoints) {
-      expect(await testText(w.page, `pf-tp-${t.key}-conversion`)).toBe(cell(t.conversion));
-      expect(await testText(w.page, `pf-tp-${t.key}-satisfaction`)).toBe(cell(t.satisfaction));
+    for (const m of portfolioMeasures) {
+      for (const t of p.nudgeTypes) {
+        expect(await testText(w.page, `pf-type-${t.type}-${m}`)).toBe(pooledCellText(m, t[m]));
+      }
+      for (const t of p.touchpoints) {
+        expect(await testText(w.page, `pf-tp-${t.key}-${m}`)).toBe(pooledCellText(m, t[m]));
+      }
     }
     expect(p.nudgeTypes.map((t) => t.type).sort()).toEqual(['default', 'framing']);
     expect(await fitsLaptop(w)).toBe(true);

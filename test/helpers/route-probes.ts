@@ -380,6 +380,18 @@ export function routeProbes(h: Harness): Record<string, Probe> {
         };
       },
     },
+    'GET /dashboard/delete/:kind/:key': {
+      status: 200,
+      build: () => ({ path: `/dashboard/delete/experiment/${LIVE}` }),
+    },
+    'POST /dashboard/delete/:kind/:key': {
+      status: 303,
+      build: async (tag, agent) => {
+        const key = `rm-ws-del-${tag}`;
+        await h.services.journeys.create(systemActor, { ...journeyBody, key });
+        return { path: `/dashboard/delete/journey/${key}`, form: { csrf: await csrfOf(agent) } };
+      },
+    },
     'POST /dashboard/edit/experiment/:key/lifecycle': {
       status: 303,
       build: async (tag, agent) => {

@@ -173,6 +173,8 @@ describe('the readout API in the reader language', () => {
     const ukRows = parseCsv(uk.text, { columns: true }) as Record<string, string>[];
     expect(ukRows).toHaveLength(enRows.length);
     expect(uk.text.split('\r\n')[0]).toBe(en.text.split('\r\n')[0]);
+    // The evidence columns are figures and codes, the same in every language.
+    expect(Object.keys(ukRows[0]!)).toEqual(expect.arrayContaining(['answered_share', 'prior_used']));
     ukRows.forEach((row, i) => {
       const { decision_summary: ukSentence, ...ukRest } = row;
       const { decision_summary: enSentence, ...enRest } = enRows[i]!;
@@ -213,6 +215,8 @@ describe('the dashboard in the reader language', () => {
     const page = await agent.get('/dashboard/portfolio').set('Accept-Language', 'ru-RU,ru;q=0.9');
     expect(page.text).toContain('<h1>Портфель</h1>');
     expect(page.text).toContain('<html lang="ru">');
+    // The pooled tables name each measure in its own unit, in Russian.
+    expect(page.text).toContain('<th>CSAT (пункты)</th><th>NPS (пункты)</th>');
   });
 
   it('when a language is picked from the links, then it stays for the session until another is picked', async () => {

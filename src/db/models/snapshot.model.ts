@@ -14,6 +14,7 @@ export interface SnapshotDoc {
   counts: unknown;
   readout: unknown;
   segments: unknown;
+  evidence?: unknown;
   error?: string;
   identityConflicts?: unknown;
 }
@@ -35,6 +36,7 @@ export function snapshotModel(connection: Connection): Model<SnapshotDoc> {
       counts: { type: Schema.Types.Mixed },
       readout: { type: Schema.Types.Mixed },
       segments: { type: Schema.Types.Mixed },
+      evidence: { type: Schema.Types.Mixed },
       error: { type: String },
       identityConflicts: { type: Schema.Types.Mixed },
     },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LANGUAGES } from '../../i18n/languages.js';
 import { readoutSchema } from '../../stats/readout.schema.js';
+import { evidenceSchema } from './evidence.schema.js';
 import { experimentStatusSchema, metricKinds, metricRoles } from './experiment.schema.js';
 import { identityConflictsSchema } from './identity.schema.js';
 
@@ -73,6 +74,9 @@ export const snapshotSchema = z.object({
   counts: countsSchema.nullable(),
   readout: readoutSchema.nullable(),
   segments: segmentsSchema.nullable(),
+  evidence: evidenceSchema
+    .optional()
+    .describe('survey response bias and the prior on the primary metric, when there are any'),
   error: z.string().optional().describe('why a failed refresh failed'),
   identityConflicts: identityConflictsSchema
     .optional()

@@ -263,7 +263,8 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
       method: 'get',
       path: '/dashboard/portfolio',
       tag: 'dashboard',
-      summary: 'Nudge types, touchpoints and channels ranked by measured effect',
+      summary:
+        'Nudge types, touchpoints and channels with their experiments pooled, each measure in its own unit',
       access: sessionRoles,
       query: langQuery,
       responses: { 200: html200 },

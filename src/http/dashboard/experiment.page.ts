@@ -9,6 +9,7 @@ import { ENGLISH_I18N, type I18n } from '../../i18n/index.js';
 import { basisText } from '../../stats/format.js';
 import { plan } from '../../stats/planning.js';
 import { isVariantResult, type MetricResult, type Readout } from '../../stats/readout.schema.js';
+import { priorSection, responseSection } from './evidence.section.js';
 import {
   absolute,
   actionLabel,
@@ -411,6 +412,8 @@ export function experimentBody(
   <p class="muted" data-testid="decision-rule">${t('experiment.decisionRule')}</p>
 </section>
 ${trafficSection(view, readout, i)}
+${responseSection(view.latest?.evidence, name)}
+${priorSection(view.latest?.evidence, name)}
 ${metricsSection(readout, e.control, view.latest?.counts, i)}
 ${guardrailsSection(readout, e.control, i)}
 ${planningSection(view, readout, e.control, i)}

@@ -1,5 +1,13 @@
-import type { Effect, Portfolio } from '../../domain/schemas/insights.schema.js';
-import { ENGLISH_I18N, type I18n } from '../../i18n/index.js';
+import {
+  type PooledEffect,
+  type Portfolio,
+  type PortfolioEntry,
+  type PortfolioMeasure,
+  portfolioMeasures,
+} from '../../domain/schemas/insights.schema.js';
+import { ENGLISH_I18N, type I18n, type MessageKey } from '../../i18n/index.js';
+import { signed } from '../../stats/format.js';
+import { ENGLISH, type Wording } from '../../stats/wording.js';
 import { type ChartSpec, chart } from './experiment.page.js';
 import { chance, dateTime, effectClass, relative } from './format.js';
 import { html, type SafeHtml } from './html.js';
@@ -10,20 +18,48 @@ type Entry =
   | Portfolio['nudgeTypes'][number]
   | Portfolio['channels'][number];
 
-/** The colour of a summarised effect: the mean chance to beat control of the experiments behind it. */
-function effectCell(e: Effect, testid: string, i: I18n): SafeHtml {
-  const w = i.wording;
-  if (e.meanRelativeLift === null || e.items.length === 0) {
+/** Each measure in its own unit, named in its column heading. */
+const measureHeadings: Record<PortfolioMeasure, MessageKey> = {
+  conversion: 'portfolio.colConversion',
+  csat: 'portfolio.colCsat',
+  nps: 'portfolio.colNps',
+  effort: 'portfolio.colEffort',
+};
+
+const short: Record<PortfolioMeasure, MessageKey> = {
+  conversion: 'portfolio.seriesConversion',
+  csat: 'portfolio.seriesCsat',
+  nps: 'portfolio.seriesNps',
+  effort: 'portfolio.seriesEffort',
+};
+
+/** A figure of one measure: "+4.2%" for conversion, "+0.12" CSAT or effort points, "+3.0" NPS points. */
+export function measureText(measure: PortfolioMeasure, x: number, w: Wording = ENGLISH): string {
+  if (measure === 'conversion') return relative(x, w);
+  return signed(x, measure === 'nps' ? 1 : 2, w);
+}
+
+/** A pooled cell as text: "+4.2% -1.0% to +9.3% (3)", or "–" when no experiment measured it. */
+export function pooledCellText(measure: PortfolioMeasure, p: PooledEffect, i: I18n = ENGLISH_I18N): string {
+  if (p.estimate === null || p.ci95 === null) return '–';
+  const f = (x: number) => measureText(measure, x, i.wording);
+  return `${f(p.estimate)} ${i.t('range', { low: f(p.ci95[0]), high: f(p.ci95[1]) })} (${p.experiments})`;
+}
+
+/** The colour of a pooled effect: the chance it is an improvement. */
+function pooledCell(measure: PortfolioMeasure, p: PooledEffect, testid: string, i: I18n): SafeHtml {
+  if (p.estimate === null || p.ci95 === null) {
     return html`<td class="num eff eff-none" data-testid="${testid}">–</td>`;
   }
-  const p = e.items.reduce((s, x) => s + x.chanceToBeatControl, 0) / e.items.length;
-  const detail = e.items
+  const w = i.wording;
+  const f = (x: number) => measureText(measure, x, w);
+  const detail = p.items
     .map(
       (x) =>
-        `${x.experiment} (${x.variant}, ${x.metric}): ${relative(x.betterRelativeLift, w)}, ${chance(x.chanceToBeatControl, w)}`,
+        `${x.experiment} (${x.variant}, ${x.metric}): ${f(x.estimate)}, ${chance(x.chanceToBeatControl, w)}`,
     )
     .join('\n');
-  return html`<td class="num eff eff-${effectClass(p)}" data-testid="${testid}" title="${detail}">${relative(e.meanRelativeLift, w)} <span class="muted">(${e.experiments})</span></td>`;
+  return html`<td class="num eff eff-${effectClass(p.chanceBetter)}" data-testid="${testid}" title="${detail}">${f(p.estimate)} <span class="muted">${i.t('range', { low: f(p.ci95[0]), high: f(p.ci95[1]) })}</span> <span class="muted">(${p.experiments})</span></td>`;
 }
 
 function rankingTable(
@@ -35,37 +71,36 @@ function rankingTable(
 ): SafeHtml {
   const { t } = i;
   return html`<section class="ranking"><h2>${title}</h2>
-<table data-testid="${prefix}-table"><thead><tr><th>#</th><th>${column}</th><th>${t('portfolio.colSatisfaction')}</th><th>${t('portfolio.colConversion')}</th><th>${t('portfolio.colExperiments')}</th></tr></thead><tbody>
+<table data-testid="${prefix}-table"><thead><tr><th>#</th><th>${column}</th>${portfolioMeasures.map((m) => html`<th>${t(measureHeadings[m])}</th>`)}<th>${t('portfolio.colExperiments')}</th></tr></thead><tbody>
 ${rows.map(
   (r, n) => html`<tr data-testid="${prefix}-row-${r.id}"><td class="num">${n + 1}</td><td>${r.label}</td>
-  ${effectCell(r.entry.satisfaction, `${prefix}-${r.id}-satisfaction`, i)}
-  ${effectCell(r.entry.conversion, `${prefix}-${r.id}-conversion`, i)}
+  ${portfolioMeasures.map((m) => pooledCell(m, r.entry[m], `${prefix}-${r.id}-${m}`, i))}
   <td>${r.entry.experiments.map((k, j) => html`${j > 0 ? ', ' : ''}<a href="/dashboard/experiments/${encodeURIComponent(k)}">${k}</a>`)}</td></tr>`,
 )}
 </tbody></table></section>`;
 }
 
-function effectChart(title: string, labels: string[], entries: Entry[], testid: string, i: I18n): SafeHtml {
+/** Units differ between measures; the chance of an improvement is one scale they share. */
+function chanceChart(
+  title: string,
+  labels: string[],
+  entries: PortfolioEntry[],
+  testid: string,
+  i: I18n,
+): SafeHtml {
   const spec: ChartSpec = {
     type: 'bars',
     title,
     unit: '%',
+    range: [0, 100],
     labels,
-    series: [
-      {
-        label: i.t('portfolio.seriesSatisfaction'),
-        data: entries.map((e) => pctOrNull(e.satisfaction.meanRelativeLift)),
-      },
-      {
-        label: i.t('portfolio.seriesConversion'),
-        data: entries.map((e) => pctOrNull(e.conversion.meanRelativeLift)),
-      },
-    ],
+    series: portfolioMeasures.map((m) => ({
+      label: i.t(short[m]),
+      data: entries.map((e) => (e[m].chanceBetter === null ? null : e[m].chanceBetter * 100)),
+    })),
   };
   return chart(spec, testid, i);
 }
-
-const pctOrNull = (x: number | null): number | null => (x === null ? null : x * 100);
 
 export function portfolioBody(p: Portfolio, i: I18n = ENGLISH_I18N): SafeHtml {
   const t = i.t;
@@ -81,14 +116,14 @@ export function portfolioBody(p: Portfolio, i: I18n = ENGLISH_I18N): SafeHtml {
 <p class="muted">${say('portfolio.introBefore')} <span data-testid="portfolio-computed-at">${dateTime(p.computedAt, i)}</span>.
 ${say('portfolio.introAfter')}</p>
 <div class="two">
-${effectChart(
+${chanceChart(
   t('portfolio.chartTypes'),
   p.nudgeTypes.map((x) => x.type),
   p.nudgeTypes,
   'portfolio-chart-types',
   i,
 )}
-${effectChart(
+${chanceChart(
   t('portfolio.chartChannels'),
   p.channels.map((c) => c.channel),
   p.channels,

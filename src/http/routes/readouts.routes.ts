@@ -110,9 +110,9 @@ export function readoutsRoutes(services: Services): Route[] {
       path: '/v1/portfolio',
       tag: 'readouts',
       summary:
-        'Touchpoints, nudge types and channels ranked by measured effect on satisfaction and conversion',
+        'Touchpoints, nudge types and channels with their experiments pooled on conversion, CSAT, NPS and effort',
       description:
-        'Touchpoints, nudge types and channels ranked by measured effect on satisfaction, then conversion, over every experiment with a snapshot (running and concluded). Each experiment speaks through its shipped variant, else the one most likely to beat control; effects are relative lifts turned so that positive is better (NPS in points / 100).',
+        "Touchpoints, nudge types and channels, each with its experiments' effects pooled by a precision-weighted random-effects model: per measure the pooled estimate, its 95% credible interval, the chance it is an improvement and the number of experiments. Conversion is a relative lift, CSAT and effort are in points of their scale, NPS in NPS points; all signed so that positive is better for the customer. Each experiment (running or concluded, with a snapshot) speaks through its shipped variant, else the one most likely to beat control. Ranked by the chance of improving satisfaction, then conversion.",
       access: viewers,
       responses: { 200: portfolioSchema },
     }).handle(async () => ({ status: 200, body: await services.readouts.portfolio() })),

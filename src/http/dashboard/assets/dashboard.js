@@ -5,6 +5,48 @@
  * printed PDF shows finished charts. When done, <body data-charts-ready="N"> tells the PDF printer
  * and the browser tests that the page is complete.
  */
+/*
+ * The workspace's experiment form: choosing the nudge under test fills the variant rows with the
+ * nudge's variant keys and names and equal weights, in place. Without this script the form's
+ * "Use this nudge's variants" button does the same on the server; with more variants than rows,
+ * the script presses that button.
+ */
+(() => {
+  const equalWeights = (n) => {
+    const each = Math.floor(10000 / n);
+    return Array.from({ length: n }, (_, i) => String((i === n - 1 ? 10000 - each * (n - 1) : each) / 10000));
+  };
+  document.querySelectorAll('select[data-variants-source]').forEach((select) => {
+    select.addEventListener('change', () => {
+      const form = select.form;
+      const option = select.selectedOptions[0];
+      const variants = option?.dataset.variants ? JSON.parse(option.dataset.variants) : [];
+      if (!form || variants.length === 0) return;
+      const rows = form.querySelectorAll('[data-variant-row]');
+      if (rows.length < variants.length) {
+        const fill = form.querySelector('[data-fill-variants]');
+        if (fill) fill.click();
+        return;
+      }
+      const weights = equalWeights(variants.length);
+      rows.forEach((row, i) => {
+        const v = variants[i];
+        const key = row.querySelector('input[name$=".key"]');
+        const weight = row.querySelector('input[name$=".weight"]');
+        const name = row.querySelector('.variant-name');
+        if (key) key.value = v ? v.key : '';
+        if (weight) weight.value = v ? weights[i] : '';
+        if (name) name.textContent = v ? v.name : '';
+      });
+      const control = form.querySelector('input[name="control"]');
+      const keys = variants.map((v) => v.key);
+      if (control && !keys.includes(control.value.trim())) {
+        control.value = keys.includes('control') ? 'control' : keys[0];
+      }
+    });
+  });
+})();
+
 (() => {
   const palette = ['#2563eb', '#d97706', '#059669', '#db2777', '#7c3aed', '#0891b2', '#65a30d', '#dc2626'];
   const fade = (hex, alpha) => {
