@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { nudgeTypes } from './domain/schemas/nudge.schema.js';
 
+/** A comma-separated variable as its non-empty, trimmed items. */
+const commaList = (s: string): string[] =>
+  s
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const configSchema = z.object({
@@ -13,34 +20,12 @@ const configSchema = z.object({
   EXPERIMENTS_DIR: z.string().default('experiments'),
   JOBS_ENABLED: bool.default(true),
   REFRESH_SCHEDULE: z.string().default('0 * * * *'),
-  WEBHOOK_URLS: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((u) => u.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.url())),
-  EXPOSURE_ATTRIBUTES: z
-    .string()
-    .default('segment,channel,country,plan,device')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((u) => u.trim())
-        .filter(Boolean),
-    ),
+  WEBHOOK_URLS: z.string().default('').transform(commaList).pipe(z.array(z.url())),
+  EXPOSURE_ATTRIBUTES: z.string().default('segment,channel,country,plan,device').transform(commaList),
   PAST_NUDGE_PRIORS: z
     .string()
     .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((u) => u.trim())
-        .filter(Boolean),
-    )
+    .transform(commaList)
     .pipe(z.array(z.enum(nudgeTypes))),
   JOURNAL_MAX_BYTES: z.coerce
     .number()
