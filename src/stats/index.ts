@@ -55,6 +55,7 @@ export {
   type InputIssue,
   type MeanData,
   type MetricInput,
+  type MetricInputRaw,
   type NpsData,
   type ParseResult,
   parseAnalyzeInput,

@@ -229,6 +229,8 @@ export type AnalyzeInput = z.infer<typeof analyzeInputSchema>;
 /** What callers may send: defaults not yet applied. */
 export type AnalyzeInputRaw = z.input<typeof analyzeInputSchema>;
 export type MetricInput = AnalyzeInput['metrics'][number];
+/** One metric as callers may send it (defaults not yet applied). */
+export type MetricInputRaw = z.input<typeof metricSchema>;
 export type VariantInput = z.infer<typeof variantSchema>;
 export type DecisionConfig = z.infer<typeof decisionConfigSchema>;
 export type SequentialConfig = z.infer<typeof sequentialSchema>;

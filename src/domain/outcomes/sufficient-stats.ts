@@ -1,43 +1,15 @@
+import { countsOf, engineInputOf, metricCountsOf, type VariantCountsOf } from '../../metrics/registry.js';
 import type { AnalyzeInputRaw } from '../../stats/index.js';
-import type { Experiment, Metric } from '../schemas/experiment.schema.js';
+import type { Experiment } from '../schemas/experiment.schema.js';
 import type { Counts, VariantCounts } from '../schemas/snapshot.schema.js';
-import { aggregationOf, tallyKey } from './outcome-state.js';
+import { tallyKey } from './outcome-state.js';
+
+export { varianceFromSums } from '../../metrics/mean/mean.kind.js';
 
 /** Tally sums keyed `<variant>|<metric>|<stat>`, as the readout pipeline returns them. */
 export type TallySums = ReadonlyMap<string, number>;
 
 type ExperimentShape = Pick<Experiment, 'control' | 'variants' | 'metrics' | 'decision'>;
-
-/** Sample variance (n - 1 denominator) from sums; clamped at 0 against rounding. */
-export function varianceFromSums(n: number, sum: number, sumSquares: number): number {
-  if (n < 2) return 0;
-  return Math.max(0, (sumSquares - (sum * sum) / n) / (n - 1));
-}
-
-function variantCounts(metric: Metric, variant: string, exposed: number, sums: TallySums): VariantCounts {
-  const get = (stat: string) => sums.get(tallyKey(variant, metric.key, stat)) ?? 0;
-  if (metric.kind === 'conversion') {
-    // A conversion counts once per customer, so it can never exceed the exposed count.
-    return { n: exposed, conversions: Math.min(get('conversions'), exposed) };
-  }
-  if (metric.kind === 'nps') {
-    const detractors = get('detractors');
-    const passives = get('passives');
-    const promoters = get('promoters');
-    return { n: detractors + passives + promoters, detractors, passives, promoters };
-  }
-  // Revenue sums are per exposed customer (no purchase is a 0); survey means are per answer.
-  const n = aggregationOf(metric) === 'sum' ? exposed : get('n');
-  const sum = get('sum');
-  const sumSquares = get('sumSquares');
-  return {
-    n,
-    sum,
-    sumSquares,
-    mean: n > 0 ? sum / n : 0,
-    variance: varianceFromSums(n, sum, sumSquares),
-  };
-}
 
 /** Per metric and variant counts, every variant present even with no data. */
 export function countsFrom(
@@ -50,8 +22,12 @@ export function countsFrom(
   const metrics: Counts['metrics'] = {};
   for (const metric of exp.metrics) {
     const variants: Record<string, VariantCounts> = {};
-    for (const v of exp.variants) variants[v.key] = variantCounts(metric, v.key, exposed[v.key] ?? 0, sums);
-    metrics[metric.key] = { kind: metric.kind, role: metric.role, variants };
+    for (const v of exp.variants) {
+      const stat = (name: string) => sums.get(tallyKey(v.key, metric.key, name)) ?? 0;
+      variants[v.key] = countsOf(metric, stat, exposed[v.key] ?? 0) as VariantCounts;
+    }
+    const extra = metricCountsOf(metric, variants as Record<string, VariantCountsOf>);
+    metrics[metric.key] = { kind: metric.kind, role: metric.role, variants, ...extra };
   }
   return { exposures: exposed, metrics };
 }
@@ -75,32 +51,13 @@ export function analyzeInputFrom(
       ...(m.margin !== undefined ? { margin: m.margin } : {}),
       lowerIsBetter: m.lowerIsBetter,
     };
-    const byVariant = counts.metrics[m.key]?.variants ?? {};
-    const data = (pick: (c: VariantCounts) => Record<string, number>) =>
-      Object.fromEntries(exp.variants.map((v) => [v.key, pick(byVariant[v.key] ?? { n: 0 })]));
-    if (m.kind === 'conversion') {
-      return {
-        ...base,
-        kind: 'conversion' as const,
-        data: data((c) => ({ n: c.n, conversions: c.conversions ?? 0 })),
-      };
-    }
-    if (m.kind === 'nps') {
-      return {
-        ...base,
-        kind: 'nps' as const,
-        data: data((c) => ({
-          detractors: c.detractors ?? 0,
-          passives: c.passives ?? 0,
-          promoters: c.promoters ?? 0,
-        })),
-      };
-    }
-    return {
-      ...base,
-      kind: 'mean' as const,
-      data: data((c) => ({ n: c.n, mean: c.mean ?? 0, variance: c.variance ?? 0 })),
-    };
+    const own = counts.metrics[m.key];
+    const byVariant = own?.variants ?? {};
+    // Every variant has counts, a variant without data the kind's zeros.
+    const variants = Object.fromEntries(
+      exp.variants.map((v) => [v.key, byVariant[v.key] ?? countsOf(m, () => 0, 0)]),
+    ) as Record<string, VariantCountsOf>;
+    return { ...base, ...engineInputOf(m, variants, own) };
   });
   const d = exp.decision ?? {};
   const decision: Record<string, number> = {};

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { metricCountFields, metricKinds, variantCountFields } from '../../metrics/registry.js';
 import { readoutSchema } from '../../stats/readout.schema.js';
-import { experimentStatusSchema, metricKinds, metricRoles } from './experiment.schema.js';
+import { experimentStatusSchema, metricRoles } from './experiment.schema.js';
 
 /**
  * A snapshot is one refresh of one experiment: the sufficient statistics read from the exposures
@@ -11,18 +12,14 @@ import { experimentStatusSchema, metricKinds, metricRoles } from './experiment.s
 
 export const snapshotTriggerSchema = z.enum(['schedule', 'manual', 'import']);
 
-/** Per variant: what the readout was computed from. Which fields are set depends on the metric kind. */
+/**
+ * Per variant: what the readout was computed from. Which fields are set depends on the metric kind;
+ * each kind declares its own (see src/metrics).
+ */
 export const variantCountsSchema = z.object({
   /** Customers counted for this metric: all exposed (conversion, revenue sums) or those who answered. */
   n: z.number().int().min(0),
-  conversions: z.number().int().min(0).optional(),
-  sum: z.number().optional(),
-  sumSquares: z.number().optional(),
-  mean: z.number().optional(),
-  variance: z.number().optional(),
-  detractors: z.number().int().min(0).optional(),
-  passives: z.number().int().min(0).optional(),
-  promoters: z.number().int().min(0).optional(),
+  ...variantCountFields,
 });
 export type VariantCounts = z.infer<typeof variantCountsSchema>;
 
@@ -30,6 +27,7 @@ export const metricCountsSchema = z.object({
   kind: z.enum(metricKinds),
   role: z.enum(metricRoles),
   variants: z.record(z.string(), variantCountsSchema),
+  ...metricCountFields,
 });
 export type MetricCounts = z.infer<typeof metricCountsSchema>;
 

@@ -1,7 +1,8 @@
 import { conditionOperators } from '../../domain/assignment/condition-check.js';
 import { canTransition, type LifecycleAction } from '../../domain/experiments/lifecycle.js';
 import type { ExperimentPlan } from '../../domain/planning.service.js';
-import { type Experiment, metricKinds, metricRoles } from '../../domain/schemas/experiment.schema.js';
+import { type Experiment, metricRoles } from '../../domain/schemas/experiment.schema.js';
+import { metricKinds } from '../../metrics/registry.js';
 import {
   checkBox,
   errorSummary,
