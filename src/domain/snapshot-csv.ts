@@ -78,7 +78,8 @@ export function snapshotCsv(
           is_control: v.key === exp.control,
           exposures: s.counts.exposures[v.key] ?? 0,
           n: c?.n,
-          ...(c ? csvCellsOf(counts.kind, c as VariantCountsOf) : {}),
+          // Cells of the kind the counts were made by: a definition changed since cannot misread them.
+          ...(c && counts.kind === metric.kind ? csvCellsOf(metric, c as VariantCountsOf, counts) : {}),
           estimate: ok ? arm.estimate : undefined,
           ci95_low: ok ? arm.ci95[0] : undefined,
           ci95_high: ok ? arm.ci95[1] : undefined,

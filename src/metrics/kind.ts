@@ -55,6 +55,24 @@ export interface UnitContext {
 /** The sum of one tally statistic over a variant's units (0 when none added to it). */
 export type Stat = (name: string) => number;
 
+/** What the counters hold for one variant: its tally sums and its exposed units. */
+export interface VariantSums {
+  stat: Stat;
+  exposed: number;
+}
+
+/** A metric's counts in a snapshot: per variant, and facts about all variants at once (a cap). */
+export interface KindCounts<C> {
+  variants: Record<string, C>;
+  metric?: Record<string, unknown> | undefined;
+}
+
+export interface EventRead {
+  name: string;
+  /** True when the value counts (answers, amounts); false when the event's occurrence does. */
+  valued: boolean;
+}
+
 /** What every kind's functions see of a definition besides the kind's own fields. */
 export interface MetricCommon {
   key: string;
@@ -90,31 +108,33 @@ export interface MetricKind<D extends MetricCommon, C extends { n: number }> {
   readonly fields: z.ZodRawShape;
   /** Per-variant count fields of a snapshot (all optional: other kinds leave them out). */
   readonly countFields: z.ZodRawShape;
-  /** Metric-level count fields of a snapshot (what applies to every variant at once). */
+  /** Metric-level count fields of a snapshot (facts about every variant at once). */
   readonly metricCountFields?: z.ZodRawShape;
   /** CSV columns this kind fills, in order. */
   readonly csvColumns: readonly string[];
-  /** Event names (or survey types) the metric reads. */
-  events(def: D): string[];
+  /** Events (names or survey types) the metric reads, and whether it reads their values. */
+  events(def: D): EventRead[];
   /** What attribution reads from the definition: a change means the sums must be rebuilt. */
   fingerprint(def: D): unknown[];
   /** The unit's outcome and tally; null when the unit adds nothing. */
   outcome(def: D, unit: UnitContext): UnitOutcome | null;
-  /** One variant's counts from its tally sums and exposed units. */
-  counts(def: D, stat: Stat, exposed: number): C;
-  /** Metric-level facts of a snapshot computed from every variant's sums at once. */
-  metricCounts?(def: D, variants: Readonly<Record<string, C>>): Record<string, unknown> | undefined;
+  /** Every variant's counts from its sums; all at once, so a rule may pool the variants (a cap). */
+  counts(def: D, variants: Readonly<Record<string, VariantSums>>): KindCounts<C>;
   /** The engine's statistic and data for every variant. */
-  engineInput(
-    def: D,
-    variants: Readonly<Record<string, C>>,
-    metricCounts?: Record<string, unknown>,
-  ): EngineMetric;
+  engineInput(def: D, counts: KindCounts<C>): EngineMetric;
   family(def: D): MetricFamily;
   /** The plan's model, and its baseline from the control's counts when there are any. */
   planBasis(def: D, control: C | undefined): PlanBasis;
   /** The CSV cells of one variant (keys from csvColumns). */
-  csv(c: C): Record<string, unknown>;
+  csv(def: D, c: C, metric: Record<string, unknown> | undefined): Record<string, unknown>;
+}
+
+/** Counts for kinds whose variants need nothing from each other. */
+export function eachVariant<C>(
+  variants: Readonly<Record<string, VariantSums>>,
+  f: (s: VariantSums) => C,
+): KindCounts<C> {
+  return { variants: perVariant(variants, f) };
 }
 
 /** Maps every variant's counts to the engine's data for it. */

@@ -7,18 +7,23 @@ import { z } from 'zod';
 import { conversion } from './conversion/conversion.kind.js';
 import type {
   EngineMetric,
+  EventRead,
+  KindCounts,
   MetricCommon,
   MetricFamily,
   MetricKind,
   PlanBasis,
-  Stat,
   UnitContext,
   UnitOutcome,
+  VariantSums,
 } from './kind.js';
 import { mean } from './mean/mean.kind.js';
 import { nps } from './nps/nps.kind.js';
+import { ordinal } from './ordinal/ordinal.kind.js';
+import { ratio } from './ratio/ratio.kind.js';
+import { revenue } from './revenue/revenue.kind.js';
 
-export const metricKindModules = [conversion, mean, nps] as const;
+export const metricKindModules = [conversion, mean, nps, ratio, ordinal, revenue] as const;
 
 type Modules = typeof metricKindModules;
 type AnyKind = MetricKind<MetricCommon, { n: number }>;
@@ -77,7 +82,16 @@ export const metricCountFields: z.ZodRawShape = Object.assign(
 /** CSV columns the kinds fill, each once, in registry order. */
 export const kindCsvColumns = [...new Set(metricKindModules.flatMap((k) => k.csvColumns))];
 
-export const eventsRead = (def: MetricDefinition): string[] => kindOf(def.kind).events(def);
+/** Names of the events the metric reads, each once. */
+export const eventsRead = (def: MetricDefinition): string[] => [
+  ...new Set(
+    kindOf(def.kind)
+      .events(def)
+      .map((e) => e.name),
+  ),
+];
+/** The events the metric reads, with whether their values count (for the demo's simulated customers). */
+export const eventReads = (def: MetricDefinition): EventRead[] => kindOf(def.kind).events(def);
 export const fingerprintOf = (def: MetricDefinition): unknown[] => kindOf(def.kind).fingerprint(def);
 export const outcomeOf = (def: MetricDefinition, unit: UnitContext): UnitOutcome | null =>
   kindOf(def.kind).outcome(def, unit);
@@ -86,23 +100,24 @@ export const familyOf = (def: MetricDefinition): MetricFamily => kindOf(def.kind
 /** One variant's counts: `n` and whatever fields the kind keeps. */
 export type VariantCountsOf = { n: number } & Record<string, unknown>;
 
-export const countsOf = (def: MetricDefinition, stat: Stat, exposed: number): VariantCountsOf =>
-  kindOf(def.kind).counts(def, stat, exposed) as VariantCountsOf;
-
-export function metricCountsOf(
+/** Every variant's counts from the counters' sums, and the metric-level facts of the kind. */
+export const countsOf = (
   def: MetricDefinition,
-  variants: Readonly<Record<string, VariantCountsOf>>,
-): Record<string, unknown> | undefined {
-  return kindOf(def.kind).metricCounts?.(def, variants);
-}
+  variants: Readonly<Record<string, VariantSums>>,
+): KindCounts<VariantCountsOf> => kindOf(def.kind).counts(def, variants) as KindCounts<VariantCountsOf>;
 
-export const engineInputOf = (
-  def: MetricDefinition,
-  variants: Readonly<Record<string, VariantCountsOf>>,
-  metricCounts?: Record<string, unknown>,
-): EngineMetric => kindOf(def.kind).engineInput(def, variants, metricCounts);
+/** The counts of a variant with no data yet. */
+export const emptyCounts = (def: MetricDefinition): VariantCountsOf =>
+  countsOf(def, { none: { stat: () => 0, exposed: 0 } }).variants.none ?? { n: 0 };
+
+export const engineInputOf = (def: MetricDefinition, counts: KindCounts<VariantCountsOf>): EngineMetric =>
+  kindOf(def.kind).engineInput(def, counts);
 
 export const planBasisOf = (def: MetricDefinition, control: VariantCountsOf | undefined): PlanBasis =>
   kindOf(def.kind).planBasis(def, control);
 
-export const csvCellsOf = (kind: string, c: VariantCountsOf): Record<string, unknown> => kindOf(kind).csv(c);
+export const csvCellsOf = (
+  def: MetricDefinition,
+  c: VariantCountsOf,
+  metric: Record<string, unknown> | undefined,
+): Record<string, unknown> => kindOf(def.kind).csv(def, c, metric);

@@ -1,6 +1,6 @@
 /** The plain-language summary of a readout, written for people who decide, not analysts. */
 import type { Decision } from './decision.ts';
-import { absoluteLift, countText, lossText, percent } from './format.ts';
+import { absoluteLift, countText, lossText, percent, unitOf } from './format.ts';
 import {
   type ArmResult,
   type HoldReason,
@@ -51,12 +51,12 @@ export function straddlesZero(control: ArmResult | undefined): boolean {
 
 /** The relative lift with its interval, then the same move in the metric's own unit. */
 function formatLift(metric: MetricResult, r: VariantResult, control: ArmResult | undefined): string {
-  if (metric.kind === 'nps')
-    return formatInterval(r.absoluteLift.mean, r.absoluteLift.ci95, 1, ' NPS points');
-  if (metric.kind === 'mean' && straddlesZero(control))
-    return formatInterval(r.absoluteLift.mean, r.absoluteLift.ci95, 1, ' points');
+  const unit = unitOf(metric);
+  if (unit === 'nps') return formatInterval(r.absoluteLift.mean, r.absoluteLift.ci95, 1, ' NPS points');
+  if (unit !== 'rate' && straddlesZero(control))
+    return formatInterval(r.absoluteLift.mean, r.absoluteLift.ci95, 1, unit === 'score' ? ' points' : '');
   const rel = formatInterval(r.relativeLift.mean, r.relativeLift.ci95, 100, '%');
-  return `${rel}, that is ${absoluteLift(metric.kind, r.absoluteLift.mean)}`;
+  return `${rel}, that is ${absoluteLift(metric, r.absoluteLift.mean)}`;
 }
 
 /** One reason the rule holds a ship back, in words a decision-maker can repeat. */
@@ -69,7 +69,7 @@ export function reasonText(r: HoldReason): string {
     case 'chance':
       return `a ${percent(r.chance)} chance to beat the control is below the ${percent(r.needed)} we ask for`;
     case 'loss':
-      return `if shipped now it could still cost ${lossText(r.kind, r.loss)} on average, more than the ${lossText(r.kind, r.tolerance)} we accept`;
+      return `if shipped now it could still cost ${lossText(r.unit ?? r.kind, r.loss)} on average, more than the ${lossText(r.unit ?? r.kind, r.tolerance)} we accept`;
     case 'sequential':
       return r.morePerArm === undefined
         ? 'we check daily, so a stronger result is needed, and today the effect points the wrong way'
@@ -86,10 +86,10 @@ export function reasonText(r: HoldReason): string {
 function formatMargin(metric: MetricResult): string {
   if (metric.margin === 0) return '';
   const m = Number(metric.margin.toPrecision(3));
-  if (metric.kind === 'nps') return ` over ${m} NPS points`;
-  if (metric.kind === 'conversion')
-    return ` over ${Number((metric.margin * 100).toPrecision(3))} percentage points`;
-  return ` over ${m} points`;
+  const unit = unitOf(metric);
+  if (unit === 'nps') return ` over ${m} NPS points`;
+  if (unit === 'rate') return ` over ${Number((metric.margin * 100).toPrecision(3))} percentage points`;
+  return unit === 'score' ? ` over ${m} points` : ` over ${m}`;
 }
 
 function guardrailClause(g: MetricResult, key: string, blocked: boolean): string | undefined {

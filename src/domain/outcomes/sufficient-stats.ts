@@ -1,4 +1,4 @@
-import { countsOf, engineInputOf, metricCountsOf, type VariantCountsOf } from '../../metrics/registry.js';
+import { countsOf, emptyCounts, engineInputOf, type VariantCountsOf } from '../../metrics/registry.js';
 import type { AnalyzeInputRaw } from '../../stats/index.js';
 import type { Experiment } from '../schemas/experiment.schema.js';
 import type { Counts, VariantCounts } from '../schemas/snapshot.schema.js';
@@ -15,19 +15,28 @@ type ExperimentShape = Pick<Experiment, 'control' | 'variants' | 'metrics' | 'de
 export function countsFrom(
   exp: ExperimentShape,
   exposures: ReadonlyMap<string, number>,
-  sums: TallySums,
+  tally: TallySums,
 ): Counts {
   const exposed: Record<string, number> = {};
   for (const v of exp.variants) exposed[v.key] = exposures.get(v.key) ?? 0;
   const metrics: Counts['metrics'] = {};
   for (const metric of exp.metrics) {
-    const variants: Record<string, VariantCounts> = {};
-    for (const v of exp.variants) {
-      const stat = (name: string) => sums.get(tallyKey(v.key, metric.key, name)) ?? 0;
-      variants[v.key] = countsOf(metric, stat, exposed[v.key] ?? 0) as VariantCounts;
-    }
-    const extra = metricCountsOf(metric, variants as Record<string, VariantCountsOf>);
-    metrics[metric.key] = { kind: metric.kind, role: metric.role, variants, ...extra };
+    const sums = Object.fromEntries(
+      exp.variants.map((v) => [
+        v.key,
+        {
+          stat: (name: string) => tally.get(tallyKey(v.key, metric.key, name)) ?? 0,
+          exposed: exposed[v.key] ?? 0,
+        },
+      ]),
+    );
+    const { variants, metric: extra } = countsOf(metric, sums);
+    metrics[metric.key] = {
+      kind: metric.kind,
+      role: metric.role,
+      variants: variants as Record<string, VariantCounts>,
+      ...extra,
+    };
   }
   return { exposures: exposed, metrics };
 }
@@ -51,13 +60,12 @@ export function analyzeInputFrom(
       ...(m.margin !== undefined ? { margin: m.margin } : {}),
       lowerIsBetter: m.lowerIsBetter,
     };
-    const own = counts.metrics[m.key];
-    const byVariant = own?.variants ?? {};
+    const { kind: _, role: __, variants: stored = {}, ...metric } = counts.metrics[m.key] ?? {};
     // Every variant has counts, a variant without data the kind's zeros.
     const variants = Object.fromEntries(
-      exp.variants.map((v) => [v.key, byVariant[v.key] ?? countsOf(m, () => 0, 0)]),
-    ) as Record<string, VariantCountsOf>;
-    return { ...base, ...engineInputOf(m, variants, own) };
+      exp.variants.map((v) => [v.key, (stored[v.key] as VariantCountsOf | undefined) ?? emptyCounts(m)]),
+    );
+    return { ...base, ...engineInputOf(m, { variants, metric }) };
   });
   const d = exp.decision ?? {};
   const decision: Record<string, number> = {};

@@ -15,6 +15,7 @@ import {
   textField,
 } from './form-fields.js';
 import { html, type SafeHtml } from './html.js';
+import { kindFields } from './metric-fields.js';
 import { targetingRows } from './targeting-rules.js';
 
 function variantRows(view: FormView): SafeHtml {
@@ -37,7 +38,7 @@ function metricRows(view: FormView): SafeHtml {
   ${selectField(view, `${at}.role`, 'Role', metricRoles)}
   ${textField(view, `${at}.event`, 'Event or survey type', { hint: 'e.g. application_completed, csat' })}
   ${textField(view, `${at}.windowHours`, 'Window (hours)', { type: 'number', step: 'any' })}
-  ${selectField(view, `${at}.aggregation`, 'Aggregation (mean metrics)', ['first', 'sum'])}
+  ${kindFields(view, at)}
   ${textField(view, `${at}.margin`, 'Guardrail margin', { type: 'number', step: 'any' })}
   ${checkBox(view, `${at}.lowerIsBetter`, 'Lower is better')}
 </fieldset>`;

@@ -5,7 +5,8 @@ import type {
   ReadoutResponse,
   Segments,
 } from '../../domain/schemas/snapshot.schema.js';
-import { basisText } from '../../stats/format.js';
+import { scaleOf } from '../../stats/evidence.js';
+import { basisText, differenceUnit, unitOf } from '../../stats/format.js';
 import { plan } from '../../stats/planning.js';
 import { isVariantResult, type MetricResult, type Readout } from '../../stats/readout.schema.js';
 import {
@@ -22,6 +23,7 @@ import {
   relativeInterval,
 } from './format.js';
 import { html, jsonScript, type SafeHtml } from './html.js';
+import { metricDetails } from './metric-details.js';
 
 /** Chart specifications the served script turns into Chart.js configurations (see assets/dashboard.js). */
 export type ChartSpec =
@@ -62,7 +64,7 @@ export function chart(spec: ChartSpec, testid: string): SafeHtml {
 }
 
 /** NPS is charted and compared in points, the other kinds as a percentage lift over control. */
-const inPoints = (m: MetricResult): boolean => m.kind === 'nps';
+const inPoints = (m: MetricResult): boolean => unitOf(m) === 'nps';
 
 /** Variant key to the name the nudge gives it; the key itself for readouts made before names. */
 type Names = (key: string) => string;
@@ -109,14 +111,14 @@ function metricTable(
   const rows = Object.entries(m.variants).map(([variant, r]) => {
     const id = `${key}-${variant}`;
     // The estimate is a posterior mean; the raw counts beside it show what it was made from.
-    const basis = html`<span class="muted" data-testid="basis-${id}">(${basisText(m.kind, counts?.variants[variant])})</span>`;
+    const basis = html`<span class="muted" data-testid="basis-${id}">(${basisText(m, counts?.variants[variant])})</span>`;
     if (r.status === 'insufficient-data') {
       return html`<tr><th scope="row">${name(variant)}</th><td class="num">${count(r.n)}</td><td colspan="7" class="muted">${r.reason}</td></tr>`;
     }
     if (!isVariantResult(r)) {
       return html`<tr class="control"><th scope="row">${name(variant)} <span class="badge">control</span></th>
   <td class="num" data-testid="n-${id}">${count(r.n)}</td>
-  <td class="num" data-testid="estimate-${id}">${estimate(m.kind, r.estimate)}</td><td class="num">${basis}</td>
+  <td class="num" data-testid="estimate-${id}">${estimate(m, r.estimate)}</td><td class="num">${basis}</td>
   <td colspan="6" class="muted">baseline</td></tr>`;
     }
     const lift = inPoints(m)
@@ -126,16 +128,16 @@ function metricTable(
   <td class="num" data-testid="lift-ci-${id}">${relativeInterval(r.relativeLift.ci95)}</td>`;
     return html`<tr><th scope="row">${name(variant)}</th>
   <td class="num" data-testid="n-${id}">${count(r.n)}</td>
-  <td class="num" data-testid="estimate-${id}">${estimate(m.kind, r.estimate)}</td><td class="num">${basis}</td>
+  <td class="num" data-testid="estimate-${id}">${estimate(m, r.estimate)}</td><td class="num">${basis}</td>
   <td class="num eff eff-${effectClass(r.chanceToBeatControl)}" data-testid="chance-${id}">${chance(r.chanceToBeatControl)}</td>
-  <td class="num" data-testid="abs-lift-${id}">${absolute(m.kind, r.absoluteLift.mean)}</td>
+  <td class="num" data-testid="abs-lift-${id}">${absolute(m, r.absoluteLift.mean)}</td>
   ${lift}
   <td class="num">${chance(r.chanceToBeBest)}</td>
-  <td class="num">${loss(m.kind, r.expectedLoss.ship)}</td></tr>`;
+  <td class="num">${loss(m, r.expectedLoss.ship)}</td></tr>`;
   });
   return html`<table class="metric" data-testid="metric-${key}">
 <thead><tr><th>Variant</th><th>Customers</th><th>Estimate</th><th>Counted</th><th>Chance to beat control</th>
-<th>Lift (${m.kind === 'conversion' ? 'percentage points' : 'points'})</th>
+<th>Lift${differenceUnit(m) ? ` (${differenceUnit(m)})` : ''}</th>
 <th>${inPoints(m) ? 'Lift (NPS points)' : 'Relative lift'}</th><th>95% credible interval</th><th>Chance to be best</th><th>Expected loss if shipped</th></tr></thead>
 <tbody>${rows}</tbody></table>`;
 }
@@ -147,8 +149,9 @@ function metricsSection(readout: Readout, control: string, counts: Counts | null
   return html`<section class="metrics"><h2>Metrics</h2>
 ${metrics.map(
   ([key, m]) => html`<div class="metric-block">
-  <h3>${m.name} <span class="badge role-${m.role}">${m.role}</span> <span class="muted">${m.kind}${m.lowerIsBetter ? ', lower is better' : ''}</span></h3>
+  <h3>${m.name} <span class="badge role-${m.role}">${m.role}</span> <span class="muted">${m.summary ? `${m.kind}, ${m.summary === 'top2' ? 'top-2-box' : 'mean score'}` : m.kind}${m.lowerIsBetter ? ', lower is better' : ''}</span></h3>
   <div class="metric-grid">${metricTable(key, m, name, counts?.metrics[key])}${liftChart(key, m, control, name)}</div>
+  ${metricDetails(key, m, counts?.metrics[key], name, control)}
 </div>`,
 )}
 </section>`;
@@ -166,7 +169,7 @@ function guardrailsSection(readout: Readout, control: string): SafeHtml {
           const level =
             harm === undefined ? 'none' : harm >= 0.1 ? 'loss' : harm >= 0.05 ? 'lean-loss' : 'win';
           return html`<tr><th scope="row">${m.name}</th><td>${name(variant)}</td>
-  <td class="num">${m.margin === undefined ? 'default' : m.margin === 0 ? 'any' : absolute(m.kind, m.margin).replace(/^\+/, '')}</td>
+  <td class="num">${m.margin === undefined ? 'default' : m.margin === 0 ? 'any' : absolute(m, m.margin).replace(/^\+/, '')}</td>
   <td class="num eff eff-${level}" data-testid="harm-${key}-${variant}">${harm === undefined ? 'not enough data' : chance(harm)}</td></tr>`;
         }),
     );
@@ -217,7 +220,7 @@ function historySection(
   if (!primaryKey || history.length === 0) return html``;
   const labels = historyLabels(history.map((p) => p.computedAt));
   const variants = [...new Set(history.flatMap((p) => Object.keys(p.metrics[primaryKey] ?? {})))];
-  const points = primary?.kind === 'nps';
+  const points = primary ? inPoints(primary) : false;
   const chanceSpec: ChartSpec = {
     type: 'line',
     title: `Chance to beat control on ${primary?.name ?? primaryKey} over time`,
@@ -296,14 +299,16 @@ function planningSection(view: ReadoutResponse, readout: Readout, control: strin
   const primary = Object.values(readout.metrics).find((m) => m.role === 'primary');
   const c = primary?.variants[control];
   if (!daily || !primary || c?.status !== 'ok') return '';
-  const sd = primary.kind === 'mean' ? ((c.ci95[1] - c.ci95[0]) / 3.92) * Math.sqrt(c.n) : undefined;
-  if (primary.kind === 'conversion' && !(c.estimate > 0 && c.estimate < 1)) return '';
+  // A rate is planned as a conversion, NPS as NPS, every level (score, amount, ratio) as a mean.
+  const kind = scaleOf(primary) === 'rate' ? 'conversion' : inPoints(primary) ? 'nps' : 'mean';
+  const sd = kind === 'mean' ? ((c.ci95[1] - c.ci95[0]) / 3.92) * Math.sqrt(c.n) : undefined;
+  if (kind === 'conversion' && !(c.estimate > 0 && c.estimate < 1)) return '';
   const p = plan({
-    kind: primary.kind,
+    kind,
     baseline: c.estimate,
     dailyExposures: daily,
     arms: Object.keys(primary.variants).length,
-    lift: primary.kind === 'nps' ? 5 : 0.1,
+    lift: kind === 'nps' ? 5 : 0.1,
     ...(sd && sd > 0 ? { sd } : {}),
   });
   const unit = p.liftUnit === 'points' ? (x: number) => `${x.toFixed(1)} points` : (x: number) => relative(x);

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { eventField, eventMatches } from '../events.js';
-import { type MetricCommon, type MetricKind, perVariant } from '../kind.js';
+import { eachVariant, type MetricCommon, type MetricKind, perVariant } from '../kind.js';
 
 /** Accepted and ignored, so definitions written when every kind had this field stay valid. */
 export const unusedAggregation = () =>
@@ -27,7 +27,7 @@ export const conversion = {
   fields,
   countFields: { conversions: z.number().int().min(0).optional() },
   csvColumns: ['conversions'],
-  events: (def) => [def.event],
+  events: (def) => [{ name: def.event, valued: false }],
   fingerprint: (def) => [def.key, def.kind, def.event, def.windowHours, def.aggregation ?? null],
   outcome(def, unit) {
     const first = unit.counted.find((e) => eventMatches(def.event, e));
@@ -38,13 +38,17 @@ export const conversion = {
     };
   },
   // A conversion counts once per unit, so it can never exceed the exposed count.
-  counts: (_def, stat, exposed) => ({ n: exposed, conversions: Math.min(stat('conversions'), exposed) }),
-  engineInput: (_def, variants) => ({
+  counts: (_def, variants) =>
+    eachVariant(variants, ({ stat, exposed }) => ({
+      n: exposed,
+      conversions: Math.min(stat('conversions'), exposed),
+    })),
+  engineInput: (_def, counts) => ({
     kind: 'conversion',
-    data: perVariant(variants, (c) => ({ n: c.n, conversions: c.conversions })),
+    data: perVariant(counts.variants, (c) => ({ n: c.n, conversions: c.conversions })),
   }),
   family: () => 'conversion',
   planBasis: (_def, c) =>
     c && c.n > 0 ? { kind: 'conversion', baseline: c.conversions / c.n } : { kind: 'conversion' },
-  csv: (c) => ({ conversions: c.conversions }),
+  csv: (_def, c) => ({ conversions: c.conversions }),
 } satisfies MetricKind<ConversionMetric, ConversionCounts>;

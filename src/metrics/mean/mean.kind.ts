@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { eventField, valued } from '../events.js';
-import { type MetricCommon, type MetricFamily, type MetricKind, perVariant } from '../kind.js';
+import { eachVariant, type MetricCommon, type MetricFamily, type MetricKind, perVariant } from '../kind.js';
 
 const fields = {
   kind: z.literal('mean'),
@@ -66,7 +66,7 @@ export const mean = {
   fields,
   countFields: meanCountFields,
   csvColumns: ['mean', 'variance'],
-  events: (def) => [def.event],
+  events: (def) => [{ name: def.event, valued: true }],
   fingerprint: (def) => [def.key, def.kind, def.event, def.windowHours, def.aggregation ?? null],
   outcome(def, unit) {
     const values = valued(unit.counted, def.event);
@@ -94,14 +94,16 @@ export const mean = {
     };
   },
   // Sums are per exposed unit (no event is a 0); survey means are per answer.
-  counts: (def, stat, exposed) =>
-    meanCounts(aggregationOf(def) === 'sum' ? exposed : stat('n'), stat('sum'), stat('sumSquares')),
-  engineInput: (_def, variants) => ({
+  counts: (def, variants) =>
+    eachVariant(variants, ({ stat, exposed }) =>
+      meanCounts(aggregationOf(def) === 'sum' ? exposed : stat('n'), stat('sum'), stat('sumSquares')),
+    ),
+  engineInput: (_def, counts) => ({
     kind: 'mean',
-    data: perVariant(variants, (c) => ({ n: c.n, mean: c.mean, variance: c.variance })),
+    data: perVariant(counts.variants, (c) => ({ n: c.n, mean: c.mean, variance: c.variance })),
   }),
   family: meanFamily,
   planBasis: (_def, c) =>
     c && c.n > 1 ? { kind: 'mean', baseline: c.mean, sd: Math.sqrt(c.variance) || 1 } : { kind: 'mean' },
-  csv: (c) => ({ mean: c.mean, variance: c.variance }),
+  csv: (_def, c) => ({ mean: c.mean, variance: c.variance }),
 } satisfies MetricKind<MeanMetric, MeanCounts>;

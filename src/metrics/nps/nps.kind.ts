@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { unusedAggregation } from '../conversion/conversion.kind.js';
 import { eventField, valued } from '../events.js';
-import { type MetricCommon, type MetricKind, perVariant } from '../kind.js';
+import { eachVariant, type MetricCommon, type MetricKind, perVariant } from '../kind.js';
 
 const fields = {
   kind: z.literal('nps'),
@@ -35,7 +35,7 @@ export const nps = {
   fields,
   countFields: { detractors: count(), passives: count(), promoters: count() },
   csvColumns: ['detractors', 'passives', 'promoters'],
-  events: (def) => [def.event],
+  events: (def) => [{ name: def.event, valued: true }],
   fingerprint: (def) => [def.key, def.kind, def.event, def.windowHours, def.aggregation ?? null],
   outcome(def, unit) {
     const first = valued(unit.counted, def.event)[0];
@@ -46,15 +46,16 @@ export const nps = {
       tally: [[npsBucket(score), 1]],
     };
   },
-  counts(_def, stat) {
-    const detractors = stat('detractors');
-    const passives = stat('passives');
-    const promoters = stat('promoters');
-    return { n: detractors + passives + promoters, detractors, passives, promoters };
-  },
-  engineInput: (_def, variants) => ({
+  counts: (_def, variants) =>
+    eachVariant(variants, ({ stat }) => {
+      const detractors = stat('detractors');
+      const passives = stat('passives');
+      const promoters = stat('promoters');
+      return { n: detractors + passives + promoters, detractors, passives, promoters };
+    }),
+  engineInput: (_def, counts) => ({
     kind: 'nps',
-    data: perVariant(variants, (c) => ({
+    data: perVariant(counts.variants, (c) => ({
       detractors: c.detractors,
       passives: c.passives,
       promoters: c.promoters,
@@ -67,5 +68,5 @@ export const nps = {
     const pr = c.promoters / c.n;
     return { kind: 'nps', baseline: 100 * (pr - pd), sd: 100 * Math.sqrt(pr + pd - (pr - pd) ** 2) || 75 };
   },
-  csv: (c) => ({ detractors: c.detractors, passives: c.passives, promoters: c.promoters }),
+  csv: (_def, c) => ({ detractors: c.detractors, passives: c.passives, promoters: c.promoters }),
 } satisfies MetricKind<NpsMetric, NpsCounts>;

@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import jStat from 'jstat';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../../src/stats/index.js';
+import { cdf } from '../../../src/stats/posterior-table.js';
+import { twoPartPosterior } from '../../../src/stats/two-part.js';
+
+const ref = JSON.parse(
+  readFileSync(new URL('../../fixtures/stats/metric-kinds.json', import.meta.url), 'utf8'),
+) as {
+  ratio: { sums: { n: number }; ratio: number; variance: number }[];
+  ordinalPair: { control: number[]; variant: number[]; chanceToBeatMean: number };
+};
+
+/**
+ * P(P x M <= z) by composite Simpson over p on [0, 1] with jStat's Beta density and Student-t CDF:
+ * an integral computed independently of the engine's tabulated product density.
+ */
+function productCdf(d: { n: number; nonZero: number; mean: number; variance: number }, z: number): number {
+  const a = 1 + d.nonZero;
+  const b = 1 + d.n - d.nonZero;
+  const df = d.nonZero - 1;
+  const scale = Math.sqrt(d.variance / d.nonZero);
+  const f = (p: number) =>
+    p <= 0 ? 0 : jStat.beta.pdf(p, a, b) * jStat.studentt.cdf((z / p - d.mean) / scale, df);
+  // Simpson on the part of [0, 1] where the Beta has its mass.
+  const lo = Math.max(0, jStat.beta.inv(1e-12, a, b));
+  const hi = Math.min(1, jStat.beta.inv(1 - 1e-12, a, b));
+  const steps = 20_000;
+  const h = (hi - lo) / steps;
+  let s = f(lo) + f(hi);
+  for (let i = 1; i < steps; i++) s += (i % 2 === 0 ? 2 : 4) * f(lo + i * h);
+  return (s * h) / 3;
+}
+
+const base = (metric: Record<string, unknown>) => ({
+  control: 'a',
+  variants: [
+    { key: 'a', weight: 0.5, exposures: 1000 },
+    { key: 'b', weight: 0.5, exposures: 1000 },
+  ],
+  metrics: [{ key: 'm', role: 'primary', ...metric }],
+});
+
+describe('the two-part revenue statistic', () => {
+  const cases = [
+    { n: 1000, nonZero: 30, mean: 100, variance: 3000 },
+    { n: 64000, nonZero: 578, mean: 116, variance: 20000 },
+    { n: 100, nonZero: 95, mean: 10, variance: 4 },
+    { n: 50, nonZero: 5, mean: 2, variance: 100 },
+  ];
+
+  it('when the share and the mean of non-zero amounts are posterior, then the product interval ends have the CDF of an independent integral', () => {
+    for (const d of cases) {
+      const { product } = twoPartPosterior(d);
+      expect(product.estimate).toBeCloseTo(((1 + d.nonZero) / (2 + d.n)) * d.mean, 12);
+      expect(Math.abs(productCdf(d, product.ci95[0]) - 0.025)).toBeLessThan(2e-4);
+      expect(Math.abs(productCdf(d, product.ci95[1]) - 0.975)).toBeLessThan(2e-4);
+      const mid = product.estimate;
+      expect(Math.abs(cdf(product.table, mid) - productCdf(d, mid))).toBeLessThan(2e-4);
+    }
+  });
+
+  it('when a revenue metric is analysed with the two-part model, then an arm with fewer than 3 non-zero units has no posterior', () => {
+    const r = analyze(
+      base({
+        kind: 'revenue',
+        model: 'two-part',
+        data: {
+          a: { n: 1000, nonZero: 40, sum: 4100, sumSquares: 560000 },
+          b: { n: 1000, nonZero: 2, sum: 50, sumSquares: 1300 },
+        },
+      }),
+    );
+    expect(r.metrics.m?.variants.b).toMatchObject({ status: 'insufficient-data' });
+    expect(r.metrics.m?.variants.a).toMatchObject({ status: 'ok' });
+  });
+
+  it('refuses CUPED with the two-part model and a non-zero count above n, naming the fields', () => {
+    expect(() =>
+      analyze(
+        base({
+          kind: 'revenue',
+          model: 'two-part',
+          data: {
+            a: { n: 10, nonZero: 11, sum: 5, sumSquares: 5 },
+            b: { n: 10, nonZero: 1, sum: 5, sumSquares: 25 },
+          },
+          cuped: { data: { a: { sumX: 1, sumX2: 1, sumXY: 1 }, b: { sumX: 1, sumX2: 1, sumXY: 1 } } },
+        }),
+      ),
+    ).toThrow(
+      /metrics\[0\]\.data\.a\.nonZero: must be <= n \(10\).*metrics\[0\]\.cuped: applies to the mean model only|metrics\[0\]\.cuped: applies to the mean model only.*metrics\[0\]\.data\.a\.nonZero/,
+    );
+  });
+});
+
+describe('ratio and ordinal metrics through analyze()', () => {
+  it('when ratio sums are analysed, then the estimate and interval are the numpy delta-method figures', () => {
+    const c = ref.ratio[1]!;
+    const r = analyze(base({ kind: 'ratio', data: { a: c.sums, b: c.sums } }));
+    const a = r.metrics.m?.variants.a;
+    if (a?.status !== 'ok') throw new Error('no estimate');
+    expect(a.estimate).toBeCloseTo(c.ratio, 12);
+    expect(a.ci95[1] - a.ci95[0]).toBeCloseTo(2 * 1.959963984540054 * Math.sqrt(c.variance), 7);
+    expect(r.metrics.m?.unit).toBe('ratio');
+  });
+
+  it('when an ordinal metric is compared on the mean score, then the chance to beat is the Monte Carlo reference within 0.003', () => {
+    const { control, variant, chanceToBeatMean } = ref.ordinalPair;
+    const r = analyze(
+      base({ kind: 'ordinal', summary: 'mean', data: { a: { counts: control }, b: { counts: variant } } }),
+    );
+    const b = r.metrics.m?.variants.b;
+    if (!b || !('chanceToBeatControl' in b)) throw new Error('no comparison');
+    expect(Math.abs(b.chanceToBeatControl - chanceToBeatMean)).toBeLessThan(0.003);
+    expect(r.metrics.m?.ordinal?.arms.a?.shares.map((s) => s.count)).toEqual(control);
+  });
+
+  it('refuses an ordinal metric whose arms have scales of different lengths', () => {
+    expect(() =>
+      analyze(base({ kind: 'ordinal', data: { a: { counts: [1, 2, 3, 4, 5] }, b: { counts: [1, 2, 3] } } })),
+    ).toThrow(/metrics\[0\]\.data\.b\.counts: must have 5 points like the others/);
+  });
+});
