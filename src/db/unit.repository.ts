@@ -13,6 +13,8 @@ export interface UnitExposure {
   g: Record<string, string>;
   /** Tally entries this exposure added to the sums (see readout-stats). */
   c: { k: string; v: number }[];
+  /** Pre-exposure covariates sent with the assignment (CUPED). */
+  k?: Record<string, number>;
 }
 
 /** An event kept on the unit (times in epoch milliseconds). */

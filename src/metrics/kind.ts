@@ -112,6 +112,8 @@ export interface MetricKind<D extends MetricCommon, C extends { n: number }> {
   readonly metricCountFields?: z.ZodRawShape;
   /** CSV columns this kind fills, in order. */
   readonly csvColumns: readonly string[];
+  /** Rules between the kind's own fields (the definition's path is the metric's). */
+  check?(def: D, ctx: z.RefinementCtx): void;
   /** Events (names or survey types) the metric reads, and whether it reads their values. */
   events(def: D): EventRead[];
   /** What attribution reads from the definition: a change means the sums must be rebuilt. */

@@ -57,7 +57,10 @@ export function kindOf(kind: string): AnyKind {
  * told apart by `kind`, so each kind's fields are checked and documented on their own.
  */
 export function metricDefinitionSchema<B extends z.ZodRawShape>(base: B) {
-  const members = metricKindModules.map((k) => z.strictObject({ ...base, ...k.fields }));
+  const members = (metricKindModules as readonly AnyKind[]).map((k) => {
+    const member = z.strictObject({ ...base, ...k.fields });
+    return k.check ? member.superRefine((def, ctx) => k.check?.(def as MetricCommon, ctx)) : member;
+  });
   return z.discriminatedUnion('kind', members as unknown as Members<B, Modules>, {
     error: `kind must be one of ${metricKinds.join(', ')}`,
   });

@@ -117,7 +117,12 @@ function toUnitEvent(it: QueuedItem & { t: 'e' }): UnitEvent {
 function cloneUnit(u: UnitRecord): UnitRecord {
   return {
     id: u.id,
-    x: u.x.map((x) => ({ ...x, g: { ...x.g }, c: x.c.map((t) => ({ ...t })) })),
+    x: u.x.map((x) => ({
+      ...x,
+      g: { ...x.g },
+      c: x.c.map((t) => ({ ...t })),
+      ...(x.k ? { k: { ...x.k } } : {}),
+    })),
     ev: u.ev.map((e) => ({ ...e })),
     l: [...u.l],
   };
@@ -140,12 +145,12 @@ export function admitBucket(values: Set<string>, value: string): string {
 
 /** What one exposure contributes to the sums, from its unit's events: tally `{k, v}` entries. */
 export function contributionOf(
-  x: Pick<UnitExposure, 'v' | 'o'>,
+  x: Pick<UnitExposure, 'v' | 'o' | 'k'>,
   metrics: readonly AttributableMetric[],
   events: readonly UnitEvent[],
 ): { k: string; v: number }[] {
   const state = computeOutcomeState(
-    { variant: x.v, exposedAt: new Date(x.o) },
+    { variant: x.v, exposedAt: new Date(x.o), covariates: x.k },
     metrics,
     events.map((e) => ({ id: e.id, name: e.n, type: e.y, value: e.v, occurredAt: new Date(e.o) })),
   );
@@ -198,6 +203,7 @@ export function applyBatch(
     const unit = get(it.u);
     if (unit.x.some((x) => x.id === it.id)) continue;
     const x: UnitExposure = { id: it.id, e: it.e, p: it.p, v: it.v, o: it.o, g: {}, c: [] };
+    if (it.k) x.k = { ...it.k };
     x.g = segmentBuckets(ctx.attributes, it.a, (a, value) => ctx.bucket(it.e, it.p, a, value));
     unit.x.push(x);
     deltas.add(x, 'n', it.v, 1, ctx.metricsOf(it.e)?.defs);

@@ -34,6 +34,7 @@ interface Exposed {
   v: string;
   o: number;
   a: Record<string, string>;
+  k?: Record<string, number>;
 }
 
 const CHUNK = 1000;
@@ -60,6 +61,7 @@ export async function recomputePhase(
         v: d.variant,
         o: new Date(d.exposedAt).getTime(),
         a: d.attributes ?? {},
+        ...(d.covariates && Object.keys(d.covariates).length > 0 ? { k: d.covariates } : {}),
       });
     }
     exposed.sort((a, b) => a.o - b.o || (a.id < b.id ? -1 : 1));
@@ -137,6 +139,7 @@ export async function recomputePhase(
           if (entry) {
             entry.g = computed.g;
             entry.c = computed.c;
+            if (x.k) entry.k = x.k;
           } else {
             unit.x.push({
               id: x.id,
@@ -146,6 +149,7 @@ export async function recomputePhase(
               o: x.o,
               g: computed.g,
               c: computed.c,
+              ...(x.k ? { k: x.k } : {}),
             });
           }
         }

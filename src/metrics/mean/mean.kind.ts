@@ -5,8 +5,24 @@
  * counting 0. The engine gives each arm's mean a Student-t posterior from n, mean and variance.
  */
 import { z } from 'zod';
+import {
+  type CovariateCounts,
+  covariateCountFields,
+  covariateCounts,
+  covariateField,
+  covariateTally,
+  covariateValue,
+  cupedInput,
+} from '../covariate.js';
 import { eventField, valued } from '../events.js';
-import { eachVariant, type MetricCommon, type MetricFamily, type MetricKind, perVariant } from '../kind.js';
+import {
+  eachVariant,
+  type MetricCommon,
+  type MetricFamily,
+  type MetricKind,
+  type OutcomeEvent,
+  perVariant,
+} from '../kind.js';
 
 const fields = {
   kind: z.literal('mean'),
@@ -15,11 +31,12 @@ const fields = {
     .enum(['first', 'sum'])
     .optional()
     .describe('first answer per unit (surveys, the default) or the sum of the values per exposed unit'),
+  covariate: covariateField(),
 };
 export type MeanMetric = z.output<z.ZodObject<typeof fields>> & MetricCommon;
 
 /** Per-variant counts of a mean: n, the sums, and the mean and sample variance they give. */
-export interface MeanCounts {
+export interface MeanCounts extends CovariateCounts {
   n: number;
   sum: number;
   sumSquares: number;
@@ -60,50 +77,69 @@ export function meanFamily(def: MeanMetric): MetricFamily {
   return aggregationOf(def) === 'sum' ? 'revenue' : 'other';
 }
 
+/** A unit's value over `events`: its first answer, or the sum of the values (null when none). */
+function unitValue(def: MeanMetric, events: readonly OutcomeEvent[]): number | null {
+  const values = valued(events, def.event);
+  if (values.length === 0) return null;
+  if (aggregationOf(def) === 'first') return values[0]?.value as number;
+  return values.reduce((s, e) => s + (e.value as number), 0);
+}
+
 export const mean = {
   kind: 'mean',
   description: 'average score per answering unit (first answer) or average sum per exposed unit',
   fields,
-  countFields: meanCountFields,
-  csvColumns: ['mean', 'variance'],
+  countFields: { ...meanCountFields, ...covariateCountFields },
+  csvColumns: ['mean', 'variance', 'covariate_mean'],
   events: (def) => [{ name: def.event, valued: true }],
-  fingerprint: (def) => [def.key, def.kind, def.event, def.windowHours, def.aggregation ?? null],
+  // The covariate joins the fingerprint only when set, so definitions without one keep theirs.
+  fingerprint: (def) => [
+    def.key,
+    def.kind,
+    def.event,
+    def.windowHours,
+    def.aggregation ?? null,
+    ...(def.covariate ? [def.covariate] : []),
+  ],
   outcome(def, unit) {
     const values = valued(unit.counted, def.event);
     const first = values[0];
-    if (!first) return null;
-    if (aggregationOf(def) === 'sum') {
-      const total = values.reduce((s, e) => s + (e.value as number), 0);
+    const sum = aggregationOf(def) === 'sum';
+    // A sum counts every exposed unit, so with a covariate a unit without events still adds its x.
+    if (!first && !(sum && def.covariate)) return null;
+    const y = unitValue(def, unit.counted) ?? 0;
+    const x = def.covariate ? covariateValue(def.covariate, unit, (pre) => unitValue(def, pre)) : 0;
+    const cov = def.covariate ? covariateTally(x, y) : [];
+    if (!first) return { tally: cov };
+    if (sum) {
       return {
-        entry: { at: first.occurredAt, value: total, events: values.length, eventId: first.id },
-        tally: [
-          ['sum', total],
-          ['sumSquares', total * total],
-        ],
+        entry: { at: first.occurredAt, value: y, events: values.length, eventId: first.id },
+        tally: [['sum', y], ['sumSquares', y * y], ...cov],
       };
     }
-    const x = first.value as number;
     return {
-      entry: { at: first.occurredAt, value: x, events: 1, eventId: first.id },
+      entry: { at: first.occurredAt, value: y, events: 1, eventId: first.id },
       // n is written even when the answer is 0, so a zero answer still counts as an answer.
-      tally: [
-        ['n', 1],
-        ['sum', x],
-        ['sumSquares', x * x],
-      ],
+      tally: [['n', 1], ['sum', y], ['sumSquares', y * y], ...cov],
     };
   },
   // Sums are per exposed unit (no event is a 0); survey means are per answer.
   counts: (def, variants) =>
-    eachVariant(variants, ({ stat, exposed }) =>
-      meanCounts(aggregationOf(def) === 'sum' ? exposed : stat('n'), stat('sum'), stat('sumSquares')),
-    ),
-  engineInput: (_def, counts) => ({
+    eachVariant(variants, ({ stat, exposed }) => ({
+      ...meanCounts(aggregationOf(def) === 'sum' ? exposed : stat('n'), stat('sum'), stat('sumSquares')),
+      ...(def.covariate ? covariateCounts(stat) : {}),
+    })),
+  engineInput: (def, counts) => ({
     kind: 'mean',
     data: perVariant(counts.variants, (c) => ({ n: c.n, mean: c.mean, variance: c.variance })),
+    ...(def.covariate ? { cuped: cupedInput(def.covariate, counts.variants) } : {}),
   }),
   family: meanFamily,
   planBasis: (_def, c) =>
     c && c.n > 1 ? { kind: 'mean', baseline: c.mean, sd: Math.sqrt(c.variance) || 1 } : { kind: 'mean' },
-  csv: (_def, c) => ({ mean: c.mean, variance: c.variance }),
+  csv: (def, c) => ({
+    mean: c.mean,
+    variance: c.variance,
+    ...(def.covariate && c.n > 0 ? { covariate_mean: (c.covariateSum ?? 0) / c.n } : {}),
+  }),
 } satisfies MetricKind<MeanMetric, MeanCounts>;

@@ -6,6 +6,15 @@
  * of units with a non-zero amount times the mean amount of those (the engine's two-part model).
  */
 import { z } from 'zod';
+import {
+  type CovariateCounts,
+  covariateCountFields,
+  covariateCounts,
+  covariateField,
+  covariateTally,
+  covariateValue,
+  cupedInput,
+} from '../covariate.js';
 import { eventField, valued } from '../events.js';
 import { type MetricCommon, type MetricKind, perVariant } from '../kind.js';
 import { meanCountFields, varianceFromSums } from '../mean/mean.kind.js';
@@ -32,10 +41,11 @@ const fields = {
     .boolean()
     .default(false)
     .describe('two-part model: share of units with a non-zero amount x mean amount of those'),
+  covariate: covariateField(),
 };
 export type RevenueMetric = z.output<z.ZodObject<typeof fields>> & MetricCommon;
 
-export interface RevenueCounts {
+export interface RevenueCounts extends CovariateCounts {
   n: number;
   nonZero: number;
   /** After winsorisation, when the metric asks for it. */
@@ -65,19 +75,47 @@ export const revenue = {
     ...meanCountFields,
     nonZero: z.number().int().min(0).optional(),
     cappedUnits: z.number().int().min(0).optional(),
+    ...covariateCountFields,
   },
   metricCountFields: { winsorized: winsorizedSchema },
-  csvColumns: ['mean', 'variance', 'non_zero', 'cap', 'capped_units'],
+  csvColumns: ['mean', 'variance', 'non_zero', 'cap', 'capped_units', 'covariate_mean'],
+  check(def, ctx) {
+    // CUPED needs x times the amount per unit; a capped amount is only known per bucket, not per unit.
+    if (def.covariate && (def.winsorize || def.split))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['covariate'],
+        message: 'cannot be combined with winsorize or split',
+      });
+  },
   events: (def) => [{ name: def.event, valued: true }],
-  fingerprint: (def) => [def.key, def.kind, def.event, def.windowHours, def.winsorize !== undefined],
+  fingerprint: (def) => [
+    def.key,
+    def.kind,
+    def.event,
+    def.windowHours,
+    def.winsorize !== undefined,
+    def.covariate ?? null,
+  ],
   outcome(def, unit) {
     const values = valued(unit.counted, def.event);
     const first = values[0];
-    if (!first) return null;
     const total = values.reduce((s, e) => s + (e.value as number), 0);
+    // Every exposed unit counts, so with a covariate a unit without events still adds its x.
+    const cov = def.covariate
+      ? covariateTally(
+          covariateValue(def.covariate, unit, (pre) => {
+            const v = valued(pre, def.event);
+            return v.length > 0 ? v.reduce((s, e) => s + (e.value as number), 0) : null;
+          }),
+          total,
+        )
+      : [];
+    if (!first) return cov.length > 0 ? { tally: cov } : null;
     return {
       entry: { at: first.occurredAt, value: total, events: values.length, eventId: first.id },
       tally: [
+        ...cov,
         ['sum', total],
         ['sumSquares', total * total],
         ['nz', total !== 0 ? 1 : 0],
@@ -110,6 +148,7 @@ export const revenue = {
         mean: n > 0 ? sum / n : 0,
         variance: varianceFromSums(n, sum, sumSquares),
         ...(rule ? { cappedUnits: units } : {}),
+        ...(def.covariate ? covariateCounts(stat) : {}),
       };
     }
     return {
@@ -132,17 +171,19 @@ export const revenue = {
       sum: c.sum,
       sumSquares: c.sumSquares,
     })),
+    ...(def.covariate ? { cuped: cupedInput(def.covariate, counts.variants) } : {}),
   }),
   family: () => 'revenue',
   planBasis: (_def, c) =>
     c && c.n > 1 ? { kind: 'mean', baseline: c.mean, sd: Math.sqrt(c.variance) || 1 } : { kind: 'mean' },
-  csv(_def, c, metric) {
+  csv(def, c, metric) {
     const w = (metric as { winsorized?: { cap: number | null } } | undefined)?.winsorized;
     return {
       mean: c.mean,
       variance: c.variance,
       non_zero: c.nonZero,
       ...(w ? { cap: w.cap ?? undefined, capped_units: c.cappedUnits } : {}),
+      ...(def.covariate && c.n > 0 ? { covariate_mean: (c.covariateSum ?? 0) / c.n } : {}),
     };
   },
 } satisfies MetricKind<RevenueMetric, RevenueCounts>;
