@@ -55,10 +55,10 @@ describe('the two-part revenue statistic', () => {
     for (const d of cases) {
       const { product } = twoPartPosterior(d);
       expect(product.estimate).toBeCloseTo(((1 + d.nonZero) / (2 + d.n)) * d.mean, 12);
-      expect(Math.abs(productCdf(d, product.ci95[0]) - 0.025)).toBeLessThan(2e-4);
-      expect(Math.abs(productCdf(d, product.ci95[1]) - 0.975)).toBeLessThan(2e-4);
+      expect(Math.abs(productCdf(d, product.ci95[0]) - 0.025)).toBeLessThan(1e-6);
+      expect(Math.abs(productCdf(d, product.ci95[1]) - 0.975)).toBeLessThan(1e-6);
       const mid = product.estimate;
-      expect(Math.abs(cdf(product.table, mid) - productCdf(d, mid))).toBeLessThan(2e-4);
+      expect(Math.abs(cdf(product.table, mid) - productCdf(d, mid))).toBeLessThan(1e-6);
     }
   });
 
@@ -126,12 +126,12 @@ describe('ratio and ordinal metrics through analyze()', () => {
 });
 
 describe('CUPED through analyze()', () => {
-  it('when 400 seeded experiments have a covariate correlated 0.6 with the outcome, then the adjusted 95% intervals of the lift cover the true lift 92.5-97.5% of the time and the variance falls by about 0.36', () => {
+  it('when 1,000 seeded experiments have a covariate correlated 0.6 with the outcome, then the adjusted 95% intervals of the lift cover the true lift 93.5-96.5% of the time and the variance falls by about 0.36', () => {
     const u = seededRandom(31);
     const normal = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
     const rho = 0.6;
     const effect = 0.25;
-    const runs = 400;
+    const runs = 1000;
     let covered = 0;
     let reduction = 0;
     for (let r = 0; r < runs; r++) {
@@ -170,7 +170,7 @@ describe('CUPED through analyze()', () => {
       if (b.absoluteLift.ci95[0] <= effect && effect <= b.absoluteLift.ci95[1]) covered++;
     }
     expect(Math.abs(reduction - rho * rho)).toBeLessThan(0.03);
-    expect(covered / runs).toBeGreaterThanOrEqual(0.925);
-    expect(covered / runs).toBeLessThanOrEqual(0.975);
+    expect(covered / runs).toBeGreaterThanOrEqual(0.935);
+    expect(covered / runs).toBeLessThanOrEqual(0.965);
   });
 });
