@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import express from 'express';
 import { createComposition } from '../src/composition.ts';
 import { loadConfig } from '../src/config.ts';
@@ -70,8 +71,30 @@ async function seed(connection: Parameters<typeof createComposition>[0]['connect
   }
 }
 
+/**
+ * How long the event loop was held up (ms): every request waits behind whatever synchronous work
+ * runs when it arrives, so its maximum bounds the tail of an otherwise idle server.
+ */
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
+function answerLoopDelay(m: unknown): void {
+  if (m === 'eld-reset') {
+    loopDelay.reset();
+    process.send?.({});
+  }
+  if (m === 'eld') {
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    process.send?.({
+      p50: ms(loopDelay.percentile(50)),
+      p99: ms(loopDelay.percentile(99)),
+      max: ms(loopDelay.max),
+    });
+  }
+}
+
 async function main() {
   const mode = process.argv[2];
+  process.on('message', answerLoopDelay);
   if (mode === 'bare') {
     const app = express();
     app.use(express.json());

@@ -26,12 +26,13 @@ interface Ready {
   rss: number;
 }
 
-function startServer(
+export function startServer(
   mode: 'bare' | 'nudgelab',
   durable = true,
+  env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; ready: Ready }> {
   const child = fork(path.join(here, 'bench-assignment-server.ts'), [mode], {
-    env: { ...process.env, BENCH_DURABLE: String(durable) },
+    env: { ...process.env, BENCH_DURABLE: String(durable), ...env },
     execArgv: [
       '--import',
       'tsx',
@@ -45,14 +46,17 @@ function startServer(
   });
 }
 
-function ask(child: ChildProcess, what: 'rss' | 'count' = 'rss'): Promise<Record<string, unknown>> {
+export function ask(
+  child: ChildProcess,
+  what: 'rss' | 'count' | 'eld' | 'eld-reset' = 'rss',
+): Promise<Record<string, unknown>> {
   return new Promise((resolve) => {
     child.once('message', (m) => resolve(m as Record<string, unknown>));
     child.send(what);
   });
 }
 
-function stop(child: ChildProcess): Promise<void> {
+export function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.send('stop');
@@ -68,7 +72,7 @@ function stop(child: ChildProcess): Promise<void> {
 type Mix = 'returning' | 'new';
 const POOL = 20_000;
 
-function assignmentBody(customerId: string): string {
+export function assignmentBody(customerId: string): string {
   return JSON.stringify({
     customerId,
     touchpoint: 'checkout.banner',
@@ -82,7 +86,7 @@ function headers(key: string | undefined): Record<string, string> {
 }
 
 /** `amount` requests when given (warm-up), else `duration` seconds at 50 connections. */
-async function load(
+export async function load(
   port: number,
   key: string | undefined,
   customer: (n: number) => string,

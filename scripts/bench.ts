@@ -10,6 +10,7 @@ import { runDemoBench } from './bench-demo.ts';
 import { runEvaluationBench } from './bench-evaluation.ts';
 import { runEventsBench } from './bench-events.ts';
 import { runFerretDbBench } from './bench-ferretdb.ts';
+import { runLatencyBench } from './bench-latency.ts';
 import { printResult } from './bench-output.ts';
 import { runScaleBench } from './bench-scale.ts';
 import { runStatsBench } from './bench-stats.ts';
@@ -20,6 +21,7 @@ const benches: Record<string, Bench> = {
   stats: runStatsBench,
   evaluation: runEvaluationBench,
   assignment: runAssignmentBench,
+  latency: runLatencyBench,
   events: runEventsBench,
   ferretdb: runFerretDbBench,
   scale: runScaleBench,

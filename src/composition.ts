@@ -12,6 +12,7 @@ import { DefinitionRepository } from './db/definition.repository.js';
 import { EventRepository } from './db/event.repository.js';
 import { ExposureRepository } from './db/exposure.repository.js';
 import { FatigueRepository } from './db/fatigue.repository.js';
+import { IdentityRepository } from './db/identity.repository.js';
 import { ImportRepository } from './db/import.repository.js';
 import { LeaseRepository } from './db/lease.repository.js';
 import { MetaRepository } from './db/meta.repository.js';
@@ -34,11 +35,15 @@ import { AuditService } from './domain/audit.service.js';
 import { DomainError } from './domain/errors.js';
 import { EventsService } from './domain/events/events.service.js';
 import { UnmatchedEvents } from './domain/events/unmatched-events.js';
+import { snapshotEvidence } from './domain/evidence/snapshot-evidence.js';
 import { ExperimentsService } from './domain/experiments.service.js';
 import { FatigueGate } from './domain/fatigue/fatigue-gate.js';
 import { createFatiguePoliciesService, fatigueState } from './domain/fatigue/fatigue-policies.service.js';
+import { FATIGUE_SHARE_LIMIT, fatigueShare } from './domain/fatigue/fatigue-share.js';
 import { holdoutReadout } from './domain/holdouts/holdout-readout.js';
 import { HoldoutsService } from './domain/holdouts/holdouts.service.js';
+import { IdentitiesService, phasesOf } from './domain/identities/identities.service.js';
+import { IdentityDirectory } from './domain/identities/identity-directory.js';
 import { CsvImportService } from './domain/import/csv-import.service.js';
 import { createJourneysService } from './domain/journeys.service.js';
 import { createNudgesService } from './domain/nudges.service.js';
@@ -97,6 +102,9 @@ export interface Composition {
    */
   close(): Promise<void>;
 }
+
+/** The version counter whose values number the identity links (see IdentityRepository). */
+const IDENTITY_LOG = 'identities';
 
 /** The attributor gets this long at shutdown; what is left stays queued for the next lease holder. */
 const ATTRIBUTION_DRAIN_MS = 5_000;
@@ -202,7 +210,19 @@ export function createComposition({
     ping: () => pingDatabase(connection),
     ...(tuning.flushMs ? { flushMs: tuning.flushMs } : {}),
   });
-  const fatigue = new FatigueGate({ store: new FatigueRepository(connection), logger });
+  const fatigueRepo = new FatigueRepository(connection);
+  const fatigue = new FatigueGate({ store: fatigueRepo, logger });
+  const meta = new MetaRepository(connection);
+  const identityRepo = new IdentityRepository(connection);
+  const directory = new IdentityDirectory({
+    source: {
+      version: () => meta.version(IDENTITY_LOG),
+      readLog: (from, to) => identityRepo.readLog(from, to),
+      get: (id) => identityRepo.get(id),
+    },
+    logger,
+    pollMs: config.PAYLOAD_POLL_MS,
+  });
   const assignments = new AssignmentService({
     touchpoints: touchpointRepo,
     nudges: nudgeRepo,
@@ -210,7 +230,8 @@ export function createComposition({
     holdouts: holdoutRepo,
     fatiguePolicies: fatiguePolicyRepo,
     fatigue,
-    meta: new MetaRepository(connection),
+    identities: directory,
+    meta,
     writer: exposures,
     logger,
     pollMs: config.PAYLOAD_POLL_MS,
@@ -221,6 +242,18 @@ export function createComposition({
     new UnmatchedEventRepository(connection),
   );
   const events = new EventsService(eventRepo, queue, () => attribution.wake(), unmatched);
+  const identities = new IdentitiesService({
+    repo: identityRepo,
+    directory,
+    nextSequence: () => meta.bump(IDENTITY_LOG),
+    phases: async () => phasesOf(await assignments.compiled()),
+    exposures: exposureRepo,
+    settle: () => exposures.flush(),
+    attribute: async (link) => {
+      await queue.add([link], true);
+      attribution.wake();
+    },
+  });
   const rebuild = () => void assignments.definitionsChanged();
   touchpoints.onChange(rebuild);
   nudges.onChange(rebuild);
@@ -230,7 +263,15 @@ export function createComposition({
 
   const recomputeExperiment = (exp: Pick<Experiment, 'id' | 'phase' | 'metrics'>) =>
     recomputePhase(
-      { exposures: exposureRepo, events: eventRepo, units, stats, attributor: attribution, attributes },
+      {
+        exposures: exposureRepo,
+        events: eventRepo,
+        units,
+        stats,
+        attributor: attribution,
+        attributes,
+        identities: identityRepo,
+      },
       { id: exp.id, phase: exp.phase, metrics: exp.metrics, defs: metricsFingerprint(exp.metrics) },
     );
   const webhooks = new WebhookNotifier({
@@ -248,7 +289,14 @@ export function createComposition({
     alerts,
     settle: () => attribution.drain(),
     recompute: recomputeExperiment,
+    identityConflicts: (experimentId, phase) => identityRepo.conflictsOf(`${experimentId}|${phase}`),
     segmentAttributes: attributes,
+    evidence: snapshotEvidence({
+      experiments: experimentRepo,
+      nudges: nudgeRepo,
+      snapshots: snapshotRepo,
+      pastNudgeTypes: config.PAST_NUDGE_PRIORS,
+    }),
     logger,
   });
 
@@ -267,10 +315,22 @@ export function createComposition({
       ),
     fatiguePolicies,
     templates,
+    identities,
+    async fatigueShare() {
+      const [contacts, policies, tps] = await Promise.all([
+        fatigueRepo.sample(FATIGUE_SHARE_LIMIT),
+        fatiguePolicyRepo.list(),
+        touchpointRepo.list(),
+      ]);
+      const channelOf = new Map(tps.map((t) => [t.key, t.channel]));
+      const opts = { now: new Date(), sampled: contacts.length, limit: FATIGUE_SHARE_LIMIT };
+      return fatigueShare(contacts, policies, channelOf, opts);
+    },
     fatigueState: async (customerId) => fatigueState(await fatiguePolicies.list(), fatigue, customerId),
     capture: {
       assignments,
       fatigue,
+      directory,
       exposures,
       events,
       unmatched,
@@ -303,6 +363,13 @@ export function createComposition({
     alerts,
     imports: new CsvImportService(experimentRepo, touchpointRepo, importRepo, queue),
     databaseReady: () => pingDatabase(connection),
+    // A counter in `meta` per migration (a point read by `_id`): above zero once it ran.
+    migrations: {
+      isDone: async (name) => (await meta.version(`migration:${name}`)) > 0,
+      markDone: async (name) => {
+        await meta.bump(`migration:${name}`);
+      },
+    },
     async ensureIndexes() {
       await Promise.all(
         [
@@ -382,6 +449,9 @@ export function createComposition({
   };
 
   assignments.start();
+  directory.start();
+  // Loaded behind start-up; an assignment asked before it is done waits for it once.
+  directory.ready().catch((err: unknown) => logger.warn({ err }, 'identity log not loaded yet'));
   attribution.start();
   return {
     config,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nudgeTypes } from './domain/schemas/nudge.schema.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -31,6 +32,16 @@ const configSchema = z.object({
         .map((u) => u.trim())
         .filter(Boolean),
     ),
+  PAST_NUDGE_PRIORS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(nudgeTypes))),
   JOURNAL_MAX_BYTES: z.coerce
     .number()
     .int()

@@ -17,6 +17,7 @@ function toPlain(d: AlertDoc): Alert {
     condition: d.condition,
     status: d.status,
     message: d.message,
+    ...(d.messages ? { messages: d.messages } : {}),
     details: d.details ?? {},
     openedAt: d.openedAt.toISOString(),
     lastSeenAt: d.lastSeenAt.toISOString(),
@@ -86,13 +87,14 @@ export class AlertRepository {
     );
   }
 
-  async open(a: Omit<Alert, 'id' | 'status' | 'clearedAt' | 'lastSeenAt'>): Promise<Alert> {
+  async open(a: Omit<Alert, 'id' | 'status' | 'clearedAt' | 'lastSeenAt' | 'language'>): Promise<Alert> {
     const fields: Omit<AlertDoc, '_id'> = {
       kind: a.kind,
       experiment: a.experiment,
       condition: a.condition,
       status: 'open',
       message: a.message,
+      ...(a.messages ? { messages: a.messages } : {}),
       details: a.details,
       openedAt: new Date(a.openedAt),
       lastSeenAt: new Date(a.openedAt),
@@ -112,8 +114,17 @@ export class AlertRepository {
   }
 
   /** Rewrites an alert's message and details by `_id`, so a still-open alert tells today's figures. */
-  async rewrite(id: string, at: Date, details: Record<string, unknown>, message: string): Promise<void> {
-    await this.model.updateOne({ _id: id }, { $set: { lastSeenAt: at, details, message } });
+  async rewrite(
+    id: string,
+    at: Date,
+    details: Record<string, unknown>,
+    message: string,
+    messages?: Record<string, string>,
+  ): Promise<void> {
+    await this.model.updateOne(
+      { _id: id },
+      { $set: { lastSeenAt: at, details, message, ...(messages ? { messages } : {}) } },
+    );
   }
 
   /** Clears an open alert; null when it was not open. */

@@ -31,7 +31,17 @@ export interface QueuedExposure {
   k?: Record<string, number>;
 }
 
-export type QueuedItem = QueuedEvent | QueuedExposure;
+/** Two ids that are one customer from now on: the alias's unit is merged into the customer's. */
+export interface QueuedLink {
+  t: 'l';
+  id: string;
+  /** The alias (anonymous or device id) and its customer. */
+  a: string;
+  c: string;
+  o: number;
+}
+
+export type QueuedItem = QueuedEvent | QueuedExposure | QueuedLink;
 
 /** The small part of an entry that is scanned to find the oldest ones. */
 interface QueueHeadDoc {

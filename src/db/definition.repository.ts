@@ -10,6 +10,8 @@ export interface Stored {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /** The definitions file that manages it (`experiments/x.yaml`), set by sync; absent otherwise. */
+  source?: string;
 }
 
 function toPlain<T extends Stored>(doc: DefinitionDoc): T {

@@ -64,6 +64,23 @@ export class ExposureRepository {
     return (await this.model.collection.findOne({ _id: id } as never, { projection: { _id: 1 } })) !== null;
   }
 
+  /** Variant and time of the stored exposures among these ids; by `_id`, 500 per read. */
+  async variantsOf(ids: readonly string[]): Promise<Map<string, { variant: string; exposedAt: Date }>> {
+    const out = new Map<string, { variant: string; exposedAt: Date }>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const docs = await this.model.collection
+        .find({ _id: { $in: ids.slice(i, i + 500) } } as never, {
+          projection: { variant: 1, exposedAt: 1, qa: 1 },
+        })
+        .toArray();
+      for (const d of docs as unknown as ExposureDoc[]) {
+        // QA exposures are forced and never analysed: they give a customer no variant to keep.
+        if (!d.qa) out.set(d._id, { variant: d.variant, exposedAt: new Date(d.exposedAt) });
+      }
+    }
+    return out;
+  }
+
   async countByIds(ids: readonly string[]): Promise<number> {
     return this.model.countDocuments({ _id: { $in: ids } });
   }

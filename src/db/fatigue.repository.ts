@@ -61,6 +61,16 @@ export class FatigueRepository {
     return taken;
   }
 
+  /**
+   * At most `limit` customers' contacts, in the server's natural order: with no filter and no sort
+   * the embedded server pushes the limit down to SQLite, so the read stays bounded however many
+   * customers there are (the dashboard's fatigue summary).
+   */
+  async sample(limit: number): Promise<string[][]> {
+    const docs = await this.collection.find({}, { limit, batchSize: Math.min(limit, 1000) }).toArray();
+    return docs.map((d) => d.c ?? []);
+  }
+
   async apply(changes: readonly ContactChange[]): Promise<void> {
     const ops: mongo.AnyBulkWriteOperation<ContactsDoc>[] = [];
     for (const ch of changes) {

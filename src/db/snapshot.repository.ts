@@ -18,7 +18,9 @@ function toPlain(d: SnapshotDoc): Snapshot {
     readout: d.readout ?? null,
     segments: d.segments ?? null,
   } as Snapshot;
+  if (d.evidence !== undefined && d.evidence !== null) out.evidence = d.evidence as Snapshot['evidence'];
   if (d.error !== undefined && d.error !== null) out.error = d.error;
+  if (d.identityConflicts) out.identityConflicts = d.identityConflicts as Snapshot['identityConflicts'];
   return out;
 }
 

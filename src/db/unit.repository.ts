@@ -14,7 +14,11 @@ export interface UnitExposure {
   /** Tally entries this exposure added to the sums (see readout-stats). */
   c: { k: string; v: number }[];
   /** Pre-exposure covariates sent with the assignment (CUPED). */
-  k?: Record<string, number>;
+  q?: Record<string, number>;
+  /** The linked id it was exposed under, when not the unit's own id. */
+  a?: string;
+  /** Variants of the exposures of linked ids in the same phase that were dropped in its favour. */
+  k?: string[];
 }
 
 /** An event kept on the unit (times in epoch milliseconds). */
@@ -37,6 +41,10 @@ export interface UnitRecord {
   ev: UnitEvent[];
   /** Other unit ids that also receive this id's events. */
   l: string[];
+  /** Set once the id is linked as an alias: its exposures and events live on this unit. */
+  r?: string;
+  /** Exposures of linked ids dropped as second exposures of this unit in a phase (a replay skips them). */
+  d?: string[];
 }
 
 /**
@@ -51,11 +59,17 @@ interface UnitDoc {
 
 function toRecord(doc: UnitDoc): UnitRecord {
   const d = JSON.parse(doc.d) as Partial<UnitRecord>;
-  return { id: doc._id, x: d.x ?? [], ev: d.ev ?? [], l: d.l ?? [] };
+  const u: UnitRecord = { id: doc._id, x: d.x ?? [], ev: d.ev ?? [], l: d.l ?? [] };
+  if (d.r !== undefined) u.r = d.r;
+  if (d.d !== undefined) u.d = d.d;
+  return u;
 }
 
 function toDoc(u: UnitRecord): UnitDoc {
-  return { _id: u.id, d: JSON.stringify({ x: u.x, ev: u.ev, l: u.l }) };
+  const body: Omit<UnitRecord, 'id'> = { x: u.x, ev: u.ev, l: u.l };
+  if (u.r !== undefined) body.r = u.r;
+  if (u.d !== undefined && u.d.length > 0) body.d = u.d;
+  return { _id: u.id, d: JSON.stringify(body) };
 }
 
 /** Documents per replace round trip: every write stays far below any per-command statement limit. */

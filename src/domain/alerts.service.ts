@@ -1,7 +1,10 @@
 import type { AlertRepository } from '../db/alert.repository.js';
+import { type I18n, i18nFor, LANGUAGES, type Lang } from '../i18n/index.js';
 import { absoluteLift, countText, type Readout } from '../stats/index.js';
+import { wordedSummary } from './evidence/evidence-text.js';
 import type { AlertsService as AlertsReader } from './readouts.contract.js';
 import type { Alert, AlertKind, AlertQuery } from './schemas/alert.schema.js';
+import type { Evidence } from './schemas/evidence.schema.js';
 import type { WebhookNotifier } from './webhooks.js';
 
 /** Refreshes failing this many times in a row raise an alert. */
@@ -33,6 +36,8 @@ export interface Condition {
   kind: AlertKind;
   condition: string;
   message: string;
+  /** The message in the other languages, by language code, written at the same time. */
+  messages?: Record<string, string>;
   details: Record<string, unknown>;
 }
 
@@ -40,20 +45,35 @@ interface ExperimentRef {
   key: string;
   name: string;
   phase: number;
+  /** Needed to word the decision sentence again in other languages. */
+  control?: string;
   decision?: { harmThreshold?: number | undefined } | undefined;
 }
 
-const pct = (p: number) => `${Math.round(p * 100)}%`;
+const pct = (p: number, i: I18n) => i.wording.percent(Math.round(p * 100), 0);
+const OTHER_LANGUAGES = LANGUAGES.filter((l) => l !== 'en');
+
+/** The English message and the same message in every other language. */
+function worded(say: (i: I18n) => string): { message: string; messages: Record<string, string> } {
+  return {
+    message: say(i18nFor('en')),
+    messages: Object.fromEntries(OTHER_LANGUAGES.map((l) => [l, say(i18nFor(l))])),
+  };
+}
 
 /** The conditions a readout makes true; each condition string names exactly one thing to act on. */
-export function conditionsOf(exp: ExperimentRef, readout: Readout): Condition[] {
+export function conditionsOf(exp: ExperimentRef, readout: Readout, evidence?: Evidence): Condition[] {
   const out: Condition[] = [];
   const base = `${exp.key}:${exp.phase}`;
   if (readout.srm.mismatch) {
     out.push({
       kind: 'srm',
       condition: `srm:${base}`,
-      message: `${exp.name}: traffic split does not match the weights (sample-ratio mismatch, p = ${readout.srm.pValue.toExponential(2)}); results are not trustworthy until the cause is found.`,
+      ...worded((i) => {
+        const [mantissa = '', exponent = ''] = readout.srm.pValue.toExponential(2).split('e');
+        const p = `${i.wording.fixed(Number(mantissa), 2)}e${exponent}`;
+        return i.t('alert.srm', { experiment: exp.name, p });
+      }),
       details: { pValue: readout.srm.pValue, chiSquare: readout.srm.chiSquare },
     });
   }
@@ -77,7 +97,17 @@ export function conditionsOf(exp: ExperimentRef, readout: Readout): Condition[] 
       out.push({
         kind: 'guardrail-harm',
         condition: `guardrail-harm:${base}:${metric}:${variant}`,
-        message: `${exp.name}: ${name(variant)} may be harming ${result.name}: ${pct(arm.chanceOfHarm)} chance of a ${result.lowerIsBetter ? 'rise' : 'drop'} beyond the margin, ${absoluteLift(result.kind, arm.absoluteLift.mean)} against the control, on ${countText(arm.n)} and ${countText(controlN)} observations.`,
+        ...worded((i) =>
+          i.t(result.lowerIsBetter ? 'alert.guardrailRise' : 'alert.guardrailDrop', {
+            experiment: exp.name,
+            variant: name(variant),
+            metric: result.name,
+            chance: pct(arm.chanceOfHarm, i),
+            lift: absoluteLift(result.kind, arm.absoluteLift.mean, i.wording),
+            n: countText(arm.n, i.wording),
+            controlN: countText(controlN, i.wording),
+          }),
+        ),
         details: {
           metric,
           variant,
@@ -97,7 +127,13 @@ export function conditionsOf(exp: ExperimentRef, readout: Readout): Condition[] 
     out.push({
       kind: 'decision-reached',
       condition: `decision-reached:${base}:${action}:${variant ?? ''}`,
-      message: `${exp.name}: ${readout.decision.summary}`,
+      ...worded((i) => {
+        const summary =
+          i.lang === 'en' || exp.control === undefined
+            ? readout.decision.summary
+            : (wordedSummary(readout, exp.control, i.wording, evidence) ?? readout.decision.summary);
+        return i.t('alert.decision', { experiment: exp.name, summary });
+      }),
       details: { action, variant: variant ?? null },
     });
   }
@@ -115,13 +151,19 @@ export class AlertsService implements AlertsReader {
     readonly webhooks: WebhookNotifier,
   ) {}
 
-  list(query: AlertQuery): Promise<Alert[]> {
-    return this.repo.list(query);
+  async list(query: AlertQuery, lang: Lang = 'en'): Promise<Alert[]> {
+    const alerts = await this.repo.list(query);
+    if (lang === 'en') return alerts;
+    // Alerts written before messages were kept in every language stay in English.
+    return alerts.map((a) => {
+      const message = a.messages?.[lang];
+      return message ? { ...a, message, language: lang } : a;
+    });
   }
 
   /** After an ok refresh: the readout's conditions are the truth; everything else of the experiment clears. */
-  async afterRefresh(exp: ExperimentRef, readout: Readout, at: Date): Promise<Alert[]> {
-    const active = conditionsOf(exp, readout);
+  async afterRefresh(exp: ExperimentRef, readout: Readout, at: Date, evidence?: Evidence): Promise<Alert[]> {
+    const active = conditionsOf(exp, readout, evidence);
     const opened: Alert[] = [];
     for (const c of active) {
       const a = await this.raise(exp.key, c, at);
@@ -142,7 +184,7 @@ export class AlertsService implements AlertsReader {
       {
         kind: 'refresh-failing',
         condition: `refresh-failing:${exp.key}`,
-        message: `${exp.name}: the last ${streak} refreshes failed; the readout shown is the last good one. Last error: ${lastError}`,
+        ...worded((i) => i.t('alert.refreshFailing', { experiment: exp.name, streak, error: lastError })),
         details: { streak, lastError },
       },
       at,
@@ -154,7 +196,7 @@ export class AlertsService implements AlertsReader {
     const existing = await this.repo.findOpen(experiment, c.condition);
     if (existing) {
       // The message is rewritten too: it must tell today's figures, not those it opened with.
-      await this.repo.rewrite(existing.id, at, c.details, c.message);
+      await this.repo.rewrite(existing.id, at, c.details, c.message, c.messages);
       return null;
     }
     const alert = await this.repo.open({ ...c, experiment, openedAt: at.toISOString() });

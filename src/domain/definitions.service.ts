@@ -21,6 +21,15 @@ export interface DefinitionRules<I, T> {
 export type ChangeListener = (kind: DefinitionKind, key: string) => void;
 
 /**
+ * What only sync passes: the definitions file that manages the definition from now on, or null
+ * when no file declares it any more. Left out, an update keeps the stored source, so an edit
+ * through the API does not make a file-managed definition look browser-made.
+ */
+export interface WriteOptions {
+  source?: string | null;
+}
+
+/**
  * Create, replace, delete and read one kind of definition. Every change is validated with the
  * kind's zod schema, checked against its rules, audited (before and after) and announced to
  * listeners such as the assignment payload compiler.
@@ -58,7 +67,7 @@ export class DefinitionsService<S extends z.ZodType<{ key: string }>, T extends 
     return found;
   }
 
-  async create(actor: Actor, body: unknown): Promise<T> {
+  async create(actor: Actor, body: unknown, opts: WriteOptions = {}): Promise<T> {
     const input = this.parse(body);
     await this.rules.checkReferences?.(input);
     const now = new Date().toISOString();
@@ -66,6 +75,7 @@ export class DefinitionsService<S extends z.ZodType<{ key: string }>, T extends 
     const value = {
       ...input,
       ...derived,
+      ...(opts.source ? { source: opts.source } : {}),
       id: newId(this.kind),
       version: 1,
       createdAt: now,
@@ -87,7 +97,13 @@ export class DefinitionsService<S extends z.ZodType<{ key: string }>, T extends 
   }
 
   /** Replaces the definition with `key` by the body (the key itself cannot change). */
-  async update(actor: Actor, key: string, body: unknown, expectedVersion?: number): Promise<T> {
+  async update(
+    actor: Actor,
+    key: string,
+    body: unknown,
+    expectedVersion?: number,
+    opts: WriteOptions = {},
+  ): Promise<T> {
     const current = await this.get(key);
     const input = this.parse(body);
     if (input.key !== key) {
@@ -104,8 +120,29 @@ export class DefinitionsService<S extends z.ZodType<{ key: string }>, T extends 
     // A replace: optional fields left out of the body are removed, so only the stored metadata is
     // carried over (rules.derive carries over anything else, such as an experiment's lifecycle).
     const { id, createdAt, updatedAt, version } = current;
-    const next = { id, createdAt, updatedAt, version, ...input, ...derived } as T;
+    const source = opts.source === undefined ? current.source : opts.source;
+    const next = {
+      id,
+      createdAt,
+      updatedAt,
+      version,
+      ...(source ? { source } : {}),
+      ...input,
+      ...derived,
+    } as T;
     return this.write(actor, 'update', current, next);
+  }
+
+  /**
+   * Records which file manages the definition (sync), or that none does any more; nothing else
+   * changes. Audited as `file-managed` or `released`; a source that is already stored is a no-op.
+   */
+  async setSource(actor: Actor, key: string, source: string | null): Promise<T> {
+    const current = await this.get(key);
+    if ((current.source ?? null) === source) return current;
+    const { source: _previous, ...rest } = current;
+    const next = (source ? { ...rest, source } : rest) as T;
+    return this.write(actor, source ? 'file-managed' : 'released', current, next);
   }
 
   /** Stores `next` in place of `current` if nobody changed it meanwhile, audits and announces it. */
@@ -122,9 +159,15 @@ export class DefinitionsService<S extends z.ZodType<{ key: string }>, T extends 
     return value;
   }
 
-  async delete(actor: Actor, key: string): Promise<void> {
+  /** Throws what `delete` would refuse with, deleting nothing: for a step that asks to confirm. */
+  async checkDeletable(key: string): Promise<T> {
     const current = await this.get(key);
     await this.rules.checkDelete?.(current);
+    return current;
+  }
+
+  async delete(actor: Actor, key: string): Promise<void> {
+    const current = await this.checkDeletable(key);
     if (!(await this.repo.deleteByKey(key)))
       throw new DomainError('not_found', `No ${this.kind} with key "${key}".`);
     await this.audit.record(actor, 'delete', this.kind, key, current, null);

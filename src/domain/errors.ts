@@ -20,6 +20,10 @@ export const errorCatalogue = {
   precondition_failed: { status: 409, message: 'The experiment does not meet the conditions to start.' },
   overlap_conflict: { status: 409, message: 'Another running experiment on this touchpoint is exclusive.' },
   in_use: { status: 409, message: 'The resource is referenced by another one.' },
+  identity_conflict: {
+    status: 409,
+    message: 'The id is linked to another customer, or cannot be linked this way.',
+  },
   payload_too_large: { status: 413, message: 'The request body is larger than the limit.' },
   unsupported_media_type: { status: 415, message: 'The request body must be JSON.' },
   refresh_in_progress: { status: 409, message: 'A refresh of this experiment is already running.' },

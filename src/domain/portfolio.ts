@@ -1,5 +1,14 @@
-import type { Experiment } from './schemas/experiment.schema.js';
-import type { Effect, ExperimentBrief, Lift, Portfolio } from './schemas/insights.schema.js';
+import { poolEffects } from '../stats/pooled-effect.js';
+import { betterEffect, type EffectScale } from './evidence/effect-scale.js';
+import type { Experiment, Metric } from './schemas/experiment.schema.js';
+import type {
+  ExperimentBrief,
+  Lift,
+  PooledEffect,
+  Portfolio,
+  PortfolioEntry,
+  PortfolioMeasure,
+} from './schemas/insights.schema.js';
 import type { NudgeType } from './schemas/nudge.schema.js';
 import type { Touchpoint } from './schemas/touchpoint.schema.js';
 
@@ -22,58 +31,89 @@ export function leadingVariant(brief: ExperimentBrief): string | null {
   return best?.variant ?? null;
 }
 
-/**
- * Positive is better for the customer. Relative lift for conversion and mean metrics (sign turned
- * when lower is better); NPS, whose control can sit near 0, uses its lift in NPS points / 100.
- */
-export function betterLift(l: Lift): number {
-  const raw = l.kind === 'nps' ? l.absoluteLift.mean / 100 : l.relativeLift.mean;
-  return l.lowerIsBetter ? -raw : raw;
+/** The measure a metric counts for, or null for those the portfolio does not rank (revenue, other means). */
+export function measureOf(m: Pick<Metric, 'kind' | 'event'>): PortfolioMeasure | null {
+  if (m.kind === 'conversion') return 'conversion';
+  if (m.kind === 'nps') return 'nps';
+  if (m.kind === 'mean' && m.event === 'csat') return 'csat';
+  if (m.kind === 'mean' && m.event === 'ces') return 'effort';
+  return null;
 }
 
-type Item = Effect['items'][number];
+/** Conversion rates differ by an order of magnitude between touchpoints, so their lifts are relative. */
+const unitOf = (measure: PortfolioMeasure): EffectScale => (measure === 'conversion' ? 'relative' : 'points');
 
-function itemFor(brief: ExperimentBrief, family: 'conversion' | 'satisfaction'): Item | null {
-  const variant = leadingVariant(brief);
+type Item = PooledEffect['items'][number];
+
+/** The leading variant's lift on this measure, better-signed, with the variance of its interval. */
+function itemFor(m: Measured, measure: PortfolioMeasure): (Item & { variance: number }) | null {
+  const variant = leadingVariant(m.brief);
   if (!variant) return null;
-  const lifts = brief.lifts.filter((l) => l.variant === variant && l.family === family);
+  const metrics = new Map(m.experiment.metrics.map((x) => [x.key, x]));
+  const lifts = m.brief.lifts.filter((l) => {
+    const metric = metrics.get(l.metric);
+    return l.variant === variant && metric !== undefined && measureOf(metric) === measure;
+  });
   const lift =
     lifts.find((l) => l.role === 'primary') ?? lifts.find((l) => l.role === 'guardrail') ?? lifts[0];
-  if (!lift || !Number.isFinite(betterLift(lift))) return null;
+  if (!lift) return null;
+  const effect = betterEffect(lift, unitOf(measure), lift.lowerIsBetter);
+  if (!Number.isFinite(effect.estimate) || !(effect.variance > 0)) return null;
+  const ci = unitOf(measure) === 'relative' ? lift.relativeLift.ci95 : lift.absoluteLift.ci95;
   return {
-    experiment: brief.key,
+    experiment: m.brief.key,
     variant,
     metric: lift.metric,
-    betterRelativeLift: betterLift(lift),
+    estimate: effect.estimate,
+    ci95: lift.lowerIsBetter ? [-ci[1], -ci[0]] : [ci[0], ci[1]],
     chanceToBeatControl: lift.chanceToBeatControl,
+    variance: effect.variance,
   };
 }
 
-function effect(items: Item[]): Effect {
-  const mean = items.length > 0 ? items.reduce((s, i) => s + i.betterRelativeLift, 0) / items.length : null;
-  return { experiments: items.length, meanRelativeLift: mean, items };
+function pooled(group: Measured[], measure: PortfolioMeasure): PooledEffect {
+  const found = group.flatMap((m) => itemFor(m, measure) ?? []);
+  const fit = poolEffects(
+    found.map((i) => ({ key: i.experiment, estimate: i.estimate, variance: i.variance })),
+  );
+  return {
+    unit: unitOf(measure),
+    experiments: fit?.experiments ?? 0,
+    estimate: fit?.estimate ?? null,
+    ci95: fit?.ci95 ?? null,
+    chanceBetter: fit?.chanceAboveZero ?? null,
+    spread: fit?.spread ?? null,
+    items: found.map(({ variance: _v, ...i }) => i),
+  };
 }
 
-function entry(group: Measured[]) {
-  const conv = group.flatMap((m) => itemFor(m.brief, 'conversion') ?? []);
-  const sat = group.flatMap((m) => itemFor(m.brief, 'satisfaction') ?? []);
+function entry(group: Measured[]): PortfolioEntry {
   return {
     experiments: group.map((m) => m.experiment.key),
-    conversion: effect(conv),
-    satisfaction: effect(sat),
+    conversion: pooled(group, 'conversion'),
+    csat: pooled(group, 'csat'),
+    nps: pooled(group, 'nps'),
+    effort: pooled(group, 'effort'),
   };
 }
 
-/** Satisfaction first (the question CX leads ask most), then conversion; unmeasured last. */
-function byEffect(a: ReturnType<typeof entry>, b: ReturnType<typeof entry>): number {
-  const key = (e: ReturnType<typeof entry>) => [
-    e.satisfaction.meanRelativeLift ?? Number.NEGATIVE_INFINITY,
-    e.conversion.meanRelativeLift ?? Number.NEGATIVE_INFINITY,
-  ];
+/**
+ * CSAT points, NPS points and a relative conversion lift cannot be ranked against each other, but
+ * the chance that each is an improvement can: satisfaction first (the mean chance over the
+ * satisfaction measures a row has), then conversion; unmeasured last.
+ */
+function byEffect(a: PortfolioEntry, b: PortfolioEntry): number {
+  const key = (e: PortfolioEntry) => {
+    const sat = [e.csat, e.nps, e.effort].flatMap((p) => (p.chanceBetter === null ? [] : [p.chanceBetter]));
+    return [
+      sat.length > 0 ? sat.reduce((s, x) => s + x, 0) / sat.length : Number.NEGATIVE_INFINITY,
+      e.conversion.chanceBetter ?? Number.NEGATIVE_INFINITY,
+    ] as const;
+  };
   const [as, ac] = key(a);
   const [bs, bc] = key(b);
-  if (as !== bs) return (bs ?? 0) > (as ?? 0) ? 1 : -1;
-  if (ac !== bc) return (bc ?? 0) > (ac ?? 0) ? 1 : -1;
+  if (as !== bs) return bs > as ? 1 : -1;
+  if (ac !== bc) return bc > ac ? 1 : -1;
   return 0;
 }
 

@@ -1,3 +1,4 @@
+import type { Lang } from '../i18n/index.js';
 import type { Actor } from './roles.js';
 import type { Alert, AlertQuery } from './schemas/alert.schema.js';
 import type { JourneySummary, Portfolio } from './schemas/insights.schema.js';
@@ -13,10 +14,13 @@ export interface ReadoutsService {
   latest(experimentKey: string): Promise<Snapshot | null>;
   /** Ok snapshots of the experiment's current phase, oldest first, as chart points. */
   history(experimentKey: string, limit?: number): Promise<HistoryPoint[]>;
-  /** GET /v1/experiments/:key/readout: latest + history + the last failure since it. */
-  readout(experimentKey: string): Promise<ReadoutResponse>;
+  /**
+   * GET /v1/experiments/:key/readout: latest + history + the last failure since it, with the
+   * decision sentences in `lang` (English by default).
+   */
+  readout(experimentKey: string, lang?: Lang): Promise<ReadoutResponse>;
   /** One CSV row per metric and variant of the latest snapshot (header row only when none yet). */
-  csv(experimentKey: string): Promise<string>;
+  csv(experimentKey: string, lang?: Lang): Promise<string>;
   /** Every touchpoint of a journey with its experiments' latest decisions and lifts; throws not_found. */
   journeySummary(journeyKey: string): Promise<JourneySummary>;
   /** Touchpoints, nudge types and channels ranked by measured effect on satisfaction and conversion. */
@@ -32,5 +36,6 @@ export interface RefreshService {
 }
 
 export interface AlertsService {
-  list(query: AlertQuery): Promise<Alert[]>;
+  /** Alerts with their message in `lang` where one was written in it (English otherwise). */
+  list(query: AlertQuery, lang?: Lang): Promise<Alert[]>;
 }

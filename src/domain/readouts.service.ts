@@ -1,10 +1,12 @@
 import type { DefinitionRepository } from '../db/definition.repository.js';
 import type { SnapshotRepository } from '../db/snapshot.repository.js';
 import type { UnmatchedEventRecord } from '../db/unmatched-event.repository.js';
+import type { Lang } from '../i18n/index.js';
 import { eventsRead, familyOf } from '../metrics/registry.js';
-import { isVariantResult } from '../stats/index.js';
+import { isVariantResult, type Readout, wordingFor } from '../stats/index.js';
 import { DomainError } from './errors.js';
 import { isNearMiss } from './events/unmatched-events.js';
+import { wordedSummary } from './evidence/evidence-text.js';
 import { rankPortfolio } from './portfolio.js';
 import type { ReadoutsService as ReadoutsContract } from './readouts.contract.js';
 import type { Experiment, Metric } from './schemas/experiment.schema.js';
@@ -66,6 +68,39 @@ export function liftsOf(exp: Experiment, snapshot: Snapshot | null): Lift[] {
   return lifts;
 }
 
+/**
+ * A snapshot with its decision sentences (the readout's and each segment's) worded in `lang`; the
+ * stored English stays where a readout predates the facts a new wording needs, and `language`
+ * then says English.
+ */
+function wordedIn(
+  snapshot: Snapshot | null,
+  control: string,
+  lang: Lang,
+): { snapshot: Snapshot | null; language: Lang } {
+  if (lang === 'en' || !snapshot?.readout) return { snapshot, language: lang === 'en' ? 'en' : lang };
+  const w = wordingFor(lang);
+  // Only the whole readout carries evidence sentences; a segment's readout has none.
+  const reword = (r: Readout, evidence?: Snapshot['evidence']): Readout | undefined => {
+    const summary = wordedSummary(r, control, w, evidence);
+    return summary === undefined ? undefined : { ...r, decision: { ...r.decision, summary } };
+  };
+  const readout = reword(snapshot.readout, snapshot.evidence);
+  if (!readout) return { snapshot, language: 'en' };
+  const segments = snapshot.segments
+    ? {
+        ...snapshot.segments,
+        attributes: Object.fromEntries(
+          Object.entries(snapshot.segments.attributes).map(([attr, values]) => [
+            attr,
+            values.map((v) => (v.readout ? { ...v, readout: reword(v.readout) ?? v.readout } : v)),
+          ]),
+        ),
+      }
+    : null;
+  return { snapshot: { ...snapshot, readout, segments }, language: lang };
+}
+
 /** The small point a history chart needs, kept apart from the full snapshot. */
 export function historyPoint(s: Snapshot, control: string): HistoryPoint | null {
   if (!s.readout || !s.counts) return null;
@@ -117,7 +152,7 @@ export class ReadoutsService implements ReadoutsContract {
     return this.deps.snapshots.points(exp.key, exp.phase, limit);
   }
 
-  async readout(key: string): Promise<ReadoutResponse> {
+  async readout(key: string, lang: Lang = 'en'): Promise<ReadoutResponse> {
     const exp = await this.experiment(key);
     const [latest, history, recent] = await Promise.all([
       this.deps.snapshots.latestOk(key),
@@ -129,6 +164,7 @@ export class ReadoutsService implements ReadoutsContract {
       newest && newest.status === 'failed'
         ? { computedAt: newest.computedAt, error: newest.error ?? 'unknown' }
         : null;
+    const worded = wordedIn(latest, exp.control, lang);
     return {
       experiment: {
         key: exp.key,
@@ -139,10 +175,12 @@ export class ReadoutsService implements ReadoutsContract {
         touchpoint: exp.touchpoint,
         nudge: exp.nudge,
       },
-      latest,
+      latest: worded.snapshot,
       lastFailure,
       history,
+      identityConflicts: latest?.identityConflicts ?? null,
       eventSuggestions: await this.suggestions(exp),
+      language: worded.language,
     };
   }
 
@@ -176,9 +214,9 @@ export class ReadoutsService implements ReadoutsContract {
     return out;
   }
 
-  async csv(key: string): Promise<string> {
+  async csv(key: string, lang: Lang = 'en'): Promise<string> {
     const exp = await this.experiment(key);
-    return snapshotCsv(exp, await this.deps.snapshots.latestOk(key));
+    return snapshotCsv(exp, await this.deps.snapshots.latestOk(key), wordingFor(lang));
   }
 
   private async brief(exp: Experiment, nudgeTypes: Map<string, NudgeType>): Promise<ExperimentBrief> {

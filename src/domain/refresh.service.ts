@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DefinitionRepository } from '../db/definition.repository.js';
+import type { ConflictRecord } from '../db/identity.repository.js';
 import type { LeaseRepository } from '../db/lease.repository.js';
 import type { PhaseSums, ReadoutStatsRepository, SumsRecord } from '../db/readout-stats.repository.js';
 import type { SnapshotRepository } from '../db/snapshot.repository.js';
@@ -7,7 +8,10 @@ import type { Logger } from '../logger.js';
 import { type AnalyzeResult, tryAnalyze } from '../stats/index.js';
 import type { AlertsService } from './alerts.service.js';
 import { metricsFingerprint } from './attribution/metrics-lookup.js';
+import { MERGED_KEY, SPLIT_KEY } from './attribution/unit-merge.js';
 import { DomainError } from './errors.js';
+import { withEvidenceSentences } from './evidence/evidence-text.js';
+import type { EvidenceOf } from './evidence/snapshot-evidence.js';
 import { analyzeInputFrom, countsFrom } from './outcomes/sufficient-stats.js';
 import type { RefreshService as RefreshContract } from './readouts.contract.js';
 import { historyPoint } from './readouts.service.js';
@@ -41,6 +45,10 @@ export interface RefreshDeps {
    * with other metric definitions than the experiment's current ones.
    */
   recompute?: (exp: Experiment) => Promise<unknown>;
+  /** Refused identity claims and conflict examples of an experiment phase (by `_id`). */
+  identityConflicts?: (experimentId: string, phase: number) => Promise<ConflictRecord>;
+  /** Survey response bias and the prior on the primary metric (src/domain/evidence/). */
+  evidence?: EvidenceOf;
   /** The analysis; replaceable so a test can make a refresh fail. */
   analyze?: (input: unknown) => AnalyzeResult;
   logger?: Logger;
@@ -93,7 +101,12 @@ export class RefreshService implements RefreshContract {
       await this.deps.settle?.();
       const snapshot = await this.compute(exp, base, started);
       await this.deps.snapshots.insert(snapshot, historyPoint(snapshot, exp.control));
-      await this.deps.alerts.afterRefresh(exp, snapshot.readout!, new Date(snapshot.computedAt));
+      await this.deps.alerts.afterRefresh(
+        exp,
+        snapshot.readout!,
+        new Date(snapshot.computedAt),
+        snapshot.evidence,
+      );
       return snapshot;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -143,14 +156,23 @@ export class RefreshService implements RefreshContract {
       );
     }
     const segments = this.segments(exp, phase.segments, names);
+    const conflicts = await this.deps.identityConflicts?.(exp.id, exp.phase);
+    const evidence = await this.deps.evidence?.(exp, counts, result.readout);
     return {
       ...base,
       status: 'ok',
       computedAt: new Date().toISOString(),
       durationMs: Date.now() - started,
       counts,
-      readout: result.readout,
+      readout: withEvidenceSentences(result.readout, evidence),
       segments,
+      identityConflicts: {
+        splitUnits: Math.round(phase.overall.s[SPLIT_KEY] ?? 0),
+        mergedUnits: Math.round(phase.overall.s[MERGED_KEY] ?? 0),
+        refusedClaims: conflicts?.claims ?? 0,
+        examples: conflicts?.examples ?? [],
+      },
+      ...(evidence ? { evidence } : {}),
     };
   }
 

@@ -16,8 +16,11 @@ import type { UnmatchedEvents } from './events/unmatched-events.js';
 import type { ExperimentsService } from './experiments.service.js';
 import type { FatigueGate } from './fatigue/fatigue-gate.js';
 import type { FatiguePoliciesService } from './fatigue/fatigue-policies.service.js';
+import type { FatigueShare } from './fatigue/fatigue-share.js';
 import type { HoldoutReadout } from './holdouts/holdout-readout.js';
 import type { HoldoutsService } from './holdouts/holdouts.service.js';
+import type { IdentitiesService } from './identities/identities.service.js';
+import type { IdentityDirectory } from './identities/identity-directory.js';
 import type { CsvImportService } from './import/csv-import.service.js';
 import type { JourneysService } from './journeys.service.js';
 import type { NudgesService } from './nudges.service.js';
@@ -33,6 +36,8 @@ export interface Capture {
   assignments: AssignmentService;
   /** Nudged contacts per customer and the fatigue caps. */
   fatigue: FatigueGate;
+  /** Every linked id in memory (loaded from the link log, polled). */
+  directory: IdentityDirectory;
   exposures: ExposureWriter;
   events: EventsService;
   /** Events no experiment reads: counted, and remembered by name for "did you mean". */
@@ -64,6 +69,10 @@ export interface Services {
   fatiguePolicies: FatiguePoliciesService;
   /** Nudges that worked elsewhere, with their evidence; loaded from files by sync. */
   templates: TemplatesService;
+  /** Links anonymous or device ids to customers (one customer across devices). */
+  identities: IdentitiesService;
+  /** Share of customers at a fatigue cap per journey and channel, from a bounded read of contacts. */
+  fatigueShare(): Promise<FatigueShare>;
   /** A customer's contacts against each active fatigue policy. */
   fatigueState(customerId: string): Promise<FatigueState>;
   capture: Capture;
@@ -79,4 +88,9 @@ export interface Services {
   databaseReady(): Promise<boolean>;
   /** Creates every index the queries rely on (idempotent). */
   ensureIndexes(): Promise<void>;
+  /** One-time changes to stored data made at start-up, each remembered once done. */
+  migrations: {
+    isDone(name: string): Promise<boolean>;
+    markDone(name: string): Promise<void>;
+  };
 }

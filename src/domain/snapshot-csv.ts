@@ -1,5 +1,7 @@
 import { csvCellsOf, kindCsvColumns, type VariantCountsOf } from '../metrics/registry.js';
-import { isVariantResult, rounded } from '../stats/index.js';
+import { ENGLISH, isVariantResult, rounded, type Wording } from '../stats/index.js';
+import { evidenceCsvCells, evidenceCsvColumns } from './evidence/evidence-csv.js';
+import { wordedSummary } from './evidence/evidence-text.js';
 import type { Experiment } from './schemas/experiment.schema.js';
 import type { Snapshot } from './schemas/snapshot.schema.js';
 
@@ -36,6 +38,7 @@ export const csvColumns = [
   'decision',
   'decision_variant',
   'decision_summary',
+  ...evidenceCsvColumns,
 ] as const;
 
 /** RFC 4180 quoting; a leading = + - @ is prefixed with ' so a spreadsheet never runs it as a formula. */
@@ -53,9 +56,12 @@ export function csvCell(value: unknown): string {
 export function snapshotCsv(
   exp: Pick<Experiment, 'key' | 'control' | 'variants' | 'metrics'>,
   s: Snapshot | null,
+  w: Wording = ENGLISH,
 ): string {
   const lines = [csvColumns.join(',')];
   if (s?.readout && s.counts) {
+    // Column names and values stay language-neutral; only the sentence is in the reader's language.
+    const sentence = wordedSummary(s.readout, exp.control, w, s.evidence) ?? s.readout.decision.summary;
     for (const metric of exp.metrics) {
       const result = s.readout.metrics[metric.key];
       const counts = s.counts.metrics[metric.key];
@@ -97,7 +103,8 @@ export function snapshotCsv(
           status: arm?.status ?? 'insufficient-data',
           decision: s.readout.decision.action,
           decision_variant: s.readout.decision.variant,
-          decision_summary: s.readout.decision.summary,
+          decision_summary: sentence,
+          ...evidenceCsvCells(s.evidence, metric.key, v.key),
         };
         lines.push(csvColumns.map((k) => csvCell(row[k])).join(','));
       }

@@ -39,6 +39,7 @@ import { type EmbeddedDatabaseHealth, healthRoutes } from './routes/health.route
 import { holdoutLifecycleRoutes } from './routes/holdout-lifecycle.routes.js';
 import { holdoutReadoutRoutes } from './routes/holdout-readout.routes.js';
 import { holdoutsRoutes } from './routes/holdouts.routes.js';
+import { identitiesRoutes } from './routes/identities.routes.js';
 import { keysRoutes } from './routes/keys.routes.js';
 import { metricsRoutes } from './routes/metrics.routes.js';
 import { plansRoutes } from './routes/plans.routes.js';
@@ -161,6 +162,7 @@ function apiRoutes(
     ...fatiguePoliciesRoutes(services),
     ...fatigueStateRoutes(services),
     ...templatesRoutes(services),
+    ...identitiesRoutes(services),
   ];
 }
 

@@ -3,9 +3,11 @@
  * differences in percentage points, scores and NPS in points, amounts and ratios as plain numbers,
  * relative lifts in percent. The summary sentence, the dashboard, the PDF and the CSV all call
  * these, so a figure reads the same wherever it is read. Each takes a display unit, a statistic's
- * name (its default unit) or a metric result (its unit, else its statistic's).
+ * name (its default unit) or a metric result (its unit, else its statistic's), and the reader's
+ * wording last (English when left out).
  */
 import type { DisplayUnit } from './metric-input.schema.ts';
+import { ENGLISH, type Wording } from './wording.ts';
 
 const valid = (x: number | null | undefined): x is number =>
   x !== null && x !== undefined && Number.isFinite(x);
@@ -33,81 +35,89 @@ export function unitOf(u: UnitOf): DisplayUnit {
 }
 
 /** Signed with a fixed number of decimals; "±0.0" when it rounds to nothing. */
-export function signed(x: number, digits: number): string {
-  const text = Math.abs(x).toFixed(digits);
-  if (Number(text) === 0) return `±${text}`;
+export function signed(x: number, digits: number, w: Wording = ENGLISH): string {
+  const text = w.fixed(Math.abs(x), digits);
+  if (Number(Math.abs(x).toFixed(digits)) === 0) return `±${text}`;
   return `${x > 0 ? '+' : '-'}${text}`;
 }
 
+/** A value in percent, signed the same way: "+4.2%", "±0.0%", "-1,2 %". */
+export function signedPercent(hundredths: number, digits: number, w: Wording = ENGLISH): string {
+  const text = w.percent(Math.abs(hundredths), digits);
+  if (Number(Math.abs(hundredths).toFixed(digits)) === 0) return `±${text}`;
+  return `${hundredths > 0 ? '+' : '-'}${text}`;
+}
+
 /** The unit word of a difference in this kind of metric (none for amounts and ratios). */
-export function differenceUnit(kind: UnitOf): string {
+export function differenceUnit(kind: UnitOf, w: Wording = ENGLISH): string {
   const u = unitOf(kind);
-  if (u === 'rate') return 'percentage points';
-  return u === 'score' || u === 'nps' ? 'points' : '';
+  if (u === 'rate') return w.t('unit.percentagePoints');
+  return u === 'score' || u === 'nps' ? w.t('unit.points') : '';
 }
 
 /** A probability as a percentage with one decimal: 0.9734 -> "97.3%". */
-export function percent(p: number | null | undefined): string {
+export function percent(p: number | null | undefined, w: Wording = ENGLISH): string {
   if (!valid(p)) return DASH;
-  return `${(p * 100).toFixed(1)}%`;
+  return w.percent(p * 100, 1);
 }
 
 /** A relative lift (0.042) as "+4.2%". */
-export function relativeLift(x: number | null | undefined): string {
+export function relativeLift(x: number | null | undefined, w: Wording = ENGLISH): string {
   if (!valid(x)) return DASH;
-  return `${signed(x * 100, 1)}%`;
+  return signedPercent(x * 100, 1, w);
 }
 
 /** An estimate in the metric's units: a rate in percent, a score or an NPS in points, an amount or a ratio. */
-export function estimateText(kind: UnitOf, x: number | null | undefined): string {
+export function estimateText(kind: UnitOf, x: number | null | undefined, w: Wording = ENGLISH): string {
   if (!valid(x)) return DASH;
   const u = unitOf(kind);
-  if (u === 'rate') return `${(x * 100).toFixed(1)}%`;
-  if (u === 'nps') return `${x.toFixed(1)} points`;
-  if (u === 'amount') return x.toFixed(2);
-  if (u === 'ratio') return x.toFixed(3);
-  return `${x.toFixed(2)} points`;
+  if (u === 'rate') return w.percent(x * 100, 1);
+  if (u === 'amount') return w.fixed(x, 2);
+  if (u === 'ratio') return w.fixed(x, 3);
+  return w.t('figure.points', { value: w.fixed(x, u === 'nps' ? 1 : 2) });
 }
 
 /** An absolute lift: percentage points for a rate, points for a score or an NPS, plain for the others. */
-export function absoluteLift(kind: UnitOf, x: number | null | undefined): string {
+export function absoluteLift(kind: UnitOf, x: number | null | undefined, w: Wording = ENGLISH): string {
   if (!valid(x)) return DASH;
   const u = unitOf(kind);
-  if (u === 'rate') return `${signed(x * 100, 2)} percentage points`;
-  if (u === 'nps') return `${signed(x, 1)} points`;
-  if (u === 'amount') return signed(x, 2);
-  if (u === 'ratio') return signed(x, 3);
-  return `${signed(x, 2)} points`;
+  if (u === 'rate') return w.t('figure.percentagePoints', { value: signed(x * 100, 2, w) });
+  if (u === 'amount') return signed(x, 2, w);
+  if (u === 'ratio') return signed(x, 3, w);
+  return w.t('figure.points', { value: signed(x, u === 'nps' ? 1 : 2, w) });
 }
 
 /** An expected loss (never negative), in the same unit as an absolute lift. */
-export function lossText(kind: UnitOf, x: number | null | undefined): string {
+export function lossText(kind: UnitOf, x: number | null | undefined, w: Wording = ENGLISH): string {
   if (!valid(x)) return DASH;
   const u = unitOf(kind);
-  if (u === 'rate') return `${(x * 100).toFixed(3)} percentage points`;
-  if (u === 'amount') return x.toFixed(3);
-  if (u === 'ratio') return x.toFixed(4);
-  return `${x.toFixed(3)} points`;
+  if (u === 'rate') return w.t('figure.percentagePoints', { value: w.fixed(x * 100, 3) });
+  if (u === 'amount') return w.fixed(x, 3);
+  if (u === 'ratio') return w.fixed(x, 4);
+  return w.t('figure.points', { value: w.fixed(x, 3) });
 }
 
-export function countText(n: number | null | undefined): string {
+export function countText(n: number | null | undefined, w: Wording = ENGLISH): string {
   if (!valid(n)) return DASH;
-  return Math.round(n).toLocaleString('en-US');
+  return w.count(Math.round(n));
 }
 
 /** What an estimate was computed from: "10 of 16" converted, "16 answers", "1,200 units". */
 export function basisText(
   kind: UnitOf,
   c: { n: number; conversions?: number | undefined; nonZero?: number | undefined } | undefined,
+  w: Wording = ENGLISH,
 ): string {
   if (!c) return DASH;
   const statistic = typeof kind === 'string' ? kind : kind.kind;
-  if (statistic === 'conversion') return `${countText(c.conversions ?? 0)} of ${countText(c.n)}`;
+  if (statistic === 'conversion')
+    return w.t('basis.conversions', { conversions: countText(c.conversions ?? 0, w), n: countText(c.n, w) });
   if (statistic === 'revenue' || statistic === 'ratio') {
-    const nonZero = c.nonZero !== undefined ? `, ${countText(c.nonZero)} not 0` : '';
-    return `${countText(c.n)} ${c.n === 1 ? 'unit' : 'units'}${nonZero}`;
+    const units = w.t('basis.units', { n: Math.round(c.n) });
+    if (c.nonZero === undefined) return units;
+    return w.t('basis.unitsNonZero', { units, nonZero: countText(c.nonZero, w) });
   }
-  return `${countText(c.n)} ${c.n === 1 ? 'answer' : 'answers'}`;
+  return w.t('basis.answers', { n: Math.round(c.n) });
 }
 
 /**

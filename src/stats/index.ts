@@ -48,6 +48,8 @@ export {
   percent,
   relativeLift,
   rounded,
+  signed,
+  signedPercent,
   unitOf,
 } from './format.ts';
 export { fitHierarchy, normalChanceBest } from './hierarchical.ts';
@@ -99,5 +101,16 @@ export {
 export { type AnalyzeResult, analyze, InvalidInputError, tryAnalyze } from './readout.ts';
 export { digamma, trigamma } from './special.ts';
 export { phasedSampleRatioMismatch, type SrmArm, type SrmResult, sampleRatioMismatch } from './srm.ts';
-export { formatChance, reasonText, summarize } from './summary.ts';
+export { formatChance, reasonText, summarize, summarizeReadout } from './summary.ts';
 export { type TwoPartData, twoPartPosterior } from './two-part.ts';
+export {
+  type Catalogue,
+  catalogueTranslator,
+  ENGINE_CATALOGUES,
+  ENGLISH,
+  type EngineMessageKey,
+  type MessageParams,
+  type Translate,
+  type Wording,
+  wordingFor,
+} from './wording.ts';

@@ -9,7 +9,7 @@
  * calibration below, against 95% with the mixture). Below a floor of past experiments no prior is
  * fitted.
  */
-import { normalCdf } from './hierarchical.ts';
+import { type Component, mixtureMoments, mixtureQuantile, normalizeLogWeights } from './normal-mixture.ts';
 
 export const MIN_PAST_EXPERIMENTS = 5;
 const GRID = 200;
@@ -18,12 +18,6 @@ export interface PastEffect {
   key: string;
   /** Observed relative effect and its variance. */
   estimate: number;
-  variance: number;
-}
-
-interface Component {
-  weight: number;
-  mean: number;
   variance: number;
 }
 
@@ -36,24 +30,29 @@ export interface EffectPrior {
   components: Component[];
 }
 
-function moments(components: readonly Component[]): { mean: number; variance: number } {
-  const mean = components.reduce((s, c) => s + c.weight * c.mean, 0);
-  const second = components.reduce((s, c) => s + c.weight * (c.variance + c.mean * c.mean), 0);
-  return { mean, variance: Math.max(0, second - mean * mean) };
+/** One point of the tau grid: its posterior weight, and mu's normal posterior given that tau. */
+export interface TauPoint {
+  weight: number;
+  tau: number;
+  mu: number;
+  muVariance: number;
 }
 
-export function priorFromPast(
-  past: readonly PastEffect[],
-  minExperiments = MIN_PAST_EXPERIMENTS,
-): EffectPrior | null {
-  const usable = past.filter(
-    (p) => Number.isFinite(p.estimate) && Number.isFinite(p.variance) && p.variance > 0,
-  );
-  if (usable.length < minExperiments) return null;
+/** Effects with a finite estimate and a positive, finite variance: the only ones that carry evidence. */
+export function usableEffects(past: readonly PastEffect[]): PastEffect[] {
+  return past.filter((p) => Number.isFinite(p.estimate) && Number.isFinite(p.variance) && p.variance > 0);
+}
+
+/**
+ * The posterior of the between-study sd tau on a grid of GRID midpoints over [0, 3 x range of the
+ * estimates + 3 x the largest standard error] (flat priors on mu and on tau): each point's weight is
+ * its restricted likelihood, mu integrated out. `usable` must be non-empty (see usableEffects).
+ */
+export function tauPosterior(usable: readonly PastEffect[]): TauPoint[] {
   const ys = usable.map((p) => p.estimate);
   const spread = Math.max(...ys) - Math.min(...ys);
   const maxTau = 3 * spread + 3 * Math.sqrt(Math.max(...usable.map((p) => p.variance)));
-  const raw: (Component & { log: number })[] = [];
+  const raw: { tau: number; mu: number; muVariance: number; log: number }[] = [];
   for (let g = 0; g < GRID; g++) {
     const tau = ((g + 0.5) / GRID) * maxTau;
     const w = usable.map((p) => 1 / (p.variance + tau * tau));
@@ -65,16 +64,25 @@ export function priorFromPast(
       const wi = w[i] ?? 0;
       log += 0.5 * Math.log(wi) - 0.5 * wi * ((usable[i]?.estimate ?? 0) - mu) ** 2;
     }
-    raw.push({ weight: 0, mean: mu, variance: tau * tau + 1 / sumW, log });
+    raw.push({ tau, mu, muVariance: 1 / sumW, log });
   }
-  const top = Math.max(...raw.map((r) => r.log));
-  const total = raw.reduce((s, r) => s + Math.exp(r.log - top), 0);
-  const components = raw.map((r) => ({
-    weight: Math.exp(r.log - top) / total,
-    mean: r.mean,
-    variance: r.variance,
+  const weights = normalizeLogWeights(raw.map((r) => r.log));
+  return raw.map((r, i) => ({ weight: weights[i] ?? 0, tau: r.tau, mu: r.mu, muVariance: r.muVariance }));
+}
+
+export function priorFromPast(
+  past: readonly PastEffect[],
+  minExperiments = MIN_PAST_EXPERIMENTS,
+): EffectPrior | null {
+  const usable = usableEffects(past);
+  if (usable.length < minExperiments) return null;
+  // The next experiment's true effect: mu's uncertainty plus the spread between experiments.
+  const components = tauPosterior(usable).map((p) => ({
+    weight: p.weight,
+    mean: p.mu,
+    variance: p.tau * p.tau + p.muVariance,
   }));
-  return { ...moments(components), from: usable.map((p) => p.key), components };
+  return { ...mixtureMoments(components), from: usable.map((p) => p.key), components };
 }
 
 export interface ShrunkEffect {
@@ -94,30 +102,13 @@ export function combineWithPrior(estimate: number, variance: number, prior: Effe
     const log = Math.log(c.weight) - 0.5 * Math.log(total) - (0.5 * (estimate - c.mean) ** 2) / total;
     return { log, mean: (estimate / variance + c.mean / c.variance) / precision, variance: 1 / precision };
   });
-  const top = Math.max(...parts.map((p) => p.log));
-  const sum = parts.reduce((s, p) => s + Math.exp(p.log - top), 0);
-  const mixture = parts.map((p) => ({
-    weight: Math.exp(p.log - top) / sum,
-    mean: p.mean,
-    variance: p.variance,
-  }));
-  const m = moments(mixture);
-  const cdf = (x: number) =>
-    mixture.reduce((s, c) => s + c.weight * normalCdf((x - c.mean) / Math.sqrt(c.variance)), 0);
-  const quantile = (q: number) => {
-    let lo = m.mean - 20 * Math.sqrt(m.variance);
-    let hi = m.mean + 20 * Math.sqrt(m.variance);
-    for (let i = 0; i < 60; i++) {
-      const mid = (lo + hi) / 2;
-      if (cdf(mid) < q) lo = mid;
-      else hi = mid;
-    }
-    return (lo + hi) / 2;
-  };
+  const weights = normalizeLogWeights(parts.map((p) => p.log));
+  const mixture = parts.map((p, i) => ({ weight: weights[i] ?? 0, mean: p.mean, variance: p.variance }));
+  const m = mixtureMoments(mixture);
   return {
     estimate: m.mean,
     variance: m.variance,
-    ci95: [quantile(0.025), quantile(0.975)],
+    ci95: [mixtureQuantile(mixture, 0.025, m), mixtureQuantile(mixture, 0.975, m)],
     moved: m.mean - estimate,
   };
 }

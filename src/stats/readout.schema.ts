@@ -159,6 +159,17 @@ export const readoutSchema = z.object({
     summary: z.string(),
     /** Keep running: every reason it is not yet a ship, in the order the summary gives them. */
     reasons: z.array(holdReasonSchema).optional(),
+    /**
+     * What the summary speaks of, kept so it can be worded again in another language: the variant
+     * it is about, the guardrail that stopped it, and the guardrails holding that variant back.
+     */
+    basis: z
+      .object({
+        focus: z.string().optional(),
+        harmedGuardrail: z.string().optional(),
+        blockedBy: z.array(z.string()),
+      })
+      .optional(),
   }),
 });
 

@@ -89,6 +89,13 @@ function run(input: AnalyzeInput): Readout {
       ...(decision.variant !== undefined ? { variant: decision.variant } : {}),
       summary,
       ...(decision.reasons ? { reasons: decision.reasons } : {}),
+      basis: {
+        ...(decision.focus !== undefined ? { focus: decision.focus } : {}),
+        ...(decision.harmedGuardrail !== undefined ? { harmedGuardrail: decision.harmedGuardrail } : {}),
+        blockedBy: guardrails
+          .filter((g) => decision.focus !== undefined && decision.blocks.get(g.name)?.get(decision.focus))
+          .map((g) => g.name),
+      },
     },
   };
 }

@@ -1,16 +1,18 @@
 /** The plain-language summary of a readout, written for people who decide, not analysts. */
 import type { Decision } from './decision.ts';
-import { absoluteLift, countText, lossText, percent, unitOf } from './format.ts';
+import { absoluteLift, lossText, percent, unitOf } from './format.ts';
 import {
   type ArmResult,
   type HoldReason,
   isVariantResult,
   type MetricResult,
+  type Readout,
   type VariantResult,
 } from './readout.schema.ts';
+import { ENGLISH, type Wording } from './wording.ts';
 
 export interface SummaryContext {
-  decision: Decision;
+  decision: Pick<Decision, 'action' | 'focus' | 'reasons' | 'harmedGuardrail' | 'blocks'>;
   control: string;
   primary: MetricResult;
   guardrails: MetricResult[];
@@ -18,14 +20,12 @@ export interface SummaryContext {
   srmPValue: number;
 }
 
-export function formatChance(p: number): string {
-  if (p >= 0.9995) return 'over 99.9%';
-  if (p <= 0.0005) return 'under 0.1%';
-  if (p >= 0.99 || p <= 0.01) return `${(p * 100).toFixed(1)}%`;
-  return `${Math.round(p * 100)}%`;
+export function formatChance(p: number, w: Wording = ENGLISH): string {
+  if (p >= 0.9995) return w.t('chance.over', { value: w.percent(99.9, 1) });
+  if (p <= 0.0005) return w.t('chance.under', { value: w.percent(0.1, 1) });
+  if (p >= 0.99 || p <= 0.01) return percent(p, w);
+  return w.percent(Math.round(p * 100), 0);
 }
-
-const signed = (x: number, digits: number): string => `${x >= 0 ? '+' : '-'}${Math.abs(x).toFixed(digits)}`;
 
 /**
  * Decimals that show an interval of this width with two significant digits, so a lift measured on
@@ -36,12 +36,28 @@ export function decimalsFor(width: number, least: number): number {
   return Math.min(6, Math.max(least, 1 - Math.floor(Math.log10(width))));
 }
 
-function formatInterval(mean: number, [lo, hi]: [number, number], scale: number, unit: string): string {
+const lead = (x: number, digits: number, w: Wording): string =>
+  x >= 0 ? `+${w.fixed(x, digits)}` : `-${w.fixed(Math.abs(x), digits)}`;
+
+/** A lift and its interval in percent (every number carries the sign) or in points (the unit once). */
+function formatInterval(
+  mean: number,
+  [lo, hi]: [number, number],
+  unit: 'percent' | 'points' | 'nps' | 'plain',
+  w: Wording,
+): string {
+  const scale = unit === 'percent' ? 100 : 1;
   const digits = decimalsFor((hi - lo) * scale, 1);
-  const f = (x: number): string => signed(x * scale, digits);
-  // A percent sign belongs on every number; a word unit only once.
-  const end = unit === '%' ? '%' : '';
-  return `${f(mean)}${unit} (95% credible interval ${f(lo)}${end} to ${f(hi)}${end})`;
+  // The interval's ends always carry a sign here, zero included ("+0.0"), as they always have.
+  const f = (x: number): string =>
+    unit === 'percent'
+      ? `${x * scale >= 0 ? '+' : '-'}${w.percent(Math.abs(x * scale), digits)}`
+      : lead(x, digits, w);
+  const meanText =
+    unit === 'percent' || unit === 'plain'
+      ? f(mean)
+      : w.t(unit === 'nps' ? 'figure.npsPoints' : 'figure.points', { value: f(mean) });
+  return w.t('lift.interval', { mean: meanText, low: f(lo), high: f(hi) });
 }
 
 /** True when the control's interval includes 0, so a lift relative to it means nothing. */
@@ -50,92 +66,158 @@ export function straddlesZero(control: ArmResult | undefined): boolean {
 }
 
 /** The relative lift with its interval, then the same move in the metric's own unit. */
-function formatLift(metric: MetricResult, r: VariantResult, control: ArmResult | undefined): string {
+function formatLift(
+  metric: MetricResult,
+  r: VariantResult,
+  control: ArmResult | undefined,
+  w: Wording,
+): string {
   const unit = unitOf(metric);
-  if (unit === 'nps') return formatInterval(r.absoluteLift.mean, r.absoluteLift.ci95, 1, ' NPS points');
+  if (unit === 'nps') return formatInterval(r.absoluteLift.mean, r.absoluteLift.ci95, 'nps', w);
   if (unit !== 'rate' && straddlesZero(control))
-    return formatInterval(r.absoluteLift.mean, r.absoluteLift.ci95, 1, unit === 'score' ? ' points' : '');
-  const rel = formatInterval(r.relativeLift.mean, r.relativeLift.ci95, 100, '%');
-  return `${rel}, that is ${absoluteLift(metric, r.absoluteLift.mean)}`;
+    return formatInterval(r.absoluteLift.mean, r.absoluteLift.ci95, unit === 'score' ? 'points' : 'plain', w);
+  const rel = formatInterval(r.relativeLift.mean, r.relativeLift.ci95, 'percent', w);
+  return w.t('lift.relativeAndAbsolute', {
+    relative: rel,
+    absolute: absoluteLift(metric, r.absoluteLift.mean, w),
+  });
 }
 
 /** One reason the rule holds a ship back, in words a decision-maker can repeat. */
-export function reasonText(r: HoldReason): string {
+export function reasonText(r: HoldReason, w: Wording = ENGLISH): string {
   switch (r.code) {
     case 'no-data':
-      return `not enough data on ${r.metric} yet`;
+      return w.t('reason.noData', { metric: r.metric });
     case 'min-sample':
-      return `fewer than ${countText(r.minSample)} per arm on ${r.metric} so far (the smallest arm has ${countText(r.smallest)})`;
+      return w.t('reason.minSample', {
+        minSample: Math.round(r.minSample),
+        metric: r.metric,
+        smallest: Math.round(r.smallest),
+      });
     case 'chance':
-      return `a ${percent(r.chance)} chance to beat the control is below the ${percent(r.needed)} we ask for`;
+      return w.t('reason.chance', { chance: percent(r.chance, w), needed: percent(r.needed, w) });
     case 'loss':
-      return `if shipped now it could still cost ${lossText(r.unit ?? r.kind, r.loss)} on average, more than the ${lossText(r.unit ?? r.kind, r.tolerance)} we accept`;
+      return w.t('reason.loss', {
+        loss: lossText(r.unit ?? r.kind, r.loss, w),
+        tolerance: lossText(r.unit ?? r.kind, r.tolerance, w),
+      });
     case 'sequential':
       return r.morePerArm === undefined
-        ? 'we check daily, so a stronger result is needed, and today the effect points the wrong way'
-        : `we check daily, so a stronger result is needed: about ${countText(r.morePerArm)} more customers per arm at today's effect`;
+        ? w.t('reason.sequentialWrongWay')
+        : w.t('reason.sequentialMore', { more: Math.round(r.morePerArm) });
     case 'guardrail-harm':
-      return `the possible harm to ${r.metric} has to clear first`;
+      return w.t('reason.guardrailHarm', { metric: r.metric });
     case 'guardrail-missing':
-      return `waiting for data on ${r.metric}`;
+      return w.t('reason.guardrailMissing', { metric: r.metric });
     default:
-      return 'the evidence is not conclusive yet';
+      return w.t('reason.notConclusive');
   }
 }
 
-function formatMargin(metric: MetricResult): string {
+function formatMargin(metric: MetricResult, w: Wording): string {
   if (metric.margin === 0) return '';
+  // A number, not text: the message writes it in the language's digits and agrees the unit with it.
   const m = Number(metric.margin.toPrecision(3));
   const unit = unitOf(metric);
-  if (unit === 'nps') return ` over ${m} NPS points`;
-  if (unit === 'rate') return ` over ${Number((metric.margin * 100).toPrecision(3))} percentage points`;
-  return unit === 'score' ? ` over ${m} points` : ` over ${m}`;
+  if (unit === 'nps') return w.t('margin.npsPoints', { margin: m });
+  if (unit === 'rate')
+    return w.t('margin.percentagePoints', { margin: Number((metric.margin * 100).toPrecision(3)) });
+  return w.t(unit === 'score' ? 'margin.points' : 'margin.plain', { margin: m });
 }
 
-function guardrailClause(g: MetricResult, key: string, blocked: boolean): string | undefined {
+function guardrailClause(g: MetricResult, key: string, blocked: boolean, w: Wording): string | undefined {
   const r = g.variants[key];
-  if (!isVariantResult(r)) return `no usable data yet on ${g.name}`;
-  const move = g.lowerIsBetter ? 'rise' : 'drop';
-  const detail = `${formatChance(r.chanceOfHarm)} chance of a ${move}${formatMargin(g)}`;
-  if (!blocked) return `no sign of harm to ${g.name} (${detail})`;
-  return `possible harm to ${g.name} (${detail})`;
+  if (!isVariantResult(r)) return w.t('guardrail.noData', { metric: g.name });
+  const detail = w.t(g.lowerIsBetter ? 'guardrail.detailRise' : 'guardrail.detailDrop', {
+    chance: formatChance(r.chanceOfHarm, w),
+    margin: formatMargin(g, w),
+  });
+  return w.t(blocked ? 'guardrail.possibleHarm' : 'guardrail.noHarm', { metric: g.name, detail });
 }
 
-function closing(ctx: SummaryContext): string {
+function closing(ctx: SummaryContext, w: Wording): string {
   const d = ctx.decision;
   switch (d.action) {
     case 'ship':
-      return 'Ship it.';
+      return w.t('closing.ship');
     case 'keep-control':
-      return 'Keep the control.';
+      return w.t('closing.keepControl');
     case 'stop-guardrail':
-      return `Stop: it harms ${d.harmedGuardrail ?? 'a guardrail'}.`;
+      return d.harmedGuardrail
+        ? w.t('closing.stopGuardrail', { guardrail: d.harmedGuardrail })
+        : w.t('closing.stopSomeGuardrail');
     case 'stop-srm':
-      return 'Stop and fix the traffic split first.';
+      return w.t('closing.stopSrm');
     default:
       return d.reasons && d.reasons.length > 0
-        ? `Keep it running: ${d.reasons.map(reasonText).join('; ')}.`
-        : 'Keep it running.';
+        ? w.t('closing.keepRunningBecause', { reasons: d.reasons.map((r) => reasonText(r, w)).join('; ') })
+        : w.t('closing.keepRunning');
   }
 }
 
-export function summarize(ctx: SummaryContext): string {
+function pValueText(p: number, w: Wording): string {
+  if (!(p < 1e-4)) return w.fixed(p, 4);
+  const [mantissa = '', exponent = ''] = p.toExponential(1).split('e');
+  return `${w.fixed(Number(mantissa), 1)}e${exponent}`;
+}
+
+export function summarize(ctx: SummaryContext, w: Wording = ENGLISH): string {
   const { decision, primary } = ctx;
-  const end = closing(ctx);
+  const end = closing(ctx, w);
   if (decision.action === 'stop-srm') {
-    const p = ctx.srmPValue < 1e-4 ? ctx.srmPValue.toExponential(1) : ctx.srmPValue.toFixed(4);
-    return `Exposures do not match the configured traffic split (sample-ratio mismatch, p = ${p}), so no result can be trusted. ${end}`;
+    return `${w.t('summary.srm', { p: pValueText(ctx.srmPValue, w) })} ${end}`;
   }
   const key = decision.focus;
   const r = key ? primary.variants[key] : undefined;
   if (!key || !isVariantResult(r)) {
-    return `${primary.name}: not enough data to compare variants yet. ${end}`;
+    return `${w.t('summary.noComparison', { metric: primary.name })} ${end}`;
   }
-  const verb = primary.lowerIsBetter ? 'lowers' : 'raises';
-  const name = ctx.names.get(key) ?? key;
-  const lead = `${name}: ${formatChance(r.chanceToBeatControl)} chance it ${verb} ${primary.name}, ${formatLift(primary, r, primary.variants[ctx.control])}`;
+  const head = w.t(primary.lowerIsBetter ? 'summary.leadLowers' : 'summary.leadRaises', {
+    variant: ctx.names.get(key) ?? key,
+    chance: formatChance(r.chanceToBeatControl, w),
+    metric: primary.name,
+    lift: formatLift(primary, r, primary.variants[ctx.control], w),
+  });
   const clauses = ctx.guardrails
-    .map((g) => guardrailClause(g, key, decision.blocks.get(g.name)?.get(key) ?? false))
+    .map((g) => guardrailClause(g, key, decision.blocks.get(g.name)?.get(key) ?? false, w))
     .filter((c): c is string => c !== undefined);
-  return clauses.length > 0 ? `${lead}; ${clauses.join('; ')}. ${end}` : `${lead}. ${end}`;
+  return clauses.length > 0 ? `${head}; ${clauses.join('; ')}. ${end}` : `${head}. ${end}`;
+}
+
+/**
+ * The summary of a stored readout in another language, from what the readout keeps of the
+ * decision (`decision.basis`). Undefined for readouts stored before it was kept: their sentence
+ * exists only as written then, in English.
+ */
+export function summarizeReadout(
+  readout: Readout,
+  control: string,
+  w: Wording = ENGLISH,
+): string | undefined {
+  const basis = readout.decision.basis;
+  const primary = Object.values(readout.metrics).find((m) => m.role === 'primary');
+  if (!basis || !primary) return undefined;
+  const guardrails = Object.values(readout.metrics).filter((m) => m.role === 'guardrail');
+  const blocked = new Set(basis.blockedBy);
+  const focus = basis.focus;
+  const blocks = new Map(
+    guardrails.map((g) => [g.name, new Map(focus ? [[focus, blocked.has(g.name)]] : [])] as const),
+  );
+  return summarize(
+    {
+      decision: {
+        action: readout.decision.action,
+        ...(focus !== undefined ? { focus } : {}),
+        ...(readout.decision.reasons ? { reasons: readout.decision.reasons } : {}),
+        ...(basis.harmedGuardrail !== undefined ? { harmedGuardrail: basis.harmedGuardrail } : {}),
+        blocks,
+      },
+      control,
+      primary,
+      guardrails,
+      names: new Map(Object.entries(readout.variantNames ?? {})),
+      srmPValue: readout.srm.pValue,
+    },
+    w,
+  );
 }

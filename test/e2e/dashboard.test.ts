@@ -1,14 +1,19 @@
 import type { Server } from 'node:http';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JourneySummary, Portfolio } from '../../src/domain/schemas/insights.schema.js';
+import {
+  type JourneySummary,
+  type Portfolio,
+  portfolioMeasures,
+} from '../../src/domain/schemas/insights.schema.js';
 import type { ReadoutResponse } from '../../src/domain/schemas/snapshot.schema.js';
 import { createApp } from '../../src/http/app.js';
 import { chance, count, pValue, relative } from '../../src/http/dashboard/format.js';
 import { liftText } from '../../src/http/dashboard/journeys.page.js';
 import { createPdfPrinter, type PdfPrinter } from '../../src/http/dashboard/pdf-printer.js';
+import { pooledCellText } from '../../src/http/dashboard/portfolio.page.js';
 import { createLogger } from '../../src/logger.js';
-import { isVariantResult } from '../../src/stats/index.js';
+import { isVariantResult, wordingFor } from '../../src/stats/index.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { laptopPage, launchBrowser, screenshot, testText, type WatchedPage } from './support/browser.js';
 import { experiments, journey, seedDashboard } from './support/seed-dashboard.js';
@@ -130,6 +135,18 @@ describe('dashboard pages signed in with a viewer key', () => {
       }
     }
     expect(cells).toBe(2);
+    // Its survey guardrail: who answered per arm, as the readout's evidence has it.
+    const surveys = Object.entries(view.latest!.evidence?.responseBias ?? {});
+    expect(surveys.length).toBe(1);
+    for (const [metric, r] of surveys) {
+      expect(await w.page.getByTestId(`response-bias-${metric}`).getAttribute('data-flagged')).toBe(
+        String(r.flagged),
+      );
+      for (const [variant, a] of Object.entries(r.arms)) {
+        expect(await testText(w.page, `answered-${metric}-${variant}`)).toBe(count(a.answered));
+        expect(await testText(w.page, `answered-share-${metric}-${variant}`)).toBe(chance(a.share));
+      }
+    }
     // One lift chart per metric plus two history charts; two refreshes made two history points.
     expect(view.history.length).toBe(2);
     expect(await w.page.getAttribute('body', 'data-charts-ready')).toBe('4');
@@ -143,17 +160,13 @@ describe('dashboard pages signed in with a viewer key', () => {
     await w.page.goto(`${base}/dashboard/portfolio`);
     await w.page.waitForSelector('body[data-charts-ready]');
     const p = await api<Portfolio>('/v1/portfolio');
-    const cell = (e: Portfolio['nudgeTypes'][number]['conversion']) =>
-      e.meanRelativeLift === null || e.items.length === 0
-        ? '–'
-        : `${relative(e.meanRelativeLift)} (${e.experiments})`;
-    for (const t of p.nudgeTypes) {
-      expect(await testText(w.page, `pf-type-${t.type}-conversion`)).toBe(cell(t.conversion));
-      expect(await testText(w.page, `pf-type-${t.type}-satisfaction`)).toBe(cell(t.satisfaction));
-    }
-    for (const t of p.touchpoints) {
-      expect(await testText(w.page, `pf-tp-${t.key}-conversion`)).toBe(cell(t.conversion));
-      expect(await testText(w.page, `pf-tp-${t.key}-satisfaction`)).toBe(cell(t.satisfaction));
+    for (const m of portfolioMeasures) {
+      for (const t of p.nudgeTypes) {
+        expect(await testText(w.page, `pf-type-${t.type}-${m}`)).toBe(pooledCellText(m, t[m]));
+      }
+      for (const t of p.touchpoints) {
+        expect(await testText(w.page, `pf-tp-${t.key}-${m}`)).toBe(pooledCellText(m, t[m]));
+      }
     }
     expect(p.nudgeTypes.map((t) => t.type).sort()).toEqual(['default', 'framing']);
     expect(await fitsLaptop(w)).toBe(true);
@@ -186,6 +199,46 @@ describe('dashboard pages signed in with a viewer key', () => {
         .subarray(0, 4)
         .toString(),
     ).toBe('%PDF');
+  });
+});
+
+describe('the dashboard in the reader language', () => {
+  it('when Українська is picked from the links, then the experiment page is Ukrainian with the API numbers', async () => {
+    const w = await laptopPage(browser);
+    await signIn(w, h.keys.viewer, `/dashboard/experiments/${experiments[1]!.key}`);
+    // A plain link: the choice is saved and the same page comes back, no script involved.
+    await Promise.all([w.page.waitForNavigation(), w.page.getByTestId('language-uk').click()]);
+    expect(new URL(w.page.url()).pathname).toBe(`/dashboard/experiments/${experiments[1]!.key}`);
+    await w.page.waitForSelector('body[data-charts-ready]');
+    expect(await w.page.getAttribute('html', 'lang')).toBe('uk');
+    expect(await w.page.locator('h2').allTextContents()).toEqual(
+      expect.arrayContaining(['Трафік', 'Метрики', 'Захисні метрики']),
+    );
+    const view = await api<ReadoutResponse>(`/v1/experiments/${experiments[1]!.key}/readout?lang=uk`);
+    expect(view.language).toBe('uk');
+    const readout = view.latest!.readout!;
+    // testText folds every space, the no-break ones between a figure and its unit included.
+    const folded = (text: string) => text.replace(/\s+/g, ' ');
+    expect(await testText(w.page, 'decision-summary')).toBe(folded(readout.decision.summary));
+    expect(readout.decision.summary).toMatch(/[\u0400-\u04FF]/);
+    const uk = wordingFor('uk');
+    for (const [metric, m] of Object.entries(readout.metrics)) {
+      for (const [variant, r] of Object.entries(m.variants)) {
+        if (!isVariantResult(r)) continue;
+        expect(await testText(w.page, `chance-${metric}-${variant}`)).toBe(
+          folded(chance(r.chanceToBeatControl, uk)),
+        );
+      }
+    }
+    // The next page keeps the language without being told.
+    await w.page.goto(`${base}/dashboard/portfolio`);
+    expect(await w.page.locator('h1').first().textContent()).toBe('Портфель');
+    await w.page.goto(`${base}/dashboard/experiments/${experiments[1]!.key}`);
+    await w.page.waitForSelector('body[data-charts-ready]');
+    expect(await fitsLaptop(w)).toBe(true);
+    await screenshot(w.page, 'experiment-uk');
+    expect(w.problems).toEqual([]);
+    await w.page.context().close();
   });
 });
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../../src/domain/roles.js';
 import { syncDefinitions } from '../../src/domain/sync/sync-definitions.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
@@ -158,6 +159,34 @@ describe('the workspace in the browser, as a strategist', () => {
     expect(await h.services.experiments.repo.getByKey(EXP)).toBeNull();
   });
 
+  it('fills the variants from the chosen nudge in place, and adds a metric row with what was entered kept', async () => {
+    await w.page.goto(`${base}/dashboard/new/experiment`);
+    const url = w.page.url();
+    await w.page.locator('[name="nudge"]').selectOption(NUDGE);
+    expect(await w.page.locator('[name="variants[0].key"]').inputValue()).toBe('control');
+    expect(await w.page.locator('[name="variants[1].key"]').inputValue()).toBe('loss');
+    expect(await w.page.locator('[name="variants[1].weight"]').inputValue()).toBe('0.5');
+    expect(await testText(w.page, 'exp-variant-name-1')).toBe('Loss');
+    // Filled by the page's script: no request was made.
+    expect(w.page.url()).toBe(url);
+    await w.page.locator('[name="name"]').fill('Kept while rows are added');
+    const metricRows = w.page.locator('[data-testid^="metric-row-"]');
+    const before = await metricRows.count();
+    await Promise.all([w.page.waitForNavigation(), w.page.getByTestId('add-metrics').click()]);
+    expect(await metricRows.count()).toBe(before + 1);
+    expect(await w.page.locator('[name="name"]').inputValue()).toBe('Kept while rows are added');
+    expect(await w.page.locator('[name="variants[1].key"]').inputValue()).toBe('loss');
+    await screenshot(w.page, 'experiment-form-rows');
+    // Enter in a field saves (here refused: the form is not complete), it does not add a row.
+    const [response] = await Promise.all([
+      w.page.waitForNavigation(),
+      w.page.locator('[name="name"]').press('Enter'),
+    ]);
+    expect(response?.status()).toBe(400);
+    expect(await metricRows.count()).toBe(before + 1);
+    expect(await h.services.experiments.repo.getByKey(EXP)).toBeNull();
+  });
+
   it('creates an experiment with a primary metric and a CSAT guardrail and starts it', async () => {
     await w.page.goto(`${base}/dashboard/new/experiment`);
     await fill(w, experimentFields);
@@ -250,6 +279,25 @@ describe('the workspace in the browser, as a strategist', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('deleting in the browser, as a strategist', () => {
+  it('deletes a draft journey after asking to confirm, and the workspace says so', async () => {
+    const w = await laptopPage(browser);
+    await signIn(w, h.keys.strategist, '/dashboard/workspace');
+    await h.services.journeys.create(systemActor, {
+      key: 'ws-scrap',
+      name: 'Scrapped idea',
+      stages: [{ key: 'apply', name: 'Apply' }],
+    });
+    await w.page.goto(`${base}/dashboard/edit/journey/ws-scrap`);
+    await Promise.all([w.page.waitForNavigation(), w.page.getByTestId('delete-link').click()]);
+    await screenshot(w.page, 'delete-confirm');
+    expect(await h.services.journeys.repo.getByKey('ws-scrap')).not.toBeNull();
+    await Promise.all([w.page.waitForNavigation(), w.page.getByTestId('confirm-delete').click()]);
+    expect(await testText(w.page, 'deleted-notice')).toContain('ws-scrap');
+    expect(await h.services.journeys.repo.getByKey('ws-scrap')).toBeNull();
   });
 });
 

@@ -275,9 +275,41 @@ export function routeProbes(h: Harness): Record<string, Probe> {
         body: { touchpoint: touchpointBody.key, owner: 'rm', nudgeKey: `rm-tpl-${tag}` },
       }),
     },
+    'POST /v1/identities': {
+      status: 201,
+      build: (tag) => ({
+        path: '/v1/identities',
+        body: { anonymousId: `rm-anon-${tag}`, customerId: `rm-cust-${tag}` },
+      }),
+    },
+    'GET /v1/identities/:id': { status: 200, build: (tag) => ({ path: `/v1/identities/rm-id-${tag}` }) },
+    'GET /dashboard/holdouts/:key': {
+      status: 200,
+      build: () => ({ path: `/dashboard/holdouts/${LIVE_HOLDOUT}` }),
+    },
+    'GET /dashboard/templates': {
+      status: 200,
+      build: () => ({ path: '/dashboard/templates', query: { type: 'reminder', channel: '' } }),
+    },
+    'POST /dashboard/templates/:key/instantiate': {
+      status: 303,
+      build: async (tag, agent) => {
+        // A touchpoint per caller, so each draft gets its own default keys.
+        const touchpoint = `home-loan.apply.rm-tpl-${tag}`;
+        await h.services.touchpoints.create(systemActor, { ...touchpointBody, key: touchpoint });
+        return {
+          path: `/dashboard/templates/${templateBody.key}/instantiate`,
+          form: { csrf: await csrfOf(agent), touchpoint, owner: 'rm' },
+        };
+      },
+    },
     'GET /': { status: 302, build: () => ({ path: '/' }) },
     'GET /dashboard/assets/:name': { status: 200, build: () => ({ path: '/dashboard/assets/dashboard.js' }) },
     'GET /dashboard/sign-in': { status: 200, build: () => ({ path: '/dashboard/sign-in' }) },
+    'GET /dashboard/language': {
+      status: 303,
+      build: () => ({ path: '/dashboard/language', query: { set: 'uk', next: '/dashboard' } }),
+    },
     'POST /dashboard/sign-in': {
       status: 303,
       build: async (_tag, agent) => {
@@ -346,6 +378,18 @@ export function routeProbes(h: Harness): Record<string, Probe> {
             'stages[1].name': 'Apply',
           },
         };
+      },
+    },
+    'GET /dashboard/delete/:kind/:key': {
+      status: 200,
+      build: () => ({ path: `/dashboard/delete/experiment/${LIVE}` }),
+    },
+    'POST /dashboard/delete/:kind/:key': {
+      status: 303,
+      build: async (tag, agent) => {
+        const key = `rm-ws-del-${tag}`;
+        await h.services.journeys.create(systemActor, { ...journeyBody, key });
+        return { path: `/dashboard/delete/journey/${key}`, form: { csrf: await csrfOf(agent) } };
       },
     },
     'POST /dashboard/edit/experiment/:key/lifecycle': {

@@ -219,7 +219,7 @@ describe('readout routes', () => {
     expect(missing.status).toBe(404);
   });
 
-  it('ranks touchpoints and nudge types by measured effect in the portfolio', async () => {
+  it('ranks touchpoints and nudge types by pooled effect in the portfolio', async () => {
     const res = await h.request().get('/v1/portfolio').set(auth(h.keys.viewer));
     expect(res.status).toBe(200);
     const [tp] = res.body.touchpoints;
@@ -231,7 +231,10 @@ describe('readout routes', () => {
       variant: 'treatment',
       metric: 'applied',
     });
-    expect(tp.satisfaction.meanRelativeLift).toBeGreaterThan(0);
+    // CSAT pooled in its own points: one experiment, so its own lift of 4.5 - 3.5.
+    expect(tp.csat).toMatchObject({ unit: 'points', experiments: 1 });
+    expect(tp.csat.estimate).toBeCloseTo(1, 12);
+    expect(tp.nps.experiments).toBe(0);
     expect(res.body.nudgeTypes.map((n: { type: string }) => n.type)).toEqual(['framing']);
     expect(res.body.channels.map((n: { channel: string }) => n.channel)).toEqual(['web']);
     expect((await h.request().get('/v1/portfolio').set(auth(h.keys.app))).status).toBe(403);

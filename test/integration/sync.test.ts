@@ -160,15 +160,16 @@ describe('experiments as code', () => {
         name: 'T',
       };
       const nudge = { ...nudgeOf, key: 'n2', touchpoint: 'nope-touchpoint' };
-      writeFileSync(
-        path.join(other, 'b.json'),
-        JSON.stringify({ touchpoints: [touchpoint], nudges: [nudge] }),
-      );
+      const b = JSON.stringify({ touchpoints: [touchpoint], nudges: [nudge] }, null, 2);
+      writeFileSync(path.join(other, 'b.json'), b);
+      // JSON files name their lines too: the line of the nudge's touchpoint field.
+      const line = b.split('\n').findIndex((l) => l.includes('"touchpoint": "nope-touchpoint"')) + 1;
+      expect(line).toBeGreaterThan(1);
       const before = await stateOf();
       const lines = describeSync(await sync({ in: other }), false);
       expect(lines).toEqual([
-        expect.stringMatching(/^a\.json: journeys\[0\]\.stages\[0\]\.key: must be lower-case/),
-        'b.json: nudges[0].touchpoint: no touchpoint with key "nope-touchpoint"',
+        expect.stringMatching(/^a\.json: journeys\[0\]\.stages\[0\]\.key: must be lower-case.* \(line 1\)$/),
+        `b.json: nudges[0].touchpoint: no touchpoint with key "nope-touchpoint" (line ${line})`,
         'sync refused: 2 problem(s); nothing was written',
       ]);
       expect(await stateOf()).toEqual(before);
@@ -293,6 +294,97 @@ describe('sync messages', () => {
       expect(lines[0]).toMatch(
         /^telecom-onboarding\.yaml: experiments\[0\]: unknown key "hypotesis"; did you mean "hypothesis"\? \(line \d+\)$/,
       );
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
+  });
+
+  /** The 1-based line of the first line of `file` in `base` that contains `text`. */
+  const lineWith = (base: string, file: string, text: string) => {
+    const lines = readFileSync(path.join(base, file), 'utf8').split('\n');
+    const at = lines.findIndex((l) => l.includes(text));
+    if (at < 0) throw new Error(`"${text}" not in ${file}`);
+    return at + 1;
+  };
+
+  it('when a file fails its schema, then its references are checked in the same run, each message with its line', async () => {
+    const broken = mkdtempSync(path.join(tmpdir(), 'nudgelab-sync-round-'));
+    try {
+      cpSync(samples, broken, { recursive: true });
+      const T = 'telecom-onboarding.yaml';
+      // One experiment with a misspelt field and a misspelt nudge, another with only a misspelt nudge.
+      edit(T, '    hypothesis: >-\n      If autopay', '    hypotesis: >-\n      If autopay', broken);
+      edit(T, 'nudge: autopay-default\n', 'nudge: autopay-defualt\n', broken);
+      edit(T, 'nudge: data-usage-social-norm\n', 'nudge: data-usage-socialnorm\n', broken);
+      // A missing required field is placed on the line of the item it is missing from.
+      edit(
+        T,
+        '    owner: onboarding-squad@telco.example\n    hypothesis: >-\n      If the activation',
+        '    hypothesis: >-\n      If the activation',
+        broken,
+      );
+      const before = await stateOf();
+      const result = await sync({ in: broken });
+      const lines = describeSync(result, false);
+      expect(lines).toEqual([
+        `${T}: experiments[0]: unknown key "hypotesis"; did you mean "hypothesis"? (line ${lineWith(broken, T, 'hypotesis:')})`,
+        `${T}: experiments[1].owner: Invalid input: expected string, received undefined (line ${lineWith(broken, T, '- key: esim-activation-evening')})`,
+        `${T}: experiments[0].nudge: no nudge with key "autopay-defualt"; did you mean "autopay-default"? (line ${lineWith(broken, T, 'nudge: autopay-defualt')})`,
+        `${T}: experiments[2].nudge: no nudge with key "data-usage-socialnorm"; did you mean "data-usage-social-norm"? (line ${lineWith(broken, T, 'nudge: data-usage-socialnorm')})`,
+        'sync refused: 4 problem(s); nothing was written',
+      ]);
+      expect(result.written).toBe(false);
+      expect(await stateOf()).toEqual(before);
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
+  });
+
+  it('when an optional field is misspelt, then the message names the field it is probably meant to be', async () => {
+    const broken = mkdtempSync(path.join(tmpdir(), 'nudgelab-sync-optional-'));
+    try {
+      cpSync(samples, broken, { recursive: true });
+      edit(BANK, '    industry: banking\n', '    industy: banking\n', broken);
+      edit(BANK, 'localHour:', 'localHr:', broken);
+      const lines = describeSync(await sync({ in: broken }), false);
+      expect(lines).toContainEqual(
+        `${BANK}: journeys[0]: unknown key "industy"; did you mean "industry"? (line ${lineWith(broken, BANK, 'industy:')})`,
+      );
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^${BANK.replace('.', '\\.')}: nudges\\[\\d\\]\\.variants\\[\\d\\]\\.payload: unknown key "localHr"; did you mean "localHour"\\? \\(line ${lineWith(broken, BANK, 'localHr:')}\\)$`,
+          ),
+        ),
+      );
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
+  });
+
+  it('when an unquoted value inside { } has a comma, then the message says to quote it, once, with its line', async () => {
+    const broken = mkdtempSync(path.join(tmpdir(), 'nudgelab-sync-comma-'));
+    try {
+      cpSync(samples, broken, { recursive: true });
+      const R = 'retail-checkout.yaml';
+      edit(
+        R,
+        'message: Free delivery on orders over EUR 50. }',
+        'message: Activate now and get 2,000 bonus points. }',
+        broken,
+      );
+      edit(
+        R,
+        `message: "You're EUR 6 away from free delivery." }`,
+        'message: Act now, or lose 2,000 points, today }',
+        broken,
+      );
+      const lines = describeSync(await sync({ in: broken }), false);
+      expect(lines).toEqual([
+        `${R}: nudges[0].variants[0].payload.message: this value contains a comma inside { }: quote it, e.g. message: "Activate now and get 2,000 bonus points." (line ${lineWith(broken, R, '2,000 bonus')})`,
+        `${R}: nudges[0].variants[1].payload.message: this value contains a comma inside { }: quote it, e.g. message: "Act now, or lose 2,000 points, today" (line ${lineWith(broken, R, 'Act now,')})`,
+        'sync refused: 2 problem(s); nothing was written',
+      ]);
     } finally {
       rmSync(broken, { recursive: true, force: true });
     }

@@ -7,6 +7,8 @@ export interface AlertDoc {
   condition: string;
   status: 'open' | 'cleared';
   message: string;
+  /** The message in the other languages, by language code. */
+  messages?: Record<string, string>;
   details: Record<string, unknown>;
   openedAt: Date;
   lastSeenAt: Date;
@@ -36,6 +38,7 @@ export function alertModel(connection: Connection): Model<AlertDoc> {
       condition: { type: String, required: true },
       status: { type: String, required: true },
       message: { type: String, required: true },
+      messages: { type: Schema.Types.Mixed, required: false },
       details: { type: Schema.Types.Mixed, default: {} },
       openedAt: { type: Date, required: true },
       lastSeenAt: { type: Date, required: true },

@@ -14,7 +14,9 @@ export interface SnapshotDoc {
   counts: unknown;
   readout: unknown;
   segments: unknown;
+  evidence?: unknown;
   error?: string;
+  identityConflicts?: unknown;
 }
 
 /** Indexes: `_id` only; snapshots are found through their experiment's head (see SnapshotRepository). */
@@ -34,7 +36,9 @@ export function snapshotModel(connection: Connection): Model<SnapshotDoc> {
       counts: { type: Schema.Types.Mixed },
       readout: { type: Schema.Types.Mixed },
       segments: { type: Schema.Types.Mixed },
+      evidence: { type: Schema.Types.Mixed },
       error: { type: String },
+      identityConflicts: { type: Schema.Types.Mixed },
     },
     { versionKey: false, collection: 'snapshots', minimize: false },
   );

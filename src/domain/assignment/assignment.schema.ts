@@ -63,6 +63,10 @@ export type ExperimentAssignment = z.infer<typeof experimentAssignmentSchema>;
 
 export const assignmentResponseSchema = z.object({
   customerId: z.string(),
+  resolvedCustomerId: z
+    .string()
+    .optional()
+    .describe('the customer this id is linked to (POST /v1/identities); its variants are answered'),
   assignments: z.array(experimentAssignmentSchema),
 });
 export type AssignmentResponse = z.infer<typeof assignmentResponseSchema>;

@@ -4,6 +4,7 @@ import { exposureId } from '../../db/models/exposure.model.js';
 import type { Logger } from '../../logger.js';
 import { DomainError, validationError } from '../errors.js';
 import type { FatigueGate } from '../fatigue/fatigue-gate.js';
+import type { IdentityDirectory, StickyVariants } from '../identities/identity-directory.js';
 import { HOLDOUT_ARM, NUDGED_ARM } from '../schemas/holdout.schema.js';
 import { parseOrThrow } from '../validate.js';
 import {
@@ -38,6 +39,8 @@ export interface AssignmentServiceOptions {
   fatiguePolicies?: DefinitionSource<FatiguePolicyDefinition>;
   /** Counts nudged contacts and applies the fatigue caps; absent, no cap applies. */
   fatigue?: FatigueGate;
+  /** Linked ids in memory: an alias is answered as its customer, with the variants the group keeps. */
+  identities?: IdentityDirectory;
   meta: MetaRepository;
   writer: ExposureWriter;
   logger: Logger;
@@ -178,17 +181,23 @@ export class AssignmentService {
       }
       return tp;
     });
-    const attributes: Attributes = { ...req.attributes, customerId: req.customerId, channel: req.channel };
+    // One Map lookup for an id never linked; only a linked customer's kept variants may need a read.
+    const directory = this.opts.identities;
+    const customer = directory ? await directory.resolveReady(req.customerId) : undefined;
+    const sticky: StickyVariants | undefined =
+      customer !== undefined && directory ? await directory.stickyOf(customer) : undefined;
+    const unitId = customer ?? req.customerId;
+    const attributes: Attributes = { ...req.attributes, customerId: unitId, channel: req.channel };
     const assignments: ExperimentAssignment[] = [];
     const synced: Promise<void>[] = [];
     for (const tp of plans) {
       const arms = evaluator.holdoutArms(tp, attributes);
       const held = arms.some((a) => a.member);
-      let evaluations = held ? evaluator.withheld(tp, 'holdout') : evaluator.evaluate(tp, attributes);
+      let evaluations = held ? evaluator.withheld(tp, 'holdout') : evaluator.evaluate(tp, attributes, sticky);
       // Every contact that answered a variant counts, control included, so the cap never depends on the arm.
       const fatigue = this.opts.fatigue;
       if (fatigue && tp.fatigue.length > 0 && evaluations.some((e) => e.inExperiment && !e.qa)) {
-        if (await fatigue.capped(req.customerId, tp, tp.fatigue, now)) {
+        if (await fatigue.capped(unitId, tp, tp.fatigue, now)) {
           evaluations = evaluator.withheld(tp, 'fatigue');
         }
       }
@@ -213,7 +222,11 @@ export class AssignmentService {
         throw new DomainError('exposure_log_unavailable');
       }
     }
-    return { customerId: req.customerId, assignments };
+    return {
+      customerId: req.customerId,
+      ...(customer !== undefined && customer !== req.customerId ? { resolvedCustomerId: customer } : {}),
+      assignments,
+    };
   }
 
   private toAssignment(ev: Evaluation, touchpoint: string, now: Date, tz: string): ExperimentAssignment {
@@ -300,6 +313,7 @@ export class AssignmentService {
   async close(): Promise<void> {
     if (this.poller) clearInterval(this.poller);
     this.poller = null;
+    this.opts.identities?.close();
     await this.opts.fatigue?.close();
     await this.opts.writer.close();
   }

@@ -46,6 +46,28 @@ interface Hit {
   qa: boolean;
 }
 
+const keptVariant = (exp: CompiledExperiment, sticky: ReadonlyMap<string, string> | undefined) =>
+  exp.unit === 'customerId' ? sticky?.get(`${exp.id}|${exp.phase}`) : undefined;
+
+/** The SDK's sticky-bucket documents for the experiments on this touchpoint the group kept a variant of. */
+function stickyContext(tp: CompiledTouchpoint, attributes: Attributes, sticky: ReadonlyMap<string, string>) {
+  const assignments: Record<string, string> = {};
+  for (const exp of tp.experiments) {
+    const variant = keptVariant(exp, sticky);
+    // The payload's bucket version is the phase: a new phase randomises afresh.
+    if (variant !== undefined) assignments[`${exp.key}__${exp.phase}`] = variant;
+  }
+  const id = String(attributes.customerId);
+  return {
+    attributes,
+    stickyBucketAssignmentDocs: {
+      [`customerId||${id}`]: { attributeName: 'customerId', attributeValue: id, assignments },
+    },
+    // The documents come from the identity graph; the SDK's own saves are not kept.
+    saveStickyBucketAssignmentDoc: async () => undefined,
+  };
+}
+
 function hitOf(result: FeatureResult<VariantValue | null>): Hit | null {
   const value = result.value;
   if (!value) return null;
@@ -122,8 +144,16 @@ export class Evaluator {
     }));
   }
 
-  evaluate(tp: CompiledTouchpoint, attributes: Attributes): Evaluation[] {
-    const ctx = { attributes };
+  /**
+   * `sticky`: the variants a linked customer's group keeps (`<experiment id>|<phase>` -> variant),
+   * handed to the SDK as its sticky-bucket documents, so the SDK answers them whatever the hash.
+   */
+  evaluate(
+    tp: CompiledTouchpoint,
+    attributes: Attributes,
+    sticky?: ReadonlyMap<string, string>,
+  ): Evaluation[] {
+    const ctx = sticky && sticky.size > 0 ? stickyContext(tp, attributes, sticky) : { attributes };
     const out: Evaluation[] = [];
     let winner: Hit | null = null;
     /** Key of the exclusive experiment whose slice holds the unit; undefined when not computed. */
@@ -131,8 +161,14 @@ export class Evaluator {
     if (tp.exclusive.length > 0) {
       const forced = tp.qa.size > 0 ? tp.qa.get(String(attributes.customerId)) : undefined;
       const probe = this.probes.get(tp.key);
+      // A group that kept a variant of one exclusive experiment stays in it, whichever slice the hash picks.
+      const kept =
+        'stickyBucketAssignmentDocs' in ctx ? tp.exclusive.find((e) => keptVariant(e, sticky)) : undefined;
       if (forced) {
         winner = { ...forced, qa: true };
+      } else if (kept) {
+        slotOwner = kept.key;
+        winner = hitOf(this.client.evalFeature<VariantValue | null>(soloFeatureKey(kept.key), ctx));
       } else if (probe) {
         const slot = this.client.runInlineExperiment(probe, ctx);
         slotOwner = slot.inExperiment ? (tp.slots?.holders[slot.variationId]?.key ?? null) : null;

@@ -121,6 +121,8 @@ function experimentRule(exp: CompiledExperiment, def: ExperimentDefinition, name
     hashAttribute: exp.unit,
     hashVersion: HASH_VERSION,
     phase: String(exp.phase),
+    // Sticky bucketing keys assignments by bucket version: a new phase starts without them.
+    bucketVersion: exp.phase,
     variations: exp.variants.map((v) => variantValue(exp, v)),
     weights: def.variants.map((v) => v.weight),
     coverage: def.coverage ?? 1,

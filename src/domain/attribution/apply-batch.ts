@@ -3,6 +3,7 @@ import type { Increment, StatsDelta } from '../../db/readout-stats.repository.js
 import { STATS_SHARDS, statsId } from '../../db/readout-stats.repository.js';
 import type { UnitEvent, UnitExposure, UnitRecord } from '../../db/unit.repository.js';
 import { type AttributableMetric, computeOutcomeState } from '../outcomes/outcome-state.js';
+import { mergeAlias, placeExposure } from './unit-merge.js';
 
 /** Events kept per unit (the newest); a unit past it is a bot or a test account, not a customer. */
 export const MAX_EVENTS_PER_UNIT = 500;
@@ -36,22 +37,26 @@ export interface AppliedBatch {
   stats: StatsDelta[];
 }
 
-/** Ids whose unit documents a batch reads first (links found in them are read next). */
+/** Ids whose unit documents a batch reads first (the units they point to are read next). */
 export function idsToRead(items: readonly QueuedItem[]): string[] {
   const ids = new Set<string>();
   for (const it of items) {
+    if (it.t === 'l') {
+      ids.add(it.a).add(it.c);
+      continue;
+    }
     ids.add(it.c);
     if (it.t === 'x') ids.add(it.u);
   }
   return [...ids];
 }
 
-/** Ids linked from the loaded units that are not loaded yet. */
-export function linkedIds(items: readonly QueuedItem[], units: ReadonlyMap<string, UnitRecord>): string[] {
+/** Ids the loaded units point to (their customer, their linked units) that are not loaded yet. */
+export function linkedIds(units: ReadonlyMap<string, UnitRecord>): string[] {
   const out = new Set<string>();
-  for (const it of items) {
-    if (it.t !== 'e') continue;
-    for (const l of units.get(it.c)?.l ?? []) if (!units.has(l)) out.add(l);
+  for (const u of units.values()) {
+    if (u.r !== undefined && !units.has(u.r)) out.add(u.r);
+    for (const l of u.l) if (!units.has(l)) out.add(l);
   }
   return [...out];
 }
@@ -98,7 +103,7 @@ export class Deltas {
   }
 }
 
-function addEvent(unit: UnitRecord, ev: UnitEvent): boolean {
+export function addEvent(unit: UnitRecord, ev: UnitEvent): boolean {
   if (unit.ev.some((e) => e.id === ev.id)) return false;
   unit.ev.push(ev);
   if (unit.ev.length > MAX_EVENTS_PER_UNIT) {
@@ -115,17 +120,21 @@ function toUnitEvent(it: QueuedItem & { t: 'e' }): UnitEvent {
 }
 
 function cloneUnit(u: UnitRecord): UnitRecord {
-  return {
+  const copy: UnitRecord = {
     id: u.id,
     x: u.x.map((x) => ({
       ...x,
       g: { ...x.g },
       c: x.c.map((t) => ({ ...t })),
-      ...(x.k ? { k: { ...x.k } } : {}),
+      ...(x.q ? { q: { ...x.q } } : {}),
+      ...(x.k ? { k: [...x.k] } : {}),
     })),
     ev: u.ev.map((e) => ({ ...e })),
     l: [...u.l],
   };
+  if (u.r !== undefined) copy.r = u.r;
+  if (u.d !== undefined) copy.d = [...u.d];
+  return copy;
 }
 
 /**
@@ -145,12 +154,12 @@ export function admitBucket(values: Set<string>, value: string): string {
 
 /** What one exposure contributes to the sums, from its unit's events: tally `{k, v}` entries. */
 export function contributionOf(
-  x: Pick<UnitExposure, 'v' | 'o' | 'k'>,
+  x: Pick<UnitExposure, 'v' | 'o' | 'q'>,
   metrics: readonly AttributableMetric[],
   events: readonly UnitEvent[],
 ): { k: string; v: number }[] {
   const state = computeOutcomeState(
-    { variant: x.v, exposedAt: new Date(x.o), covariates: x.k },
+    { variant: x.v, exposedAt: new Date(x.o), covariates: x.q },
     metrics,
     events.map((e) => ({ id: e.id, name: e.n, type: e.y, value: e.v, occurredAt: new Date(e.o) })),
   );
@@ -196,20 +205,27 @@ export function applyBatch(
     }
     return u;
   };
+  /** The unit an id's exposures and events count on: its customer's once it is linked as an alias. */
+  const canonical = (id: string): UnitRecord => {
+    let u = get(id);
+    for (let hops = 0; u.r !== undefined && hops < 4; hops++) u = get(u.r);
+    return u;
+  };
   const deltas = new Deltas(ctx.shard);
+  const defsOf = (e: string) => ctx.metricsOf(e)?.defs;
 
   for (const it of items) {
     if (it.t !== 'x') continue;
-    const unit = get(it.u);
-    if (unit.x.some((x) => x.id === it.id)) continue;
+    const unit = canonical(it.u);
+    if (unit.x.some((x) => x.id === it.id) || unit.d?.includes(it.id)) continue;
     const x: UnitExposure = { id: it.id, e: it.e, p: it.p, v: it.v, o: it.o, g: {}, c: [] };
-    if (it.k) x.k = { ...it.k };
+    if (it.k) x.q = { ...it.k };
+    if (unit.id !== it.u) x.a = it.u;
     x.g = segmentBuckets(ctx.attributes, it.a, (a, value) => ctx.bucket(it.e, it.p, a, value));
-    unit.x.push(x);
-    deltas.add(x, 'n', it.v, 1, ctx.metricsOf(it.e)?.defs);
+    placeExposure(unit, x, false, deltas, defsOf(it.e));
     dirty.add(unit.id);
-    if (it.c !== it.u) {
-      const customer = get(it.c);
+    const customer = canonical(it.c);
+    if (customer.id !== unit.id) {
       if (!customer.l.includes(unit.id)) customer.l.push(unit.id);
       // Events the customer sent before this exposure was attributed count for it too.
       for (const ev of customer.ev) addEvent(unit, { ...ev });
@@ -217,8 +233,19 @@ export function applyBatch(
   }
 
   for (const it of items) {
+    if (it.t !== 'l') continue;
+    const alias = get(it.a);
+    const customer = canonical(it.c);
+    // A replay finds the redirect in place; an alias is never merged into itself.
+    if (alias.r !== undefined || alias.id === customer.id) continue;
+    const touched = mergeAlias(alias, customer, deltas, defsOf, addEvent, get);
+    dirty.add(alias.id).add(customer.id);
+    for (const u of touched) dirty.add(u.id);
+  }
+
+  for (const it of items) {
     if (it.t !== 'e') continue;
-    const customer = get(it.c);
+    const customer = canonical(it.c);
     const ev = toUnitEvent(it);
     const targets = [customer, ...customer.l.map(get)];
     for (const u of targets) if (addEvent(u, { ...ev })) dirty.add(u.id);

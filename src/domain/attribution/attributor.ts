@@ -3,7 +3,7 @@ import type { AttributionQueueRepository, QueuedItem } from '../../db/attributio
 import { AttributionQueueRepository as Queue } from '../../db/attribution-queue.repository.js';
 import type { LeaseRepository } from '../../db/lease.repository.js';
 import type { BatchRecord, ReadoutStatsRepository } from '../../db/readout-stats.repository.js';
-import type { UnitRecord, UnitRepository } from '../../db/unit.repository.js';
+import type { UnitRepository } from '../../db/unit.repository.js';
 import type { Logger } from '../../logger.js';
 import { DomainError } from '../errors.js';
 import {
@@ -248,7 +248,7 @@ export class Attributor {
     this.counters.batches++;
     for (const it of items) {
       if (it.t === 'e') this.counters.attributedEvents++;
-      else this.counters.attributedExposures++;
+      else if (it.t === 'x') this.counters.attributedExposures++;
     }
     this.counters.pending = Math.max(0, waiting - entries.reduce((sum, e) => sum + e.items.length, 0));
     return Math.max(items.length, 1);
@@ -256,11 +256,16 @@ export class Attributor {
 
   private async compute(seq: number, items: QueuedItem[], queueIds: string[]): Promise<BatchRecord> {
     const loaded = await this.deps.units.getMany(idsToRead(items));
-    const more = linkedIds(items, loaded);
-    if (more.length > 0) for (const [id, u] of await this.deps.units.getMany(more)) loaded.set(id, u);
+    // The units they point to (a linked alias's customer, a customer's accounts), and theirs in turn.
+    for (let round = 0; round < 4; round++) {
+      const more = linkedIds(loaded);
+      if (more.length === 0) break;
+      const found = await this.deps.units.getMany(more);
+      for (const id of more) loaded.set(id, found.get(id) ?? { id, x: [], ev: [], l: [] });
+    }
     const experiments = new Set<string>();
     const phases = new Set<string>();
-    for (const u of this.involved(items, loaded)) for (const x of u.x) experiments.add(x.e);
+    for (const u of loaded.values()) for (const x of u.x) experiments.add(x.e);
     for (const it of items) {
       if (it.t !== 'x') continue;
       experiments.add(it.e);
@@ -276,19 +281,6 @@ export class Attributor {
       shard: shardOf(seq),
     });
     return { seq, units: applied.units, stats: applied.stats, queueIds };
-  }
-
-  private *involved(items: readonly QueuedItem[], loaded: ReadonlyMap<string, UnitRecord>) {
-    const seen = new Set<string>();
-    for (const it of items) {
-      const ids = it.t === 'x' ? [it.u, it.c] : [it.c, ...(loaded.get(it.c)?.l ?? [])];
-      for (const id of ids) {
-        if (seen.has(id)) continue;
-        seen.add(id);
-        const u = loaded.get(id);
-        if (u) yield u;
-      }
-    }
   }
 
   private async loadBuckets(key: string): Promise<void> {

@@ -14,7 +14,13 @@ export const alertSchema = z.object({
   experiment: z.string(),
   condition: z.string().describe('what is deduplicated, e.g. srm:<experiment>:<phase>'),
   status: z.enum(['open', 'cleared']),
-  message: z.string(),
+  message: z.string().describe('what happened, in `language`'),
+  /** The language of `message`: English unless another was asked for and the alert has it. */
+  language: z.string().optional(),
+  messages: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('the same message in the other languages (pt, ru, uk, ro), rewritten with it'),
   details: z.record(z.string(), z.unknown()),
   openedAt: z.iso.datetime(),
   lastSeenAt: z.iso.datetime(),

@@ -23,8 +23,16 @@ export const idPrefixes = {
 
 export type EntityKind = keyof typeof idPrefixes;
 
+/** What the service stores beside every definition's own fields. */
 export const timestampsSchema = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   version: z.number().int().min(1),
+  source: z
+    .string()
+    .max(1000)
+    .optional()
+    .describe(
+      'the definitions file that manages it (e.g. experiments/retail-checkout.yaml), set by npm run sync; absent for definitions made through the API or the workspace',
+    ),
 });

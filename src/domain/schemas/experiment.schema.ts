@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { metricDefinitionSchema } from '../../metrics/registry.js';
 import { checkCondition } from '../assignment/condition-check.js';
 import { keySchema, timestampsSchema } from './common.schema.js';
+import { experimentPriorSchema } from './evidence.schema.js';
 
 export const experimentStatuses = ['draft', 'running', 'paused', 'stopped', 'concluded'] as const;
 export const experimentStatusSchema = z.enum(experimentStatuses);
@@ -12,8 +13,10 @@ export const metricRoles = ['primary', 'guardrail', 'secondary'] as const;
 /** The fields every metric has; each kind adds its own (see src/metrics and its registry). */
 const metricBaseFields = {
   key: keySchema,
-  name: z.string().max(120).optional(),
-  role: z.enum(metricRoles),
+  name: z.string().max(120).optional().describe('as readouts name the metric (default: its key)'),
+  role: z
+    .enum(metricRoles)
+    .describe('primary: the one the decision is about; guardrail: must not be harmed; secondary: reported'),
   windowHours: z
     .number()
     .positive()
@@ -34,19 +37,33 @@ export const metricSchema = metricDefinitionSchema(metricBaseFields);
 export type Metric = z.infer<typeof metricSchema>;
 
 export const decisionSettingsSchema = z.strictObject({
-  chanceToBeatControl: z.number().min(0.5).max(1).optional(),
+  chanceToBeatControl: z
+    .number()
+    .min(0.5)
+    .max(1)
+    .optional()
+    .describe('chance to beat control needed on the primary metric to ship (default 0.95)'),
   lossTolerance: z
     .number()
     .min(0)
     .optional()
     .describe('largest expected loss of shipping, relative to control'),
-  harmThreshold: z.number().min(0).max(1).optional(),
-  minSample: z.number().int().min(0).optional(),
+  harmThreshold: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe('guardrails: the chance of harm at which a variant is held back'),
+  minSample: z.number().int().min(0).optional().describe('exposed units every arm needs before a decision'),
 });
 
 export const experimentVariantSchema = z.strictObject({
   key: keySchema.describe('key of a variant of the nudge'),
-  weight: z.number().min(0).max(1),
+  weight: z
+    .number()
+    .min(0)
+    .max(1)
+    .describe("its share of the experiment's customers; the weights add up to 1"),
 });
 
 /**
@@ -68,15 +85,23 @@ export const qaOverrideSchema = z.strictObject({
 
 /** The fields a strategist writes; lifecycle fields (status, phase, dates) are set by the service. */
 export const experimentFields = {
-  key: keySchema,
+  key: keySchema.describe('the experiment, e.g. repayment-frequency-default-2026q4'),
   name: z.string().min(1).max(160),
   nudge: keySchema.describe('key of the nudge under test; the touchpoint is the nudge touchpoint'),
-  owner: z.string().min(1).max(120),
-  hypothesis: z.string().min(1).max(2000),
+  owner: z.string().min(1).max(120).describe('who answers for it: a team or an e-mail address'),
+  hypothesis: z.string().min(1).max(2000).describe('what should change and why, in plain words'),
   control: keySchema.describe('key of the control variant'),
-  variants: z.array(experimentVariantSchema).min(2).max(25),
-  coverage: z.number().min(0).max(1).default(1),
-  targeting: conditionSchema.optional(),
+  variants: z
+    .array(experimentVariantSchema)
+    .min(2)
+    .max(25)
+    .describe('every variant of the nudge, with its weight'),
+  coverage: z.number().min(0).max(1).default(1).describe('share of eligible customers in the experiment'),
+  targeting: conditionSchema
+    .optional()
+    .describe(
+      'who is eligible: a GrowthBook condition on customer attributes, e.g. { plan: { $in: [gold] } }',
+    ),
   unit: z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9_]*$/)
@@ -86,10 +111,25 @@ export const experimentFields = {
     .boolean()
     .default(false)
     .describe('may run at the same time as other overlap-allowed experiments'),
-  qaOverrides: z.array(qaOverrideSchema).max(1000).default([]),
-  metrics: z.array(metricSchema).min(1).max(30),
-  decision: decisionSettingsSchema.default({}),
+  qaOverrides: z
+    .array(qaOverrideSchema)
+    .max(1000)
+    .default([])
+    .describe('customers who always get a given variant, for testing; not counted in readouts'),
+  metrics: z
+    .array(metricSchema)
+    .min(1)
+    .max(30)
+    .describe('at most one primary, any guardrails and secondaries'),
+  decision: decisionSettingsSchema
+    .default({})
+    .describe('overrides of the decision rule (src/stats/DECISION_RULE.md)'),
   refreshSchedule: z.string().max(100).optional().describe('cron expression overriding the default'),
+  prior: experimentPriorSchema
+    .optional()
+    .describe(
+      'informative prior on the primary metric: {from: past-nudges}, {from: template, ...} (set by instantiate) or {from: none}',
+    ),
 };
 
 type ExperimentFields = z.infer<z.ZodObject<typeof experimentFields>>;

@@ -16,8 +16,8 @@ export const fatiguePolicyInputSchema = z.strictObject({
   journey: keySchema
     .optional()
     .describe('the journey whose touchpoints count and are capped; absent: a global policy'),
-  maxContacts: z.number().int().min(1).max(1000),
-  windowDays: z.number().int().min(1).max(MAX_WINDOW_DAYS),
+  maxContacts: z.number().int().min(1).max(1000).describe('nudged contacts a customer may get in the window'),
+  windowDays: z.number().int().min(1).max(MAX_WINDOW_DAYS).describe('days the contacts are counted over'),
   active: z.boolean().default(true).describe('an inactive policy neither counts nor caps'),
   description: z.string().max(2000).optional(),
 });

@@ -69,32 +69,54 @@ export const journeySummarySchema = z.object({
 export type JourneySummary = z.infer<typeof journeySummarySchema>;
 
 /**
- * An effect summarised over experiments: the mean relative lift of each experiment's leading
- * variant (the shipped one when decided, otherwise the one most likely to beat control), with the
- * sign turned so that positive is always better for the customer (lower effort counts as better).
+ * What the portfolio compares, each in its own unit: conversion as a relative lift, CSAT and
+ * customer effort in points of their scale, NPS in NPS points. Every figure is signed so that
+ * positive is better for the customer (less effort counts as better).
  */
-export const effectSchema = z.object({
+export const portfolioMeasures = ['conversion', 'csat', 'nps', 'effort'] as const;
+export type PortfolioMeasure = (typeof portfolioMeasures)[number];
+
+/**
+ * One measure pooled over the experiments of a row: each experiment's leading variant (the
+ * shipped one when decided, otherwise the one most likely to beat control) enters with its lift
+ * and the variance of its interval; the random-effects model weighs them by precision and
+ * integrates the spread between experiments (src/stats/pooled-effect.ts).
+ */
+export const pooledEffectSchema = z.object({
+  unit: z
+    .enum(['relative', 'points'])
+    .describe('relative lift, or points of the metric (NPS points for NPS)'),
   experiments: z.number().int().min(0),
-  meanRelativeLift: z.number().nullable(),
+  estimate: z.number().nullable().describe('posterior mean of the common effect; null without experiments'),
+  ci95: interval.nullable(),
+  chanceBetter: z.number().nullable().describe('posterior chance that the common effect is better than none'),
+  spread: z.number().nullable().describe("posterior mean sd of the experiments' true effects around it"),
   items: z.array(
     z.object({
       experiment: z.string(),
       variant: z.string(),
       metric: z.string(),
-      betterRelativeLift: z.number(),
+      estimate: z.number(),
+      ci95: interval,
       chanceToBeatControl: z.number(),
     }),
   ),
 });
-export type Effect = z.infer<typeof effectSchema>;
+export type PooledEffect = z.infer<typeof pooledEffectSchema>;
 
 export const portfolioEntrySchema = z.object({
   experiments: z.array(z.string()),
-  conversion: effectSchema,
-  satisfaction: effectSchema,
+  conversion: pooledEffectSchema,
+  csat: pooledEffectSchema,
+  nps: pooledEffectSchema,
+  effort: pooledEffectSchema,
 });
+export type PortfolioEntry = z.infer<typeof portfolioEntrySchema>;
 
-/** GET /v1/portfolio: rankings by satisfaction effect (then conversion), best first. */
+/**
+ * GET /v1/portfolio: rankings by the chance of improving satisfaction (the mean of that chance over
+ * CSAT, NPS and effort where measured), then of raising conversion, best first.
+ */
 export const portfolioSchema = z.object({
   computedAt: z.iso.datetime(),
   touchpoints: z.array(

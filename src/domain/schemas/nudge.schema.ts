@@ -58,18 +58,19 @@ function variantsOf<P extends z.ZodType>(payload: P) {
   return z
     .array(
       z.strictObject({
-        key: keySchema,
-        name: z.string().min(1).max(120),
-        payload,
+        key: keySchema.describe('e.g. control, loss'),
+        name: z.string().min(1).max(120).describe('as readouts name the variant'),
+        payload: payload.describe('what the variant shows; its fields depend on the nudge type'),
       }),
     )
     .min(2)
     .max(25)
+    .describe('what each arm shows, the control included')
     .refine((v) => new Set(v.map((x) => x.key)).size === v.length, 'variant keys must be unique');
 }
 
 const nudgeBase = {
-  key: keySchema,
+  key: keySchema.describe('the nudge, e.g. repayment-frequency-default'),
   touchpoint: keySchema.describe('key of the touchpoint the nudge is bound to'),
   name: z.string().min(1).max(120),
   principle: z.string().min(1).max(500).describe('the behavioural principle behind the nudge'),

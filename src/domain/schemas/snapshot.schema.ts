@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import { LANGUAGES } from '../../i18n/languages.js';
 import { metricCountFields, metricKinds, variantCountFields } from '../../metrics/registry.js';
 import { readoutSchema } from '../../stats/readout.schema.js';
+import { evidenceSchema } from './evidence.schema.js';
 import { experimentStatusSchema, metricRoles } from './experiment.schema.js';
+import { identityConflictsSchema } from './identity.schema.js';
 
 /**
  * A snapshot is one refresh of one experiment: the sufficient statistics read from the exposures
@@ -69,7 +72,13 @@ export const snapshotSchema = z.object({
   counts: countsSchema.nullable(),
   readout: readoutSchema.nullable(),
   segments: segmentsSchema.nullable(),
+  evidence: evidenceSchema
+    .optional()
+    .describe('survey response bias and the prior on the primary metric, when there are any'),
   error: z.string().optional().describe('why a failed refresh failed'),
+  identityConflicts: identityConflictsSchema
+    .optional()
+    .describe('units that were two ids (POST /v1/identities): split, merged, refused claims, examples'),
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;
 
@@ -111,6 +120,18 @@ export const readoutResponseSchema = z.object({
   /** The most recent failed refresh after the latest ok one, if any. */
   lastFailure: z.object({ computedAt: z.iso.datetime(), error: z.string() }).nullable(),
   history: z.array(historyPointSchema),
+  identityConflicts: identityConflictsSchema
+    .nullable()
+    .optional()
+    .describe(
+      "the latest snapshot's identity figures: linked ids shown two variants, merged, refused claims",
+    ),
+  /**
+   * The language of the decision sentences in `latest` (its readout's and its segments'); every
+   * other field is language-neutral. English when the snapshot was stored before sentences could
+   * be worded again; history points keep the sentence as it was written then, in English.
+   */
+  language: z.enum(LANGUAGES).optional(),
   /**
    * Events this experiment's customers sent under a name close to one a metric reads, which no
    * metric counted: most often a misspelt name in the sender or in the definition.

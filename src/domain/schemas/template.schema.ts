@@ -95,6 +95,11 @@ export const templateViewSchema = storedTemplateSchema.extend({
   prior: z
     .object({
       expectedRelativeLift: z.number(),
+      sd: z
+        .number()
+        .describe(
+          'sd of the prior on the relative lift: the larger of the expected lift and 8% (the nudge-unit mean)',
+        ),
       discount: z.number().describe('share of the published effect expected at scale'),
       basis: z.string(),
     })
@@ -108,6 +113,11 @@ export const instantiateInputSchema = z.strictObject({
   owner: z.string().min(1).max(120),
   nudgeKey: keySchema.optional().describe('default: <template>-<touchpoint>'),
   experimentKey: keySchema.optional().describe('default: the nudge key with -test'),
-  usePrior: z.boolean().default(false).describe('state the discounted published effect in the hypothesis'),
+  usePrior: z
+    .boolean()
+    .default(false)
+    .describe(
+      "make the discounted published effect the experiment's prior on its primary metric, and state it in the hypothesis",
+    ),
 });
 export type InstantiateInput = z.infer<typeof instantiateInputSchema>;

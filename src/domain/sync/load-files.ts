@@ -1,27 +1,60 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import type { DefinitionKind } from '../../db/models/definition.model.js';
 import { DomainError } from '../errors.js';
 import { closest } from '../near-miss.js';
 import { checkValueShape } from '../shape-limits.js';
 import { findOperatorKeys, issuesOf } from '../validate.js';
 import { type DefinitionFile, definitionFileSchema } from './definition-file.schema.js';
+import { type FileIssue, type ParsedText, parseText } from './file-text.js';
+import { knownKeysAt } from './schema-keys.js';
 
-/** One problem in one file: `file: path.inside.file: reason`. */
-export interface FileIssue {
+export type { FileIssue } from './file-text.js';
+
+/** The sections of a definitions file and the kind each declares. */
+export const fileSections = [
+  ['journeys', 'journey'],
+  ['touchpoints', 'touchpoint'],
+  ['nudges', 'nudge'],
+  ['experiments', 'experiment'],
+  ['holdouts', 'holdout'],
+  ['fatiguePolicies', 'fatigue'],
+  ['templates', 'template'],
+] as const satisfies readonly (readonly [keyof DefinitionFile, DefinitionKind])[];
+
+/**
+ * An item that failed its schema, as written: its references are still checked (so schema and
+ * reference problems are reported in one run), and its key counts as declared.
+ */
+export interface BrokenItem {
+  kind: DefinitionKind;
   file: string;
+  /** e.g. `experiments[2]`. */
   path: string;
-  reason: string;
+  raw: Record<string, unknown>;
+  /** Top-level fields the schema already faulted: their references are not reported again. */
+  faulted: ReadonlySet<string>;
 }
 
+/**
+ * A file's items that passed their schema. A file with items that failed is loaded too: those
+ * items are holes in `content` (so every other item keeps its index) and listed in `broken`.
+ */
 export interface LoadedFile {
+  /** As messages show it: relative to the display base (the working directory). */
   file: string;
+  /**
+   * As stored on the definitions it manages: relative to the folder above the synced one, so
+   * `experiments/retail-checkout.yaml` whatever the working directory.
+   */
+  source: string;
   content: DefinitionFile;
   /** The file's items as written (before defaults), by section and index: what the services receive. */
   raw: Record<string, unknown[]>;
-  /** 1-based line of a path inside the file, when the format tells (YAML). */
+  /** 1-based line of a path inside the file (or of the nearest part of it the file has). */
   lineOf(pathParts: readonly PropertyKey[]): number | undefined;
+  broken: BrokenItem[];
 }
 
 export const GENERATED_SCHEMA_FILE = 'schema.json';
@@ -41,39 +74,6 @@ async function listFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-function parseText(file: string, text: string): { data: unknown; lineOf: LoadedFile['lineOf'] } | FileIssue {
-  if (/\.json$/i.test(file)) {
-    try {
-      return { data: JSON.parse(text), lineOf: () => undefined };
-    } catch (err) {
-      return { file, path: '(root)', reason: `invalid JSON: ${(err as Error).message}` };
-    }
-  }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
-  const error = doc.errors[0];
-  if (error) {
-    const line = error.linePos?.[0]?.line;
-    const first = error.message.split('\n')[0];
-    return { file, path: line ? `line ${line}` : '(root)', reason: `invalid YAML: ${first}` };
-  }
-  let data: unknown;
-  try {
-    // The yaml library refuses alias expansions it judges excessive by throwing.
-    data = doc.toJS() ?? {};
-  } catch (err) {
-    return { file, path: '(root)', reason: `invalid YAML: ${(err as Error).message}` };
-  }
-  return {
-    data,
-    lineOf(parts) {
-      const node = doc.getIn(parts as unknown[], true) as { range?: [number, number, number] } | undefined;
-      const offset = node?.range?.[0];
-      return offset === undefined ? undefined : lineCounter.linePos(offset).line;
-    },
-  };
-}
-
 /** The path of a zod issue as written in messages: `experiments[0].metrics`. */
 function pathText(parts: readonly PropertyKey[]): string {
   if (parts.length === 0) return '(root)';
@@ -82,10 +82,21 @@ function pathText(parts: readonly PropertyKey[]): string {
     .join('');
 }
 
-function zodIssues(file: string, error: z.ZodError, lineOf: LoadedFile['lineOf']): FileIssue[] {
+/** The object at a path of the parsed file, for the keys it already has. */
+function objectAt(data: unknown, parts: readonly PropertyKey[]): Record<string, unknown> {
+  let at: unknown = data;
+  for (const p of parts) at = (at as Record<PropertyKey, unknown> | null | undefined)?.[p];
+  return at && typeof at === 'object' ? (at as Record<string, unknown>) : {};
+}
+
+/**
+ * A zod error as one message per problem, each with its line: a misspelt field is said once with
+ * the likely name, and the tail of a value cut by an unquoted comma inside `{ }` is said as such.
+ */
+function zodIssues(file: string, error: z.ZodError, parsed: ParsedText): FileIssue[] {
   const formatted = issuesOf(error);
   const withLine = (reason: string, parts: readonly PropertyKey[]) => {
-    const line = lineOf(parts);
+    const line = parsed.lineOf(parts);
     return line ? `${reason} (line ${line})` : reason;
   };
   // A misspelt key is both an unknown key and a missing one: said once, as a "did you mean".
@@ -108,9 +119,21 @@ function zodIssues(file: string, error: z.ZodError, lineOf: LoadedFile['lineOf']
     const absent = [...missing.keys()]
       .filter((p) => p.startsWith(prefix) && /^\.?[^.[\]]+$/.test(p.slice(prefix.length)))
       .map((p) => p.slice(prefix.length).replace(/^\./, ''));
+    const present = new Set(Object.keys(objectAt(parsed.data, issue.path)));
+    const unused = knownKeysAt(issue.path).filter((k) => !present.has(k));
     for (const key of issue.keys) {
-      const guess = closest(key, absent);
-      if (guess) explained.add(missing.get(prefix ? `${prefix}.${guess}` : guess) ?? -1);
+      const cut = parsed.flowComma(issue.path, key);
+      if (cut) {
+        if (!cut.first) continue;
+        const field = prefix ? `${prefix}.${cut.field}` : cut.field;
+        const quoted = JSON.stringify(cut.written);
+        const reason = `this value contains a comma inside { }: quote it, e.g. ${cut.field}: ${quoted}`;
+        out.push({ index: i, issue: { file, path: field, reason: withLine(reason, [...issue.path, key]) } });
+        continue;
+      }
+      const guess = closest(key, absent) ?? closest(key, unused);
+      if (guess && absent.includes(guess))
+        explained.add(missing.get(prefix ? `${prefix}.${guess}` : guess) ?? -1);
       const reason = `unknown key "${key}"${guess ? `; did you mean "${guess}"?` : ''}`;
       out.push({ index: i, issue: { file, path: parent, reason: withLine(reason, [...issue.path, key]) } });
     }
@@ -121,13 +144,7 @@ function zodIssues(file: string, error: z.ZodError, lineOf: LoadedFile['lineOf']
 /** Keys a file that failed validation declares (as `kind:key`), best effort. */
 function collectKeys(data: unknown, into: Set<string>): void {
   if (!data || typeof data !== 'object') return;
-  const kinds = {
-    journeys: 'journey',
-    touchpoints: 'touchpoint',
-    nudges: 'nudge',
-    experiments: 'experiment',
-  };
-  for (const [section, kind] of Object.entries(kinds)) {
+  for (const [section, kind] of fileSections) {
     const items = (data as Record<string, unknown>)[section];
     if (!Array.isArray(items)) continue;
     for (const item of items) {
@@ -158,8 +175,10 @@ export async function loadDefinitionFiles(
       unchecked,
     };
   }
+  const sourceRoot = path.dirname(path.resolve(dir));
   for (const abs of paths) {
     const file = path.relative(displayBase, abs) || abs;
+    const source = path.relative(sourceRoot, abs).split(path.sep).join('/');
     const text = await readFile(abs, 'utf8');
     if (text.length > MAX_FILE_CHARS) {
       issues.push({ file, path: '(root)', reason: `larger than ${MAX_FILE_CHARS} characters` });
@@ -188,14 +207,65 @@ export async function loadDefinitionFiles(
       collectKeys(parsed.data, unchecked);
       continue;
     }
+    const data = parsed.data as Record<string, unknown[]>;
     const result = definitionFileSchema.safeParse(parsed.data);
-    if (!result.success) {
-      issues.push(...zodIssues(file, result.error, parsed.lineOf));
-      collectKeys(parsed.data, unchecked);
+    if (result.success) {
+      files.push({ file, source, content: result.data, raw: data, lineOf: parsed.lineOf, broken: [] });
       continue;
     }
-    const data = parsed.data as Record<string, unknown[]>;
-    files.push({ file, content: result.data, raw: data, lineOf: parsed.lineOf });
+    issues.push(...zodIssues(file, result.error, parsed));
+    // The items that pass on their own still take part in the reference checks; those that fail
+    // are checked for what they refer to, best effort.
+    const { content, broken } = itemsOf(file, data, result.error);
+    files.push({ file, source, content, raw: data, lineOf: parsed.lineOf, broken });
   }
   return { files, issues, unchecked };
+}
+
+type ItemSchema = z.ZodType<{ key: string }>;
+
+function itemSchema(section: keyof DefinitionFile): ItemSchema | undefined {
+  const field = definitionFileSchema.shape[section] as unknown as { unwrap(): { element?: ItemSchema } };
+  return field.unwrap().element;
+}
+
+/** Splits a file that failed validation into its valid items (at their own index) and the rest. */
+function itemsOf(
+  file: string,
+  data: Record<string, unknown>,
+  error: z.ZodError,
+): { content: DefinitionFile; broken: BrokenItem[] } {
+  const faulted = new Map<string, Set<string>>();
+  const lost = new Set<string>();
+  for (const issue of error.issues) {
+    const [section, index, field] = issue.path;
+    if (typeof section !== 'string') continue;
+    if (typeof index !== 'number') lost.add(section);
+    else {
+      const at = `${section}[${index}]`;
+      const fields = faulted.get(at) ?? new Set<string>();
+      if (typeof field === 'string') fields.add(field);
+      faulted.set(at, fields);
+    }
+  }
+  const content: Record<string, unknown[]> = {};
+  const broken: BrokenItem[] = [];
+  for (const [section, kind] of fileSections) {
+    const items = data[section];
+    const schema = itemSchema(section);
+    if (!Array.isArray(items) || lost.has(section) || !schema) continue;
+    // Holes where items failed, so each item keeps its index (and its path in messages).
+    const kept: unknown[] = new Array(items.length);
+    items.forEach((raw, i) => {
+      const at = `${section}[${i}]`;
+      const parsed = faulted.has(at) ? undefined : schema.safeParse(raw);
+      if (parsed?.success) kept[i] = parsed.data;
+      else if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+        const fields = faulted.get(at) ?? new Set<string>();
+        broken.push({ kind, file, path: at, raw: raw as Record<string, unknown>, faulted: fields });
+      }
+    });
+    content[section] = kept;
+  }
+  return { content: content as DefinitionFile, broken };
 }

@@ -11,7 +11,8 @@ import type { Journey, JourneyInput } from '../schemas/journey.schema.js';
 import type { Nudge, NudgeInput } from '../schemas/nudge.schema.js';
 import type { StoredTemplate, TemplateInput } from '../schemas/template.schema.js';
 import type { Touchpoint, TouchpointInput } from '../schemas/touchpoint.schema.js';
-import type { FileIssue, LoadedFile } from './load-files.js';
+import { checkBrokenReferences } from './broken-references.js';
+import { type FileIssue, fileSections, type LoadedFile } from './load-files.js';
 
 export type SyncAction = 'create' | 'update' | 'unchanged';
 
@@ -32,6 +33,18 @@ export interface PlannedChange {
   /** For updates: the top-level fields that differ from the database. */
   fields?: string[];
   note?: string;
+  /** The file as stored on the definition, which it manages from now on. */
+  source: string;
+  /** Set when the stored definition had another source (null: it was made in the browser or the API). */
+  previousSource?: string | null;
+}
+
+/** A definition whose file no longer declares it: no longer file-managed after the sync. */
+export interface ReleasedDefinition {
+  kind: SyncKind;
+  key: string;
+  /** The file that managed it. */
+  source: string;
 }
 
 export interface StoredDefinitions {
@@ -44,15 +57,7 @@ export interface StoredDefinitions {
   template?: StoredTemplate[];
 }
 
-const sections = [
-  ['journeys', 'journey'],
-  ['touchpoints', 'touchpoint'],
-  ['nudges', 'nudge'],
-  ['experiments', 'experiment'],
-  ['holdouts', 'holdout'],
-  ['fatiguePolicies', 'fatigue'],
-  ['templates', 'template'],
-] as const;
+const sections = fileSections;
 
 /** Fields the service keeps beside what a file says; left out when comparing a file with the database. */
 const storedOnly: Record<SyncKind, readonly string[]> = {
@@ -75,7 +80,7 @@ const storedOnly: Record<SyncKind, readonly string[]> = {
   fatigue: [],
   template: [],
 };
-const meta = ['id', 'version', 'createdAt', 'updatedAt'];
+const meta = ['id', 'version', 'createdAt', 'updatedAt', 'source'];
 
 /** JSON with sorted object keys, so two values compare equal whatever their key order. */
 export function canonical(value: unknown): string {
@@ -112,7 +117,14 @@ export function planSync(
   files: readonly LoadedFile[],
   given: StoredDefinitions,
   now: string,
-): { changes: PlannedChange[]; issues: FileIssue[] } {
+  opts: {
+    /** The synced folder's name: stored sources under it that no file declares any more are released. */
+    folder?: string;
+    /** `kind:key` declared in files that could not be checked item by item. */
+    unchecked?: ReadonlySet<string>;
+  } = {},
+): { changes: PlannedChange[]; issues: FileIssue[]; released: ReleasedDefinition[] } {
+  const { folder } = opts;
   const stored = { holdout: [], fatigue: [], template: [], ...given } as Required<StoredDefinitions>;
   const issues: FileIssue[] = [];
   const changes: PlannedChange[] = [];
@@ -160,6 +172,7 @@ export function planSync(
         const fields = current
           ? changedFields(kind, current as unknown as Record<string, unknown>, value)
           : [];
+        const was = current as { source?: string } | undefined;
         changes.push({
           kind,
           key: value.key,
@@ -167,6 +180,8 @@ export function planSync(
           body: raw,
           action: !current ? 'create' : fields.length === 0 ? 'unchanged' : 'update',
           ...(fields.length > 0 ? { fields } : {}),
+          source: f.source,
+          ...(was && was.source !== f.source ? { previousSource: was.source ?? null } : {}),
         });
       });
     }
@@ -183,10 +198,17 @@ export function planSync(
   const touchpoints = merged('touchpoint') as Map<string, TouchpointInput>;
   const nudges = merged('nudge') as Map<string, NudgeInput>;
 
+  // Items that failed their schema: what they declare is not reported missing, and is not what
+  // other items are checked against (the file will say something else once fixed).
+  const broken = files.flatMap((f) => f.broken);
+  const brokenKeys = new Set(opts.unchecked ?? []);
+  for (const b of broken) if (typeof b.raw.key === 'string') brokenKeys.add(`${b.kind}:${b.raw.key}`);
+  const isBroken = (kind: SyncKind, key: string) => brokenKeys.has(`${kind}:${key}`);
+
   for (const t of touchpoints.values()) {
     const d = declared.touchpoint.get(t.key);
-    const journey = journeys.get(t.journey);
-    if (d && !journey) {
+    const journey = isBroken('journey', t.journey) ? undefined : journeys.get(t.journey);
+    if (d && !journey && !isBroken('journey', t.journey)) {
       issue(d, 'journey', `no journey with key "${t.journey}"`, {
         wanted: t.journey,
         known: journeys.keys(),
@@ -198,7 +220,7 @@ export function planSync(
     }
   }
   for (const d of declared.nudge.values()) {
-    if (!touchpoints.has(d.value.touchpoint)) {
+    if (!touchpoints.has(d.value.touchpoint) && !isBroken('touchpoint', d.value.touchpoint)) {
       issue(d, 'touchpoint', `no touchpoint with key "${d.value.touchpoint}"`, {
         wanted: d.value.touchpoint,
         known: touchpoints.keys(),
@@ -220,10 +242,14 @@ export function planSync(
   }
 
   for (const d of [...declared.holdout.values(), ...declared.fatigue.values()]) {
-    if (d.value.journey && !journeys.has(d.value.journey)) {
-      issue(d, 'journey', `no journey with key "${d.value.journey}"`);
+    if (d.value.journey && !journeys.has(d.value.journey) && !isBroken('journey', d.value.journey)) {
+      issue(d, 'journey', `no journey with key "${d.value.journey}"`, {
+        wanted: d.value.journey,
+        known: journeys.keys(),
+      });
     }
   }
+  checkBrokenReferences(broken, { journeys, touchpoints, nudges, isBroken, issue });
   for (const d of declared.holdout.values()) {
     const current = stored.holdout.find((x) => x.key === d.value.key);
     const change = changes.find((c) => c.kind === 'holdout' && c.key === d.value.key);
@@ -244,8 +270,10 @@ export function planSync(
   for (const d of declared.experiment.values()) {
     const exp = d.value;
     const nudge = nudges.get(exp.nudge);
-    if (!nudge) {
-      issue(d, 'nudge', `no nudge with key "${exp.nudge}"`, { wanted: exp.nudge, known: nudges.keys() });
+    if (!nudge || isBroken('nudge', exp.nudge)) {
+      if (!nudge && !isBroken('nudge', exp.nudge)) {
+        issue(d, 'nudge', `no nudge with key "${exp.nudge}"`, { wanted: exp.nudge, known: nudges.keys() });
+      }
       continue;
     }
     const nudgeKeys = nudge.variants.map((v) => v.key).sort();
@@ -299,5 +327,15 @@ export function planSync(
       fail(err);
     }
   }
-  return { changes, issues };
+  const released: ReleasedDefinition[] = [];
+  if (folder !== undefined) {
+    for (const [, kind] of sections) {
+      for (const s of stored[kind] as { key: string; source?: string }[]) {
+        if (s.source?.startsWith(`${folder}/`) && !declared[kind].has(s.key)) {
+          released.push({ kind, key: s.key, source: s.source });
+        }
+      }
+    }
+  }
+  return { changes, issues, released };
 }

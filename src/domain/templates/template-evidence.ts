@@ -42,10 +42,21 @@ export function evidenceGrade(e: Evidence): TemplateView['grade'] {
   return { grade, randomized: e.randomized, armSizesKnown: e.armSizesKnown, replicated, reasons };
 }
 
+/**
+ * How sure the discounted effect is: as uncertain as its own size (the effect at scale may as well
+ * be nothing or twice that), and never narrower than the average nudge-unit effect, +8%: the
+ * meta-analysis measures the average, not how close one study's effect at scale will be to it.
+ */
+export function priorSd(expected: number): number {
+  return Math.max(Math.abs(expected), NUDGE_UNIT_RELATIVE_EFFECT);
+}
+
 export function discountedPrior(effect: TemplateView['publishedEffect']): TemplateView['prior'] {
   if (!effect) return null;
+  const expected = effect.relative * PUBLICATION_DISCOUNT;
   return {
-    expectedRelativeLift: effect.relative * PUBLICATION_DISCOUNT,
+    expectedRelativeLift: expected,
+    sd: priorSd(expected),
     discount: PUBLICATION_DISCOUNT,
     basis:
       'published relative effect x 0.08 / 0.334: nudge-unit trials average +8% where journal articles average +33.4% (DellaVigna & Linos 2022)',

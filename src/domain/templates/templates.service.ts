@@ -71,8 +71,9 @@ export class TemplatesService extends DefinitionsService<typeof templateInputSch
     const effect = t.publishedEffect
       ? ` Published: ${pct(t.publishedEffect.relative)} relative (${t.evidence.citation.split('.')[0]}; evidence grade ${t.grade.grade}).`
       : ` Published effect not known from the evidence file (grade ${t.grade.grade}).`;
+    const usePrior = input.usePrior && t.prior !== null && t.publishedEffect !== null;
     const prior =
-      input.usePrior && t.prior
+      usePrior && t.prior
         ? ` Prior expectation after publication bias: ${pct(t.prior.expectedRelativeLift)} relative (${t.prior.basis}).`
         : '';
     const share = 1 / t.nudge.variants.length;
@@ -102,6 +103,18 @@ export class TemplatesService extends DefinitionsService<typeof templateInputSch
           },
           { key: 'csat', name: 'CSAT', kind: 'mean', role: 'guardrail', event: 'csat', margin: 0.1 },
         ],
+        // The readout combines it with the experiment's own lift on the primary metric.
+        ...(usePrior && t.prior && t.publishedEffect
+          ? {
+              prior: {
+                from: 'template',
+                template: t.key,
+                relativeLift: t.prior.expectedRelativeLift,
+                sd: t.prior.sd,
+                publishedRelativeLift: t.publishedEffect.relative,
+              },
+            }
+          : {}),
       });
     } catch (err) {
       // No half-made draft: the nudge goes when its experiment cannot be created.

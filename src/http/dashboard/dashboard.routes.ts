@@ -6,14 +6,19 @@ import { type NextFunction, type Request, type RequestHandler, type Response, Ro
 import { z } from 'zod';
 import type { ApiKeysService } from '../../domain/api-keys.service.js';
 import { DomainError, errorCatalogue } from '../../domain/errors.js';
+import type { FatigueShare } from '../../domain/fatigue/fatigue-share.js';
+import type { HoldoutsService } from '../../domain/holdouts/holdouts.service.js';
 import type { JourneysService } from '../../domain/journeys.service.js';
 import type { ReadoutsService } from '../../domain/readouts.contract.js';
 import { hasRole, type Role } from '../../domain/roles.js';
+import { languageOf } from '../../i18n/index.js';
 import { asClientError } from '../error.middleware.js';
+import { LANG_COOKIE, langParam, langQuery, rawLang, requestI18n } from '../language.js';
 import { defineRoute, media, type Route, redirect } from '../route.js';
 import { keyParams } from '../route-params.js';
 import { DASHBOARD_ROLES } from './dashboard-auth.js';
 import { experimentBody } from './experiment.page.js';
+import { fatigueSection } from './fatigue.section.js';
 import { html, type SafeHtml } from './html.js';
 import { stageTouchpointForm } from './journey-form.page.js';
 import { journeysBody, type MapEditing } from './journeys.page.js';
@@ -21,12 +26,16 @@ import { CONTENT_SECURITY_POLICY, layout } from './layout.js';
 import { noStore, pageReply } from './page-reply.js';
 import { portfolioBody } from './portfolio.page.js';
 import type { Session, SessionCodec } from './session.js';
-import { signInRoutes } from './sign-in.routes.js';
+import { safeNext, signInRoutes } from './sign-in.routes.js';
 
 export interface DashboardDeps {
   apiKeys: ApiKeysService;
   journeys: JourneysService;
   readouts: ReadoutsService;
+  /** Holdouts on the journey maps. */
+  holdouts: Pick<HoldoutsService, 'list'>;
+  /** Share of customers at a fatigue cap per journey and channel, for the portfolio. */
+  fatigueShare: () => Promise<FatigueShare>;
   sessions: SessionCodec;
   signInLimit?: RequestHandler;
 }
@@ -70,6 +79,20 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction) {
 }
 
 const html200 = media('text/html', 'The page');
+
+/** This page's path and query, without `lang` (the picker puts its own choice in place of it). */
+function pageHere(req: Request): string {
+  return withoutLang(req.originalUrl) ?? '/dashboard';
+}
+
+function withoutLang(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const [path = '', query = ''] = url.split('?');
+  const params = new URLSearchParams(query);
+  params.delete('lang');
+  const rest = params.toString();
+  return rest ? `${path}?${rest}` : path;
+}
 const sessionRoles = { via: 'session', roles: ['viewer', 'strategist'] } as const;
 const open = { via: 'none' } as const;
 
@@ -115,17 +138,43 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
     ...signInRoutes(deps),
     defineRoute({
       method: 'get',
+      path: '/dashboard/language',
+      tag: 'dashboard',
+      summary: "Saves the reader's language for this browser session and goes back to the page",
+      // A link, not a form, so the picker works without JavaScript and before sign-in. It sets
+      // only how pages are worded, nothing stored on the server, so a forged link can do no more
+      // than a ?lang= link does.
+      access: open,
+      query: z.object({ set: langParam, next: z.string().max(500).optional() }),
+      responses: { 303: redirect('Back to the page, now in that language') },
+      hidden: true,
+    }).handle(({ req, res, query }) => {
+      const lang = languageOf(query.set);
+      if (lang) {
+        res.cookie(LANG_COOKIE, lang, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/' });
+      } else res.clearCookie(LANG_COOKIE, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/' });
+      return { status: 303, location: safeNext(withoutLang(query.next)) };
+    }),
+    defineRoute({
+      method: 'get',
       path: '/dashboard',
       tag: 'dashboard',
       summary: 'Journeys, each as a map of its touchpoints and their nudges',
       access: sessionRoles,
+      query: langQuery,
       responses: { 200: html200 },
       hidden: true,
-    }).handle(async ({ res }) => {
+    }).handle(async ({ req, res, query }) => {
+      const i18n = requestI18n(req, query.lang);
       const journeys = await deps.journeys.list();
       const summaries = await Promise.all(journeys.map((j) => deps.readouts.journeySummary(j.key)));
-      const body = journeysBody(summaries, 'Journeys');
-      return pageReply(layout({ title: 'Journeys', body, session: signedIn(res), active: 'journeys' }), 200);
+      const title = i18n.t('journeys.title');
+      const body = journeysBody(summaries, title, undefined, await deps.holdouts.list(), i18n);
+      return pageReply(
+        layout({ title, body, session: signedIn(res), active: 'journeys', i18n, here: pageHere(req) }),
+        200,
+        i18n.lang,
+      );
     }),
     defineRoute({
       method: 'get',
@@ -134,10 +183,12 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
       summary: 'One journey as a map',
       access: sessionRoles,
       params: keyParams,
+      query: langQuery,
       responses: { 200: html200 },
       errors: ['not_found'],
       hidden: true,
-    }).handle(async ({ res, params }) => {
+    }).handle(async ({ req, res, params, query }) => {
+      const i18n = requestI18n(req, query.lang);
       const summary = await deps.readouts.journeySummary(params.key);
       const title = summary.journey.name;
       const { session, csrf } = signedIn(res);
@@ -146,12 +197,16 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
         ? {
             stage: (journey, stage) => stageTouchpointForm(csrf, journey, stage),
             touchpoint: (key) =>
-              html`<p><a href="/dashboard/edit/touchpoint/${encodeURIComponent(key)}">Open touchpoint</a></p>`,
+              html`<p><a href="/dashboard/edit/touchpoint/${encodeURIComponent(key)}">${i18n.t('journeys.openTouchpoint')}</a></p>`,
           }
         : undefined;
-      const body = html`${journeysBody([summary], title, editing)}
-<p><a href="/dashboard/edit/journey/${encodeURIComponent(params.key)}">Journey definition and stages</a></p>`;
-      return pageReply(layout({ title, body, session: signedIn(res), active: 'journeys' }), 200);
+      const body = html`${journeysBody([summary], title, editing, await deps.holdouts.list(), i18n)}
+<p><a href="/dashboard/edit/journey/${encodeURIComponent(params.key)}">${i18n.t('journeys.definition')}</a></p>`;
+      return pageReply(
+        layout({ title, body, session: signedIn(res), active: 'journeys', i18n, here: pageHere(req) }),
+        200,
+        i18n.lang,
+      );
     }),
     defineRoute({
       method: 'get',
@@ -160,22 +215,25 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
       summary: 'One experiment: decision, traffic, metrics, guardrails, history, segments',
       access: sessionRoles,
       params: keyParams,
-      query: z.object({ print: z.literal('1').optional() }),
+      query: z.object({ print: z.literal('1').optional(), lang: langParam }),
       responses: { 200: html200 },
       errors: ['not_found'],
       hidden: true,
-    }).handle(async ({ res, params, query }) => {
-      const view = await deps.readouts.readout(params.key);
+    }).handle(async ({ req, res, params, query }) => {
+      const i18n = requestI18n(req, query.lang);
+      const view = await deps.readouts.readout(params.key, i18n.lang);
       const printing = query.print === '1';
       const page = layout({
         title: view.experiment.name,
-        body: experimentBody(view, { printing }),
+        body: experimentBody(view, { printing, i18n }),
         session: signedIn(res),
         active: 'experiment',
         charts: true,
         printing,
+        i18n,
+        here: pageHere(req),
       });
-      return pageReply(page, 200);
+      return pageReply(page, 200, i18n.lang);
     }),
     defineRoute({
       method: 'get',
@@ -184,36 +242,46 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
       summary: 'The readout as CSV, for the download link',
       access: sessionRoles,
       params: keyParams,
+      query: langQuery,
       responses: { 200: media('text/csv', 'One row per metric and variant') },
       errors: ['not_found'],
       hidden: true,
-    }).handle(async ({ params }) => ({
-      status: 200,
-      type: 'text/csv; charset=utf-8',
-      headers: {
-        'Cache-Control': 'no-store',
-        'Content-Disposition': `attachment; filename="${params.key}-readout.csv"`,
-      },
-      body: await deps.readouts.csv(params.key),
-    })),
+    }).handle(async ({ req, params, query }) => {
+      const { lang } = requestI18n(req, query.lang);
+      return {
+        status: 200,
+        type: 'text/csv; charset=utf-8',
+        headers: {
+          'Cache-Control': 'no-store',
+          'Content-Disposition': `attachment; filename="${params.key}-readout.csv"`,
+          'Content-Language': lang,
+        },
+        body: await deps.readouts.csv(params.key, lang),
+      };
+    }),
     defineRoute({
       method: 'get',
       path: '/dashboard/portfolio',
       tag: 'dashboard',
-      summary: 'Nudge types, touchpoints and channels ranked by measured effect',
+      summary:
+        'Nudge types, touchpoints and channels with their experiments pooled, each measure in its own unit',
       access: sessionRoles,
+      query: langQuery,
       responses: { 200: html200 },
       hidden: true,
-    }).handle(async ({ res }) => {
-      const portfolio = await deps.readouts.portfolio();
+    }).handle(async ({ req, res, query }) => {
+      const i18n = requestI18n(req, query.lang);
+      const [portfolio, fatigue] = await Promise.all([deps.readouts.portfolio(), deps.fatigueShare()]);
       const page = layout({
-        title: 'Portfolio',
-        body: portfolioBody(portfolio),
+        title: i18n.t('portfolio.title'),
+        body: html`${portfolioBody(portfolio, i18n)}${fatigueSection(fatigue)}`,
         session: signedIn(res),
         active: 'portfolio',
         charts: true,
+        i18n,
+        here: pageHere(req),
       });
-      return pageReply(page, 200);
+      return pageReply(page, 200, i18n.lang);
     }),
   ];
 }
@@ -236,15 +304,24 @@ export function dashboardRouter(
   router.use('/dashboard', (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const known = asClientError(err);
     if (!known) req.log.error({ err }, 'dashboard page failed');
+    const i18n = requestI18n(req, rawLang(req));
+    const { t } = i18n;
     const status = known ? errorCatalogue[known.code].status : 500;
-    const message = known ? known.message : `Something went wrong on our side (request ${req.id}).`;
-    const body = html`<h1>${status === 404 ? 'Not found' : 'Sorry'}</h1>
+    // A known error's own message comes from the domain, in English, and names what went wrong.
+    const message = known ? known.message : t('error.internal', { requestId: String(req.id) });
+    const body = html`<h1>${status === 404 ? t('error.notFound') : t('error.sorry')}</h1>
 <p class="alert error" data-testid="error-message">${message}</p>
-<p><a href="/dashboard">Back to the journeys</a></p>`;
+<p><a href="/dashboard">${t('error.back')}</a></p>`;
     const session = res.locals.session;
+    res.setHeader('Content-Language', i18n.lang);
     send(
       res,
-      layout({ title: 'Error', body, ...(session ? { session: { session, csrf: res.locals.csrf! } } : {}) }),
+      layout({
+        title: t('error.title'),
+        body,
+        i18n,
+        ...(session ? { session: { session, csrf: res.locals.csrf! } } : {}),
+      }),
       status,
     );
   });

@@ -7,6 +7,7 @@ import { readoutPdfRoutes } from '../routes/readout-pdf.routes.js';
 import { dashboardRoutes } from './dashboard.routes.js';
 import { ActiveKeys, keyOrSessionGuard } from './dashboard-auth.js';
 import { createPdfPrinter, type PdfPrinter } from './pdf-printer.js';
+import { programmeRoutes } from './programme.routes.js';
 import { SessionCodec } from './session.js';
 import { sessionGuard } from './sign-in.routes.js';
 import { workspaceRoutes } from './workspace.routes.js';
@@ -39,10 +40,19 @@ export function createDashboard(
         apiKeys: services.apiKeys,
         readouts: services.readouts,
         journeys: services.journeys,
+        holdouts: services.holdouts,
+        fatigueShare: () => services.fatigueShare(),
         sessions,
         ...(opts.signInLimit ? { signInLimit: opts.signInLimit } : {}),
       }),
       ...workspaceRoutes({ services, sessions }),
+      ...programmeRoutes({
+        holdouts: services.holdouts,
+        holdoutReadout: (key) => services.holdoutReadout(key),
+        templates: services.templates,
+        touchpoints: services.touchpoints,
+        sessions,
+      }),
     ],
     exports: readoutPdfRoutes({ readouts: services.readouts, sessions, pdf }),
     guards: {

@@ -4,11 +4,14 @@ import type { ExperimentPlan } from '../../domain/planning.service.js';
 import { type Experiment, metricRoles } from '../../domain/schemas/experiment.schema.js';
 import { metricKinds } from '../../metrics/registry.js';
 import {
+  addRowButton,
   checkBox,
   errorSummary,
   type FormView,
   fieldErrors,
+  fieldValue,
   formShell,
+  removeRowButton,
   rowCount,
   selectField,
   textArea,
@@ -18,14 +21,42 @@ import { html, type SafeHtml } from './html.js';
 import { kindFields } from './metric-fields.js';
 import { targetingRows } from './targeting-rules.js';
 
-function variantRows(view: FormView): SafeHtml {
+/** A nudge as the experiment form offers it: its variants give the experiment's rows. */
+export interface NudgeChoice {
+  key: string;
+  name: string;
+  variants: readonly { key: string; name: string }[];
+}
+
+function variantRows(view: FormView, nudge: NudgeChoice | undefined): SafeHtml {
+  const nameOf = (key: string) => nudge?.variants.find((v) => v.key === key)?.name ?? '';
   const rows = Array.from({ length: Math.max(rowCount(view, 'variants', 1), 2) }, (_, i) => {
     const at = `variants[${i}]`;
-    return html`<tr data-testid="exp-variant-row-${i}"><td>${textField(view, `${at}.key`, 'Variant key')}</td>
-  <td>${textField(view, `${at}.weight`, 'Weight (0-1)', { type: 'number', step: 'any' })}</td></tr>`;
+    return html`<tr data-testid="exp-variant-row-${i}" data-variant-row><td>${textField(view, `${at}.key`, 'Variant key')}</td>
+  <td class="variant-name" data-testid="exp-variant-name-${i}">${nameOf(fieldValue(view, `${at}.key`))}</td>
+  <td>${textField(view, `${at}.weight`, 'Weight (0-1)', { type: 'number', step: 'any' })}</td>
+  <td>${removeRowButton(view, 'variants', i)}</td></tr>`;
   });
   return html`<fieldset data-testid="variants-fieldset"><legend>Variants and weights</legend>${fieldErrors(view, 'variants')}
-  <table class="rows"><tbody>${rows}</tbody></table></fieldset>`;
+  <table class="rows"><tbody>${rows}</tbody></table>
+  ${view.readOnly ? '' : html`<p class="row-actions">${addRowButton(view, 'variants', 'Add a variant')}</p>`}</fieldset>`;
+}
+
+/**
+ * The nudge under test, with a submit that fills the variant rows from the chosen nudge (works
+ * without script); each option carries its variants so dashboard.js can fill them in place.
+ */
+function nudgeField(view: FormView, nudges: readonly NudgeChoice[]): SafeHtml {
+  const current = fieldValue(view, 'nudge');
+  const invalid = view.issues.some((i) => i.path === 'nudge');
+  const options = nudges.map(
+    (n) =>
+      html`<option value="${n.key}" data-variants="${JSON.stringify(n.variants.map((v) => ({ key: v.key, name: v.name })))}"${n.key === current ? html` selected` : ''}>${n.key}</option>`,
+  );
+  return html`<label class="field${invalid ? ' invalid' : ''}"><span>Nudge under test</span>
+  <select name="nudge" data-variants-source${view.readOnly ? html` disabled` : ''}><option value="">—</option>${options}</select>
+  ${view.readOnly ? '' : html`<button type="submit" class="secondary" name="intent" value="fill-variants" data-fill-variants data-testid="fill-variants">Use this nudge's variants</button>`}
+  <small>the variants are the nudge's: its keys, with equal weights to start from</small>${fieldErrors(view, 'nudge')}</label>`;
 }
 
 function metricRows(view: FormView): SafeHtml {
@@ -41,22 +72,41 @@ function metricRows(view: FormView): SafeHtml {
   ${kindFields(view, at)}
   ${textField(view, `${at}.margin`, 'Guardrail margin', { type: 'number', step: 'any' })}
   ${checkBox(view, `${at}.lowerIsBetter`, 'Lower is better')}
+  ${removeRowButton(view, 'metrics', i)}
 </fieldset>`;
   });
-  return html`<fieldset><legend>Metrics: one primary, guardrails, secondaries</legend>${fieldErrors(view, 'metrics')}${rows}</fieldset>`;
+  return html`<fieldset><legend>Metrics: one primary, guardrails, secondaries</legend>${fieldErrors(view, 'metrics')}${rows}
+  ${view.readOnly ? '' : html`<p class="row-actions">${addRowButton(view, 'metrics', 'Add a metric')}</p>`}</fieldset>`;
 }
 
 function qaRows(view: FormView): SafeHtml {
   const rows = Array.from({ length: rowCount(view, 'qaOverrides', 1) }, (_, i) => {
     const at = `qaOverrides[${i}]`;
-    return html`<tr><td>${textField(view, `${at}.customerId`, 'Customer id')}</td><td>${textField(view, `${at}.variant`, 'Variant')}</td></tr>`;
+    return html`<tr><td>${textField(view, `${at}.customerId`, 'Customer id')}</td><td>${textField(view, `${at}.variant`, 'Variant')}</td><td>${removeRowButton(view, 'qaOverrides', i)}</td></tr>`;
   });
-  return html`<fieldset><legend>QA overrides</legend>${fieldErrors(view, 'qaOverrides')}<table class="rows"><tbody>${rows}</tbody></table></fieldset>`;
+  return html`<fieldset><legend>QA overrides</legend>${fieldErrors(view, 'qaOverrides')}<table class="rows"><tbody>${rows}</tbody></table>
+  ${view.readOnly ? '' : html`<p class="row-actions">${addRowButton(view, 'qaOverrides', 'Add a QA override')}</p>`}</fieldset>`;
+}
+
+/**
+ * The prior on the primary metric. A template's prior is set by instantiate and carried through the
+ * form as it is (hidden), so saving the form keeps it; choosing another source replaces it.
+ */
+function priorFields(view: FormView): SafeHtml {
+  const from = fieldValue(view, 'prior.from');
+  const template = from === 'template';
+  const kept = ['prior.template', 'prior.relativeLift', 'prior.sd', 'prior.publishedRelativeLift']
+    .filter((name) => fieldValue(view, name) !== '')
+    .map((name) => html`<input type="hidden" name="${name}" value="${fieldValue(view, name)}">`);
+  return html`<fieldset><legend>Prior on the primary metric</legend>${fieldErrors(view, 'prior', true)}
+  ${selectField(view, 'prior.from', 'Prior', template ? ['past-nudges', 'template', 'none'] : ['past-nudges', 'none'])}
+  <p class="muted">past-nudges: fitted from the concluded experiments of the same nudge type (5 at least); none: a flat prior even where PAST_NUDGE_PRIORS lists the nudge type; blank: the default.${template ? html` From the template <code data-testid="prior-template">${fieldValue(view, 'prior.template')}</code>: ${fieldValue(view, 'prior.relativeLift')} relative, sd ${fieldValue(view, 'prior.sd')}.` : ''}</p>
+  ${template && !view.readOnly ? kept : ''}</fieldset>`;
 }
 
 export interface ExperimentFormOptions {
   existing?: string;
-  nudges: readonly string[];
+  nudges: readonly NudgeChoice[];
 }
 
 export function experimentForm(view: FormView, opts: ExperimentFormOptions): SafeHtml {
@@ -64,12 +114,15 @@ export function experimentForm(view: FormView, opts: ExperimentFormOptions): Saf
   <fieldset><legend>Experiment</legend>
   ${opts.existing ? html`<input type="hidden" name="key" value="${opts.existing}"><p>Key: <code>${opts.existing}</code></p>` : textField(view, 'key', 'Key')}
   ${textField(view, 'name', 'Name')}
-  ${selectField(view, 'nudge', 'Nudge under test', opts.nudges)}
+  ${nudgeField(view, opts.nudges)}
   ${textField(view, 'owner', 'Owner')}
   ${textArea(view, 'hypothesis', 'Hypothesis')}
   ${textField(view, 'control', 'Control variant key')}
   </fieldset>
-  ${variantRows(view)}
+  ${variantRows(
+    view,
+    opts.nudges.find((n) => n.key === fieldValue(view, 'nudge')),
+  )}
   <fieldset><legend>Who is in it</legend>
   ${textField(view, 'coverage', 'Coverage (0-1)', { type: 'number', step: 'any', hint: 'share of eligible customers included' })}
   ${textField(view, 'unit', 'Randomisation unit', { placeholder: 'customerId' })}
@@ -85,6 +138,7 @@ export function experimentForm(view: FormView, opts: ExperimentFormOptions): Saf
   ${textField(view, 'decision.minSample', 'Minimum sample', { type: 'number' })}
   ${textField(view, 'refreshSchedule', 'Refresh schedule (cron)')}
   </fieldset>
+  ${priorFields(view)}
   ${qaRows(view)}`;
   const action = opts.existing
     ? `/dashboard/edit/experiment/${encodeURIComponent(opts.existing)}`

@@ -26,12 +26,15 @@ const NUMBERS = new Set([
   'percentile',
   'min',
   'max',
+  'relativeLift',
+  'sd',
+  'publishedRelativeLift',
 ]);
 const BOOLEANS = new Set(['overlap', 'lowerIsBetter', 'split', 'ignoreZeros']);
 /** Always lists, even with one box ticked. */
 const LISTS = new Set(['weekdays']);
 /** Form-only fields, never part of a definition. */
-const CONTROL = new Set(['csrf', 'version', 'action', 'from', 'timeZone', 'previewAt']);
+const CONTROL = new Set(['csrf', 'version', 'action', 'from', 'timeZone', 'previewAt', 'intent']);
 
 type Tree = { [k: string]: Tree | Tree[] | string | string[] | undefined };
 
@@ -62,7 +65,8 @@ export function nestForm(form: FormBody): Record<string, unknown> {
       node = node[part] as Record<string | number, unknown>;
     });
   }
-  return clean(root) as Record<string, unknown>;
+  // A form with every field blank is an empty definition (the schema names what is missing), not nothing.
+  return (clean(root) ?? {}) as Record<string, unknown>;
 }
 
 /**

@@ -11,6 +11,13 @@ export interface FormView {
   csrf: string;
   /** A message without a field (a lifecycle rule, a conflict). */
   message?: string;
+  /** A note that is not an error (rows added, variants filled in): nothing was stored. */
+  notice?: string;
+  /**
+   * Rows per list when the form is drawn again from what was posted: the rows shown then, one
+   * more or one fewer, with no spare rows added on top.
+   */
+  rows?: Readonly<Record<string, number>>;
 }
 
 /** A stored definition as form values, under the same names the form posts. */
@@ -39,8 +46,10 @@ export function valuesOf(view: FormView, name: string): string[] {
   return Array.isArray(v) ? v : v ? [v] : [];
 }
 
-/** How many rows a list shows: those posted or stored, plus spare blank ones to add more. */
+/** How many rows a list shows: those stored plus spare blank ones, or as many as the form asked for. */
 export function rowCount(view: FormView, list: string, spare: number): number {
+  const asked = view.rows?.[list];
+  if (asked !== undefined && !view.readOnly) return asked;
   const re = new RegExp(`^${list.replace(/[.[\]]/g, '\\$&')}\\[(\\d+)\\]`);
   let n = 0;
   for (const name of Object.keys(view.values)) {
@@ -63,7 +72,10 @@ export function fieldErrors(view: FormView, name: string, deep = false): SafeHtm
 
 /** Every error at the top as well, so none is missed whatever field it concerns. */
 export function errorSummary(view: FormView): SafeHtml {
-  if (!view.message && view.issues.length === 0) return html``;
+  const notice = view.notice
+    ? html`<p class="alert notice" data-testid="form-notice" role="status">${view.notice}</p>`
+    : '';
+  if (!view.message && view.issues.length === 0) return html`${notice}`;
   return html`<div class="alert error" data-testid="form-errors" role="alert">
   ${view.message ? html`<p>${view.message}</p>` : ''}
   ${view.issues.length ? html`<ul>${view.issues.map((i) => html`<li><code>${i.path}</code>: ${i.reason}</li>`)}</ul>` : ''}
@@ -113,6 +125,21 @@ export function checkBox(view: FormView, name: string, label: string, value = 'o
   return html`<label class="check"><input type="checkbox" name="${name}" value="${value}"${on ? html` checked` : ''}${view.readOnly ? html` disabled` : ''}> ${label}</label>`;
 }
 
+/**
+ * A submit that draws the form again with one more empty row in `list`, keeping what was entered
+ * and storing nothing (so rows are added before the first save, and without script).
+ */
+export function addRowButton(view: FormView, list: string, label: string): SafeHtml {
+  if (view.readOnly) return html``;
+  return html`<button type="submit" class="row-add" name="intent" value="add:${list}" data-testid="add-${list}">${label}</button>`;
+}
+
+/** A submit that draws the form again without row `index` of `list`; nothing is stored. */
+export function removeRowButton(view: FormView, list: string, index: number): SafeHtml {
+  if (view.readOnly) return html``;
+  return html`<button type="submit" class="row-remove" name="intent" value="remove:${list}[${index}]" data-testid="remove-${list}-${index}" aria-label="Remove row ${index + 1}">Remove</button>`;
+}
+
 /** The form element with its CSRF token; a read-only view is the same fields with nothing to post. */
 export function formShell(
   view: FormView,
@@ -124,7 +151,9 @@ export function formShell(
   if (view.readOnly) {
     return html`<div class="workspace-form read-only" data-testid="${testId}">${body}</div>`;
   }
+  // Enter in a field presses the first submit button: this one, so it saves rather than adds a row.
   return html`<form method="post" action="${action}" class="workspace-form" data-testid="${testId}">
+  <button type="submit" class="default-action" tabindex="-1" aria-hidden="true">${submit}</button>
   <input type="hidden" name="csrf" value="${view.csrf}">
   ${fieldValue(view, 'version') ? html`<input type="hidden" name="version" value="${fieldValue(view, 'version')}">` : ''}
   ${body}

@@ -1,7 +1,9 @@
 /**
  * How numbers are written on the pages. The browser tests format the API's JSON with these same
  * functions and compare the text, so a page can never drift from the API by rounding differently.
+ * Each takes the reader's wording or language last; English when left out.
  */
+import { ENGLISH_I18N, type I18n } from '../../i18n/index.js';
 import {
   absoluteLift,
   countText,
@@ -10,6 +12,7 @@ import {
   percent,
   relativeLift,
 } from '../../stats/format.js';
+import { ENGLISH, type Wording } from '../../stats/wording.js';
 
 // The figures come from the readout formatter shared with the summary and the CSV.
 export const chance = percent;
@@ -19,18 +22,22 @@ export const estimate = estimateText;
 export const count = countText;
 export const loss = lossText;
 
-export function relativeInterval(ci: readonly [number, number] | null | undefined): string {
+export function relativeInterval(
+  ci: readonly [number, number] | null | undefined,
+  i: I18n = ENGLISH_I18N,
+): string {
   if (!ci) return '–';
-  return `${relative(ci[0])} to ${relative(ci[1])}`;
+  return i.t('range', { low: relative(ci[0], i.wording), high: relative(ci[1], i.wording) });
 }
 
-export function pValue(p: number): string {
-  return p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
+export function pValue(p: number, w: Wording = ENGLISH): string {
+  if (!(p < 1e-4)) return w.fixed(p, 4);
+  const [mantissa = '', exponent = ''] = p.toExponential(1).split('e');
+  return `${w.fixed(Number(mantissa), 1)}e${exponent}`;
 }
 
-export function dateTime(iso: string | null | undefined): string {
-  if (!iso) return '–';
-  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+export function dateTime(iso: string | null | undefined, i: I18n = ENGLISH_I18N): string {
+  return i.dateTime(iso);
 }
 
 export type EffectClass = 'win' | 'lean-win' | 'flat' | 'lean-loss' | 'loss' | 'none';
@@ -55,3 +62,31 @@ export const actionLabels: Record<string, string> = {
   'stop-guardrail': 'Stop: guardrail',
   'stop-srm': 'Stop: traffic split',
 };
+
+const actionKeys = {
+  ship: 'action.ship',
+  'keep-control': 'action.keepControl',
+  'keep-running': 'action.keepRunning',
+  'stop-guardrail': 'action.stopGuardrail',
+  'stop-srm': 'action.stopSrm',
+} as const;
+
+/** The short label of a decision, in the reader's language; an unknown action as it is. */
+export function actionLabel(action: string, i: I18n = ENGLISH_I18N): string {
+  const key = actionKeys[action as keyof typeof actionKeys];
+  return key ? i.t(key) : action;
+}
+
+const statusKeys = {
+  draft: 'status.draft',
+  running: 'status.running',
+  paused: 'status.paused',
+  stopped: 'status.stopped',
+  concluded: 'status.concluded',
+} as const;
+
+/** An experiment's status as a badge reads it. */
+export function statusLabel(status: string, i: I18n = ENGLISH_I18N): string {
+  const key = statusKeys[status as keyof typeof statusKeys];
+  return key ? i.t(key) : status;
+}

@@ -1,9 +1,11 @@
 import { channelSchema } from '../../domain/schemas/common.schema.js';
 import {
+  addRowButton,
   errorSummary,
   type FormView,
   fieldErrors,
   formShell,
+  removeRowButton,
   rowCount,
   selectField,
   textArea,
@@ -13,13 +15,14 @@ import { html, type SafeHtml } from './html.js';
 
 export const channels = channelSchema.options;
 
-/** A journey and its ordered stages: rows in order, blank rows to add stages. */
+/** A journey and its ordered stages: rows in order, a button to add one, one per row to remove it. */
 export function journeyForm(view: FormView, existing?: string): SafeHtml {
   const rows = Array.from({ length: Math.max(rowCount(view, 'stages', 2), 1) }, (_, i) => {
     const at = `stages[${i}]`;
     return html`<tr data-testid="stage-row-${i}"><td>${i + 1}</td>
   <td>${textField(view, `${at}.key`, 'Key', { placeholder: 'discover' })}</td>
-  <td>${textField(view, `${at}.name`, 'Name', { placeholder: 'Discover' })}</td></tr>`;
+  <td>${textField(view, `${at}.name`, 'Name', { placeholder: 'Discover' })}</td>
+  <td>${removeRowButton(view, 'stages', i)}</td></tr>`;
   });
   const body = html`${errorSummary(view)}
   ${existing ? html`<input type="hidden" name="key" value="${existing}">` : ''}
@@ -31,7 +34,7 @@ export function journeyForm(view: FormView, existing?: string): SafeHtml {
   </fieldset>
   <fieldset><legend>Stages, in order</legend>${fieldErrors(view, 'stages')}
   <table class="rows"><tbody>${rows}</tbody></table>
-  ${view.readOnly ? '' : html`<p class="hint">Leave a row blank to add no stage there; save to get more blank rows.</p>`}
+  ${view.readOnly ? '' : html`<p class="hint row-actions">${addRowButton(view, 'stages', 'Add a stage')} A blank row adds no stage; nothing is saved until you save.</p>`}
   </fieldset>`;
   const action = existing
     ? `/dashboard/edit/journey/${encodeURIComponent(existing)}`

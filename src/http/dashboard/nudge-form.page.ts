@@ -6,11 +6,13 @@ import {
   weekdaySchema,
 } from '../../domain/schemas/nudge.schema.js';
 import {
+  addRowButton,
   checkBox,
   errorSummary,
   type FormView,
   fieldErrors,
   formShell,
+  removeRowButton,
   rowCount,
   selectField,
   textArea,
@@ -53,6 +55,7 @@ export function nudgeForm(view: FormView, opts: NudgeFormOptions): SafeHtml {
   ${textField(view, `${at}.key`, 'Key', { placeholder: i === 0 ? 'control' : 'treatment' })}
   ${textField(view, `${at}.name`, 'Name')}
   ${payloadFields[opts.type](view, `${at}.payload`)}${fieldErrors(view, `${at}.payload`)}
+  ${removeRowButton(view, 'variants', i)}
 </fieldset>`;
   });
   const body = html`${errorSummary(view)}
@@ -63,7 +66,8 @@ export function nudgeForm(view: FormView, opts: NudgeFormOptions): SafeHtml {
   ${textArea(view, 'principle', 'Behavioural principle', 'why it should work, e.g. loss aversion')}
   ${textArea(view, 'description', 'Description')}
   <h3>Variants</h3>${fieldErrors(view, 'variants')}
-  ${rows}`;
+  ${rows}
+  ${view.readOnly ? '' : html`<p class="row-actions">${addRowButton(view, 'variants', 'Add a variant')}</p>`}`;
   const action = opts.existing
     ? `/dashboard/edit/nudge/${encodeURIComponent(opts.existing)}`
     : `/dashboard/edit/nudge`;

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import type { ApiKeysService } from '../../domain/api-keys.service.js';
 import { DomainError } from '../../domain/errors.js';
 import { hasRole, type Role } from '../../domain/roles.js';
+import type { MessageKey } from '../../i18n/index.js';
+import { langParam, rawLang, requestI18n } from '../language.js';
 import { defineRoute, media, type Route, redirect } from '../route.js';
 import { type ActiveKeys, currentSession, DASHBOARD_ROLES } from './dashboard-auth.js';
 import { pageReply } from './page-reply.js';
@@ -31,7 +33,7 @@ const signInBody = z.object({
 });
 
 /** Only same-site dashboard paths are followed after sign-in (no open redirect). */
-function safeNext(next: unknown): string {
+export function safeNext(next: unknown): string {
   return typeof next === 'string' &&
     /^\/dashboard(\/[\w./%-]*)?(\?[\w=&%.-]*)?$/.test(next) &&
     !next.includes('//')
@@ -56,13 +58,25 @@ function showSignIn<S extends number>(
   req: Request,
   res: Response,
   status: S,
-  view: { error?: string; notice?: string },
+  view: { error?: MessageKey; notice?: MessageKey; role?: string },
 ) {
   const formToken = randomBytes(18).toString('base64url');
   setCookie(req, res, PRE_SESSION_COOKIE, formToken, 30 * 60_000);
+  const i18n = requestI18n(req, rawLang(req));
+  const say = (key: MessageKey | undefined) =>
+    key ? { text: i18n.t(key, { role: view.role ?? '' }) } : undefined;
+  const error = say(view.error);
+  const notice = say(view.notice);
   return pageReply(
-    signInPage({ formToken, next: safeNext(req.query.next ?? req.body?.next), ...view }),
+    signInPage({
+      formToken,
+      next: safeNext(req.query.next ?? req.body?.next),
+      i18n,
+      ...(error ? { error: error.text } : {}),
+      ...(notice ? { notice: notice.text } : {}),
+    }),
     status,
+    i18n.lang,
   );
 }
 
@@ -78,7 +92,7 @@ export function sessionGuard(sessions: SessionCodec, active: ActiveKeys) {
         if (req.method === 'GET') {
           res.redirect(303, `/dashboard/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
         } else {
-          const page = showSignIn(req, res, 401, { error: 'Your session has ended. Please sign in again.' });
+          const page = showSignIn(req, res, 401, { error: 'signIn.sessionEnded' });
           res.status(page.status).set(page.headers).type('html').send(page.body);
         }
         return;
@@ -104,11 +118,15 @@ export function signInRoutes(deps: SignInDeps): Route[] {
       tag: 'dashboard',
       summary: 'The sign-in page',
       access: open,
-      query: z.object({ next: z.string().max(500).optional(), signedOut: z.literal('1').optional() }),
+      query: z.object({
+        next: z.string().max(500).optional(),
+        signedOut: z.literal('1').optional(),
+        lang: langParam,
+      }),
       responses: { 200: media('text/html', 'The sign-in form') },
       hidden: true,
     }).handle(({ req, res, query }) =>
-      showSignIn(req, res, 200, query.signedOut === '1' ? { notice: 'You are signed out.' } : {}),
+      showSignIn(req, res, 200, query.signedOut === '1' ? { notice: 'signIn.signedOut' } : {}),
     ),
     defineRoute({
       method: 'post',
@@ -129,17 +147,13 @@ export function signInRoutes(deps: SignInDeps): Route[] {
       const expected = readCookie(req, PRE_SESSION_COOKIE);
       if (!expected || !parsed.success || !parsed.data.csrf || !safeEqual(parsed.data.csrf, expected)) {
         return showSignIn(req, res, 403, {
-          error: parsed.success
-            ? 'The sign-in form expired or did not come from this site. Please try again.'
-            : 'Paste an API key to sign in.',
+          error: parsed.success ? 'signIn.formExpired' : 'signIn.pasteKey',
         });
       }
       const actor = await deps.apiKeys.authenticate(parsed.data.apiKey);
-      if (!actor) return showSignIn(req, res, 401, { error: 'This API key is unknown or revoked.' });
+      if (!actor) return showSignIn(req, res, 401, { error: 'signIn.unknownKey' });
       if (!DASHBOARD_ROLES.includes(actor.role)) {
-        return showSignIn(req, res, 403, {
-          error: `An ${actor.role} key cannot open the dashboard; sign in with a viewer, strategist or admin key.`,
-        });
+        return showSignIn(req, res, 403, { error: 'signIn.roleRefused', role: actor.role });
       }
       const { token } = sessions.open(actor);
       clearCookie(req, res, PRE_SESSION_COOKIE);

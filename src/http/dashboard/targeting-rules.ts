@@ -1,5 +1,13 @@
 import { DomainError } from '../../domain/errors.js';
-import { type FormView, fieldErrors, rowCount, selectField, textField } from './form-fields.js';
+import {
+  addRowButton,
+  type FormView,
+  fieldErrors,
+  removeRowButton,
+  rowCount,
+  selectField,
+  textField,
+} from './form-fields.js';
 import { html, type SafeHtml } from './html.js';
 
 /**
@@ -147,9 +155,11 @@ export function targetingRows(view: FormView): SafeHtml {
     const at = `targetingRules[${i}]`;
     return html`<tr data-testid="targeting-rule-${i}"><td>${textField(view, `${at}.attribute`, 'Attribute', { placeholder: 'plan' })}</td>
   <td>${selectField(view, `${at}.operator`, 'Operator', ruleOperators)}</td>
-  <td>${textField(view, `${at}.value`, 'Value', { hint: 'lists for $in and $nin: gold, silver' })}</td></tr>`;
+  <td>${textField(view, `${at}.value`, 'Value', { hint: 'lists for $in and $nin: gold, silver' })}</td>
+  <td>${removeRowButton(view, 'targetingRules', i)}</td></tr>`;
   });
-  return html`<div data-testid="targeting-rules">${fieldErrors(view, 'targetingRules', true)}
+  return html`<div data-testid="targeting-rules" class="row-actions">${fieldErrors(view, 'targetingRules', true)}
   <p class="hint">Every rule must hold. Numbers and true/false are compared as such.</p>
-  <table class="rows"><tbody>${rows}</tbody></table></div>`;
+  <table class="rows"><tbody>${rows}</tbody></table>
+  ${addRowButton(view, 'targetingRules', 'Add a rule')}</div>`;
 }

@@ -1,15 +1,13 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import type { DefinitionKind } from '../../db/models/definition.model.js';
-import type { AuditService } from '../../domain/audit.service.js';
 import { DomainError } from '../../domain/errors.js';
 import type { PlanningService } from '../../domain/planning.service.js';
 import type { Actor } from '../../domain/roles.js';
 import { type NudgeType, nudgeTypes } from '../../domain/schemas/nudge.schema.js';
 import type { Services } from '../../domain/services.js';
-import { syncActor } from '../../domain/sync/sync-definitions.js';
 import { changedFields } from '../../domain/sync/sync-plan.js';
-import { experimentForm } from './experiment-form.page.js';
+import { experimentForm, type NudgeChoice } from './experiment-form.page.js';
 import { type FormBody, jsonField, nestForm } from './form-data.js';
 import { type FormView, flatten } from './form-fields.js';
 import type { SafeHtml } from './html.js';
@@ -30,6 +28,8 @@ type Editable = {
   update(actor: Actor, key: string, body: unknown, expectedVersion?: number): Promise<{ key: string }>;
   get(key: string): Promise<Record<string, unknown> & { key: string; version: number }>;
   list(): Promise<(Record<string, unknown> & { key: string })[]>;
+  checkDeletable(key: string): Promise<unknown>;
+  delete(actor: Actor, key: string): Promise<void>;
 };
 
 export function serviceOf(services: WorkspaceServices, kind: Kind): Editable {
@@ -49,6 +49,10 @@ export function bodyFromForm(kind: Kind, form: FormBody): Record<string, unknown
     const targeting = combineTargeting(rules, json);
     if (targeting === undefined) delete body.targeting;
     else body.targeting = targeting;
+    // A template's figures ride along hidden; another choice (or none) leaves them behind.
+    const prior = body.prior as Record<string, unknown> | undefined;
+    if (prior?.from === undefined) delete body.prior;
+    else if (prior.from !== 'template') body.prior = { from: prior.from };
   }
   return body;
 }
@@ -72,7 +76,7 @@ export interface FormContext {
   existing?: string;
   nudgeType: NudgeType;
   touchpoints: string[];
-  nudges: string[];
+  nudges: NudgeChoice[];
 }
 
 export function renderForm(view: FormView, ctx: FormContext): SafeHtml {
@@ -90,24 +94,18 @@ export function nudgeTypeOf(value: unknown): NudgeType {
 }
 
 /**
- * Definitions written by `npm run sync` (or the first start's sync) are file-managed: the file in
- * experiments/ is where they change, and a browser edit would be undone by the next sync. Read
- * from the audit log, which records the sync as its actor, so nothing new is stored per definition.
+ * The file that manages a definition, when `npm run sync` (or the first start's sync) wrote it:
+ * stored on the definition itself, so the list and the refusal read no audit log. A browser edit
+ * would be undone by the next sync, so the file is where it changes until no file declares it.
  */
-export async function fileManagedKeys(audit: AuditService): Promise<Set<string>> {
-  const page = await audit.list({ actor: syncActor.name, limit: 1000 });
-  return new Set(page.items.map((e) => `${e.kind}:${e.key}`));
+export function sourceOf(stored: Record<string, unknown>): string | undefined {
+  return typeof stored.source === 'string' && stored.source !== '' ? stored.source : undefined;
 }
 
-export async function isFileManaged(audit: AuditService, kind: Kind, key: string): Promise<boolean> {
-  const page = await audit.list({ actor: syncActor.name, kind, key, limit: 1 });
-  return page.items.length > 0;
-}
-
-export function fileManagedRefusal(kind: Kind, key: string): DomainError {
+export function fileManagedRefusal(kind: Kind, key: string, source: string): DomainError {
   return new DomainError(
     'forbidden',
-    `The ${kind} "${key}" is managed by a file in experiments/: change it there and run npm run sync. A browser edit would be undone by the next sync.`,
+    `The ${kind} "${key}" is managed by a file in experiments/ (${source}): change it there and run npm run sync. A browser change would be undone by the next sync.`,
   );
 }
 

@@ -2,7 +2,7 @@ import { nudgeTypes } from '../../domain/schemas/nudge.schema.js';
 import { html, type SafeHtml } from './html.js';
 import type { Kind } from './workspace-kinds.js';
 
-type Item = { key: string; name?: unknown; status?: unknown; type?: unknown };
+type Item = { key: string; name?: unknown; status?: unknown; type?: unknown; source?: unknown };
 
 const titles: Record<Kind, string> = {
   journey: 'Journeys',
@@ -21,27 +21,27 @@ function newLinks(kind: Kind): SafeHtml {
   return html`<p class="new"><a class="button" data-testid="new-${kind}" href="/dashboard/new/${kind}">New ${kind}</a></p>`;
 }
 
-/** Every definition by kind, each marked with where it is managed. */
-export function workspaceList(
-  lists: Record<Kind, Item[]>,
-  fileManaged: ReadonlySet<string>,
-  canEdit: boolean,
-): SafeHtml {
+/** Every definition by kind, each marked with where it is managed (the file sync recorded on it). */
+export function workspaceList(lists: Record<Kind, Item[]>, canEdit: boolean, deleted?: string): SafeHtml {
   const sections = (Object.keys(titles) as Kind[]).map((kind) => {
     const rows = lists[kind].map((item) => {
-      const managed = fileManaged.has(`${kind}:${item.key}`);
+      const source = typeof item.source === 'string' && item.source !== '' ? item.source : undefined;
       return html`<tr data-testid="ws-${kind}-${item.key}">
   <td><a href="/dashboard/edit/${kind}/${encodeURIComponent(item.key)}">${item.key}</a></td>
   <td>${typeof item.name === 'string' ? item.name : ''}</td>
   <td>${typeof item.type === 'string' ? item.type : ''}${typeof item.status === 'string' ? html`<span class="badge status">${item.status}</span>` : ''}</td>
-  <td>${managed ? html`<span class="badge file" title="Edit the file in experiments/ and run npm run sync">file</span>` : html`<span class="badge browser">browser / API</span>`}</td>
+  <td>${source ? html`<span class="badge file" title="Edit the file and run npm run sync">file</span> <code class="source">${source}</code>` : html`<span class="badge browser">browser / API</span>`}</td>
 </tr>`;
     });
     return html`<section data-testid="ws-${kind}s"><h2>${titles[kind]}</h2>${canEdit ? newLinks(kind) : ''}
 <table class="defs"><thead><tr><th>Key</th><th>Name</th><th>Type / status</th><th>Managed in</th></tr></thead>
 <tbody>${rows.length ? rows : html`<tr><td colspan="4" class="empty">None yet</td></tr>`}</tbody></table></section>`;
   });
-  return html`<h1>Workspace</h1>
+  const [deletedKind, ...deletedKey] = (deleted ?? '').split(':');
+  const notice = deleted
+    ? html`<p class="alert notice" data-testid="deleted-notice" role="status">Deleted ${deletedKind} <code>${deletedKey.join(':')}</code>. The audit log keeps what it was.</p>`
+    : '';
+  return html`<h1>Workspace</h1>${notice}
 <p>Design journeys, nudges and experiments. Definitions marked <span class="badge file">file</span> come from
 <code>experiments/</code> and change there; the others can be edited here and exported as YAML.</p>
 ${sections}`;

@@ -1,50 +1,48 @@
-import express, { type Response } from 'express';
+import express from 'express';
 import { z } from 'zod';
-import { DomainError, errorCatalogue } from '../../domain/errors.js';
+import { DomainError } from '../../domain/errors.js';
 import { lifecycleActions } from '../../domain/experiments/lifecycle.js';
 import { planQuerySchema } from '../../domain/planning.service.js';
-import { hasRole } from '../../domain/roles.js';
 import type { Experiment } from '../../domain/schemas/experiment.schema.js';
 import type { Nudge } from '../../domain/schemas/nudge.schema.js';
 import { defineRoute, media, type Route, redirect } from '../route.js';
 import { experimentLinks, lifecycleForms, planningFigures } from './experiment-form.page.js';
-import { fieldIssues, formBodySchema, formValue } from './form-data.js';
+import { type FormBody, formBodySchema, formValue } from './form-data.js';
 import type { FormView } from './form-fields.js';
+import { withNudgeVariants } from './form-rows.js';
 import { html, type SafeHtml } from './html.js';
-import { layout } from './layout.js';
 import { nudgePreview } from './nudge-form.page.js';
 import { pageReply } from './page-reply.js';
-import type { SessionCodec } from './session.js';
 import { touchpointContents, workspaceList } from './workspace.page.js';
+import { checkCsrf, formPage, type WorkspaceDeps, who, workspaceLayout } from './workspace-context.js';
+import { workspaceDeleteRoutes } from './workspace-delete.routes.js';
+import { formReplies } from './workspace-forms.js';
 import {
   bodyFromForm,
   exportYaml,
-  fileManagedKeys,
   fileManagedRefusal,
-  isFileManaged,
-  type Kind,
   kindSchema,
-  nudgeTypeOf,
-  renderForm,
   serviceOf,
+  sourceOf,
   valuesFromStored,
-  type WorkspaceServices,
 } from './workspace-kinds.js';
 
-export interface WorkspaceDeps {
-  services: WorkspaceServices;
-  sessions: SessionCodec;
-}
+export type { WorkspaceDeps } from './workspace-context.js';
 
 const readers = { via: 'session', roles: ['viewer', 'strategist'] } as const;
 const editors = { via: 'session', roles: ['strategist'] } as const;
 const page = media('text/html', 'The page');
-const formPage = (d: string) => media('text/html', `The form again, with ${d} beside the field concerned`);
+const formPageSpec = (d: string) =>
+  media('text/html', `The form again, with ${d} beside the field concerned`);
 const editResponses = {
+  200: media(
+    'text/html',
+    'The form again after "add a row", "remove" or "use the nudge\'s variants": nothing stored',
+  ),
   303: redirect('Saved: to the saved definition'),
-  400: formPage('the validation errors'),
-  404: formPage('the reference that does not exist'),
-  409: formPage('the rule the change breaks'),
+  400: formPageSpec('the validation errors'),
+  404: formPageSpec('the reference that does not exist'),
+  409: formPageSpec('the rule the change breaks'),
 } as const;
 const kindKey = z.object({ kind: kindSchema, key: z.string().min(1).max(80) });
 const kindOnly = z.object({ kind: kindSchema });
@@ -53,42 +51,6 @@ export function workspaceRoutes(deps: WorkspaceDeps): Route[] {
   const { services, sessions } = deps;
   // The forms repeat row fields (variants, metrics, stages), so allow more than the usual few.
   const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 600 });
-
-  const who = (res: Response) => {
-    const session = res.locals.session!;
-    return {
-      session,
-      csrf: res.locals.csrf!,
-      actor: { keyId: session.keyId, name: session.name, role: session.role, source: 'dashboard' } as const,
-      canEdit: hasRole({ keyId: session.keyId, name: session.name, role: session.role }, ['strategist']),
-    };
-  };
-  const checkCsrf = (res: Response, body: Record<string, unknown>) => {
-    if (!sessions.checkCsrf(res.locals.session!, formValue(body as never, 'csrf'))) {
-      throw new DomainError('forbidden', 'The form is missing its CSRF token or the token is wrong.');
-    }
-  };
-
-  async function formPageFor(
-    res: Response,
-    kind: Kind,
-    view: FormView,
-    opts: { existing?: string; nudgeType?: string; extra?: SafeHtml; fileManaged?: boolean },
-  ): Promise<SafeHtml> {
-    const touchpoints = (await services.touchpoints.list()).map((t) => t.key);
-    const nudges = (await services.nudges.list()).map((n) => n.key);
-    const existing = opts.existing ? { existing: opts.existing } : {};
-    const ctx = { kind, ...existing, nudgeType: nudgeTypeOf(opts.nudgeType), touchpoints, nudges };
-    const title = opts.existing ? `${kind} ${opts.existing}` : `New ${kind}`;
-    const managed = opts.fileManaged
-      ? html`<p class="alert file-managed" data-testid="file-managed">Managed by a file in <code>experiments/</code>: edit the file and run <code>npm run sync</code>. The browser shows it read-only so the file and the database never disagree.</p>`
-      : '';
-    const exportLink = opts.existing
-      ? html`<p><a data-testid="export-yaml" href="/dashboard/edit/${kind}/${encodeURIComponent(opts.existing)}/export.yaml">Export as YAML for experiments/</a></p>`
-      : '';
-    const body = html`<p><a href="/dashboard/workspace">← Workspace</a></p><h1>${title}</h1>${managed}${exportLink}${renderForm(view, ctx)}${opts.extra ?? ''}`;
-    return layout({ title, body, session: { session: res.locals.session!, csrf: res.locals.csrf! } });
-  }
 
   async function experimentExtras(exp: Experiment, csrf: string, canEdit: boolean, query: unknown) {
     let plan: Parameters<typeof planningFigures>[0];
@@ -103,23 +65,7 @@ export function workspaceRoutes(deps: WorkspaceDeps): Route[] {
 ${experimentLinks(exp)}${planningFigures(plan)}`;
   }
 
-  /** Renders the form again with the posted values and the error beside its field. */
-  async function refused(
-    res: Response,
-    kind: Kind,
-    err: unknown,
-    posted: Record<string, string | string[]>,
-    existing?: string,
-  ) {
-    if (!(err instanceof DomainError)) throw err;
-    const status = errorCatalogue[err.code].status;
-    if (status !== 400 && status !== 404 && status !== 409) throw err;
-    const { csrf } = who(res);
-    const issues = fieldIssues(err);
-    const view: FormView = { values: posted, issues, readOnly: false, csrf, message: err.message };
-    const opts = { ...(existing ? { existing } : {}), nudgeType: formValue(posted, 'type') };
-    return pageReply(await formPageFor(res, kind, view, opts), status as 400 | 404 | 409);
-  }
+  const { nudgeVariants, redraw, refused, intentOrRefusal } = formReplies(services);
 
   return [
     defineRoute({
@@ -128,19 +74,21 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
       tag: 'dashboard',
       summary: 'The workspace: every journey, touchpoint, nudge and experiment, and where each is managed',
       access: readers,
+      query: z.object({
+        deleted: z.string().max(120).optional().describe('`kind:key` just deleted, to say so'),
+      }),
       responses: { 200: page },
       hidden: true,
-    }).handle(async ({ res }) => {
-      const { session, csrf, canEdit } = who(res);
-      const managed = await fileManagedKeys(services.audit);
+    }).handle(async ({ res, query }) => {
+      const { canEdit } = who(res);
       const lists = {
         journey: await services.journeys.list(),
         touchpoint: await services.touchpoints.list(),
         nudge: await services.nudges.list(),
         experiment: await services.experiments.list(),
       };
-      const body = workspaceList(lists, managed, canEdit);
-      return pageReply(layout({ title: 'Workspace', body, session: { session, csrf } }), 200);
+      const body = workspaceList(lists, canEdit, query.deleted);
+      return pageReply(workspaceLayout(res, 'Workspace', body), 200);
     }),
     defineRoute({
       method: 'get',
@@ -158,11 +106,19 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
       responses: { 200: page },
       hidden: true,
     }).handle(async ({ res, params, query }) => {
-      const values = Object.fromEntries(
+      let values: FormBody = Object.fromEntries(
         (['touchpoint', 'nudge'] as const).flatMap((k) => (query[k] ? [[k, query[k]]] : [])),
       );
       const view: FormView = { values, issues: [], readOnly: false, csrf: who(res).csrf };
-      return pageReply(await formPageFor(res, params.kind, view, { nudgeType: query.type }), 200);
+      if (params.kind === 'experiment' && query.nudge) {
+        const keys = await nudgeVariants(query.nudge);
+        if (typeof keys !== 'string') {
+          values = withNudgeVariants(values, keys);
+          view.values = values;
+          view.notice = `Filled in from nudge "${query.nudge}": its variants with equal weights.`;
+        }
+      }
+      return pageReply(await formPage(services, res, params.kind, view, { nudgeType: query.type }), 200);
     }),
     defineRoute({
       method: 'get',
@@ -181,17 +137,20 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
     }).handle(async ({ res, params, query }) => {
       const { csrf, canEdit } = who(res);
       const stored = await serviceOf(services, params.kind).get(params.key);
-      const fileManaged = await isFileManaged(services.audit, params.kind, params.key);
+      const source = sourceOf(stored);
       const view: FormView = {
         values: valuesFromStored(params.kind, stored),
         issues: [],
-        readOnly: !canEdit || fileManaged,
+        readOnly: !canEdit || source !== undefined,
         csrf,
       };
       let extra: SafeHtml | undefined;
       if (params.kind === 'nudge') {
         const at = query.at && !Number.isNaN(Date.parse(query.at)) ? new Date(query.at) : new Date();
-        extra = nudgePreview(stored as unknown as Nudge, query.timeZone ?? 'UTC', at);
+        const test = canEdit
+          ? html`<p><a class="button" data-testid="new-experiment-of-nudge" href="/dashboard/new/experiment?nudge=${encodeURIComponent(params.key)}">New experiment of this nudge</a></p>`
+          : '';
+        extra = html`${test}${nudgePreview(stored as unknown as Nudge, query.timeZone ?? 'UTC', at)}`;
       } else if (params.kind === 'touchpoint') {
         const nudges = await services.nudges.list({ touchpoint: params.key });
         const experiments = await services.experiments.list({ touchpoint: params.key });
@@ -200,9 +159,9 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
         const { timeZone: _t, at: _a, ...plan } = query;
         extra = await experimentExtras(stored as unknown as Experiment, csrf, canEdit, plan);
       }
-      const opts = { existing: params.key, nudgeType: String(stored.type ?? ''), fileManaged };
+      const opts = { existing: params.key, nudgeType: String(stored.type ?? ''), source, canEdit };
       return pageReply(
-        await formPageFor(res, params.kind, view, { ...opts, ...(extra ? { extra } : {}) }),
+        await formPage(services, res, params.kind, view, { ...opts, ...(extra ? { extra } : {}) }),
         200,
       );
     }),
@@ -233,6 +192,8 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
       path: '/dashboard/edit/:kind',
       tag: 'dashboard',
       summary: 'Creates a definition from its form, through the same service as the API',
+      description:
+        "Creates a definition from its form, through the same service as the API. The form's other buttons (add a row, remove one, use the nudge's variants) draw it again and store nothing.",
       access: editors,
       params: kindOnly,
       parser: [form],
@@ -241,7 +202,10 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
       errors: ['validation_failed', 'conflict', 'not_found'],
       hidden: true,
     }).handle(async ({ res, params, body }) => {
-      checkCsrf(res, body);
+      checkCsrf(sessions, res, body);
+      const intent = intentOrRefusal(params.kind, body);
+      if (intent instanceof DomainError) return refused(res, params.kind, intent, body);
+      if (intent) return redraw(res, params.kind, body, intent);
       try {
         const created = await serviceOf(services, params.kind).create(
           who(res).actor,
@@ -264,6 +228,8 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
       path: '/dashboard/edit/:kind/:key',
       tag: 'dashboard',
       summary: 'Replaces a definition from its form; file-managed definitions are refused',
+      description:
+        "Replaces a definition from its form; file-managed definitions are refused. The form's other buttons draw it again and store nothing.",
       access: editors,
       params: kindKey,
       parser: [form],
@@ -279,10 +245,19 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
       ],
       hidden: true,
     }).handle(async ({ res, params, body }) => {
-      checkCsrf(res, body);
-      if (await isFileManaged(services.audit, params.kind, params.key)) {
-        throw fileManagedRefusal(params.kind, params.key);
-      }
+      checkCsrf(sessions, res, body);
+      // A key that does not exist is answered by the save below, as the form's 404.
+      const current = await serviceOf(services, params.kind)
+        .get(params.key)
+        .catch((err: unknown) => {
+          if (err instanceof DomainError && err.code === 'not_found') return undefined;
+          throw err;
+        });
+      const source = current && sourceOf(current);
+      if (source) throw fileManagedRefusal(params.kind, params.key, source);
+      const intent = intentOrRefusal(params.kind, body);
+      if (intent instanceof DomainError) return refused(res, params.kind, intent, body, params.key);
+      if (intent) return redraw(res, params.kind, body, intent, params.key);
       try {
         const input = { ...bodyFromForm(params.kind, body), key: params.key };
         // The version the form was drawn from: a save over someone else's change is refused.
@@ -308,7 +283,7 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
       errors: ['invalid_transition', 'precondition_failed', 'overlap_conflict', 'version_conflict'],
       hidden: true,
     }).handle(async ({ res, params, body }) => {
-      checkCsrf(res, body);
+      checkCsrf(sessions, res, body);
       const action = lifecycleActions.find((a) => a === formValue(body, 'action'));
       if (!action) throw new DomainError('validation_failed', 'Unknown lifecycle action.');
       const conclude =
@@ -335,5 +310,6 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
         return refused(res, 'experiment', err, valuesFromStored('experiment', stored), params.key);
       }
     }),
+    ...workspaceDeleteRoutes(deps),
   ];
 }

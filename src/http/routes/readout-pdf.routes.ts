@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { ReadoutsService } from '../../domain/readouts.contract.js';
 import type { PdfPrinter } from '../dashboard/pdf-printer.js';
 import { SESSION_COOKIE, type SessionCodec } from '../dashboard/session.js';
+import { langQuery, requestLanguage } from '../language.js';
 import { defineRoute, media, type Route } from '../route.js';
 import { keyParams } from '../route-params.js';
 
@@ -33,16 +34,19 @@ export function readoutPdfRoutes(deps: ReadoutPdfDeps): Route[] {
       // The dashboard's download link sends the session cookie, scripts an API key.
       access: { via: 'key-or-session', roles: ['viewer', 'strategist'] },
       params: keyParams,
+      query: langQuery,
       responses: { 200: media('application/pdf', 'The readout page as a PDF') },
       errors: ['not_found', 'pdf_busy', 'pdf_unavailable'],
-    }).handle(async ({ params, actor, req }) => {
+    }).handle(async ({ params, query, actor, req }) => {
       const { key } = params;
+      // The browser has none of the caller's cookies or headers: the page is told the language.
+      const lang = requestLanguage(req, query.lang);
       // Answers not_found as JSON before a browser is involved.
       await deps.readouts.readout(key);
       // Chromium signs in with a short-lived session of the caller's own key, so the page shows
       // exactly what this caller may see and nothing else is shared with the browser.
       // The session is opened when the print has its slot, not while it waits for one.
-      const url = `${selfOrigin(req)}/dashboard/experiments/${encodeURIComponent(key)}?print=1`;
+      const url = `${selfOrigin(req)}/dashboard/experiments/${encodeURIComponent(key)}?print=1&lang=${lang}`;
       const pdf = await deps.pdf.print(url, () => ({
         name: SESSION_COOKIE,
         value: deps.sessions.open(actor, Date.now(), PRINT_SESSION_MS).token,
@@ -52,6 +56,7 @@ export function readoutPdfRoutes(deps: ReadoutPdfDeps): Route[] {
         headers: {
           'Cache-Control': 'no-store',
           'Content-Disposition': `attachment; filename="${key}-readout.pdf"`,
+          'Content-Language': lang,
         },
         body: pdf,
       };

@@ -3,6 +3,7 @@ import { alertQuerySchema, alertSchema } from '../../domain/schemas/alert.schema
 import { journeySummarySchema, portfolioSchema } from '../../domain/schemas/insights.schema.js';
 import { readoutResponseSchema, snapshotSchema } from '../../domain/schemas/snapshot.schema.js';
 import type { Services } from '../../domain/services.js';
+import { langParam, langQuery, requestLanguage } from '../language.js';
 import { defineRoute, media, type Route } from '../route.js';
 import { keyParams } from '../route-params.js';
 
@@ -25,16 +26,20 @@ export function readoutsRoutes(services: Services): Route[] {
       tag: 'readouts',
       summary: 'Latest snapshot of an experiment with its history (evidence over time)',
       description:
-        '`{experiment, latest, lastFailure, history}`: the latest ok snapshot (readout, counts, segments) and one point per snapshot (exposures, decision, per metric and variant n, estimate, chance to beat control, relative lift).',
+        '`{experiment, latest, lastFailure, history, language}`: the latest ok snapshot (readout, counts, segments) and one point per snapshot (exposures, decision, per metric and variant n, estimate, chance to beat control, relative lift). The decision sentences (`latest.readout.decision.summary`, and those of the segments) are in the language asked for by `lang` or Accept-Language, named by `language`; every other field is language-neutral.',
       access: viewers,
       params: keyParams,
+      query: langQuery,
       responses: { 200: readoutResponseSchema },
       errors: ['not_found'],
-    }).handle(async ({ params }) => ({
-      status: 200,
-      headers: { 'Cache-Control': 'no-store' },
-      body: await services.readouts.readout(params.key),
-    })),
+    }).handle(async ({ req, params, query }) => {
+      const body = await services.readouts.readout(params.key, requestLanguage(req, query.lang));
+      return {
+        status: 200,
+        headers: { 'Cache-Control': 'no-store', 'Content-Language': body.language ?? 'en' },
+        body,
+      };
+    }),
     defineRoute({
       method: 'get',
       path: '/v1/experiments/:key/readout.csv',
@@ -44,17 +49,22 @@ export function readoutsRoutes(services: Services): Route[] {
         "One row per metric and variant of the latest snapshot, with the metric's and the variant's names: counts, estimate and interval, chance to beat control and to be best, absolute and relative lift with intervals, expected losses, chance of harm, decision and the decision sentence. Numbers to six significant digits (the JSON readout has them whole).",
       access: viewers,
       params: keyParams,
+      query: langQuery,
       responses: { 200: media('text/csv', 'One row per metric and variant') },
       errors: ['not_found'],
-    }).handle(async ({ params }) => ({
-      status: 200,
-      type: 'text/csv; charset=utf-8',
-      headers: {
-        'Content-Disposition': `attachment; filename="${params.key}-readout.csv"`,
-        'Cache-Control': 'no-store',
-      },
-      body: await services.readouts.csv(params.key),
-    })),
+    }).handle(async ({ req, params, query }) => {
+      const lang = requestLanguage(req, query.lang);
+      return {
+        status: 200,
+        type: 'text/csv; charset=utf-8',
+        headers: {
+          'Content-Disposition': `attachment; filename="${params.key}-readout.csv"`,
+          'Cache-Control': 'no-store',
+          'Content-Language': lang,
+        },
+        body: await services.readouts.csv(params.key, lang),
+      };
+    }),
     defineRoute({
       method: 'post',
       path: '/v1/experiments/:key/refresh',
@@ -100,9 +110,9 @@ export function readoutsRoutes(services: Services): Route[] {
       path: '/v1/portfolio',
       tag: 'readouts',
       summary:
-        'Touchpoints, nudge types and channels ranked by measured effect on satisfaction and conversion',
+        'Touchpoints, nudge types and channels with their experiments pooled on conversion, CSAT, NPS and effort',
       description:
-        'Touchpoints, nudge types and channels ranked by measured effect on satisfaction, then conversion, over every experiment with a snapshot (running and concluded). Each experiment speaks through its shipped variant, else the one most likely to beat control; effects are relative lifts turned so that positive is better (NPS in points / 100).',
+        "Touchpoints, nudge types and channels, each with its experiments' effects pooled by a precision-weighted random-effects model: per measure the pooled estimate, its 95% credible interval, the chance it is an improvement and the number of experiments. Conversion is a relative lift, CSAT and effort are in points of their scale, NPS in NPS points; all signed so that positive is better for the customer. Each experiment (running or concluded, with a snapshot) speaks through its shipped variant, else the one most likely to beat control. Ranked by the chance of improving satisfaction, then conversion.",
       access: viewers,
       responses: { 200: portfolioSchema },
     }).handle(async () => ({ status: 200, body: await services.readouts.portfolio() })),
@@ -114,8 +124,16 @@ export function readoutsRoutes(services: Services): Route[] {
       description:
         'Alerts, newest first: sample-ratio mismatch, guardrail harm, decision reached, refresh failing.',
       access: viewers,
-      query: alertQuerySchema,
+      query: alertQuerySchema.extend({ lang: langParam }),
       responses: { 200: z.object({ items: z.array(alertSchema) }) },
-    }).handle(async ({ query }) => ({ status: 200, body: { items: await services.alerts.list(query) } })),
+    }).handle(async ({ req, query }) => {
+      const { lang, ...rest } = query;
+      const language = requestLanguage(req, lang);
+      return {
+        status: 200,
+        headers: { 'Content-Language': language },
+        body: { items: await services.alerts.list(rest, language) },
+      };
+    }),
   ];
 }

@@ -45,7 +45,7 @@ export function templatesRoutes(services: Services): Route[] {
       tag: 'templates',
       summary: 'Create a draft nudge and experiment from a template on a touchpoint',
       description:
-        "Creates a draft nudge on the touchpoint with the template's variants and a draft experiment on it with equal weights; `usePrior` states the discounted published effect in the hypothesis. The touchpoint must exist; an existing nudge or experiment key is a `conflict`.",
+        "Creates a draft nudge on the touchpoint with the template's variants and a draft experiment on it with equal weights; `usePrior` makes the discounted published effect the experiment's prior on its primary metric (the readout reports the lift with and without it) and states it in the hypothesis. The touchpoint must exist; an existing nudge or experiment key is a `conflict`.",
       access: { via: 'key', roles: ['strategist'] },
       params: keyParams,
       body: instantiateInputSchema,

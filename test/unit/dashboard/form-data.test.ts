@@ -33,6 +33,10 @@ describe('workspace form values', () => {
     });
   });
 
+  it('when every field of a form is blank, then it is an empty definition rather than nothing', () => {
+    expect(nestForm({ csrf: 't', key: '', 'variants[0].key': '' })).toEqual({});
+  });
+
   it('when names try to reach the prototype, then they are dropped', () => {
     const body = nestForm({ '__proto__.polluted': 'yes', 'a.constructor.prototype.x': 'y', name: 'n' });
     expect(body).toEqual({ name: 'n' });

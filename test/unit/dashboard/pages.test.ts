@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { experimentBody, historyLabels } from '../../../src/http/dashboard/experiment.page.js';
 import { chance, relative } from '../../../src/http/dashboard/format.js';
 import { journeysBody, leadingVariant } from '../../../src/http/dashboard/journeys.page.js';
-import { portfolioBody } from '../../../src/http/dashboard/portfolio.page.js';
+import { pooledCellText, portfolioBody } from '../../../src/http/dashboard/portfolio.page.js';
+import { i18nFor } from '../../../src/i18n/index.js';
 import { isVariantResult } from '../../../src/stats/index.js';
 import * as fx from '../../fixtures/dashboard/readouts.fixture.js';
 
@@ -80,15 +81,41 @@ describe('journey map and portfolio', () => {
     expect(textOf(page, 'tp-collections.pay-page')).toContain('No running or concluded nudges');
   });
 
-  it('ranks with the portfolio mean lifts', () => {
+  it('when the portfolio is drawn, then each measure is pooled in its own unit: conversion relative, CSAT, NPS and effort in points', () => {
     const p = fx.portfolio(view);
     const page = portfolioBody(p).value;
-    expect(textOf(page, 'pf-type-framing-conversion')).toBe(
-      `${relative(p.nudgeTypes[0]!.conversion.meanRelativeLift)} (1)`,
-    );
-    expect(textOf(page, 'pf-tp-collections.payment-reminder-satisfaction')).toBe(
-      `${relative(p.touchpoints[0]!.satisfaction.meanRelativeLift)} (1)`,
-    );
+    const lifts = fx.journeySummary(view).touchpoints[0]!.experiments[0]!.lifts;
+    const lift = (metric: string) => lifts.find((l) => l.metric === metric && l.variant === 'loss-frame')!;
+    const [type] = p.nudgeTypes;
+    // One experiment pooled: the estimate is its own lift, in the measure's unit.
+    expect(type!.conversion.estimate).toBeCloseTo(lift('on-time').relativeLift.mean, 12);
+    expect(type!.csat.estimate).toBeCloseTo(lift('csat').absoluteLift.mean, 12);
+    expect(type!.nps.estimate).toBeCloseTo(lift('nps').absoluteLift.mean, 12);
+    // Effort is lower-is-better: less effort counts as an improvement.
+    expect(type!.effort.estimate).toBeCloseTo(-lift('effort').absoluteLift.mean, 12);
+    for (const m of ['conversion', 'csat', 'nps', 'effort'] as const) {
+      expect(textOf(page, `pf-type-framing-${m}`)).toBe(pooledCellText(m, type![m]));
+      expect(textOf(page, `pf-tp-collections.payment-reminder-${m}`)).toBe(
+        pooledCellText(m, p.touchpoints[0]![m]),
+      );
+    }
+    expect(textOf(page, 'pf-type-framing-conversion')).toMatch(/^[+-]\d+\.\d%/);
+    expect(textOf(page, 'pf-type-framing-nps')).toMatch(/^[+-]\d+\.\d [+-]/);
+    expect(page).toContain('<th>CSAT (points)</th><th>NPS (points)</th>');
+  });
+
+  it('when the portfolio is drawn in Ukrainian, then each pooled cell reads its figures and interval in Ukrainian', () => {
+    const p = fx.portfolio(view);
+    const uk = i18nFor('uk');
+    const page = portfolioBody(p, uk).value;
+    const [type] = p.nudgeTypes;
+    for (const m of ['conversion', 'csat', 'nps', 'effort'] as const) {
+      const text = pooledCellText(m, type![m], uk);
+      expect(textOf(page, `pf-type-framing-${m}`)).toBe(text);
+      expect(text).toMatch(/^[+-]\d+,\d+%? від [+-]\d+,\d+%? до [+-]\d+,\d+%? \(1\)$/);
+    }
+    expect(page).toContain('<th>CSAT (пункти)</th><th>NPS (пункти)</th>');
+    expect(page).toContain('<h2>За типом наджа</h2>');
   });
 });
 

@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorCatalogue } from '../../../src/domain/errors.js';
-import { nudgePayloadFieldsTable } from '../../../src/domain/sync/field-docs.js';
+import { journeyInputSchema } from '../../../src/domain/schemas/journey.schema.js';
+import { framingPayloadSchema, nudgeInputSchema } from '../../../src/domain/schemas/nudge.schema.js';
+import { touchpointInputSchema } from '../../../src/domain/schemas/touchpoint.schema.js';
+import { experimentFileSchema } from '../../../src/domain/sync/definition-file.schema.js';
+import {
+  definitionFieldsSection,
+  FIELDS_END,
+  FIELDS_START,
+  nudgePayloadFieldsTable,
+} from '../../../src/domain/sync/field-docs.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
@@ -44,9 +53,34 @@ describe('README reference tables', () => {
     expect(readme.indexOf('## Your first readout')).toBeLessThan(readme.indexOf('## Configuration'));
   });
 
-  it('documents every nudge payload field and allowed value as the schemas have them', () => {
-    const table = nudgePayloadFieldsTable();
-    expect(table).toContain('`social-norm`');
-    expect(readme).toContain(table);
+  it('when the schemas change, then the README field reference is the one generated from them (npm run fields:readme)', () => {
+    const from = readme.indexOf(FIELDS_START);
+    const to = readme.indexOf(FIELDS_END);
+    expect(from).toBeGreaterThan(0);
+    expect(readme.slice(from, to + FIELDS_END.length)).toBe(definitionFieldsSection());
+  });
+
+  it('documents every field of journeys, touchpoints, nudges and experiments, and every frame', () => {
+    const section = definitionFieldsSection();
+    const block = (title: string) => section.slice(section.indexOf(`**${title}**`)).split('\n\n**')[0]!;
+    const nudgeFields = Object.keys(nudgeInputSchema.options[0].shape);
+    for (const [title, fields] of [
+      ['Journeys', Object.keys(journeyInputSchema.shape)],
+      ['Touchpoints', Object.keys(touchpointInputSchema.shape)],
+      ['Nudges', nudgeFields],
+      ['Experiments', Object.keys(experimentFileSchema.shape)],
+    ] as const) {
+      expect(fields.length, title).toBeGreaterThan(3);
+      expect(
+        fields.filter((f) => !block(title).includes(`| \`${f}\` |`)),
+        title,
+      ).toEqual([]);
+    }
+    expect(block('Journeys')).toContain('| `stages[].key` | yes |');
+    expect(block('Experiments')).toContain(
+      '| `metrics[].kind` | yes | `conversion`, `mean`, `nps`, `ratio`, `ordinal`, `revenue` |',
+    );
+    for (const frame of framingPayloadSchema.shape.frame.options) expect(section).toContain(`\`${frame}\``);
+    expect(section).toContain(nudgePayloadFieldsTable());
   });
 });

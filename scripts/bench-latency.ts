@@ -1,0 +1,75 @@
+/**
+ * Where the assignment tail comes from: vegeta at fixed arrival rates (open model, new customers,
+ * 10 s each by default) against the bare Express endpoint, Nudgelab with durable exposures, and
+ * Nudgelab with attribution stopped, with the server's event-loop delay over each run (how long
+ * synchronous work held every request up). `BENCH_LATENCY_RATES=100,300` picks the rates,
+ * `BENCH_RATE_SECONDS` the length. Run alone with `npx tsx scripts/bench-latency.ts`.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { ask, assignmentBody, load, startServer, stop } from './bench-assignment.ts';
+import { ensureVegeta, fixedRate } from './bench-fixed-rate.ts';
+import { runIfMain } from './bench-output.ts';
+
+const RATES = (process.env.BENCH_LATENCY_RATES ?? '100,300,600').split(',').map(Number);
+const SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
+
+interface Server {
+  label: string;
+  mode: 'bare' | 'nudgelab';
+  env: Record<string, string>;
+}
+
+const servers: Server[] = [
+  { label: 'bare Express 5 JSON', mode: 'bare', env: {} },
+  { label: 'Nudgelab, durable exposures', mode: 'nudgelab', env: {} },
+  {
+    label: 'Nudgelab, durable exposures, attribution stopped',
+    mode: 'nudgelab',
+    env: { BENCH_NO_SINK: '1' },
+  },
+];
+
+async function sweep(server: Server, child: ChildProcess, port: number, key: string) {
+  const rows: Record<string, string | number>[] = [];
+  for (const rate of RATES) {
+    await ask(child, 'eld-reset');
+    const r = fixedRate({
+      port,
+      key,
+      rate,
+      seconds: SECONDS,
+      body: assignmentBody,
+      customerPrefix: `lat-${rate}-`,
+    });
+    const loop = (await ask(child, 'eld')) as { p50: number; p99: number; max: number };
+    rows.push({
+      server: server.label,
+      'rate/s': rate,
+      'answered/s': r.throughput,
+      'p50 ms': r.p50,
+      'p90 ms': r.p90,
+      'p99 ms': r.p99,
+      'max ms': r.max,
+      'non-2xx': r.non2xx,
+      'loop delay p99 / max ms': `${loop.p99} / ${loop.max}`,
+    });
+  }
+  return rows;
+}
+
+export async function runLatencyBench(): Promise<{ title: string; rows: Record<string, string | number>[] }> {
+  ensureVegeta();
+  const rows: Record<string, string | number>[] = [];
+  for (const server of servers) {
+    const { child, ready } = await startServer(server.mode, true, server.env);
+    await load(ready.port, ready.key, (n) => `warm-${n}`, { amount: 2000, connections: 10 });
+    rows.push(...(await sweep(server, child, ready.port, ready.key ?? '')));
+    await stop(child);
+  }
+  return {
+    title: `Assignment latency at fixed arrival rates (vegeta, new customers, ${SECONDS} s per rate), with the server's event-loop delay`,
+    rows,
+  };
+}
+
+runIfMain(import.meta.url, runLatencyBench);
