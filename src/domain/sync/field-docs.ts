@@ -108,10 +108,20 @@ function mergedObject({ tag, branches }: { tag: string; branches: JsonField[] })
     const having = branches.filter((b) => b.properties?.[name] !== undefined);
     const field = having[0]?.properties?.[name] ?? {};
     const only = having.length < branches.length;
-    const which = having.map((b) => String(b.properties?.[tag]?.const)).join(', ');
-    properties[name] = only
-      ? { ...field, description: `${which} only${field.description ? `: ${field.description}` : ''}` }
-      : field;
+    const tagOf = (b: JsonField) => String(b.properties?.[tag]?.const);
+    // Branches that describe the field differently each say so: "ratio: the numerator...".
+    const byText = new Map<string, string[]>();
+    for (const b of having) {
+      const text = b.properties?.[name]?.description ?? '';
+      byText.set(text, [...(byText.get(text) ?? []), tagOf(b)]);
+    }
+    const description =
+      byText.size > 1
+        ? [...byText].map(([text, tags]) => `${tags.join(', ')}: ${text || '–'}`).join('; ')
+        : only
+          ? `${having.map(tagOf).join(', ')} only${field.description ? `: ${field.description}` : ''}`
+          : field.description;
+    properties[name] = description === undefined ? field : { ...field, description };
     if (!only && branches.every((b) => b.required?.includes(name))) required.add(name);
   }
   return { type: 'object', properties, required: [...required] };
