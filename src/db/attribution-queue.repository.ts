@@ -27,6 +27,8 @@ export interface QueuedExposure {
   o: number;
   /** Allow-listed attributes for segment breakdowns. */
   a: Record<string, string>;
+  /** Pre-exposure covariates sent with the assignment (CUPED). */
+  k?: Record<string, number>;
 }
 
 /** Two ids that are one customer from now on: the alias's unit is merged into the customer's. */

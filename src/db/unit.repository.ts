@@ -13,6 +13,8 @@ export interface UnitExposure {
   g: Record<string, string>;
   /** Tally entries this exposure added to the sums (see readout-stats). */
   c: { k: string; v: number }[];
+  /** Pre-exposure covariates sent with the assignment (CUPED). */
+  q?: Record<string, number>;
   /** The linked id it was exposed under, when not the unit's own id. */
   a?: string;
   /** Variants of the exposures of linked ids in the same phase that were dropped in its favour. */

@@ -20,9 +20,17 @@ export const ALERT_HARM_BAYES_FACTOR = 3;
  * Fewest observations per arm, on both the variant and the control, before a guardrail can alert:
  * below these a single unhappy answer moves the chance of harm by tens of points. Conversions need
  * the most (a rare event), survey means the fewest (answers on a short scale), NPS in between
- * (three categories to estimate).
+ * (three categories to estimate). Per statistic of the engine: ordinal scales are answers like
+ * survey means; ratios need their denominators to settle; revenue is as rare as a conversion.
  */
-export const MIN_ALERT_SAMPLE = { conversion: 200, mean: 30, nps: 50 } as const;
+export const MIN_ALERT_SAMPLE = {
+  conversion: 200,
+  mean: 30,
+  nps: 50,
+  ratio: 100,
+  ordinal: 30,
+  revenue: 200,
+} as const;
 
 export interface Condition {
   kind: AlertKind;

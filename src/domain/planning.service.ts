@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { DefinitionRepository } from '../db/definition.repository.js';
 import type { SnapshotRepository } from '../db/snapshot.repository.js';
+import { planBasisOf, type VariantCountsOf } from '../metrics/registry.js';
 import { type Plan, type PlanInputRaw, plan, planSchema } from '../stats/index.js';
 import { DomainError } from './errors.js';
 import type { Experiment } from './schemas/experiment.schema.js';
@@ -59,17 +60,17 @@ export class PlanningService {
     const newest = exp.phase > 0 ? await this.deps.snapshots.latestOk(key) : null;
     const latest =
       newest?.phase === exp.phase ? newest.counts?.metrics[primary.key]?.variants[exp.control] : undefined;
-    const kind = primary.kind === 'conversion' || primary.kind === 'nps' ? primary.kind : 'mean';
-    const observed = latest ? baselineOf(kind, latest) : undefined;
+    const observed = planBasisOf(primary, latest as VariantCountsOf | undefined);
+    const kind = observed.kind;
     const dailyExposures = query.dailyExposures ?? measured;
-    const baseline = query.baseline ?? observed?.baseline;
+    const baseline = query.baseline ?? observed.baseline;
     if (dailyExposures === undefined || baseline === undefined) {
       throw new DomainError(
         'validation_failed',
         'Not enough snapshots to measure traffic or the baseline yet: pass dailyExposures and baseline.',
       );
     }
-    const sd = query.sd ?? observed?.sd;
+    const sd = query.sd ?? observed.sd;
     const result = plan({
       kind,
       baseline,
@@ -106,32 +107,4 @@ export function measuredTraffic(history: readonly SnapshotLike[]): number | unde
   const last = points[points.length - 1];
   if (!first || !last || last.t - first.t < DAY_MS || last.n <= first.n) return undefined;
   return ((last.n - first.n) * DAY_MS) / (last.t - first.t);
-}
-
-function baselineOf(
-  kind: 'conversion' | 'mean' | 'nps',
-  c: {
-    n: number;
-    conversions?: number;
-    mean?: number;
-    variance?: number;
-    detractors?: number;
-    passives?: number;
-    promoters?: number;
-  },
-): { baseline: number; sd?: number } | undefined {
-  if (kind === 'conversion') return c.n > 0 ? { baseline: (c.conversions ?? 0) / c.n } : undefined;
-  if (kind === 'mean') {
-    return c.n > 1 && c.mean !== undefined
-      ? { baseline: c.mean, sd: Math.sqrt(c.variance ?? 0) || 1 }
-      : undefined;
-  }
-  const d = c.detractors ?? 0;
-  const r = c.promoters ?? 0;
-  const total = d + (c.passives ?? 0) + r;
-  if (total === 0) return undefined;
-  const pd = d / total;
-  const pr = r / total;
-  const nps = 100 * (pr - pd);
-  return { baseline: nps, sd: 100 * Math.sqrt(pr + pd - (pr - pd) ** 2) || 75 };
 }

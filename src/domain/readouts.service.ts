@@ -2,6 +2,7 @@ import type { DefinitionRepository } from '../db/definition.repository.js';
 import type { SnapshotRepository } from '../db/snapshot.repository.js';
 import type { UnmatchedEventRecord } from '../db/unmatched-event.repository.js';
 import type { Lang } from '../i18n/index.js';
+import { eventsRead, familyOf } from '../metrics/registry.js';
 import { isVariantResult, type Readout, wordingFor } from '../stats/index.js';
 import { DomainError } from './errors.js';
 import { isNearMiss } from './events/unmatched-events.js';
@@ -34,13 +35,9 @@ export interface ReadoutsDeps {
   isExposed?: (experimentId: string, phase: number, customerId: string) => Promise<boolean>;
 }
 
-const satisfactionEvents = new Set(['csat', 'nps', 'ces']);
-
-export function metricFamily(m: Pick<Metric, 'kind' | 'event' | 'aggregation'>): MetricFamily {
-  if (m.kind === 'conversion') return 'conversion';
-  if (m.kind === 'nps' || satisfactionEvents.has(m.event)) return 'satisfaction';
-  if (m.event === 'revenue' || m.aggregation === 'sum') return 'revenue';
-  return 'other';
+/** The metric's family, as its kind says (src/metrics). */
+export function metricFamily(m: Metric): MetricFamily {
+  return familyOf(m);
 }
 
 /** Lifts of every non-control variant on conversion and satisfaction metrics. */
@@ -194,7 +191,8 @@ export class ReadoutsService implements ReadoutsContract {
     const out: NonNullable<ReadoutResponse['eventSuggestions']> = [];
     for (const metric of exp.metrics) {
       for (const u of seen) {
-        if (!isNearMiss(u.name, metric.event)) continue;
+        const expected = eventsRead(metric).find((name) => isNearMiss(u.name, name));
+        if (expected === undefined) continue;
         if (this.deps.isExposed && exp.phase > 0) {
           let ours = false;
           for (const c of u.customers) {
@@ -207,7 +205,7 @@ export class ReadoutsService implements ReadoutsContract {
         }
         out.push({
           metric: metric.name ?? metric.key,
-          expected: metric.event,
+          expected,
           seen: u.name,
           events: u.count,
         });

@@ -1,3 +1,4 @@
+import { csvCellsOf, kindCsvColumns, type VariantCountsOf } from '../metrics/registry.js';
 import { ENGLISH, isVariantResult, rounded, type Wording } from '../stats/index.js';
 import { evidenceCsvCells, evidenceCsvColumns } from './evidence/evidence-csv.js';
 import { wordedSummary } from './evidence/evidence-text.js';
@@ -17,12 +18,8 @@ export const csvColumns = [
   'is_control',
   'exposures',
   'n',
-  'conversions',
-  'mean',
-  'variance',
-  'detractors',
-  'passives',
-  'promoters',
+  // What each kind counts (conversions, mean and variance, NPS buckets, ...), from the registry.
+  ...kindCsvColumns,
   'estimate',
   'ci95_low',
   'ci95_high',
@@ -74,7 +71,7 @@ export function snapshotCsv(
         const c = counts.variants[v.key];
         const ok = arm && arm.status === 'ok';
         const cmp = isVariantResult(arm) ? arm : undefined;
-        const row: Record<(typeof csvColumns)[number], unknown> = {
+        const row: Record<string, unknown> = {
           experiment: exp.key,
           phase: s.phase,
           computed_at: s.computedAt,
@@ -87,12 +84,8 @@ export function snapshotCsv(
           is_control: v.key === exp.control,
           exposures: s.counts.exposures[v.key] ?? 0,
           n: c?.n,
-          conversions: c?.conversions,
-          mean: c?.mean,
-          variance: c?.variance,
-          detractors: c?.detractors,
-          passives: c?.passives,
-          promoters: c?.promoters,
+          // Cells of the kind the counts were made by: a definition changed since cannot misread them.
+          ...(c && counts.kind === metric.kind ? csvCellsOf(metric, c as VariantCountsOf, counts) : {}),
           estimate: ok ? arm.estimate : undefined,
           ci95_low: ok ? arm.ci95[0] : undefined,
           ci95_high: ok ? arm.ci95[1] : undefined,

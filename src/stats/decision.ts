@@ -22,10 +22,10 @@
 import {
   decisionScale,
   evidenceFor,
-  type Kind,
   MANY_ARM_PRIOR_RATIO,
   moreSamplePerArm,
   type PriorSettings,
+  scaleOf,
 } from './evidence.ts';
 import type { DecisionConfig } from './input.schema.ts';
 import type { ArmState } from './metric.ts';
@@ -103,7 +103,7 @@ export function decide(ctx: DecisionContext): Decision {
   if (primary.status !== 'ok' || !controlArm) {
     return { action: 'keep-running', reasons: [{ code: 'no-data', metric: primary.name }], ...base };
   }
-  const kind = primary.kind as Kind;
+  const kind = scaleOf(primary);
   const counted = Object.entries(primary.variants).filter(([k]) => k === control || active.has(k));
   const smallest = Math.min(...counted.map(([, r]) => r.n));
   const enough = smallest >= config.minSample;
@@ -157,7 +157,7 @@ export function decide(ctx: DecisionContext): Decision {
       // A guardrail answered by a share of the users reaches the same share of the plan.
       const planned = seq.plannedSample !== undefined ? (seq.plannedSample * c.n) / primaryN : undefined;
       const towards = g.result.lowerIsBetter ? 1 : -1;
-      const bf = evidenceFor(g.result.kind as Kind, v, c, towards, settings(planned), g.result.margin);
+      const bf = evidenceFor(scaleOf(g.result), v, c, towards, settings(planned), g.result.margin);
       byVariant.set(key, bf);
       blocked.set(key, bf >= seq.blockBayesFactor);
       if (r.n >= config.minSample && bf >= seq.harmBayesFactor * guardrailCount * k) {
@@ -206,7 +206,13 @@ export function decide(ctx: DecisionContext): Decision {
         out.push({ code: 'chance', chance: r.chanceToBeatControl, needed: config.chanceToBeatControl });
       }
       if (r.expectedLoss.ship > tolerance) {
-        out.push({ code: 'loss', kind, loss: r.expectedLoss.ship, tolerance });
+        out.push({
+          code: 'loss',
+          kind: primary.kind,
+          ...(primary.unit ? { unit: primary.unit } : {}),
+          loss: r.expectedLoss.ship,
+          tolerance,
+        });
       }
       const arm = posteriorOf(ctx.primaryArms, key);
       if (primarySettings && arm && !evidence(key)) {

@@ -2,11 +2,12 @@
  * The evidence behind the peeking-safe gates: one effect per comparison with its likelihood, the
  * prior sd of that effect under "there is a difference", and the one-sided Bayes factor.
  *
- * The effect of a conversion metric is the difference in log-odds, with the exact posterior mean
- * and variance of each arm's log-odds (digamma and trigamma of the Beta parameters). Complementing
- * the metric (counting "late" instead of "on time") flips the log-odds' sign exactly, so together
- * with `lowerIsBetter` it gives the same evidence; a prior on the rate's own scale would not.
- * Mean and NPS metrics use the difference itself, in units of the decision scale.
+ * The effect of a metric on a rate (conversion, an ordinal top-2-box share) is the difference in
+ * log-odds, with the exact posterior mean and variance of each arm's log-odds (digamma and
+ * trigamma of the Beta parameters). Complementing the metric (counting "late" instead of "on
+ * time") flips the log-odds' sign exactly, so together with `lowerIsBetter` it gives the same
+ * evidence; a prior on the rate's own scale would not. Metrics on a level (means, NPS, ratios,
+ * amounts) use the difference itself, in units of the decision scale.
  */
 import type { ArmPosterior } from './posterior.ts';
 
@@ -21,7 +22,18 @@ export const DEFAULT_MARGIN = 0.01;
 export const TUNED_PRIOR_RATIO = 5;
 export const MANY_ARM_PRIOR_RATIO = 2;
 
+/** A rate (a share between 0 and 1, compared on the log-odds) or a level in the metric's own units. */
+export type Scale = 'rate' | 'level';
+/** The statistics by their names, for callers that pass a kind: conversion is a rate. */
 export type Kind = 'conversion' | 'mean' | 'nps';
+type ScaleLike = Scale | Kind;
+
+/** The scale of a metric from its statistic (and, for ordinal metrics, the summary compared). */
+export function scaleOf(m: { kind: string; summary?: string | undefined }): Scale {
+  return m.kind === 'conversion' || (m.kind === 'ordinal' && m.summary === 'top2') ? 'rate' : 'level';
+}
+
+const onRate = (s: ScaleLike): boolean => s === 'rate' || s === 'conversion';
 
 const normalCdf = (x: number): number => 0.5 * erfc(-x / Math.SQRT2);
 
@@ -70,8 +82,8 @@ export function oneSidedBayesFactor(observed: number, variance: number, tau: num
  * rates, and the same for a metric and its complement. A mean or an NPS can sit at or near 0,
  * where a relative unit would shrink to nothing, so one observation's sd is the floor there.
  */
-export function decisionScale(kind: Kind, control: ArmPosterior): number {
-  if (kind === 'conversion') return Math.min(control.estimate, 1 - control.estimate);
+export function decisionScale(kind: ScaleLike, control: ArmPosterior): number {
+  if (onRate(kind)) return Math.min(control.estimate, 1 - control.estimate);
   const perObservation = Number.isFinite(control.variance) ? Math.sqrt(control.variance * control.n) : 0;
   return Math.max(Math.abs(control.estimate), perObservation);
 }
@@ -84,8 +96,8 @@ export interface Effect {
   perUnit: number;
 }
 
-export function effectOf(kind: Kind, variant: ArmPosterior, control: ArmPosterior): Effect {
-  if (kind === 'conversion' && variant.logOdds && control.logOdds) {
+export function effectOf(kind: ScaleLike, variant: ArmPosterior, control: ArmPosterior): Effect {
+  if (onRate(kind) && variant.logOdds && control.logOdds) {
     const p = control.estimate;
     return {
       observed: variant.logOdds.mean - control.logOdds.mean,
@@ -113,7 +125,7 @@ export interface PriorSettings {
  * in the effect's own units, so it is as encoding-free as the effect itself.
  */
 export function priorSd(
-  kind: Kind,
+  kind: ScaleLike,
   effect: Effect,
   variant: ArmPosterior,
   control: ArmPosterior,
@@ -124,13 +136,13 @@ export function priorSd(
     const planned = (effect.variance * n) / settings.plannedSample;
     return Math.sqrt((settings.tunedRatio ?? TUNED_PRIOR_RATIO) * planned);
   }
-  if (kind === 'conversion') return settings.effectScale;
+  if (onRate(kind)) return settings.effectScale;
   return settings.effectScale * decisionScale(kind, control);
 }
 
 /** Bayes factor for "the variant is better" (direction +1) or "worse beyond `shift`" (-1). */
 export function evidenceFor(
-  kind: Kind,
+  kind: ScaleLike,
   variant: ArmPosterior,
   control: ArmPosterior,
   towards: 1 | -1,
@@ -149,7 +161,7 @@ export function evidenceFor(
  * so no amount of data at this effect would be enough.
  */
 export function moreSamplePerArm(
-  kind: Kind,
+  kind: ScaleLike,
   variant: ArmPosterior,
   control: ArmPosterior,
   towards: 1 | -1,

@@ -1,15 +1,38 @@
 /**
  * How a readout's figures are written for people, with their units: rates in percent and their
- * differences in percentage points, means and NPS in points, relative lifts in percent. The
- * summary sentence, the dashboard, the PDF and the CSV all call these, so a figure reads the same
- * wherever it is read. Each takes the reader's wording last (English when left out).
+ * differences in percentage points, scores and NPS in points, amounts and ratios as plain numbers,
+ * relative lifts in percent. The summary sentence, the dashboard, the PDF and the CSV all call
+ * these, so a figure reads the same wherever it is read. Each takes a display unit, a statistic's
+ * name (its default unit) or a metric result (its unit, else its statistic's), and the reader's
+ * wording last (English when left out).
  */
-import type { Kind } from './evidence.ts';
+import type { DisplayUnit } from './metric-input.schema.ts';
 import { ENGLISH, type Wording } from './wording.ts';
 
 const valid = (x: number | null | undefined): x is number =>
   x !== null && x !== undefined && Number.isFinite(x);
 const DASH = '–';
+
+/** A display unit, a statistic's name, or a metric result carrying them. */
+export type UnitOf = string | { kind: string; unit?: string | undefined; summary?: string | undefined };
+
+const defaults: Record<string, DisplayUnit> = {
+  conversion: 'rate',
+  mean: 'score',
+  nps: 'nps',
+  ratio: 'ratio',
+  revenue: 'amount',
+  ordinal: 'score',
+};
+const units = new Set<string>(['rate', 'score', 'nps', 'amount', 'ratio']);
+
+/** The display unit of a metric result, of a statistic's name, or the unit itself. */
+export function unitOf(u: UnitOf): DisplayUnit {
+  if (typeof u === 'string') return units.has(u) ? (u as DisplayUnit) : (defaults[u] ?? 'score');
+  if (u.unit && units.has(u.unit)) return u.unit as DisplayUnit;
+  if (u.kind === 'ordinal' && u.summary === 'top2') return 'rate';
+  return defaults[u.kind] ?? 'score';
+}
 
 /** Signed with a fixed number of decimals; "±0.0" when it rounds to nothing. */
 export function signed(x: number, digits: number, w: Wording = ENGLISH): string {
@@ -25,9 +48,11 @@ export function signedPercent(hundredths: number, digits: number, w: Wording = E
   return `${hundredths > 0 ? '+' : '-'}${text}`;
 }
 
-/** The unit word of a difference in this kind of metric. */
-export function differenceUnit(kind: Kind | string, w: Wording = ENGLISH): string {
-  return kind === 'conversion' ? w.t('unit.percentagePoints') : w.t('unit.points');
+/** The unit word of a difference in this kind of metric (none for amounts and ratios). */
+export function differenceUnit(kind: UnitOf, w: Wording = ENGLISH): string {
+  const u = unitOf(kind);
+  if (u === 'rate') return w.t('unit.percentagePoints');
+  return u === 'score' || u === 'nps' ? w.t('unit.points') : '';
 }
 
 /** A probability as a percentage with one decimal: 0.9734 -> "97.3%". */
@@ -42,32 +67,33 @@ export function relativeLift(x: number | null | undefined, w: Wording = ENGLISH)
   return signedPercent(x * 100, 1, w);
 }
 
-/** An estimate in the metric's units: a rate in percent, a mean or an NPS in points. */
-export function estimateText(
-  kind: Kind | string,
-  x: number | null | undefined,
-  w: Wording = ENGLISH,
-): string {
+/** An estimate in the metric's units: a rate in percent, a score or an NPS in points, an amount or a ratio. */
+export function estimateText(kind: UnitOf, x: number | null | undefined, w: Wording = ENGLISH): string {
   if (!valid(x)) return DASH;
-  if (kind === 'conversion') return w.percent(x * 100, 1);
-  return w.t('figure.points', { value: w.fixed(x, kind === 'nps' ? 1 : 2) });
+  const u = unitOf(kind);
+  if (u === 'rate') return w.percent(x * 100, 1);
+  if (u === 'amount') return w.fixed(x, 2);
+  if (u === 'ratio') return w.fixed(x, 3);
+  return w.t('figure.points', { value: w.fixed(x, u === 'nps' ? 1 : 2) });
 }
 
-/** An absolute lift: percentage points for a rate, points for a mean or an NPS. */
-export function absoluteLift(
-  kind: Kind | string,
-  x: number | null | undefined,
-  w: Wording = ENGLISH,
-): string {
+/** An absolute lift: percentage points for a rate, points for a score or an NPS, plain for the others. */
+export function absoluteLift(kind: UnitOf, x: number | null | undefined, w: Wording = ENGLISH): string {
   if (!valid(x)) return DASH;
-  if (kind === 'conversion') return w.t('figure.percentagePoints', { value: signed(x * 100, 2, w) });
-  return w.t('figure.points', { value: signed(x, kind === 'nps' ? 1 : 2, w) });
+  const u = unitOf(kind);
+  if (u === 'rate') return w.t('figure.percentagePoints', { value: signed(x * 100, 2, w) });
+  if (u === 'amount') return signed(x, 2, w);
+  if (u === 'ratio') return signed(x, 3, w);
+  return w.t('figure.points', { value: signed(x, u === 'nps' ? 1 : 2, w) });
 }
 
 /** An expected loss (never negative), in the same unit as an absolute lift. */
-export function lossText(kind: Kind | string, x: number | null | undefined, w: Wording = ENGLISH): string {
+export function lossText(kind: UnitOf, x: number | null | undefined, w: Wording = ENGLISH): string {
   if (!valid(x)) return DASH;
-  if (kind === 'conversion') return w.t('figure.percentagePoints', { value: w.fixed(x * 100, 3) });
+  const u = unitOf(kind);
+  if (u === 'rate') return w.t('figure.percentagePoints', { value: w.fixed(x * 100, 3) });
+  if (u === 'amount') return w.fixed(x, 3);
+  if (u === 'ratio') return w.fixed(x, 4);
   return w.t('figure.points', { value: w.fixed(x, 3) });
 }
 
@@ -76,15 +102,21 @@ export function countText(n: number | null | undefined, w: Wording = ENGLISH): s
   return w.count(Math.round(n));
 }
 
-/** What an estimate was computed from: "10 of 16 converted", "16 answers", "16 answers (NPS)". */
+/** What an estimate was computed from: "10 of 16" converted, "16 answers", "1,200 units". */
 export function basisText(
-  kind: Kind | string,
-  c: { n: number; conversions?: number | undefined } | undefined,
+  kind: UnitOf,
+  c: { n: number; conversions?: number | undefined; nonZero?: number | undefined } | undefined,
   w: Wording = ENGLISH,
 ): string {
   if (!c) return DASH;
-  if (kind === 'conversion')
+  const statistic = typeof kind === 'string' ? kind : kind.kind;
+  if (statistic === 'conversion')
     return w.t('basis.conversions', { conversions: countText(c.conversions ?? 0, w), n: countText(c.n, w) });
+  if (statistic === 'revenue' || statistic === 'ratio') {
+    const units = w.t('basis.units', { n: Math.round(c.n) });
+    if (c.nonZero === undefined) return units;
+    return w.t('basis.unitsNonZero', { units, nonZero: countText(c.nonZero, w) });
+  }
   return w.t('basis.answers', { n: Math.round(c.n) });
 }
 

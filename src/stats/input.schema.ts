@@ -4,77 +4,25 @@
  * primary) live here too, so every caller gets the same messages with the same field paths.
  */
 import { z } from 'zod';
+import {
+  type conversionDataSchema,
+  count,
+  finite,
+  type meanDataSchema,
+  metricSchema,
+  type npsDataSchema,
+  probability,
+  required,
+  text,
+} from './metric-input.schema.ts';
 
-const required =
-  (what: string) =>
-  (issue: { input?: unknown }): string =>
-    issue.input === undefined ? 'required' : `must be ${what}`;
-const finite = (what = 'a finite number') => z.number({ error: required(what) });
-const text = () => z.string({ error: required('a string') }).min(1, 'must not be empty');
-const count = () => finite().int('must be a whole number').min(0, 'must be >= 0');
-const probability = () => finite().gt(0, 'must be > 0').lt(1, 'must be < 1');
-
-export const conversionDataSchema = z
-  .strictObject({ n: count(), conversions: count() })
-  .superRefine((d, ctx) => {
-    // Compared only with a valid n, so a negative n gets one message rather than two.
-    if (Number.isInteger(d.n) && d.n >= 0 && d.conversions > d.n) {
-      ctx.addIssue({ code: 'custom', path: ['conversions'], message: `must be <= n (${d.n})` });
-    }
-  });
-
-export const meanDataSchema = z.strictObject({
-  n: count(),
-  mean: finite(),
-  /** Sample variance, with the n - 1 denominator. */
-  variance: finite().min(0, 'must be >= 0'),
-});
-
-export const npsDataSchema = z.strictObject({
-  detractors: count(),
-  passives: count(),
-  promoters: count(),
-});
-
-const metricBase = {
-  key: text(),
-  name: z.string({ error: 'must be a string' }).optional(),
-  role: z.enum(['primary', 'guardrail', 'secondary'], { error: 'must be primary, guardrail or secondary' }),
-  /**
-   * Guardrails: a drop (or rise, when lower is better) larger than this counts as harm, in the
-   * metric's units. When absent, 1% of the decision scale (see DEFAULT_MARGIN in evidence.ts).
-   */
-  margin: finite().min(0, 'must be >= 0').optional(),
-  lowerIsBetter: z.boolean({ error: 'must be true or false' }).default(false),
-};
-
-export const betaPriorSchema = z.strictObject({
-  alpha: finite().min(1, 'must be >= 1'),
-  beta: finite().min(1, 'must be >= 1'),
-});
-
-export const metricSchema = z.discriminatedUnion(
-  'kind',
-  [
-    z.strictObject({
-      ...metricBase,
-      kind: z.literal('conversion'),
-      prior: betaPriorSchema.default({ alpha: 1, beta: 1 }),
-      data: z.record(z.string(), conversionDataSchema, { error: required('an object keyed by variant') }),
-    }),
-    z.strictObject({
-      ...metricBase,
-      kind: z.literal('mean'),
-      data: z.record(z.string(), meanDataSchema, { error: required('an object keyed by variant') }),
-    }),
-    z.strictObject({
-      ...metricBase,
-      kind: z.literal('nps'),
-      data: z.record(z.string(), npsDataSchema, { error: required('an object keyed by variant') }),
-    }),
-  ],
-  { error: 'kind must be conversion, mean or nps' },
-);
+export {
+  betaPriorSchema,
+  conversionDataSchema,
+  meanDataSchema,
+  metricSchema,
+  npsDataSchema,
+} from './metric-input.schema.ts';
 
 /**
  * One phase of the experiment: the weights in force and the exposures it collected, for the
@@ -229,6 +177,8 @@ export type AnalyzeInput = z.infer<typeof analyzeInputSchema>;
 /** What callers may send: defaults not yet applied. */
 export type AnalyzeInputRaw = z.input<typeof analyzeInputSchema>;
 export type MetricInput = AnalyzeInput['metrics'][number];
+/** One metric as callers may send it (defaults not yet applied). */
+export type MetricInputRaw = z.input<typeof metricSchema>;
 export type VariantInput = z.infer<typeof variantSchema>;
 export type DecisionConfig = z.infer<typeof decisionConfigSchema>;
 export type SequentialConfig = z.infer<typeof sequentialSchema>;

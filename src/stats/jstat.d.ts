@@ -5,8 +5,11 @@ declare module 'jstat' {
       cdf(x: number, mean: number, sd: number): number;
       inv(p: number, mean: number, sd: number): number;
     };
-    beta: { pdf(x: number, alpha: number, beta: number): number };
-    studentt: { inv(p: number, dof: number): number };
+    beta: {
+      pdf(x: number, alpha: number, beta: number): number;
+      inv(p: number, alpha: number, beta: number): number;
+    };
+    studentt: { inv(p: number, dof: number): number; cdf(x: number, dof: number): number };
     ibeta(x: number, a: number, b: number): number;
     gammaln(x: number): number;
   }

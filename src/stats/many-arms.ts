@@ -2,6 +2,8 @@
  * The hierarchical section of a many-arm readout: every variant's raw and shrunk estimate and lift
  * side by side, and the chance to be best under the hierarchical model (control unshrunk).
  */
+
+import { scaleOf } from './evidence.ts';
 import { fitHierarchy, normalChanceBest } from './hierarchical.ts';
 import type { MetricAnalysis } from './metric.ts';
 import type { ArmPosterior } from './posterior.ts';
@@ -9,9 +11,9 @@ import type { HierarchicalResult } from './readout.schema.ts';
 
 const expit = (x: number): number => 1 / (1 + Math.exp(-x));
 
-/** The arm on the model's scale: log-odds for conversion, the metric itself otherwise. */
-function onScale(kind: string, p: ArmPosterior): { mean: number; variance: number } {
-  if (kind === 'conversion' && p.logOdds) return p.logOdds;
+/** The arm on the model's scale: log-odds for a rate, the metric itself otherwise. */
+function onScale(rate: boolean, p: ArmPosterior): { mean: number; variance: number } {
+  if (rate && p.logOdds) return p.logOdds;
   return { mean: p.estimate, variance: p.variance };
 }
 
@@ -21,21 +23,21 @@ export function hierarchicalReadout(
   control: string,
   active: ReadonlySet<string>,
 ): HierarchicalResult | undefined {
-  const kind = primary.result.kind;
+  const rate = scaleOf(primary.result) === 'rate';
   const c = primary.arms.get(control);
   if (!c?.ok) return undefined;
   const variants = [...active].flatMap((key) => {
     const s = primary.arms.get(key);
     if (!s?.ok) return [];
-    const v = onScale(kind, s.posterior);
+    const v = onScale(rate, s.posterior);
     return Number.isFinite(v.variance) && v.variance > 0 ? [{ key, ...v }] : [];
   });
   if (variants.length < 2) return undefined;
   const fit = fitHierarchy(variants);
-  const base = onScale(kind, c.posterior);
-  const back = (x: number): number => (kind === 'conversion' ? expit(x) : x);
+  const base = onScale(rate, c.posterior);
+  const back = (x: number): number => (rate ? expit(x) : x);
   const baseValue = c.posterior.estimate;
-  const lift = (value: number): number => (kind === 'conversion' ? value / baseValue - 1 : value - baseValue);
+  const lift = (value: number): number => (rate ? value / baseValue - 1 : value - baseValue);
   const normals = [
     { mean: base.mean, sd: Math.sqrt(base.variance) },
     ...fit.arms.map((a) => ({ mean: a.shrunk, sd: Math.sqrt(a.shrunkVariance) })),
@@ -60,7 +62,7 @@ export function hierarchicalReadout(
   if (!leader) return undefined;
   return {
     metric: metricKey,
-    liftKind: kind === 'conversion' ? 'relative' : 'absolute',
+    liftKind: rate ? 'relative' : 'absolute',
     spread: fit.tau,
     leader,
     arms,

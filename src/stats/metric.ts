@@ -1,5 +1,5 @@
 /** One metric's results: a posterior per arm, then every variant compared with the control. */
-import { conversionPosterior } from './beta-binomial.ts';
+import { type ArmState, allFinite, UNSTABLE } from './arm-state.ts';
 import {
   chanceBest,
   chanceGreater,
@@ -8,77 +8,18 @@ import {
   expectedExcess,
   relativeQuantile,
 } from './compare.ts';
-import { DEFAULT_MARGIN, decisionScale } from './evidence.ts';
+import { DEFAULT_MARGIN, decisionScale, scaleOf } from './evidence.ts';
 import type { MetricInput } from './input.schema.ts';
-import { MIN_MEAN_N, meanPosterior } from './normal-mean.ts';
-import { npsPosterior } from './nps-dirichlet.ts';
 import type { ArmPosterior } from './posterior.ts';
 import type { ArmResult, MetricResult, VariantResult } from './readout.schema.ts';
+import { statisticOf } from './statistics.ts';
 
-export type ArmState = { ok: true; posterior: ArmPosterior } | { ok: false; n: number; reason: string };
+export type { ArmState };
 
 export interface MetricAnalysis {
   result: MetricResult;
   /** Posteriors by variant key, for the decision's evidence check. */
   arms: Map<string, ArmState>;
-}
-
-const UNSTABLE = 'could not be computed reliably for these numbers';
-
-/** True when JSON.stringify would keep every number (no NaN or Infinity turned into null). */
-function allFinite(value: unknown): boolean {
-  if (typeof value === 'number') return Number.isFinite(value);
-  if (Array.isArray(value)) return value.every(allFinite);
-  if (value !== null && typeof value === 'object') return Object.values(value).every(allFinite);
-  return true;
-}
-
-function armState(metric: MetricInput, key: string): ArmState {
-  try {
-    const state = posteriorOf(metric, key);
-    if (state.ok && !allFinite([state.posterior.estimate, state.posterior.ci95])) {
-      return { ok: false, n: state.posterior.n, reason: UNSTABLE };
-    }
-    return state;
-  } catch (err) {
-    if (!(err instanceof RangeError)) throw err;
-    return { ok: false, n: 0, reason: UNSTABLE };
-  }
-}
-
-function posteriorOf(metric: MetricInput, key: string): ArmState {
-  if (metric.kind === 'conversion') {
-    const d = metric.data[key];
-    if (!d || d.n === 0) return { ok: false, n: 0, reason: 'no users' };
-    return { ok: true, posterior: conversionPosterior(d.n, d.conversions, metric.prior) };
-  }
-  if (metric.kind === 'mean') {
-    const d = metric.data[key];
-    if (!d || d.n === 0) return { ok: false, n: 0, reason: 'no users' };
-    if (d.n < MIN_MEAN_N) {
-      return {
-        ok: false,
-        n: d.n,
-        reason: `fewer than ${MIN_MEAN_N} observations: the mean's posterior is too wide`,
-      };
-    }
-    if (d.variance === 0) {
-      return {
-        ok: false,
-        n: d.n,
-        reason: 'zero variance: every observation is the same, so its spread is unknown',
-      };
-    }
-    if (Math.sqrt(d.variance / d.n) < 1e-9 * Math.abs(d.mean)) {
-      // Doubles near the mean are too coarse to describe a posterior this narrow.
-      return { ok: false, n: d.n, reason: 'variance too small relative to the mean to be resolved' };
-    }
-    return { ok: true, posterior: meanPosterior(d.n, d.mean, d.variance) };
-  }
-  const d = metric.data[key];
-  const n = d ? d.detractors + d.passives + d.promoters : 0;
-  if (!d || n === 0) return { ok: false, n: 0, reason: 'no responses' };
-  return { ok: true, posterior: npsPosterior(d) };
 }
 
 function compareToControl(
@@ -94,7 +35,8 @@ function compareToControl(
   const controlExcess = expectedExcess(c.table, v.table);
   const notes: string[] = [];
   let relativeMean: number;
-  if (metric.kind === 'conversion' && c.meanReciprocal !== undefined) {
+  // Only Beta posteriors have E[1/X]; then the mean of the ratio is exact.
+  if (c.meanReciprocal !== undefined) {
     relativeMean = v.estimate * c.meanReciprocal - 1;
   } else {
     // The ratio's mean does not exist when the control's posterior has density at 0.
@@ -135,7 +77,10 @@ export function analyzeMetric(
   variantKeys: readonly string[],
   control: string,
 ): MetricAnalysis {
-  const arms = new Map<string, ArmState>(variantKeys.map((k) => [k, armState(metric, k)]));
+  const statistic = statisticOf(metric);
+  const arms = statistic.arms(metric, variantKeys);
+  const summary = metric.kind === 'ordinal' ? { summary: metric.summary } : {};
+  const scale = scaleOf({ kind: metric.kind, ...summary });
   const okKeys = variantKeys.filter((k) => arms.get(k)?.ok);
   const tables = okKeys.map((k) => {
     const s = arms.get(k);
@@ -146,8 +91,7 @@ export function analyzeMetric(
   const best = new Map(okKeys.map((k, i) => [k, bestList[i] ?? 0]));
   const controlState = arms.get(control);
   const margin =
-    metric.margin ??
-    (controlState?.ok ? DEFAULT_MARGIN * decisionScale(metric.kind, controlState.posterior) : 0);
+    metric.margin ?? (controlState?.ok ? DEFAULT_MARGIN * decisionScale(scale, controlState.posterior) : 0);
   const variants: Record<string, ArmResult> = {};
   for (const key of variantKeys) {
     const state = arms.get(key);
@@ -173,12 +117,15 @@ export function analyzeMetric(
     arms,
     result: {
       kind: metric.kind,
+      unit: metric.unit ?? statistic.unit(metric),
+      ...summary,
       role: metric.role,
       name: metric.name ?? metric.key,
       lowerIsBetter: metric.lowerIsBetter,
       margin,
       status: anyCompared ? 'ok' : 'insufficient-data',
       variants,
+      ...statistic.report?.(metric, arms, control),
     },
   };
 }

@@ -1,5 +1,6 @@
 /** The shape of a readout, for the HTTP layer's responses and the OpenAPI document. */
 import { z } from 'zod';
+import { displayUnits, statisticKinds } from './metric-input.schema.ts';
 
 const interval = z.tuple([z.number(), z.number()]);
 const lift = z.object({ mean: z.number(), ci95: interval });
@@ -35,14 +36,61 @@ export const insufficientResultSchema = z.object({
 
 export const armResultSchema = z.union([variantResultSchema, controlResultSchema, insufficientResultSchema]);
 
+const estimate = z.object({ estimate: z.number(), ci95: interval });
+
+/** Ordinal metrics: every arm's mean score, top-2-box share and the share of every point. */
+export const ordinalReportSchema = z.object({
+  scores: z.array(z.number()),
+  arms: z.record(
+    z.string(),
+    z.object({
+      mean: estimate,
+      top2: estimate,
+      shares: z.array(z.object({ score: z.number(), count: z.number(), share: z.number(), ci95: interval })),
+    }),
+  ),
+});
+
+/** Two-part metrics: per arm the share with a non-zero outcome and the mean of those outcomes. */
+export const twoPartReportSchema = z.object({
+  arms: z.record(z.string(), z.object({ share: estimate, perNonZero: estimate.nullable() })),
+});
+
+/** CUPED: the adjustment, what it gained, and the unadjusted figures beside the adjusted ones. */
+export const cupedReportSchema = z.object({
+  label: z.string().optional(),
+  /** Slope of the outcome on the covariate, pooled within arms. */
+  theta: z.number(),
+  /** 1 - adjusted variance / unadjusted variance, pooled within arms. */
+  varianceReduction: z.number(),
+  arms: z.record(
+    z.string(),
+    z.object({
+      n: z.number(),
+      covariateMean: z.number(),
+      adjusted: z.number(),
+      unadjusted: estimate.nullable(),
+    }),
+  ),
+  /** Each variant minus the control without the adjustment (the readout's lifts are adjusted). */
+  unadjustedLift: z.record(z.string(), lift),
+});
+
 export const metricResultSchema = z.object({
-  kind: z.enum(['conversion', 'mean', 'nps']),
+  kind: z.enum(statisticKinds),
+  /** How the figures are written (percent, points, amounts, ...); absent in older readouts. */
+  unit: z.enum(displayUnits).optional(),
+  /** Ordinal metrics: the summary compared between arms. */
+  summary: z.enum(['top2', 'mean']).optional(),
   role: z.enum(['primary', 'guardrail', 'secondary']),
   name: z.string(),
   lowerIsBetter: z.boolean(),
   margin: z.number(),
   status: z.enum(['ok', 'insufficient-data']),
   variants: z.record(z.string(), armResultSchema),
+  ordinal: ordinalReportSchema.optional(),
+  twoPart: twoPartReportSchema.optional(),
+  cuped: cupedReportSchema.optional(),
 });
 
 export const actionSchema = z.enum(['ship', 'keep-control', 'keep-running', 'stop-guardrail', 'stop-srm']);
@@ -83,7 +131,8 @@ export const holdReasonSchema = z.discriminatedUnion('code', [
   z.object({ code: z.literal('chance'), chance: z.number(), needed: z.number() }),
   z.object({
     code: z.literal('loss'),
-    kind: z.enum(['conversion', 'mean', 'nps']),
+    kind: z.enum(statisticKinds),
+    unit: z.enum(displayUnits).optional(),
     loss: z.number(),
     tolerance: z.number(),
   }),

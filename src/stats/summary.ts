@@ -1,6 +1,6 @@
 /** The plain-language summary of a readout, written for people who decide, not analysts. */
 import type { Decision } from './decision.ts';
-import { absoluteLift, lossText, percent } from './format.ts';
+import { absoluteLift, lossText, percent, unitOf } from './format.ts';
 import {
   type ArmResult,
   type HoldReason,
@@ -43,7 +43,7 @@ const lead = (x: number, digits: number, w: Wording): string =>
 function formatInterval(
   mean: number,
   [lo, hi]: [number, number],
-  unit: 'percent' | 'points' | 'nps',
+  unit: 'percent' | 'points' | 'nps' | 'plain',
   w: Wording,
 ): string {
   const scale = unit === 'percent' ? 100 : 1;
@@ -54,7 +54,7 @@ function formatInterval(
       ? `${x * scale >= 0 ? '+' : '-'}${w.percent(Math.abs(x * scale), digits)}`
       : lead(x, digits, w);
   const meanText =
-    unit === 'percent'
+    unit === 'percent' || unit === 'plain'
       ? f(mean)
       : w.t(unit === 'nps' ? 'figure.npsPoints' : 'figure.points', { value: f(mean) });
   return w.t('lift.interval', { mean: meanText, low: f(lo), high: f(hi) });
@@ -72,13 +72,14 @@ function formatLift(
   control: ArmResult | undefined,
   w: Wording,
 ): string {
-  if (metric.kind === 'nps') return formatInterval(r.absoluteLift.mean, r.absoluteLift.ci95, 'nps', w);
-  if (metric.kind === 'mean' && straddlesZero(control))
-    return formatInterval(r.absoluteLift.mean, r.absoluteLift.ci95, 'points', w);
+  const unit = unitOf(metric);
+  if (unit === 'nps') return formatInterval(r.absoluteLift.mean, r.absoluteLift.ci95, 'nps', w);
+  if (unit !== 'rate' && straddlesZero(control))
+    return formatInterval(r.absoluteLift.mean, r.absoluteLift.ci95, unit === 'score' ? 'points' : 'plain', w);
   const rel = formatInterval(r.relativeLift.mean, r.relativeLift.ci95, 'percent', w);
   return w.t('lift.relativeAndAbsolute', {
     relative: rel,
-    absolute: absoluteLift(metric.kind, r.absoluteLift.mean, w),
+    absolute: absoluteLift(metric, r.absoluteLift.mean, w),
   });
 }
 
@@ -97,8 +98,8 @@ export function reasonText(r: HoldReason, w: Wording = ENGLISH): string {
       return w.t('reason.chance', { chance: percent(r.chance, w), needed: percent(r.needed, w) });
     case 'loss':
       return w.t('reason.loss', {
-        loss: lossText(r.kind, r.loss, w),
-        tolerance: lossText(r.kind, r.tolerance, w),
+        loss: lossText(r.unit ?? r.kind, r.loss, w),
+        tolerance: lossText(r.unit ?? r.kind, r.tolerance, w),
       });
     case 'sequential':
       return r.morePerArm === undefined
@@ -117,10 +118,11 @@ function formatMargin(metric: MetricResult, w: Wording): string {
   if (metric.margin === 0) return '';
   // A number, not text: the message writes it in the language's digits and agrees the unit with it.
   const m = Number(metric.margin.toPrecision(3));
-  if (metric.kind === 'nps') return w.t('margin.npsPoints', { margin: m });
-  if (metric.kind === 'conversion')
+  const unit = unitOf(metric);
+  if (unit === 'nps') return w.t('margin.npsPoints', { margin: m });
+  if (unit === 'rate')
     return w.t('margin.percentagePoints', { margin: Number((metric.margin * 100).toPrecision(3)) });
-  return w.t('margin.points', { margin: m });
+  return w.t(unit === 'score' ? 'margin.points' : 'margin.plain', { margin: m });
 }
 
 function guardrailClause(g: MetricResult, key: string, blocked: boolean, w: Wording): string | undefined {

@@ -34,6 +34,9 @@ export const SAMPLE_EFFECTS: Record<string, Record<string, TrueEffect>> = {
   },
   'esim-activation-evening': { 'early-evening': { primary: 0, satisfaction: 0 } },
   'data-usage-social-norm-test': { 'social-norm': { primary: 0.2, satisfaction: -0.05 } },
+  'data-usage-norm-service-load': {
+    'social-norm': { primary: 0.2, satisfaction: 0.05, metrics: { 'contacts-per-top-up': -0.25 } },
+  },
   'renewal-term-24-default': {
     'term-24': { primary: -0.02, satisfaction: -0.05, metrics: { 'renewed-24': 0.6 } },
   },

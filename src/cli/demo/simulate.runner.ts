@@ -3,6 +3,8 @@
  * real apps would: assignments, then outcome events whose chances depend on the variant, one
  * simulated day at a time, with a readout refresh after each day so the history has one point a day.
  */
+
+import { eventReads, type MetricDefinition, type MetricKindName } from '../../metrics/registry.js';
 import {
   ANSWER_RATE,
   baseRate,
@@ -18,13 +20,15 @@ import {
   trueEffect,
 } from './effects.model.js';
 
+/** A metric as the API lists it; the kind's own fields (a ratio's denominator, ...) ride along. */
 interface ApiMetric {
   key: string;
-  kind: 'conversion' | 'mean' | 'nps';
+  kind: MetricKindName;
   role: string;
   event: string;
   lowerIsBetter?: boolean;
-  aggregation?: 'first' | 'sum';
+  aggregation?: string;
+  [field: string]: unknown;
 }
 
 export interface ApiExperiment {
@@ -152,18 +156,23 @@ export function outcomesFor(
   const surveys = new Set<string>();
   for (const m of memberships) {
     for (const metric of m.exp.metrics) {
-      if (metric.kind === 'conversion') {
-        const lift = !m.effect
-          ? 0
-          : metric.role === 'primary'
-            ? m.effect.primary
-            : (m.effect.metrics?.[metric.key] ?? 0);
+      // The kind says which events it reads and whether their values count; the demo only needs that.
+      eventReads(metric as unknown as MetricDefinition).forEach((read, i) => {
+        if (read.valued) {
+          surveys.add(read.name === 'nps' || metric.kind === 'nps' ? 'nps' : read.name);
+          return;
+        }
+        // A metric's true lift moves the first event it reads (a ratio's numerator), not the others.
+        const lift =
+          !m.effect || i > 0
+            ? 0
+            : metric.role === 'primary'
+              ? m.effect.primary
+              : (m.effect.metrics?.[metric.key] ?? 0);
         const p =
-          conversions.get(metric.event) ?? baseRate(metric.event, metric.role, metric.lowerIsBetter ?? false);
-        conversions.set(metric.event, Math.min(0.99, p * (1 + lift)));
-      } else {
-        surveys.add(metric.event === 'nps' || metric.kind === 'nps' ? 'nps' : metric.event);
-      }
+          conversions.get(read.name) ?? baseRate(read.name, metric.role, metric.lowerIsBetter ?? false);
+        conversions.set(read.name, Math.min(0.99, p * (1 + lift)));
+      });
     }
   }
   const base = { customerId, occurredAt };

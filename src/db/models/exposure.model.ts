@@ -24,6 +24,8 @@ export interface ExposureDoc {
   attributes: Record<string, string>;
   /** QA-forced customers are stored but excluded from analysis. */
   qa: boolean;
+  /** Numeric attributes a metric uses as its pre-exposure covariate (CUPED), as sent with the assignment. */
+  covariates?: Record<string, number>;
 }
 
 /** Indexes: `_id` only; nothing reads exposures by another field except the full recompute's scan. */
@@ -44,6 +46,7 @@ export function exposureModel(connection: Connection): Model<ExposureDoc> {
       exposedAt: { type: Date, required: true },
       attributes: { type: Schema.Types.Mixed, default: {} },
       qa: { type: Boolean, required: true },
+      covariates: { type: Schema.Types.Mixed },
     },
     { versionKey: false, collection: 'exposures', minimize: false },
   );

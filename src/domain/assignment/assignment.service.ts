@@ -52,6 +52,23 @@ export interface AssignmentServiceOptions {
 const META_KEY = 'definitions';
 
 /**
+ * The numeric attributes an experiment's metrics name as pre-exposure covariates, as sent with the
+ * assignment; a value that is not a finite number is left out (the unit then counts 0).
+ */
+function covariatesOf(
+  names: readonly string[] | undefined,
+  attributes: Attributes,
+): Record<string, number> | null {
+  if (!names || names.length === 0) return null;
+  const out: Record<string, number> = {};
+  for (const name of names) {
+    const v = attributes[name];
+    if (typeof v === 'number' && Number.isFinite(v)) out[name] = v;
+  }
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+/**
  * Answers which variants a customer gets, from a payload compiled in memory: no database round
  * trip on the request path. The payload is rebuilt when a definition changes on this instance
  * (`definitionsChanged`) and when another instance bumps the `definitions` version counter, which
@@ -274,6 +291,7 @@ export class AssignmentService {
     const exp = ev.experiment;
     const unitId = String(attributes[exp.unit]);
     const kept = this.kept(attributes);
+    const covariates = covariatesOf(exp.covariates, attributes);
     return this.opts.writer.enqueue({
       _id: exposureId(exp.id, exp.phase, unitId),
       experiment: exp.key,
@@ -288,6 +306,7 @@ export class AssignmentService {
       exposedAt: now,
       attributes: kept,
       qa: ev.qa,
+      ...(covariates ? { covariates } : {}),
     });
   }
 

@@ -19,6 +19,8 @@ export interface ExperimentDefinition {
   unit?: string;
   overlap?: boolean;
   qaOverrides?: { customerId: string; variant: string }[];
+  /** Only read for the attributes a CUPED covariate names (kept with each exposure). */
+  metrics?: readonly object[];
 }
 
 export interface NudgeDefinition {
@@ -66,6 +68,8 @@ export interface CompiledExperiment {
   variants: { key: string; payload: unknown }[];
   condition?: Record<string, unknown>;
   namespace?: [string, number, number];
+  /** Numeric assignment attributes the metrics use as pre-exposure covariates (CUPED). */
+  covariates?: string[];
 }
 
 export interface CompiledTouchpoint {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FeatureDefinition, FeatureRule } from '@growthbook/growthbook';
+import { covariateAttributes } from '../../metrics/covariate.js';
 import type {
   CompiledExperiment,
   CompiledPayload,
@@ -49,6 +50,7 @@ function compileExperiment(
   const touchpoint = nudge?.touchpoint ?? exp.touchpoint ?? '';
   const exclusive = !exp.overlap;
   const payloadOf = new Map(nudge?.variants.map((v) => [v.key, v.payload]));
+  const covariates = covariateAttributes(exp.metrics ?? []);
   return {
     id: exp.id,
     key: exp.key,
@@ -64,6 +66,7 @@ function compileExperiment(
     ...(exp.targeting && Object.keys(exp.targeting).length > 0
       ? { condition: safeCondition(exp.targeting) }
       : {}),
+    ...(covariates.length > 0 ? { covariates } : {}),
   };
 }
 

@@ -126,6 +126,7 @@ function cloneUnit(u: UnitRecord): UnitRecord {
       ...x,
       g: { ...x.g },
       c: x.c.map((t) => ({ ...t })),
+      ...(x.q ? { q: { ...x.q } } : {}),
       ...(x.k ? { k: [...x.k] } : {}),
     })),
     ev: u.ev.map((e) => ({ ...e })),
@@ -153,12 +154,12 @@ export function admitBucket(values: Set<string>, value: string): string {
 
 /** What one exposure contributes to the sums, from its unit's events: tally `{k, v}` entries. */
 export function contributionOf(
-  x: Pick<UnitExposure, 'v' | 'o'>,
+  x: Pick<UnitExposure, 'v' | 'o' | 'q'>,
   metrics: readonly AttributableMetric[],
   events: readonly UnitEvent[],
 ): { k: string; v: number }[] {
   const state = computeOutcomeState(
-    { variant: x.v, exposedAt: new Date(x.o) },
+    { variant: x.v, exposedAt: new Date(x.o), covariates: x.q },
     metrics,
     events.map((e) => ({ id: e.id, name: e.n, type: e.y, value: e.v, occurredAt: new Date(e.o) })),
   );
@@ -218,6 +219,7 @@ export function applyBatch(
     const unit = canonical(it.u);
     if (unit.x.some((x) => x.id === it.id) || unit.d?.includes(it.id)) continue;
     const x: UnitExposure = { id: it.id, e: it.e, p: it.p, v: it.v, o: it.o, g: {}, c: [] };
+    if (it.k) x.q = { ...it.k };
     if (unit.id !== it.u) x.a = it.u;
     x.g = segmentBuckets(ctx.attributes, it.a, (a, value) => ctx.bucket(it.e, it.p, a, value));
     placeExposure(unit, x, false, deltas, defsOf(it.e));

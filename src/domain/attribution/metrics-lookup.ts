@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { fingerprintOf } from '../../metrics/registry.js';
 import type { AttributableMetric } from '../outcomes/outcome-state.js';
 import type { ExperimentMetrics } from './apply-batch.js';
 
@@ -7,7 +8,7 @@ export type MetricsLookup = (experimentId: string) => Promise<ExperimentMetrics 
 
 /** Fingerprint of what attribution reads from metric definitions. */
 export function metricsFingerprint(metrics: readonly AttributableMetric[]): string {
-  const shape = metrics.map((m) => [m.key, m.kind, m.event, m.windowHours, m.aggregation ?? null]);
+  const shape = metrics.map(fingerprintOf);
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
 }
 

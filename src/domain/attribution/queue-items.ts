@@ -18,7 +18,7 @@ export function queuedEvent(doc: EventDoc): QueuedEvent {
 /** Null for QA exposures, which are stored but never analysed. */
 export function queuedExposure(doc: ExposureDoc): QueuedExposure | null {
   if (doc.qa) return null;
-  return {
+  const item: QueuedExposure = {
     t: 'x',
     id: doc._id,
     e: doc.experimentId,
@@ -29,4 +29,6 @@ export function queuedExposure(doc: ExposureDoc): QueuedExposure | null {
     o: new Date(doc.exposedAt).getTime(),
     a: doc.attributes ?? {},
   };
+  if (doc.covariates && Object.keys(doc.covariates).length > 0) item.k = doc.covariates;
+  return item;
 }

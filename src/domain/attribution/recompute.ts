@@ -40,6 +40,8 @@ interface Exposed {
   v: string;
   o: number;
   a: Record<string, string>;
+  /** Pre-exposure covariates sent with the assignment (CUPED). */
+  q?: Record<string, number>;
   /** Variants of the same unit's other exposures in the phase, dropped in favour of this one. */
   k: string[];
 }
@@ -70,6 +72,7 @@ export async function recomputePhase(
         v: d.variant,
         o: new Date(d.exposedAt).getTime(),
         a: d.attributes ?? {},
+        ...(d.covariates && Object.keys(d.covariates).length > 0 ? { q: d.covariates } : {}),
       });
     }
     const canonicalOf = await linkedIdsOf(deps, exposed);
@@ -169,6 +172,7 @@ export async function recomputePhase(
             g: computed.g,
             c: computed.c,
           };
+          if (x.q) fresh.q = x.q;
           if (x.own !== x.u) fresh.a = x.own;
           if (x.k.length > 0) fresh.k = x.k;
           if (entry) Object.assign(entry, fresh);

@@ -1,4 +1,5 @@
 import type { UnmatchedEventRecord, UnmatchedEventRepository } from '../../db/unmatched-event.repository.js';
+import { eventsRead, type MetricDefinition } from '../../metrics/registry.js';
 
 export { isNearMiss } from '../near-miss.js';
 
@@ -9,7 +10,7 @@ const CACHE_MS = 5000;
 export interface ReadingExperiment {
   status: string;
   updatedAt?: string | undefined;
-  metrics: readonly { event: string }[];
+  metrics: readonly MetricDefinition[];
 }
 
 /** The event names running, paused and recently ended experiments read. */
@@ -20,7 +21,7 @@ export function readNames(experiments: readonly ReadingExperiment[], now = Date.
     if (e.status === 'draft') continue;
     const ended = e.status === 'stopped' || e.status === 'concluded';
     if (ended && !(Date.parse(e.updatedAt ?? '') >= since)) continue;
-    for (const m of e.metrics) names.add(m.event);
+    for (const m of e.metrics) for (const name of eventsRead(m)) names.add(name);
   }
   return names;
 }

@@ -1,5 +1,5 @@
+import { aggregationOf } from '../../metrics/mean/mean.kind.js';
 import { RESPONSE_BIAS_P_THRESHOLD, responseBias } from '../../stats/response-bias.js';
-import { aggregationOf } from '../outcomes/outcome-state.js';
 import type { ResponseBias } from '../schemas/evidence.schema.js';
 import type { Experiment, Metric } from '../schemas/experiment.schema.js';
 import type { Counts } from '../schemas/snapshot.schema.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DefinitionRepository } from '../../db/definition.repository.js';
 import type { PhaseSums } from '../../db/readout-stats.repository.js';
-import { formatChance, isVariantResult, readoutSchema, tryAnalyze } from '../../stats/index.js';
+import { formatChance, isVariantResult, readoutSchema, tryAnalyze, unitOf } from '../../stats/index.js';
 import { metricsFingerprint } from '../attribution/metrics-lookup.js';
 import { DomainError } from '../errors.js';
 import { analyzeInputFrom, countsFrom } from '../outcomes/sufficient-stats.js';
@@ -52,7 +52,7 @@ function sentence(name: string, result: ReturnType<typeof tryAnalyze>, key: stri
   if (!metric || !isVariantResult(nudged)) return `${name}: not enough data yet.`;
   const better = metric.lowerIsBetter ? 'lowers' : 'raises';
   const lift =
-    metric.kind === 'conversion'
+    unitOf(metric) === 'rate'
       ? `${(nudged.relativeLift.mean * 100).toFixed(1)}% relative (95% credible interval ${(nudged.relativeLift.ci95[0] * 100).toFixed(1)}% to ${(nudged.relativeLift.ci95[1] * 100).toFixed(1)}%)`
       : `${nudged.absoluteLift.mean.toFixed(3)} (95% credible interval ${nudged.absoluteLift.ci95[0].toFixed(3)} to ${nudged.absoluteLift.ci95[1].toFixed(3)})`;
   return `${name}: ${formatChance(nudged.chanceToBeatControl)} chance the programme ${better} it against the holdout; lift ${lift}.`;

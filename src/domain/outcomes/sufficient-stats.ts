@@ -1,57 +1,42 @@
+import { countsOf, emptyCounts, engineInputOf, type VariantCountsOf } from '../../metrics/registry.js';
 import type { AnalyzeInputRaw } from '../../stats/index.js';
-import type { Experiment, Metric } from '../schemas/experiment.schema.js';
+import type { Experiment } from '../schemas/experiment.schema.js';
 import type { Counts, VariantCounts } from '../schemas/snapshot.schema.js';
-import { aggregationOf, tallyKey } from './outcome-state.js';
+import { tallyKey } from './outcome-state.js';
+
+export { varianceFromSums } from '../../metrics/mean/mean.kind.js';
 
 /** Tally sums keyed `<variant>|<metric>|<stat>`, as the readout pipeline returns them. */
 export type TallySums = ReadonlyMap<string, number>;
 
 type ExperimentShape = Pick<Experiment, 'control' | 'variants' | 'metrics' | 'decision'>;
 
-/** Sample variance (n - 1 denominator) from sums; clamped at 0 against rounding. */
-export function varianceFromSums(n: number, sum: number, sumSquares: number): number {
-  if (n < 2) return 0;
-  return Math.max(0, (sumSquares - (sum * sum) / n) / (n - 1));
-}
-
-function variantCounts(metric: Metric, variant: string, exposed: number, sums: TallySums): VariantCounts {
-  const get = (stat: string) => sums.get(tallyKey(variant, metric.key, stat)) ?? 0;
-  if (metric.kind === 'conversion') {
-    // A conversion counts once per customer, so it can never exceed the exposed count.
-    return { n: exposed, conversions: Math.min(get('conversions'), exposed) };
-  }
-  if (metric.kind === 'nps') {
-    const detractors = get('detractors');
-    const passives = get('passives');
-    const promoters = get('promoters');
-    return { n: detractors + passives + promoters, detractors, passives, promoters };
-  }
-  // Revenue sums are per exposed customer (no purchase is a 0); survey means are per answer.
-  const n = aggregationOf(metric) === 'sum' ? exposed : get('n');
-  const sum = get('sum');
-  const sumSquares = get('sumSquares');
-  return {
-    n,
-    sum,
-    sumSquares,
-    mean: n > 0 ? sum / n : 0,
-    variance: varianceFromSums(n, sum, sumSquares),
-  };
-}
-
 /** Per metric and variant counts, every variant present even with no data. */
 export function countsFrom(
   exp: ExperimentShape,
   exposures: ReadonlyMap<string, number>,
-  sums: TallySums,
+  tally: TallySums,
 ): Counts {
   const exposed: Record<string, number> = {};
   for (const v of exp.variants) exposed[v.key] = exposures.get(v.key) ?? 0;
   const metrics: Counts['metrics'] = {};
   for (const metric of exp.metrics) {
-    const variants: Record<string, VariantCounts> = {};
-    for (const v of exp.variants) variants[v.key] = variantCounts(metric, v.key, exposed[v.key] ?? 0, sums);
-    metrics[metric.key] = { kind: metric.kind, role: metric.role, variants };
+    const sums = Object.fromEntries(
+      exp.variants.map((v) => [
+        v.key,
+        {
+          stat: (name: string) => tally.get(tallyKey(v.key, metric.key, name)) ?? 0,
+          exposed: exposed[v.key] ?? 0,
+        },
+      ]),
+    );
+    const { variants, metric: extra } = countsOf(metric, sums);
+    metrics[metric.key] = {
+      kind: metric.kind,
+      role: metric.role,
+      variants: variants as Record<string, VariantCounts>,
+      ...extra,
+    };
   }
   return { exposures: exposed, metrics };
 }
@@ -75,32 +60,12 @@ export function analyzeInputFrom(
       ...(m.margin !== undefined ? { margin: m.margin } : {}),
       lowerIsBetter: m.lowerIsBetter,
     };
-    const byVariant = counts.metrics[m.key]?.variants ?? {};
-    const data = (pick: (c: VariantCounts) => Record<string, number>) =>
-      Object.fromEntries(exp.variants.map((v) => [v.key, pick(byVariant[v.key] ?? { n: 0 })]));
-    if (m.kind === 'conversion') {
-      return {
-        ...base,
-        kind: 'conversion' as const,
-        data: data((c) => ({ n: c.n, conversions: c.conversions ?? 0 })),
-      };
-    }
-    if (m.kind === 'nps') {
-      return {
-        ...base,
-        kind: 'nps' as const,
-        data: data((c) => ({
-          detractors: c.detractors ?? 0,
-          passives: c.passives ?? 0,
-          promoters: c.promoters ?? 0,
-        })),
-      };
-    }
-    return {
-      ...base,
-      kind: 'mean' as const,
-      data: data((c) => ({ n: c.n, mean: c.mean ?? 0, variance: c.variance ?? 0 })),
-    };
+    const { kind: _, role: __, variants: stored = {}, ...metric } = counts.metrics[m.key] ?? {};
+    // Every variant has counts, a variant without data the kind's zeros.
+    const variants = Object.fromEntries(
+      exp.variants.map((v) => [v.key, (stored[v.key] as VariantCountsOf | undefined) ?? emptyCounts(m)]),
+    );
+    return { ...base, ...engineInputOf(m, { variants, metric }) };
   });
   const d = exp.decision ?? {};
   const decision: Record<string, number> = {};

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { metricDefinitionSchema } from '../../metrics/registry.js';
 import { checkCondition } from '../assignment/condition-check.js';
 import { keySchema, timestampsSchema } from './common.schema.js';
 import { experimentPriorSchema } from './evidence.schema.js';
@@ -7,33 +8,21 @@ export const experimentStatuses = ['draft', 'running', 'paused', 'stopped', 'con
 export const experimentStatusSchema = z.enum(experimentStatuses);
 export type ExperimentStatus = z.infer<typeof experimentStatusSchema>;
 
-export const metricKinds = ['conversion', 'mean', 'nps'] as const;
 export const metricRoles = ['primary', 'guardrail', 'secondary'] as const;
 
-/**
- * An event matches a metric when the event's name (or, for survey and revenue events without a
- * name, its type: `csat`, `nps`, `ces`, `revenue`) equals the metric's `event`.
- */
-export const metricSchema = z.strictObject({
+/** The fields every metric has; each kind adds its own (see src/metrics and its registry). */
+const metricBaseFields = {
   key: keySchema,
   name: z.string().max(120).optional().describe('as readouts name the metric (default: its key)'),
-  kind: z
-    .enum(metricKinds)
-    .describe('conversion: whether the event happened; mean: CSAT, effort or revenue; nps: 0-10 answers'),
   role: z
     .enum(metricRoles)
     .describe('primary: the one the decision is about; guardrail: must not be harmed; secondary: reported'),
-  event: z.string().min(1).max(120).describe('event name (or survey type) that counts for this metric'),
   windowHours: z
     .number()
     .positive()
     .max(24 * 365)
     .default(168)
     .describe('attribution window after exposure'),
-  aggregation: z
-    .enum(['first', 'sum'])
-    .optional()
-    .describe('mean metrics: first answer (surveys) or sum (revenue)'),
   lowerIsBetter: z.boolean().default(false),
   margin: z
     .number()
@@ -42,7 +31,9 @@ export const metricSchema = z.strictObject({
     .describe(
       'guardrails: harm is a move in the bad direction beyond this (default: 1% of the metric scale, see DECISION_RULE.md)',
     ),
-});
+};
+
+export const metricSchema = metricDefinitionSchema(metricBaseFields);
 export type Metric = z.infer<typeof metricSchema>;
 
 export const decisionSettingsSchema = z.strictObject({

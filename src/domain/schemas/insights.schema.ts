@@ -1,15 +1,17 @@
 import { z } from 'zod';
+import { metricFamilies } from '../../metrics/kind.js';
+import { metricKinds } from '../../metrics/registry.js';
 import { actionSchema } from '../../stats/readout.schema.js';
 import { channelSchema } from './common.schema.js';
-import { experimentStatusSchema, metricKinds, metricRoles } from './experiment.schema.js';
+import { experimentStatusSchema, metricRoles } from './experiment.schema.js';
 import { nudgeTypes } from './nudge.schema.js';
 
 /**
- * What leadership compares across experiments. A metric is in the `satisfaction` family when it is
- * an NPS metric or a mean metric over csat / nps / ces answers; `conversion` when its kind is
- * conversion; revenue and other means are shown but not ranked.
+ * What leadership compares across experiments. Each metric kind says which family a metric of it
+ * belongs to (src/metrics): `conversion` and `satisfaction` are ranked; revenue and others are
+ * shown but not ranked.
  */
-export const metricFamilies = ['conversion', 'satisfaction', 'revenue', 'other'] as const;
+export { metricFamilies };
 export const metricFamilySchema = z.enum(metricFamilies);
 export type MetricFamily = z.infer<typeof metricFamilySchema>;
 

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { LANGUAGES } from '../../i18n/languages.js';
+import { metricCountFields, metricKinds, variantCountFields } from '../../metrics/registry.js';
 import { readoutSchema } from '../../stats/readout.schema.js';
 import { evidenceSchema } from './evidence.schema.js';
-import { experimentStatusSchema, metricKinds, metricRoles } from './experiment.schema.js';
+import { experimentStatusSchema, metricRoles } from './experiment.schema.js';
 import { identityConflictsSchema } from './identity.schema.js';
 
 /**
@@ -14,18 +15,14 @@ import { identityConflictsSchema } from './identity.schema.js';
 
 export const snapshotTriggerSchema = z.enum(['schedule', 'manual', 'import']);
 
-/** Per variant: what the readout was computed from. Which fields are set depends on the metric kind. */
+/**
+ * Per variant: what the readout was computed from. Which fields are set depends on the metric kind;
+ * each kind declares its own (see src/metrics).
+ */
 export const variantCountsSchema = z.object({
   /** Customers counted for this metric: all exposed (conversion, revenue sums) or those who answered. */
   n: z.number().int().min(0),
-  conversions: z.number().int().min(0).optional(),
-  sum: z.number().optional(),
-  sumSquares: z.number().optional(),
-  mean: z.number().optional(),
-  variance: z.number().optional(),
-  detractors: z.number().int().min(0).optional(),
-  passives: z.number().int().min(0).optional(),
-  promoters: z.number().int().min(0).optional(),
+  ...variantCountFields,
 });
 export type VariantCounts = z.infer<typeof variantCountsSchema>;
 
@@ -33,6 +30,7 @@ export const metricCountsSchema = z.object({
   kind: z.enum(metricKinds),
   role: z.enum(metricRoles),
   variants: z.record(z.string(), variantCountsSchema),
+  ...metricCountFields,
 });
 export type MetricCounts = z.infer<typeof metricCountsSchema>;
 

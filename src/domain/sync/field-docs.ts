@@ -49,7 +49,7 @@ function describeField(f: JsonField): string {
   if (f.enum) return f.enum.map(code).join(', ');
   if (f.type === 'array' && f.items) {
     const count = bounds(f.minItems, f.maxItems, 'items');
-    const of = f.items.type === 'object' ? 'entries as below' : describeField(f.items);
+    const of = f.items.type === 'object' || variantsOf(f.items) ? 'entries as below' : describeField(f.items);
     return `list of ${of}${count ? ` (${count})` : ''}`;
   }
   if (f.type === 'string') {
@@ -75,6 +75,58 @@ function describeField(f: JsonField): string {
 
 type Row = [path: string, required: boolean, values: string, what: string];
 
+/** The branches of a union of objects told apart by a constant field (`kind`), or undefined. */
+function variantsOf(f: JsonField | undefined): { tag: string; branches: JsonField[] } | undefined {
+  const branches = f?.oneOf ?? f?.anyOf;
+  if (!branches || branches.length < 2 || !branches.every((b) => b.type === 'object')) return undefined;
+  const tag = Object.keys(branches[0]?.properties ?? {}).find((name) =>
+    branches.every((b) => b.properties?.[name]?.const !== undefined),
+  );
+  return tag ? { tag, branches } : undefined;
+}
+
+/**
+ * One object for a union told apart by `tag`: the tag lists every value, and a field only some
+ * branches have says which, and is required only when every branch requires it.
+ */
+function mergedObject({ tag, branches }: { tag: string; branches: JsonField[] }): JsonField {
+  const values = branches.map((b) => String(b.properties?.[tag]?.const));
+  const properties: Record<string, JsonField> = {
+    [tag]: {
+      type: 'string',
+      enum: values,
+      description:
+        branches[0]?.properties?.[tag]?.description ??
+        'which of these it is; a field marked with some of them is for those only',
+    },
+  };
+  const required = new Set<string>([tag]);
+  const names = [...new Set(branches.flatMap((b) => Object.keys(b.properties ?? {})))].filter(
+    (n) => n !== tag,
+  );
+  for (const name of names) {
+    const having = branches.filter((b) => b.properties?.[name] !== undefined);
+    const field = having[0]?.properties?.[name] ?? {};
+    const only = having.length < branches.length;
+    const tagOf = (b: JsonField) => String(b.properties?.[tag]?.const);
+    // Branches that describe the field differently each say so: "ratio: the numerator...".
+    const byText = new Map<string, string[]>();
+    for (const b of having) {
+      const text = b.properties?.[name]?.description ?? '';
+      byText.set(text, [...(byText.get(text) ?? []), tagOf(b)]);
+    }
+    const description =
+      byText.size > 1
+        ? [...byText].map(([text, tags]) => `${tags.join(', ')}: ${text || '–'}`).join('; ')
+        : only
+          ? `${having.map(tagOf).join(', ')} only${field.description ? `: ${field.description}` : ''}`
+          : field.description;
+    properties[name] = description === undefined ? field : { ...field, description };
+    if (!only && branches.every((b) => b.required?.includes(name))) required.add(name);
+  }
+  return { type: 'object', properties, required: [...required] };
+}
+
 /** One row per field, then the fields of its entries (`stages[].key`) or its parts (`decision.x`). */
 function rowsOf(object: JsonField, prefix: string, skip: (path: string) => string | undefined): Row[] {
   const required = new Set(object.required ?? []);
@@ -90,7 +142,9 @@ function rowsOf(object: JsonField, prefix: string, skip: (path: string) => strin
       field.description ?? '',
     ]);
     if (instead) continue;
-    if (field.type === 'array' && field.items?.type === 'object')
+    const union = field.type === 'array' ? variantsOf(field.items) : undefined;
+    if (union) rows.push(...rowsOf(mergedObject(union), `${path}[].`, skip));
+    else if (field.type === 'array' && field.items?.type === 'object')
       rows.push(...rowsOf(field.items, `${path}[].`, skip));
     if (field.type === 'object' && field.properties) rows.push(...rowsOf(field, `${path}.`, skip));
   }

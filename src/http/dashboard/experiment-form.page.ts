@@ -1,7 +1,8 @@
 import { conditionOperators } from '../../domain/assignment/condition-check.js';
 import { canTransition, type LifecycleAction } from '../../domain/experiments/lifecycle.js';
 import type { ExperimentPlan } from '../../domain/planning.service.js';
-import { type Experiment, metricKinds, metricRoles } from '../../domain/schemas/experiment.schema.js';
+import { type Experiment, metricRoles } from '../../domain/schemas/experiment.schema.js';
+import { metricKinds } from '../../metrics/registry.js';
 import {
   addRowButton,
   checkBox,
@@ -17,6 +18,7 @@ import {
   textField,
 } from './form-fields.js';
 import { html, type SafeHtml } from './html.js';
+import { kindFields } from './metric-fields.js';
 import { targetingRows } from './targeting-rules.js';
 
 /** A nudge as the experiment form offers it: its variants give the experiment's rows. */
@@ -67,7 +69,7 @@ function metricRows(view: FormView): SafeHtml {
   ${selectField(view, `${at}.role`, 'Role', metricRoles)}
   ${textField(view, `${at}.event`, 'Event or survey type', { hint: 'e.g. application_completed, csat' })}
   ${textField(view, `${at}.windowHours`, 'Window (hours)', { type: 'number', step: 'any' })}
-  ${selectField(view, `${at}.aggregation`, 'Aggregation (mean metrics)', ['first', 'sum'])}
+  ${kindFields(view, at)}
   ${textField(view, `${at}.margin`, 'Guardrail margin', { type: 'number', step: 'any' })}
   ${checkBox(view, `${at}.lowerIsBetter`, 'Lower is better')}
   ${removeRowButton(view, 'metrics', i)}

@@ -6,7 +6,8 @@ import type {
   Segments,
 } from '../../domain/schemas/snapshot.schema.js';
 import { ENGLISH_I18N, type I18n } from '../../i18n/index.js';
-import { basisText } from '../../stats/format.js';
+import { scaleOf } from '../../stats/evidence.js';
+import { basisText, unitOf } from '../../stats/format.js';
 import { plan } from '../../stats/planning.js';
 import { isVariantResult, type MetricResult, type Readout } from '../../stats/readout.schema.js';
 import { priorSection, responseSection } from './evidence.section.js';
@@ -25,6 +26,7 @@ import {
   statusLabel,
 } from './format.js';
 import { html, jsonScript, type SafeHtml } from './html.js';
+import { metricDetails } from './metric-details.js';
 import { chartWords, insufficientReason } from './page-words.js';
 import { sayer } from './say.js';
 
@@ -68,7 +70,7 @@ export function chart(spec: ChartSpec, testid: string, i?: I18n): SafeHtml {
 }
 
 /** NPS is charted and compared in points, the other kinds as a percentage lift over control. */
-const inPoints = (m: MetricResult): boolean => m.kind === 'nps';
+const inPoints = (m: MetricResult): boolean => unitOf(m) === 'nps';
 
 /** Variant key to the name the nudge gives it; the key itself for readouts made before names. */
 type Names = (key: string) => string;
@@ -119,14 +121,14 @@ function metricTable(
   const rows = Object.entries(m.variants).map(([variant, r]) => {
     const id = `${key}-${variant}`;
     // The estimate is a posterior mean; the raw counts beside it show what it was made from.
-    const basis = html`<span class="muted" data-testid="basis-${id}">(${basisText(m.kind, counts?.variants[variant], w)})</span>`;
+    const basis = html`<span class="muted" data-testid="basis-${id}">(${basisText(m, counts?.variants[variant], w)})</span>`;
     if (r.status === 'insufficient-data') {
       return html`<tr><th scope="row">${name(variant)}</th><td class="num">${count(r.n, w)}</td><td colspan="7" class="muted">${insufficientReason(r.reason, i)}</td></tr>`;
     }
     if (!isVariantResult(r)) {
       return html`<tr class="control"><th scope="row">${name(variant)} <span class="badge">${t('experiment.controlBadge')}</span></th>
   <td class="num" data-testid="n-${id}">${count(r.n, w)}</td>
-  <td class="num" data-testid="estimate-${id}">${estimate(m.kind, r.estimate, w)}</td><td class="num">${basis}</td>
+  <td class="num" data-testid="estimate-${id}">${estimate(m, r.estimate, w)}</td><td class="num">${basis}</td>
   <td colspan="6" class="muted">${t('experiment.baseline')}</td></tr>`;
     }
     const lift = inPoints(m)
@@ -136,16 +138,23 @@ function metricTable(
   <td class="num" data-testid="lift-ci-${id}">${relativeInterval(r.relativeLift.ci95, i)}</td>`;
     return html`<tr><th scope="row">${name(variant)}</th>
   <td class="num" data-testid="n-${id}">${count(r.n, w)}</td>
-  <td class="num" data-testid="estimate-${id}">${estimate(m.kind, r.estimate, w)}</td><td class="num">${basis}</td>
+  <td class="num" data-testid="estimate-${id}">${estimate(m, r.estimate, w)}</td><td class="num">${basis}</td>
   <td class="num eff eff-${effectClass(r.chanceToBeatControl)}" data-testid="chance-${id}">${chance(r.chanceToBeatControl, w)}</td>
-  <td class="num" data-testid="abs-lift-${id}">${absolute(m.kind, r.absoluteLift.mean, w)}</td>
+  <td class="num" data-testid="abs-lift-${id}">${absolute(m, r.absoluteLift.mean, w)}</td>
   ${lift}
   <td class="num">${chance(r.chanceToBeBest, w)}</td>
-  <td class="num">${loss(m.kind, r.expectedLoss.ship, w)}</td></tr>`;
+  <td class="num">${loss(m, r.expectedLoss.ship, w)}</td></tr>`;
   });
+  const unit = unitOf(m);
+  const liftHeading =
+    unit === 'rate'
+      ? 'col.liftPercentagePoints'
+      : unit === 'score' || unit === 'nps'
+        ? 'col.liftPoints'
+        : 'col.lift';
   return html`<table class="metric" data-testid="metric-${key}">
 <thead><tr><th>${t('col.variant')}</th><th>${t('col.customers')}</th><th>${t('col.estimate')}</th><th>${t('col.counted')}</th><th>${t('col.chanceToBeat')}</th>
-<th>${t(m.kind === 'conversion' ? 'col.liftPercentagePoints' : 'col.liftPoints')}</th>
+<th>${t(liftHeading)}</th>
 <th>${inPoints(m) ? t('col.liftNpsPoints') : t('col.relativeLift')}</th><th>${t('col.interval')}</th><th>${t('col.chanceToBeBest')}</th><th>${t('col.expectedLoss')}</th></tr></thead>
 <tbody>${rows}</tbody></table>`;
 }
@@ -155,7 +164,14 @@ const roleKeys = {
   guardrail: 'metricRole.guardrail',
   secondary: 'metricRole.secondary',
 } as const;
-const kindKeys = { conversion: 'kind.conversion', mean: 'kind.mean', nps: 'kind.nps' } as const;
+const kindKeys = {
+  conversion: 'kind.conversion',
+  mean: 'kind.mean',
+  nps: 'kind.nps',
+  ratio: 'kind.ratio',
+  ordinal: 'kind.ordinal',
+  revenue: 'kind.revenue',
+} as const;
 
 function metricsSection(
   readout: Readout,
@@ -170,8 +186,9 @@ function metricsSection(
   return html`<section class="metrics"><h2>${t('experiment.metrics')}</h2>
 ${metrics.map(
   ([key, m]) => html`<div class="metric-block">
-  <h3>${m.name} <span class="badge role-${m.role}">${t(roleKeys[m.role])}</span> <span class="muted">${t(kindKeys[m.kind])}${m.lowerIsBetter ? t('experiment.lowerIsBetter') : ''}</span></h3>
+  <h3>${m.name} <span class="badge role-${m.role}">${t(roleKeys[m.role])}</span> <span class="muted">${t(kindKeys[m.kind])}${m.summary ? t(m.summary === 'top2' ? 'experiment.summaryTop2' : 'experiment.summaryMean') : ''}${m.lowerIsBetter ? t('experiment.lowerIsBetter') : ''}</span></h3>
   <div class="metric-grid">${metricTable(key, m, name, counts?.metrics[key], i)}${liftChart(key, m, control, name, i)}</div>
+  ${metricDetails(key, m, counts?.metrics[key], name, control)}
 </div>`,
 )}
 </section>`;
@@ -191,7 +208,7 @@ function guardrailsSection(readout: Readout, control: string, i: I18n): SafeHtml
           const level =
             harm === undefined ? 'none' : harm >= 0.1 ? 'loss' : harm >= 0.05 ? 'lean-loss' : 'win';
           return html`<tr><th scope="row">${m.name}</th><td>${name(variant)}</td>
-  <td class="num">${m.margin === undefined ? t('guardrails.marginDefault') : m.margin === 0 ? t('guardrails.marginAny') : absolute(m.kind, m.margin, w).replace(/^\+/, '')}</td>
+  <td class="num">${m.margin === undefined ? t('guardrails.marginDefault') : m.margin === 0 ? t('guardrails.marginAny') : absolute(m, m.margin, w).replace(/^\+/, '')}</td>
   <td class="num eff eff-${level}" data-testid="harm-${key}-${variant}">${harm === undefined ? t('notEnoughData') : chance(harm, w)}</td></tr>`;
         }),
     );
@@ -246,7 +263,7 @@ function historySection(
   if (!primaryKey || history.length === 0) return html``;
   const labels = historyLabels(history.map((p) => p.computedAt));
   const variants = [...new Set(history.flatMap((p) => Object.keys(p.metrics[primaryKey] ?? {})))];
-  const points = primary?.kind === 'nps';
+  const points = primary ? inPoints(primary) : false;
   const chanceSpec: ChartSpec = {
     type: 'line',
     title: i.t('chart.chanceOverTime', { metric: primary?.name ?? primaryKey }),
@@ -338,14 +355,16 @@ function planningSection(
   const primary = Object.values(readout.metrics).find((m) => m.role === 'primary');
   const c = primary?.variants[control];
   if (!daily || !primary || c?.status !== 'ok') return '';
-  const sd = primary.kind === 'mean' ? ((c.ci95[1] - c.ci95[0]) / 3.92) * Math.sqrt(c.n) : undefined;
-  if (primary.kind === 'conversion' && !(c.estimate > 0 && c.estimate < 1)) return '';
+  // A rate is planned as a conversion, NPS as NPS, every level (score, amount, ratio) as a mean.
+  const kind = scaleOf(primary) === 'rate' ? 'conversion' : inPoints(primary) ? 'nps' : 'mean';
+  const sd = kind === 'mean' ? ((c.ci95[1] - c.ci95[0]) / 3.92) * Math.sqrt(c.n) : undefined;
+  if (kind === 'conversion' && !(c.estimate > 0 && c.estimate < 1)) return '';
   const p = plan({
-    kind: primary.kind,
+    kind,
     baseline: c.estimate,
     dailyExposures: daily,
     arms: Object.keys(primary.variants).length,
-    lift: primary.kind === 'nps' ? 5 : 0.1,
+    lift: kind === 'nps' ? 5 : 0.1,
     ...(sd && sd > 0 ? { sd } : {}),
   });
   const unit =

@@ -22,11 +22,15 @@ const NUMBERS = new Set([
   'localHour',
   'afterHours',
   'maxReminders',
+  // metric kinds' options (winsorisation percentile, ordinal scale ends)
+  'percentile',
+  'min',
+  'max',
   'relativeLift',
   'sd',
   'publishedRelativeLift',
 ]);
-const BOOLEANS = new Set(['overlap', 'lowerIsBetter']);
+const BOOLEANS = new Set(['overlap', 'lowerIsBetter', 'split', 'ignoreZeros']);
 /** Always lists, even with one box ticked. */
 const LISTS = new Set(['weekdays']);
 /** Form-only fields, never part of a definition. */

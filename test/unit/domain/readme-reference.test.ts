@@ -77,7 +77,9 @@ describe('README reference tables', () => {
       ).toEqual([]);
     }
     expect(block('Journeys')).toContain('| `stages[].key` | yes |');
-    expect(block('Experiments')).toContain('| `metrics[].kind` | yes | `conversion`, `mean`, `nps` |');
+    expect(block('Experiments')).toContain(
+      '| `metrics[].kind` | yes | `conversion`, `mean`, `nps`, `ratio`, `ordinal`, `revenue` |',
+    );
     for (const frame of framingPayloadSchema.shape.frame.options) expect(section).toContain(`\`${frame}\``);
     expect(section).toContain(nudgePayloadFieldsTable());
   });

@@ -99,7 +99,9 @@ describe('input validation', () => {
       i.decision = { chanceToBeat: 0.9 };
     });
     const issues = issuesOf(raw);
-    expect(issues).toContain('metrics[2].kind: kind must be conversion, mean or nps');
+    expect(issues).toContain(
+      'metrics[2].kind: kind must be conversion, mean, nps, ratio, ordinal or revenue',
+    );
     expect(issues).toContain('metrics[0].prior.alpha: must be >= 1');
     expect(issues.some((s) => s.startsWith('decision'))).toBe(true);
   });
