@@ -125,6 +125,8 @@ export interface MetricKind<D extends MetricCommon, C extends { n: number }> {
   /** The engine's statistic and data for every variant. */
   engineInput(def: D, counts: KindCounts<C>): EngineMetric;
   family(def: D): MetricFamily;
+  /** Whether n counts only the units who answered (a survey), so a nudge can change who is measured. */
+  answersOnly?(def: D): boolean;
   /** The plan's model, and its baseline from the control's counts when there are any. */
   planBasis(def: D, control: C | undefined): PlanBasis;
   /** The CSV cells of one variant (keys from csvColumns). */

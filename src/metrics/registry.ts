@@ -99,6 +99,7 @@ export const fingerprintOf = (def: MetricDefinition): unknown[] => kindOf(def.ki
 export const outcomeOf = (def: MetricDefinition, unit: UnitContext): UnitOutcome | null =>
   kindOf(def.kind).outcome(def, unit);
 export const familyOf = (def: MetricDefinition): MetricFamily => kindOf(def.kind).family(def);
+export const answersOnly = (def: MetricDefinition): boolean => kindOf(def.kind).answersOnly?.(def) ?? false;
 
 /** One variant's counts: `n` and whatever fields the kind keeps. */
 export type VariantCountsOf = { n: number } & Record<string, unknown>;

@@ -1,11 +1,8 @@
-import { aggregationOf } from '../../metrics/mean/mean.kind.js';
+import { answersOnly } from '../../metrics/registry.js';
 import { RESPONSE_BIAS_P_THRESHOLD, responseBias } from '../../stats/response-bias.js';
 import type { ResponseBias } from '../schemas/evidence.schema.js';
 import type { Experiment, Metric } from '../schemas/experiment.schema.js';
 import type { Counts } from '../schemas/snapshot.schema.js';
-
-/** Kinds read from one answer per unit, counted over those who answered. */
-const answerKinds: ReadonlySet<string> = new Set(['nps', 'ordinal']);
 
 /**
  * A survey metric is one whose n counts only the units who answered (NPS, ordinal scales, and mean
@@ -13,8 +10,7 @@ const answerKinds: ReadonlySet<string> = new Set(['nps', 'ordinal']);
  * revenue sums). Only there can a nudge change who is measured.
  */
 export function isSurveyMetric(m: Metric): boolean {
-  if (answerKinds.has(m.kind)) return true;
-  return m.kind === 'mean' && aggregationOf(m) === 'first';
+  return answersOnly(m);
 }
 
 /**

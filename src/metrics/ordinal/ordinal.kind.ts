@@ -71,6 +71,7 @@ export const ordinal = {
     data: perVariant(counts.variants, (c) => ({ counts: c.categories })),
   }),
   family: (def) => (satisfactionEvents.has(def.event) ? 'satisfaction' : 'other'),
+  answersOnly: () => true,
   planBasis(def, c) {
     if (!c || c.n < 2) return { kind: def.summary === 'top2' ? 'conversion' : 'mean' };
     const top = (c.categories.at(-1) ?? 0) + (c.categories.at(-2) ?? 0);
