@@ -1,12 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/domain/roles.js';
 import { backfillDefinitionSources } from '../../src/domain/sync/definition-sources.js';
 import { describeSync, syncDefinitions } from '../../src/domain/sync/sync-definitions.js';
 import { createLogger } from '../../src/logger.js';
+import { signedIn as signedInAs } from '../helpers/dashboard-session.js';
 import { auth, createHarness, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
@@ -25,14 +25,7 @@ afterAll(async () => {
 const journeyYaml = (key: string, name: string) =>
   `  - key: ${key}\n    name: ${name}\n    stages:\n      - { key: apply, name: Apply }\n`;
 
-async function signedIn(secret: string): Promise<{ agent: supertest.Agent; csrf: string }> {
-  const agent = supertest.agent(h.app);
-  const page = await agent.get('/dashboard/sign-in');
-  const pre = /name="csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-  await agent.post('/dashboard/sign-in').type('form').send({ apiKey: secret, csrf: pre });
-  const dash = await agent.get('/dashboard');
-  return { agent, csrf: /name="csrf" value="([^"]+)"/.exec(dash.text)?.[1] ?? '' };
-}
+const signedIn = (secret: string) => signedInAs(h.app, secret);
 
 describe('the file a definition is managed by', () => {
   it('when sync writes a definition, then it carries its file, which an API edit keeps', async () => {

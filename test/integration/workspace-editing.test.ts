@@ -1,10 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/domain/roles.js';
 import { syncDefinitions } from '../../src/domain/sync/sync-definitions.js';
+import { signedIn as signedInAs } from '../helpers/dashboard-session.js';
 import { experimentBody, nudgeBody, seedDefinitions, touchpointBody } from '../helpers/definitions.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 
@@ -17,14 +17,7 @@ afterAll(async () => {
   await h.close();
 });
 
-async function signedIn(secret: string): Promise<{ agent: supertest.Agent; csrf: string }> {
-  const agent = supertest.agent(h.app);
-  const page = await agent.get('/dashboard/sign-in');
-  const pre = /name="csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-  await agent.post('/dashboard/sign-in').type('form').send({ apiKey: secret, csrf: pre });
-  const dash = await agent.get('/dashboard');
-  return { agent, csrf: /name="csrf" value="([^"]+)"/.exec(dash.text)?.[1] ?? '' };
-}
+const signedIn = (secret: string) => signedInAs(h.app, secret);
 
 const unescapeHtml = (s: string) =>
   s

@@ -1,5 +1,5 @@
-import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signedIn as signedInAs } from '../helpers/dashboard-session.js';
 import { experimentBody, nudgeBody, seedDefinitions } from '../helpers/definitions.js';
 import { auth, createHarness, type Harness } from '../helpers/harness.js';
 
@@ -26,14 +26,7 @@ afterAll(async () => {
   await h.close();
 });
 
-async function signedIn(secret: string): Promise<{ agent: supertest.Agent; csrf: string }> {
-  const agent = supertest.agent(h.app);
-  const page = await agent.get('/dashboard/sign-in');
-  const pre = /name="csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-  await agent.post('/dashboard/sign-in').type('form').send({ apiKey: secret, csrf: pre });
-  const dash = await agent.get('/dashboard');
-  return { agent, csrf: /name="csrf" value="([^"]+)"/.exec(dash.text)?.[1] ?? '' };
-}
+const signedIn = (secret: string) => signedInAs(h.app, secret);
 
 /** The experiment's own fields as its form posts them, plus whatever prior fields are given. */
 function form(csrf: string, version: string, prior: Record<string, string>): Record<string, string> {

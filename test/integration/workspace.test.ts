@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverAt } from '../../src/domain/assignment/deliver-at.js';
 import { systemActor } from '../../src/domain/roles.js';
 import { syncDefinitions } from '../../src/domain/sync/sync-definitions.js';
+import { signedIn as signedInAs } from '../helpers/dashboard-session.js';
 import {
   experimentBody,
   journeyBody,
@@ -24,14 +25,7 @@ afterAll(async () => {
   await h.close();
 });
 
-async function signedIn(secret: string): Promise<{ agent: supertest.Agent; csrf: string }> {
-  const agent = supertest.agent(h.app);
-  const page = await agent.get('/dashboard/sign-in');
-  const pre = /name="csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-  await agent.post('/dashboard/sign-in').type('form').send({ apiKey: secret, csrf: pre });
-  const dash = await agent.get('/dashboard');
-  return { agent, csrf: /name="csrf" value="([^"]+)"/.exec(dash.text)?.[1] ?? '' };
-}
+const signedIn = (secret: string) => signedInAs(h.app, secret);
 
 /** The experiment form's fields for a body like the API's. */
 function experimentForm(csrf: string, key: string, weights: [number, number]): Record<string, string> {
