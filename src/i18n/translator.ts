@@ -5,21 +5,11 @@
  * language, so one object carries a reader's language everywhere.
  */
 import { catalogueTranslator, type Translate, type Wording, wordingFor } from '../stats/index.js';
+import { APP_CATALOGUES, en } from './catalogues.js';
 import type { Lang } from './languages.js';
-import en from './locales/en.json' with { type: 'json' };
-import pt from './locales/pt.json' with { type: 'json' };
-import ro from './locales/ro.json' with { type: 'json' };
-import ru from './locales/ru.json' with { type: 'json' };
-import uk from './locales/uk.json' with { type: 'json' };
 
+export { APP_CATALOGUES };
 export type MessageKey = keyof typeof en;
-export const APP_CATALOGUES: Readonly<Record<Lang, Readonly<Record<string, string>>>> = {
-  en,
-  pt,
-  ru,
-  uk,
-  ro,
-};
 
 export interface I18n {
   lang: Lang;

@@ -1,5 +1,6 @@
 import { IntlMessageFormat } from 'intl-messageformat';
 import { describe, expect, it } from 'vitest';
+import { ENGLISH_AREAS } from '../../../src/i18n/catalogues.js';
 import { APP_CATALOGUES, LANGUAGES } from '../../../src/i18n/index.js';
 import { ENGINE_CATALOGUES } from '../../../src/stats/index.js';
 
@@ -72,5 +73,21 @@ describe.each(sets)('the message catalogues of $name', ({ catalogues }) => {
         expect(/[<>&]/.test(text), `${lang} ${key}`).toBe(false);
       }
     }
+  });
+});
+
+describe('the areas of the app catalogue', () => {
+  it('when two areas are joined, then no key is defined in more than one of them', () => {
+    const owner = new Map<string, string>();
+    const clashes: string[] = [];
+    for (const [area, catalogue] of Object.entries(ENGLISH_AREAS)) {
+      for (const key of Object.keys(catalogue)) {
+        const before = owner.get(key);
+        if (before) clashes.push(`${key} (${before}, ${area})`);
+        owner.set(key, area);
+      }
+    }
+    expect(clashes).toEqual([]);
+    expect(owner.size).toBe(Object.keys(APP_CATALOGUES.en).length);
   });
 });
