@@ -131,3 +131,54 @@ export async function drainWithProgress(
     dbCpuS: (processCpuMs(dbPid) - dbCpu0) / 1000,
   };
 }
+
+/** What a paced capture run saw. */
+export interface PacedCapture {
+  sent: number;
+  seconds: number;
+  attributed: number;
+  /** Largest backlog seen at a request's answer, and the backlog when the run ended. */
+  maxBacklog: number;
+  backlogAfter: number;
+}
+
+/**
+ * Capture at a fixed arrival rate (open model: a request of `batch` events is started every
+ * `batch / rate` seconds whether or not the earlier ones have answered, at most 8 in flight), for
+ * `seconds`, with the attributor running: does attribution keep pace with that arrival rate?
+ */
+export async function pacedCapture(opts: {
+  rate: number;
+  seconds: number;
+  batch: number;
+  send: (b: number) => Promise<void>;
+  attributed: () => number;
+  backlog: () => number;
+}): Promise<PacedCapture> {
+  const interval = (opts.batch / opts.rate) * 1000;
+  const count = Math.max(1, Math.round((opts.seconds * 1000) / interval));
+  const before = opts.attributed();
+  const t0 = performance.now();
+  const inFlight = new Set<Promise<void>>();
+  let maxBacklog = 0;
+  for (let b = 0; b < count; b++) {
+    const due = t0 + b * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    while (inFlight.size >= 8) await Promise.race(inFlight);
+    const p = opts.send(b).then(() => {
+      maxBacklog = Math.max(maxBacklog, opts.backlog());
+    });
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  }
+  await Promise.all(inFlight);
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    sent: count * opts.batch,
+    seconds,
+    attributed: opts.attributed() - before,
+    maxBacklog,
+    backlogAfter: opts.backlog(),
+  };
+}
