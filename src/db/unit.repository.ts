@@ -90,13 +90,19 @@ export class UnitRepository {
 
   /** Index: `_id`. */
   async getMany(ids: readonly string[]): Promise<Map<string, UnitRecord>> {
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += CHUNK) chunks.push(ids.slice(i, i + CHUNK));
+    // Reads of disjoint chunks run side by side (the server reads on several cores while writes
+    // queue for its one writer), each in one round trip.
+    const found = await Promise.all(
+      chunks.map((chunk) =>
+        this.collection
+          .find({ _id: { $in: chunk } } as mongo.Filter<UnitDoc>, { batchSize: CHUNK })
+          .toArray(),
+      ),
+    );
     const out = new Map<string, UnitRecord>();
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const docs = await this.collection
-        .find({ _id: { $in: ids.slice(i, i + CHUNK) } } as mongo.Filter<UnitDoc>)
-        .toArray();
-      for (const d of docs) out.set(d._id, toRecord(d));
-    }
+    for (const docs of found) for (const d of docs) out.set(d._id, toRecord(d));
     return out;
   }
 
