@@ -195,7 +195,13 @@ export function createComposition({
   const journal = new ExposureJournal(journalDir, config.JOURNAL_MAX_BYTES, `exposures.${connection.name}`);
   // Answered exposures are synced here before the answer (EXPOSURE_DURABLE), replayed at the next start.
   const log = config.EXPOSURE_DURABLE
-    ? new ExposureLog(journalDir, `exposures.${connection.name}`, config.EXPOSURE_GROUP_COMMIT_MS)
+    ? new ExposureLog(
+        journalDir,
+        `exposures.${connection.name}`,
+        config.EXPOSURE_GROUP_COMMIT_MS,
+        undefined,
+        config.EXPOSURE_SYNC,
+      )
     : undefined;
   const exposures = new ExposureWriter({
     store: exposureRepo,

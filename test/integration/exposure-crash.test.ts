@@ -13,7 +13,7 @@ import { embeddedPort } from '../../src/db/open-database.js';
  * starts itself (and the sample experiments synced on first start), killed with SIGKILL in the
  * middle of a burst of assignments for new customers and started again on the same folder.
  */
-const dataDir = mkdtempSync(path.join(tmpdir(), 'nudgelab-crash-'));
+const dataDirs: string[] = [];
 const adminKey = `adm_${randomBytes(24).toString('hex')}`;
 const touchpoint = 'checkout.basket.free-shipping-bar';
 const experiment = 'free-shipping-gain-frame';
@@ -21,22 +21,25 @@ const children: ChildProcess[] = [];
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  // The embedded database outlives the killed service (as it would in production); stop it here.
-  try {
-    const marker = JSON.parse(readFileSync(path.join(dataDir, 'db', 'server.json'), 'utf8')) as {
-      pid: number;
-    };
-    process.kill(marker.pid, 'SIGKILL');
-  } catch {
-    // not running
+  for (const dataDir of dataDirs) {
+    // The embedded database outlives the killed service (as it would in production); stop it here.
+    try {
+      const marker = JSON.parse(readFileSync(path.join(dataDir, 'db', 'server.json'), 'utf8')) as {
+        pid: number;
+      };
+      process.kill(marker.pid, 'SIGKILL');
+    } catch {
+      // not running
+    }
+    rmSync(dataDir, { recursive: true, force: true });
   }
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function startService(port: number): Promise<ChildProcess> {
+async function startService(port: number, dataDir: string, sync: boolean): Promise<ChildProcess> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATA_DIR: dataDir,
+    EXPOSURE_SYNC: String(sync),
     PORT: String(port),
     HOST: '127.0.0.1',
     BOOTSTRAP_ADMIN_KEY: adminKey,
@@ -71,12 +74,19 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
-describe('exposure durability across a crash of the service', () => {
+// With EXPOSURE_SYNC=false an answered exposure is written to the operating system, not synced:
+// it survives the process being killed (what this checks), not the machine going down.
+describe.each([
+  { sync: true, how: 'synced' },
+  { sync: false, how: 'written, not synced' },
+])('exposure durability across a crash of the service ($how)', ({ sync }) => {
   it('when the service is killed mid-burst and restarted, stores every answered exposure exactly once', {
     timeout: 240_000,
   }, async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'nudgelab-crash-'));
+    dataDirs.push(dataDir);
     const port = await freePort();
-    let child = await startService(port);
+    let child = await startService(port, dataDir, sync);
     const base = `http://127.0.0.1:${port}`;
     const created = await fetch(`${base}/v1/keys`, {
       method: 'POST',
@@ -122,7 +132,7 @@ describe('exposure durability across a crash of the service', () => {
       readdirSync(journalDir).some((f) => f.includes('.log.') && statSync(path.join(journalDir, f)).size > 0),
     ).toBe(true);
 
-    child = await startService(port);
+    child = await startService(port, dataDir, sync);
     const connection = await connectDatabase(
       `mongodb://127.0.0.1:${embeddedPort(path.join(dataDir, 'db'))}/nudgelab`,
     );

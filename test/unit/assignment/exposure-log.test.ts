@@ -81,6 +81,20 @@ describe('exposure log', () => {
     await w.close();
   });
 
+  it('when syncing is off, then an exposure resolves once its line is written, with no fdatasync', async () => {
+    const dir = folder();
+    const w = writer(dir, new ExposureLog(dir, 'exposures.test', 0, 2, false), new Map());
+    await Promise.all(Array.from({ length: 50 }, (_, i) => w.enqueue(doc(`c${i}`))));
+    const [file] = segments(dir);
+    const lines = readFileSync(path.join(dir, file ?? ''), 'utf8')
+      .trim()
+      .split('\n');
+    expect(lines).toHaveLength(50);
+    expect(w.stats().logged).toBe(50);
+    expect(w.stats().logSyncs).toBe(0);
+    await w.close();
+  });
+
   it('deletes a segment once the drain has stored its exposures, and keeps nothing after close', async () => {
     const dir = folder();
     const stored = new Map<string, number>();
