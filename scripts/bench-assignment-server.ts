@@ -120,6 +120,8 @@ async function main() {
   const config = loadConfig({
     JOBS_ENABLED: 'false',
     EXPOSURE_DURABLE: process.env.BENCH_DURABLE === 'false' ? 'false' : 'true',
+    // BENCH_SYNC=false: the exposure is written to the log before the answer, not fdatasync'ed.
+    EXPOSURE_SYNC: process.env.BENCH_SYNC === 'false' ? 'false' : 'true',
   });
   const root = createComposition({ config, connection, logger });
   const { services } = root;

@@ -1,7 +1,7 @@
 /**
  * Where the assignment tail comes from: vegeta at fixed arrival rates (open model, new customers,
- * 10 s each by default) against the bare Express endpoint, Nudgelab with durable exposures, and
- * Nudgelab with attribution stopped, with the server's event-loop delay over each run (how long
+ * 10 s each by default) against the bare Express endpoint, Nudgelab with durable exposures (synced,
+ * and written but not synced: EXPOSURE_SYNC=false), and Nudgelab with attribution stopped, with the server's event-loop delay over each run (how long
  * synchronous work held every request up). `BENCH_LATENCY_RATES=100,300` picks the rates,
  * `BENCH_RATE_SECONDS` the length. Run alone with `npx tsx scripts/bench-latency.ts`.
  */
@@ -22,6 +22,11 @@ interface Server {
 const servers: Server[] = [
   { label: 'bare Express 5 JSON', mode: 'bare', env: {} },
   { label: 'Nudgelab, durable exposures', mode: 'nudgelab', env: {} },
+  {
+    label: 'Nudgelab, exposures written before the answer, not synced',
+    mode: 'nudgelab',
+    env: { BENCH_SYNC: 'false' },
+  },
   {
     label: 'Nudgelab, durable exposures, attribution stopped',
     mode: 'nudgelab',
