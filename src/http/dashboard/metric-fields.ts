@@ -63,9 +63,11 @@ function leaves(
 const all = new Map<string, Leaf>();
 for (const k of metricKindModules) leaves(k.fields as Record<string, z.ZodType>, '', k.kind, all);
 
-/** The kinds' fields that carry a hint, with the hint as their schema describes it. */
+/** The kinds' fields whose input shows a hint, with the hint as their schema describes it. */
 export const kindFieldHints: ReadonlyMap<string, string> = new Map(
-  [...all.values()].flatMap((f) => (f.hint ? [[f.path, f.hint] as const] : [])),
+  [...all.values()].flatMap((f) =>
+    f.hint && (f.widget === 'text' || f.widget === 'number') ? [[f.path, f.hint] as const] : [],
+  ),
 );
 
 /**
