@@ -112,7 +112,9 @@ export function programmeRoutes(deps: ProgrammeDeps): Route[] {
       query: filters,
       responses: { 200: page },
       hidden: true,
-    }).handle(async ({ res, query }) => pageReply(await catalogue(res, query), 200)),
+    }).handle(async ({ res, query }) =>
+      pageReply(await catalogue(res, query), 200, requestI18n(res.req, rawLang(res.req)).lang),
+    ),
     defineRoute({
       method: 'post',
       path: '/dashboard/templates/:key/instantiate',
