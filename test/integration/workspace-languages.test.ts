@@ -144,6 +144,18 @@ describe('the workspace over HTTP in Russian, word for word', () => {
     await expect(h.services.journeys.get('uk-journey')).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('when a form comes without its CSRF token in Russian, then the refusal is Russian and nothing is stored', async () => {
+    const { agent } = await signedInAs(h.app, h.keys.strategist);
+    await agent.get('/dashboard/language?set=ru&next=/dashboard/workspace');
+    const res = await agent
+      .post('/dashboard/edit/journey')
+      .type('form')
+      .send({ key: 'ru-no-csrf', name: 'RU' });
+    expect(res.status).toBe(403);
+    expect(res.text).toContain('В форме нет CSRF-токена или токен неверный.');
+    await expect(h.services.journeys.get('ru-no-csrf')).rejects.toMatchObject({ code: 'not_found' });
+  });
+
   it('when a language Nudgelab does not speak is asked for, then the workspace is English', async () => {
     const { agent } = await signedInAs(h.app, h.keys.strategist);
     const res = await agent.get('/dashboard/workspace?lang=de');

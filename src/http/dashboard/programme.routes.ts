@@ -136,7 +136,7 @@ export function programmeRoutes(deps: ProgrammeDeps): Route[] {
     }).handle(async ({ res, params, body }) => {
       const { session } = who(res);
       if (!deps.sessions.checkCsrf(session, formValue(body, 'csrf'))) {
-        throw new DomainError('forbidden', 'The form is missing its CSRF token or the token is wrong.');
+        throw new DomainError('forbidden', requestI18n(res.req).t('workspace.form.csrf'));
       }
       const actor = {
         keyId: session.keyId,

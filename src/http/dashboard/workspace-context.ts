@@ -29,7 +29,7 @@ export function who(res: Response) {
 
 export function checkCsrf(sessions: SessionCodec, res: Response, body: Record<string, unknown>): void {
   if (!sessions.checkCsrf(res.locals.session!, formValue(body as never, 'csrf'))) {
-    throw new DomainError('forbidden', 'The form is missing its CSRF token or the token is wrong.');
+    throw new DomainError('forbidden', readerOf(res).t('workspace.form.csrf'));
   }
 }
 

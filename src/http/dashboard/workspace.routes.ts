@@ -270,7 +270,7 @@ export function workspaceRoutes(deps: WorkspaceDeps): Route[] {
     }).handle(async ({ res, params, body }) => {
       checkCsrf(sessions, res, body);
       const action = lifecycleActions.find((a) => a === formValue(body, 'action'));
-      if (!action) throw new DomainError('validation_failed', 'Unknown lifecycle action.');
+      if (!action) throw new DomainError('validation_failed', readerOf(res).t('workspace.lifecycle.unknown'));
       const conclude =
         action === 'conclude'
           ? Object.fromEntries(
