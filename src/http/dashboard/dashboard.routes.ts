@@ -195,7 +195,7 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
       // Strategists edit on the map itself: a touchpoint form per stage, each touchpoint opens.
       const editing: MapEditing | undefined = hasRole(session, ['strategist'])
         ? {
-            stage: (journey, stage) => stageTouchpointForm(csrf, journey, stage),
+            stage: (journey, stage) => stageTouchpointForm(csrf, journey, stage, i18n),
             touchpoint: (key) =>
               html`<p><a href="/dashboard/edit/touchpoint/${encodeURIComponent(key)}">${i18n.t('journeys.openTouchpoint')}</a></p>`,
           }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DomainError, type FieldIssue } from '../../domain/errors.js';
+import { ENGLISH_I18N, type I18n } from '../../i18n/index.js';
 
 /**
  * A urlencoded form as the workspace's forms post it: field names are the domain's field paths
@@ -100,13 +101,15 @@ function clean(value: unknown, key = ''): unknown {
 }
 
 /** A text field holding JSON (targeting); a parse failure is a field error like any other. */
-export function jsonField(text: unknown, path: string): unknown {
+export function jsonField(text: unknown, path: string, i: I18n = ENGLISH_I18N): unknown {
   if (typeof text !== 'string' || text.trim() === '') return undefined;
   try {
     return JSON.parse(text);
   } catch {
-    throw new DomainError('validation_failed', 'The form has a field that is not valid.', {
-      fields: [{ path, reason: 'must be a JSON object, e.g. {"country": {"$in": ["NL", "BE"]}}' }],
+    // The example is code, so it goes in as a value: braces are syntax in a catalogue message.
+    const example = '{"country": {"$in": ["NL", "BE"]}}';
+    throw new DomainError('validation_failed', i.t('workspace.rules.invalidForm'), {
+      fields: [{ path, reason: i.t('workspace.form.notJson', { example }) }],
     });
   }
 }

@@ -1,6 +1,8 @@
 import type { FieldIssue } from '../../domain/errors.js';
+import { ENGLISH_I18N, type I18n } from '../../i18n/index.js';
 import type { FormBody } from './form-data.js';
 import { html, type SafeHtml } from './html.js';
+import { say } from './say.js';
 
 /** What every workspace form is drawn from: the values shown, the errors, and whether it may be edited. */
 export interface FormView {
@@ -18,7 +20,12 @@ export interface FormView {
    * more or one fewer, with no spare rows added on top.
    */
   rows?: Readonly<Record<string, number>>;
+  /** The reader's language, which the form's own words are in; English when absent. */
+  i18n?: I18n;
 }
+
+/** The language a form is drawn in. */
+export const wordsOf = (view: FormView): I18n => view.i18n ?? ENGLISH_I18N;
 
 /** A stored definition as form values, under the same names the form posts. */
 export function flatten(value: unknown, prefix = '', out: FormBody = {}): FormBody {
@@ -79,7 +86,7 @@ export function errorSummary(view: FormView): SafeHtml {
   return html`<div class="alert error" data-testid="form-errors" role="alert">
   ${view.message ? html`<p>${view.message}</p>` : ''}
   ${view.issues.length ? html`<ul>${view.issues.map((i) => html`<li><code>${i.path}</code>: ${i.reason}</li>`)}</ul>` : ''}
-  <p>Nothing was changed.</p>
+  <p>${say(wordsOf(view), 'workspace.form.nothingChanged')}</p>
 </div>`;
 }
 
@@ -110,13 +117,15 @@ export function selectField(
   label: string,
   options: readonly string[],
   blank = true,
+  /** What a reader is shown for an option whose value is a code; the code itself when absent. */
+  labelOf?: (option: string) => string,
 ): SafeHtml {
   const current = fieldValue(view, name);
   const invalid = view.issues.some((i) => i.path === name);
   return html`<label class="field${invalid ? ' invalid' : ''}"><span>${label}</span>
   <select name="${name}"${view.readOnly ? html` disabled` : ''}>
     ${blank ? html`<option value="">—</option>` : ''}
-    ${options.map((o) => html`<option value="${o}"${o === current ? html` selected` : ''}>${o}</option>`)}
+    ${options.map((o) => html`<option value="${o}"${o === current ? html` selected` : ''}>${labelOf ? labelOf(o) : o}</option>`)}
   </select>${fieldErrors(view, name)}</label>`;
 }
 
@@ -137,7 +146,7 @@ export function addRowButton(view: FormView, list: string, label: string): SafeH
 /** A submit that draws the form again without row `index` of `list`; nothing is stored. */
 export function removeRowButton(view: FormView, list: string, index: number): SafeHtml {
   if (view.readOnly) return html``;
-  return html`<button type="submit" class="row-remove" name="intent" value="remove:${list}[${index}]" data-testid="remove-${list}-${index}" aria-label="Remove row ${index + 1}">Remove</button>`;
+  return html`<button type="submit" class="row-remove" name="intent" value="remove:${list}[${index}]" data-testid="remove-${list}-${index}" aria-label="${wordsOf(view).t('workspace.form.removeRow', { n: index + 1 })}">${say(wordsOf(view), 'workspace.form.remove')}</button>`;
 }
 
 /** The form element with its CSRF token; a read-only view is the same fields with nothing to post. */

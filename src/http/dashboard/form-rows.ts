@@ -1,4 +1,5 @@
 import { validationError } from '../../domain/errors.js';
+import { ENGLISH_I18N, type I18n } from '../../i18n/index.js';
 import { type FormBody, formValue } from './form-data.js';
 import type { Kind } from './workspace-kinds.js';
 
@@ -20,7 +21,7 @@ export const rowLists: Record<Kind, readonly string[]> = {
 };
 
 /** The intent a form posts in its `intent` field, or undefined for a save; an unknown one is a field error. */
-export function intentOf(kind: Kind, form: FormBody): FormIntent | undefined {
+export function intentOf(kind: Kind, form: FormBody, i: I18n = ENGLISH_I18N): FormIntent | undefined {
   const value = formValue(form, 'intent');
   if (value === undefined || value === '') return undefined;
   if (value === 'fill-variants' && kind === 'experiment') return { kind: 'fill-variants' };
@@ -30,7 +31,7 @@ export function intentOf(kind: Kind, form: FormBody): FormIntent | undefined {
   if (list && rowLists[kind].includes(list)) {
     return remove ? { kind: 'remove', list, index: Number(remove[2]) } : { kind: 'add', list };
   }
-  const reason = `"${value}" is not something this form can do`;
+  const reason = i.t('workspace.form.unknownIntent', { value });
   throw validationError([{ path: 'intent', reason }], `${reason}.`);
 }
 

@@ -4,8 +4,9 @@
  * here. A field several kinds share (aggregation) is one input, its label naming the kinds.
  */
 import type { z } from 'zod';
+import { APP_CATALOGUES, type MessageKey } from '../../i18n/index.js';
 import { metricKindModules } from '../../metrics/registry.js';
-import { checkBox, type FormView, selectField, textField } from './form-fields.js';
+import { checkBox, type FormView, selectField, textField, wordsOf } from './form-fields.js';
 import { html, type SafeHtml } from './html.js';
 
 interface Leaf {
@@ -62,16 +63,34 @@ function leaves(
 const all = new Map<string, Leaf>();
 for (const k of metricKindModules) leaves(k.fields as Record<string, z.ZodType>, '', k.kind, all);
 
+/** The kinds' fields whose input shows a hint, with the hint as their schema describes it. */
+export const kindFieldHints: ReadonlyMap<string, string> = new Map(
+  [...all.values()].flatMap((f) =>
+    f.hint && (f.widget === 'text' || f.widget === 'number') ? [[f.path, f.hint] as const] : [],
+  ),
+);
+
+/**
+ * A field's hint in the reader's language: the catalogue words it under the field's path; a new
+ * kind's field the catalogue does not know yet keeps its schema's English description.
+ */
+function hintOf(f: Leaf, view: FormView): string | undefined {
+  const key = `workspace.metricHint.${f.path}`;
+  return key in APP_CATALOGUES.en ? wordsOf(view).t(key as MessageKey) : f.hint;
+}
+
 /** The kind-specific inputs of one metric row (`at` is its name prefix, `metrics[0]`). */
 export function kindFields(view: FormView, at: string): SafeHtml {
   return html`${[...all.values()].map((f) => {
     const name = `${at}.${f.path}`;
+    // The field's path and the kinds are codes, the same in every language.
     const label = `${f.path} (${f.kinds.join(', ')})`;
     if (f.widget === 'select') return selectField(view, name, label, f.options);
     if (f.widget === 'check') return checkBox(view, name, label, 'true');
+    const hint = hintOf(f, view);
     return textField(view, name, label, {
       ...(f.widget === 'number' ? { type: 'number' as const, step: 'any' } : {}),
-      ...(f.hint ? { hint: f.hint } : {}),
+      ...(hint ? { hint } : {}),
     });
   })}`;
 }

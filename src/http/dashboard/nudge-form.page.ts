@@ -5,6 +5,7 @@ import {
   type NudgeType,
   weekdaySchema,
 } from '../../domain/schemas/nudge.schema.js';
+import { ENGLISH_I18N, type I18n } from '../../i18n/index.js';
 import {
   addRowButton,
   checkBox,
@@ -17,28 +18,35 @@ import {
   selectField,
   textArea,
   textField,
+  wordsOf,
 } from './form-fields.js';
 import { html, type SafeHtml } from './html.js';
+import { say } from './say.js';
 
 /** The payload inputs of one variant, per nudge type (a new type adds one entry here). */
-const payloadFields: Record<NudgeType, (view: FormView, at: string) => SafeHtml> = {
-  default: (view, at) => html`${textField(view, `${at}.option`, 'Pre-selected option')}
-    ${selectField(view, `${at}.mode`, 'Opt-in or opt-out', ['opt-in', 'opt-out'])}
-    ${textField(view, `${at}.label`, 'Label')}`,
+const payloadFields: Record<NudgeType, (view: FormView, at: string, t: I18n['t']) => SafeHtml> = {
+  default: (view, at, t) => html`${textField(view, `${at}.option`, t('workspace.nudge.option'))}
+    ${selectField(view, `${at}.mode`, t('workspace.nudge.mode'), ['opt-in', 'opt-out'])}
+    ${textField(view, `${at}.label`, t('workspace.nudge.label'))}`,
   framing: (
     view,
     at,
-  ) => html`${selectField(view, `${at}.frame`, 'Frame', framingPayloadSchema.shape.frame.options)}
-    ${textArea(view, `${at}.message`, 'Message')}`,
-  timing: (view, at) => html`${textField(view, `${at}.delayMinutes`, 'Delay (minutes)', { type: 'number' })}
-    ${textField(view, `${at}.localHour`, 'Local hour (0-23)', { type: 'number' })}
-    <fieldset class="weekdays"><legend>Weekdays</legend>${weekdaySchema.options.map((d) => checkBox(view, `${at}.weekdays`, d, d))}${fieldErrors(view, `${at}.weekdays`)}</fieldset>
-    ${textArea(view, `${at}.message`, 'Message')}`,
-  reminder: (view, at) => html`${textArea(view, `${at}.message`, 'Message')}
-    ${textField(view, `${at}.afterHours`, 'After (hours)', { type: 'number', step: 'any' })}
-    ${textField(view, `${at}.maxReminders`, 'At most (reminders)', { type: 'number' })}`,
-  'social-proof': (view, at) => html`${textArea(view, `${at}.message`, 'Message')}
-    ${textField(view, `${at}.statistic`, 'Statistic')}`,
+    t,
+  ) => html`${selectField(view, `${at}.frame`, t('workspace.nudge.frame'), framingPayloadSchema.shape.frame.options)}
+    ${textArea(view, `${at}.message`, t('workspace.nudge.message'))}`,
+  timing: (
+    view,
+    at,
+    t,
+  ) => html`${textField(view, `${at}.delayMinutes`, t('workspace.nudge.delayMinutes'), { type: 'number' })}
+    ${textField(view, `${at}.localHour`, t('workspace.nudge.localHour'), { type: 'number' })}
+    <fieldset class="weekdays"><legend>${say(wordsOf(view), 'workspace.nudge.weekdays')}</legend>${weekdaySchema.options.map((d) => checkBox(view, `${at}.weekdays`, d, d))}${fieldErrors(view, `${at}.weekdays`)}</fieldset>
+    ${textArea(view, `${at}.message`, t('workspace.nudge.message'))}`,
+  reminder: (view, at, t) => html`${textArea(view, `${at}.message`, t('workspace.nudge.message'))}
+    ${textField(view, `${at}.afterHours`, t('workspace.nudge.afterHours'), { type: 'number', step: 'any' })}
+    ${textField(view, `${at}.maxReminders`, t('workspace.nudge.maxReminders'), { type: 'number' })}`,
+  'social-proof': (view, at, t) => html`${textArea(view, `${at}.message`, t('workspace.nudge.message'))}
+    ${textField(view, `${at}.statistic`, t('workspace.nudge.statistic'))}`,
 };
 
 export interface NudgeFormOptions {
@@ -49,46 +57,49 @@ export interface NudgeFormOptions {
 }
 
 export function nudgeForm(view: FormView, opts: NudgeFormOptions): SafeHtml {
-  const rows = Array.from({ length: Math.max(rowCount(view, 'variants', 1), 2) }, (_, i) => {
-    const at = `variants[${i}]`;
-    return html`<fieldset class="variant" data-testid="variant-row-${i}"><legend>Variant ${i + 1}</legend>
-  ${textField(view, `${at}.key`, 'Key', { placeholder: i === 0 ? 'control' : 'treatment' })}
-  ${textField(view, `${at}.name`, 'Name')}
-  ${payloadFields[opts.type](view, `${at}.payload`)}${fieldErrors(view, `${at}.payload`)}
-  ${removeRowButton(view, 'variants', i)}
+  const i = wordsOf(view);
+  const { t } = i;
+  const rows = Array.from({ length: Math.max(rowCount(view, 'variants', 1), 2) }, (_, n) => {
+    const at = `variants[${n}]`;
+    return html`<fieldset class="variant" data-testid="variant-row-${n}"><legend>${say(i, 'workspace.nudge.variant', { n: n + 1 })}</legend>
+  ${textField(view, `${at}.key`, t('workspace.field.key'), { placeholder: n === 0 ? 'control' : 'treatment' })}
+  ${textField(view, `${at}.name`, t('workspace.field.name'))}
+  ${payloadFields[opts.type](view, `${at}.payload`, t)}${fieldErrors(view, `${at}.payload`)}
+  ${removeRowButton(view, 'variants', n)}
 </fieldset>`;
   });
   const body = html`${errorSummary(view)}
   <input type="hidden" name="type" value="${opts.type}">
-  ${opts.existing ? html`<input type="hidden" name="key" value="${opts.existing}"><p>Key: <code>${opts.existing}</code> · type <strong>${opts.type}</strong></p>` : textField(view, 'key', 'Key')}
-  ${selectField(view, 'touchpoint', 'Touchpoint', opts.touchpoints)}
-  ${textField(view, 'name', 'Name')}
-  ${textArea(view, 'principle', 'Behavioural principle', 'why it should work, e.g. loss aversion')}
-  ${textArea(view, 'description', 'Description')}
-  <h3>Variants</h3>${fieldErrors(view, 'variants')}
+  ${opts.existing ? html`<input type="hidden" name="key" value="${opts.existing}"><p>${say(i, 'workspace.field.keyIs')} <code>${opts.existing}</code> · ${say(i, 'workspace.nudge.typeIs')} <strong>${opts.type}</strong></p>` : textField(view, 'key', t('workspace.field.key'))}
+  ${selectField(view, 'touchpoint', t('workspace.nudge.touchpoint'), opts.touchpoints)}
+  ${textField(view, 'name', t('workspace.field.name'))}
+  ${textArea(view, 'principle', t('workspace.nudge.principle'), t('workspace.nudge.principleHint'))}
+  ${textArea(view, 'description', t('workspace.field.description'))}
+  <h3>${say(i, 'workspace.nudge.variants')}</h3>${fieldErrors(view, 'variants')}
   ${rows}
-  ${view.readOnly ? '' : html`<p class="row-actions">${addRowButton(view, 'variants', 'Add a variant')}</p>`}`;
+  ${view.readOnly ? '' : html`<p class="row-actions">${addRowButton(view, 'variants', t('workspace.field.addVariant'))}</p>`}`;
   const action = opts.existing
     ? `/dashboard/edit/nudge/${encodeURIComponent(opts.existing)}`
     : `/dashboard/edit/nudge`;
-  return formShell(view, action, body, opts.existing ? 'Save nudge' : 'Create nudge', 'nudge-form');
+  const submit = opts.existing ? t('workspace.nudge.save') : t('workspace.nudge.create');
+  return formShell(view, action, body, submit, 'nudge-form');
 }
 
 /** What each variant shows, as a customer would see it; timing nudges with their delivery time. */
-export function nudgePreview(nudge: Nudge, timeZone: string, at: Date): SafeHtml {
+export function nudgePreview(nudge: Nudge, timeZone: string, at: Date, i: I18n = ENGLISH_I18N): SafeHtml {
   const zone = isValidTimeZone(timeZone) ? timeZone : 'UTC';
   const cards = nudge.variants.map((v) => {
     const p = v.payload as Record<string, unknown>;
     let shows: SafeHtml;
     if (nudge.type === 'default') {
-      shows = html`<p>Pre-selected: <strong>${String(p.option)}</strong> (${String(p.mode)})</p>${p.label ? html`<p>${String(p.label)}</p>` : ''}`;
+      shows = html`<p>${say(i, 'workspace.preview.preselected')} <strong>${String(p.option)}</strong> (${String(p.mode)})</p>${p.label ? html`<p>${String(p.label)}</p>` : ''}`;
     } else if (nudge.type === 'timing') {
       const when = deliverAt(
         at,
         p as { delayMinutes?: number; localHour?: number; weekdays?: string[] },
         zone,
       );
-      shows = html`<p data-testid="deliver-at-${v.key}">Delivered at <time>${when.toISOString()}</time> (${zone})</p>${p.message ? html`<p>${String(p.message)}</p>` : ''}`;
+      shows = html`<p data-testid="deliver-at-${v.key}">${say(i, 'workspace.preview.deliveredAt')} <time>${when.toISOString()}</time> (${zone})</p>${p.message ? html`<p>${String(p.message)}</p>` : ''}`;
     } else {
       shows = html`${p.frame ? html`<span class="badge">${String(p.frame)}</span>` : ''}<p class="message">${String(p.message ?? '')}</p>${p.statistic ? html`<p>${String(p.statistic)}</p>` : ''}`;
     }
@@ -97,10 +108,10 @@ export function nudgePreview(nudge: Nudge, timeZone: string, at: Date): SafeHtml
   const timing =
     nudge.type === 'timing'
       ? html`<form method="get" class="inline" data-testid="deliver-at-form">
-  <label>Time zone <input name="timeZone" value="${zone}"></label>
-  <label>Chosen time (UTC) <input name="at" value="${at.toISOString()}"></label>
-  <button type="submit">Preview delivery</button>
+  <label>${say(i, 'workspace.preview.timeZone')} <input name="timeZone" value="${zone}"></label>
+  <label>${say(i, 'workspace.preview.chosenTime')} <input name="at" value="${at.toISOString()}"></label>
+  <button type="submit">${say(i, 'workspace.preview.submit')}</button>
 </form>`
       : '';
-  return html`<section class="preview" data-testid="variant-preview"><h2>Preview</h2>${timing}<div class="cards">${cards}</div></section>`;
+  return html`<section class="preview" data-testid="variant-preview"><h2>${say(i, 'workspace.preview.title')}</h2>${timing}<div class="cards">${cards}</div></section>`;
 }

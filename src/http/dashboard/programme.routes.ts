@@ -8,7 +8,7 @@ import { channelSchema, keySchema } from '../../domain/schemas/common.schema.js'
 import { nudgeTypes } from '../../domain/schemas/nudge.schema.js';
 import type { TemplatesService } from '../../domain/templates/templates.service.js';
 import type { TouchpointsService } from '../../domain/touchpoints.service.js';
-import { requestI18n } from '../language.js';
+import { langParam, rawLang, requestI18n } from '../language.js';
 import { defineRoute, media, type Route, redirect } from '../route.js';
 import { keyParams } from '../route-params.js';
 import { formBodySchema, formValue } from './form-data.js';
@@ -34,6 +34,7 @@ const filters = z.strictObject({
   type: anyOr(z.enum(nudgeTypes)),
   channel: anyOr(channelSchema),
   stage: anyOr(keySchema),
+  lang: langParam,
 });
 
 /** The dashboard's programme pages: a holdout's readout figures and the template catalogue. */
@@ -43,7 +44,8 @@ export function programmeRoutes(deps: ProgrammeDeps): Route[] {
 
   async function catalogue(res: Response, query: z.infer<typeof filters>, message?: string) {
     const { session, csrf } = who(res);
-    const chosen = Object.fromEntries(Object.entries(query).filter(([, v]) => v)) as CatalogueView['filters'];
+    const { lang: _lang, ...asked } = query;
+    const chosen = Object.fromEntries(Object.entries(asked).filter(([, v]) => v)) as CatalogueView['filters'];
     const [all, shown] = await Promise.all([deps.templates.catalogue(), deps.templates.catalogue(chosen)]);
     const canEdit = hasRole(session, ['strategist']);
     const view: CatalogueView = {
@@ -53,13 +55,14 @@ export function programmeRoutes(deps: ProgrammeDeps): Route[] {
       ...(canEdit ? { editing: { csrf, touchpoints: await deps.touchpoints.list() } } : {}),
       ...(message ? { message } : {}),
     };
-    // The catalogue is in English; the navigation around it follows the reader's language.
+    // The templates' own texts (names, principles, citations) are the evidence file's, in English.
+    const i18n = requestI18n(res.req, rawLang(res.req));
     return layout({
-      title: 'Templates',
-      body: templatesBody(view),
+      title: i18n.t('nav.templates'),
+      body: templatesBody(view, i18n),
       session: { session, csrf },
       active: 'templates',
-      i18n: requestI18n(res.req),
+      i18n,
       here: res.req.method === 'GET' ? res.req.originalUrl : '/dashboard/templates',
     });
   }
@@ -109,7 +112,9 @@ export function programmeRoutes(deps: ProgrammeDeps): Route[] {
       query: filters,
       responses: { 200: page },
       hidden: true,
-    }).handle(async ({ res, query }) => pageReply(await catalogue(res, query), 200)),
+    }).handle(async ({ res, query }) =>
+      pageReply(await catalogue(res, query), 200, requestI18n(res.req, rawLang(res.req)).lang),
+    ),
     defineRoute({
       method: 'post',
       path: '/dashboard/templates/:key/instantiate',
@@ -131,7 +136,7 @@ export function programmeRoutes(deps: ProgrammeDeps): Route[] {
     }).handle(async ({ res, params, body }) => {
       const { session } = who(res);
       if (!deps.sessions.checkCsrf(session, formValue(body, 'csrf'))) {
-        throw new DomainError('forbidden', 'The form is missing its CSRF token or the token is wrong.');
+        throw new DomainError('forbidden', requestI18n(res.req).t('workspace.form.csrf'));
       }
       const actor = {
         keyId: session.keyId,
@@ -155,7 +160,8 @@ export function programmeRoutes(deps: ProgrammeDeps): Route[] {
         const fields =
           (err.details as { fields?: { path: string; reason: string }[] } | undefined)?.fields ?? [];
         const detail = fields.map((f) => `${f.path}: ${f.reason}`).join('; ');
-        const message = `Template "${params.key}" was not instantiated: ${err.message}${detail ? ` (${detail})` : ''}`;
+        const refused = requestI18n(res.req).t('templates.instantiate.refused', { key: params.key });
+        const message = `${refused} ${err.message}${detail ? ` (${detail})` : ''}`;
         return pageReply(await catalogue(res, {}, message), status as 400 | 404 | 409);
       }
     }),

@@ -1,4 +1,5 @@
 import { DomainError } from '../../domain/errors.js';
+import { ENGLISH_I18N, type I18n, type MessageKey } from '../../i18n/index.js';
 import {
   addRowButton,
   type FormView,
@@ -7,8 +8,10 @@ import {
   rowCount,
   selectField,
   textField,
+  wordsOf,
 } from './form-fields.js';
 import { html, type SafeHtml } from './html.js';
+import { say } from './say.js';
 
 /**
  * Targeting built from attributes: one row per rule (attribute, operator, value), all of which
@@ -46,15 +49,17 @@ function scalar(text: string): string | number | boolean {
   return t;
 }
 
-function invalid(path: string, reason: string): DomainError {
-  return new DomainError('validation_failed', 'The form has a field that is not valid.', {
-    fields: [{ path, reason }],
-  });
-}
-
 /** The condition the rows say, or undefined for no rows; a half-filled row is a field error. */
-export function conditionFromRules(rules: unknown): Record<string, unknown> | undefined {
+export function conditionFromRules(
+  rules: unknown,
+  i: I18n = ENGLISH_I18N,
+): Record<string, unknown> | undefined {
   if (!Array.isArray(rules)) return undefined;
+  // The reasons are the form's own, so they are in the reader's language.
+  const invalid = (path: string, key: MessageKey, params?: Record<string, string>) =>
+    new DomainError('validation_failed', i.t('workspace.rules.invalidForm'), {
+      fields: [{ path, reason: i.t(key, params) }],
+    });
   const condition: Record<string, Record<string, unknown>> = {};
   rules.forEach((raw, i) => {
     const rule = (raw ?? {}) as Record<string, unknown>;
@@ -64,14 +69,16 @@ export function conditionFromRules(rules: unknown): Record<string, unknown> | un
     const operator = str(rule.operator).trim() || '$eq';
     const value = str(rule.value);
     if (attribute === '' && value.trim() === '') return;
-    if (attribute === '') throw invalid(`${at}.attribute`, 'name the attribute this rule reads');
+    if (attribute === '') throw invalid(`${at}.attribute`, 'workspace.rules.nameAttribute');
     if (!/^[A-Za-z_][\w.-]{0,63}$/.test(attribute)) {
-      throw invalid(`${at}.attribute`, 'letters, digits, _ . - only, starting with a letter');
+      throw invalid(`${at}.attribute`, 'workspace.rules.attributeChars');
     }
     if (!isRuleOperator(operator))
-      throw invalid(`${at}.operator`, `must be one of ${ruleOperators.join(' ')}`);
+      throw invalid(`${at}.operator`, 'workspace.rules.operatorOneOf', {
+        operators: ruleOperators.join(' '),
+      });
     if (operator !== '$exists' && value.trim() === '')
-      throw invalid(`${at}.value`, 'give the value to compare with');
+      throw invalid(`${at}.value`, 'workspace.rules.giveValue');
     let v: unknown;
     if (operator === '$in' || operator === '$nin')
       v = value
@@ -82,7 +89,8 @@ export function conditionFromRules(rules: unknown): Record<string, unknown> | un
     else if (operator === '$regex') v = value.trim();
     else v = scalar(value);
     const existing = condition[attribute] ?? {};
-    if (operator in existing) throw invalid(`${at}.operator`, `${attribute} already has a ${operator} rule`);
+    if (operator in existing)
+      throw invalid(`${at}.operator`, 'workspace.rules.duplicate', { attribute, operator });
     condition[attribute] = { ...existing, [operator]: v };
   });
   return Object.keys(condition).length > 0 ? condition : undefined;
@@ -151,15 +159,17 @@ export function rulesFromCondition(condition: unknown): {
 }
 
 export function targetingRows(view: FormView): SafeHtml {
-  const rows = Array.from({ length: rowCount(view, 'targetingRules', 2) }, (_, i) => {
-    const at = `targetingRules[${i}]`;
-    return html`<tr data-testid="targeting-rule-${i}"><td>${textField(view, `${at}.attribute`, 'Attribute', { placeholder: 'plan' })}</td>
-  <td>${selectField(view, `${at}.operator`, 'Operator', ruleOperators)}</td>
-  <td>${textField(view, `${at}.value`, 'Value', { hint: 'lists for $in and $nin: gold, silver' })}</td>
-  <td>${removeRowButton(view, 'targetingRules', i)}</td></tr>`;
+  const i = wordsOf(view);
+  const { t } = i;
+  const rows = Array.from({ length: rowCount(view, 'targetingRules', 2) }, (_, n) => {
+    const at = `targetingRules[${n}]`;
+    return html`<tr data-testid="targeting-rule-${n}"><td>${textField(view, `${at}.attribute`, t('workspace.rules.attribute'), { placeholder: 'plan' })}</td>
+  <td>${selectField(view, `${at}.operator`, t('workspace.rules.operator'), ruleOperators)}</td>
+  <td>${textField(view, `${at}.value`, t('workspace.rules.value'), { hint: t('workspace.rules.valueHint') })}</td>
+  <td>${removeRowButton(view, 'targetingRules', n)}</td></tr>`;
   });
   return html`<div data-testid="targeting-rules" class="row-actions">${fieldErrors(view, 'targetingRules', true)}
-  <p class="hint">Every rule must hold. Numbers and true/false are compared as such.</p>
+  <p class="hint">${say(i, 'workspace.rules.hint')}</p>
   <table class="rows"><tbody>${rows}</tbody></table>
-  ${addRowButton(view, 'targetingRules', 'Add a rule')}</div>`;
+  ${addRowButton(view, 'targetingRules', t('workspace.rules.add'))}</div>`;
 }

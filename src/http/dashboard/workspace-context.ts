@@ -1,11 +1,13 @@
 import type { Response } from 'express';
 import { DomainError } from '../../domain/errors.js';
 import { hasRole } from '../../domain/roles.js';
-import { requestI18n } from '../language.js';
+import type { I18n, MessageKey } from '../../i18n/index.js';
+import { rawLang, requestI18n } from '../language.js';
 import { formValue } from './form-data.js';
 import type { FormView } from './form-fields.js';
 import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
+import { say } from './say.js';
 import type { SessionCodec } from './session.js';
 import { type Kind, nudgeTypeOf, renderForm, type WorkspaceServices } from './workspace-kinds.js';
 
@@ -27,21 +29,26 @@ export function who(res: Response) {
 
 export function checkCsrf(sessions: SessionCodec, res: Response, body: Record<string, unknown>): void {
   if (!sessions.checkCsrf(res.locals.session!, formValue(body as never, 'csrf'))) {
-    throw new DomainError('forbidden', 'The form is missing its CSRF token or the token is wrong.');
+    throw new DomainError('forbidden', readerOf(res).t('workspace.form.csrf'));
   }
 }
 
 /**
- * A workspace page in the signed-in layout. The workspace's own words are in English; the
- * navigation around them follows the reader's language.
+ * The reader's language: a `lang` in the address, else the saved choice, else the browser's. A
+ * form post carries no `lang`, so what it draws again follows the saved choice.
  */
+export function readerOf(res: Response): I18n {
+  return requestI18n(res.req, rawLang(res.req));
+}
+
+/** A workspace page in the signed-in layout, in the reader's language. */
 export function workspaceLayout(res: Response, title: string, body: SafeHtml): SafeHtml {
   const req = res.req;
   return layout({
     title,
     body,
     session: { session: res.locals.session!, csrf: res.locals.csrf! },
-    i18n: requestI18n(req),
+    i18n: readerOf(res),
     // A form post comes back to the workspace, not to the address it posted to.
     here: req.method === 'GET' ? req.originalUrl : '/dashboard/workspace',
   });
@@ -73,20 +80,50 @@ export async function formPage(
           variants: n.variants.map((v) => ({ key: v.key, name: v.name })),
         }))
       : [];
+  const i = readerOf(res);
   const existing = opts.existing ? { existing: opts.existing } : {};
   const ctx = { kind, ...existing, nudgeType: nudgeTypeOf(opts.nudgeType), touchpoints, nudges };
-  const title = opts.existing ? `${kind} ${opts.existing}` : `New ${kind}`;
+  const title = opts.existing
+    ? i.t(kindWords[kind].title, { key: opts.existing })
+    : i.t(kindWords[kind].fresh);
   const managed = opts.source
-    ? html`<p class="alert file-managed" data-testid="file-managed">Managed by <code data-testid="file-managed-source">${opts.source}</code>: edit the file and run <code>npm run sync</code>. The browser shows it read-only so the file and the database never disagree; once no file declares it, sync releases it to the browser.</p>`
+    ? html`<p class="alert file-managed" data-testid="file-managed">${say(i, 'workspace.managed.by')} <code data-testid="file-managed-source">${opts.source}</code>${say(i, 'workspace.managed.edit')} <code>npm run sync</code>${say(i, 'workspace.managed.why')}</p>`
     : '';
   const key = opts.existing ? encodeURIComponent(opts.existing) : '';
   const exportLink = opts.existing
-    ? html`<p><a data-testid="export-yaml" href="/dashboard/edit/${kind}/${key}/export.yaml">Export as YAML for experiments/</a>${
+    ? html`<p><a data-testid="export-yaml" href="/dashboard/edit/${kind}/${key}/export.yaml">${say(i, 'workspace.export')}</a>${
         opts.canEdit && !opts.source
-          ? html` · <a data-testid="delete-link" href="/dashboard/delete/${kind}/${key}">Delete this ${kind}</a>`
+          ? html` · <a data-testid="delete-link" href="/dashboard/delete/${kind}/${key}">${say(i, kindWords[kind].deleteThis)}</a>`
           : ''
       }</p>`
     : '';
-  const body = html`<p><a href="/dashboard/workspace">← Workspace</a></p><h1>${title}</h1>${managed}${exportLink}${renderForm(view, ctx)}${opts.extra ?? ''}`;
+  const body = html`<p><a href="/dashboard/workspace">${say(i, 'workspace.back')}</a></p><h1>${title}</h1>${managed}${exportLink}${renderForm({ ...view, i18n: i }, ctx)}${opts.extra ?? ''}`;
   return workspaceLayout(res, title, body);
 }
+
+/**
+ * Each kind's own words for its page title and links: languages inflect the noun (and the words
+ * around it) by its gender, so a kind is never dropped into a sentence as a bare word.
+ */
+export const kindWords: Record<Kind, { title: MessageKey; fresh: MessageKey; deleteThis: MessageKey }> = {
+  journey: {
+    title: 'workspace.journey.title',
+    fresh: 'workspace.new.journey',
+    deleteThis: 'workspace.journey.deleteThis',
+  },
+  touchpoint: {
+    title: 'workspace.touchpoint.title',
+    fresh: 'workspace.new.touchpoint',
+    deleteThis: 'workspace.touchpoint.deleteThis',
+  },
+  nudge: {
+    title: 'workspace.nudge.title',
+    fresh: 'workspace.new.nudgeAny',
+    deleteThis: 'workspace.nudge.deleteThis',
+  },
+  experiment: {
+    title: 'workspace.experiment.title',
+    fresh: 'workspace.new.experiment',
+    deleteThis: 'workspace.experiment.deleteThis',
+  },
+};

@@ -1,19 +1,20 @@
 import type { Response } from 'express';
 import { DomainError, errorCatalogue } from '../../domain/errors.js';
+import { ENGLISH_I18N, type I18n } from '../../i18n/index.js';
 import { type FormBody, fieldIssues, formValue } from './form-data.js';
 import type { FormView } from './form-fields.js';
 import { type FormIntent, intentOf, postedRows, withNudgeVariants, withoutRow } from './form-rows.js';
 import { pageReply } from './page-reply.js';
-import { formPage, who } from './workspace-context.js';
+import { formPage, readerOf, who } from './workspace-context.js';
 import type { Kind, WorkspaceServices } from './workspace-kinds.js';
 
 /** How the workspace's forms answer other than with a save: drawn again, as entered. */
 export function formReplies(services: WorkspaceServices) {
   /** The variant keys of a nudge, or the field issue that says why there are none. */
-  async function nudgeVariants(key: string | undefined): Promise<string[] | string> {
-    if (!key?.trim()) return 'choose the nudge under test first';
+  async function nudgeVariants(key: string | undefined, i: I18n = ENGLISH_I18N): Promise<string[] | string> {
+    if (!key?.trim()) return i.t('workspace.fill.chooseNudge');
     const nudge = await services.nudges.repo.getByKey(key.trim());
-    return nudge ? nudge.variants.map((v) => v.key) : `no nudge with key "${key.trim()}"`;
+    return nudge ? nudge.variants.map((v) => v.key) : i.t('workspace.fill.noNudge', { key: key.trim() });
   }
 
   /**
@@ -21,6 +22,7 @@ export function formReplies(services: WorkspaceServices) {
    * variants, with everything else as entered. Nothing is stored.
    */
   async function redraw(res: Response, kind: Kind, posted: FormBody, intent: FormIntent, existing?: string) {
+    const i = readerOf(res);
     const { intent: _intent, ...entered } = posted;
     let values: FormBody = entered;
     const rows = postedRows(entered);
@@ -28,20 +30,20 @@ export function formReplies(services: WorkspaceServices) {
     let notice: string;
     if (intent.kind === 'add') {
       rows[intent.list] = (rows[intent.list] ?? 0) + 1;
-      notice = 'One more row. Nothing is saved until you save.';
+      notice = i.t('workspace.fill.rowAdded');
     } else if (intent.kind === 'remove') {
       values = withoutRow(entered, intent.list, intent.index);
       rows[intent.list] = Math.max(0, (rows[intent.list] ?? 1) - 1);
-      notice = 'Row removed. Nothing is saved until you save.';
+      notice = i.t('workspace.fill.rowRemoved');
     } else {
-      const keys = await nudgeVariants(formValue(entered, 'nudge'));
+      const keys = await nudgeVariants(formValue(entered, 'nudge'), i);
       if (typeof keys === 'string') {
         issues.push({ path: 'nudge', reason: keys });
         notice = '';
       } else {
         values = withNudgeVariants(entered, keys);
         rows.variants = keys.length;
-        notice = `The variants of nudge "${formValue(entered, 'nudge')?.trim()}", with equal weights. Nothing is saved until you save.`;
+        notice = i.t('workspace.fill.variantsOf', { nudge: formValue(entered, 'nudge')?.trim() ?? '' });
       }
     }
     const view: FormView = { values, issues, readOnly: false, csrf: who(res).csrf, rows };
@@ -70,9 +72,9 @@ export function formReplies(services: WorkspaceServices) {
   }
 
   /** A save, or another intent of the form; an intent the form does not know is a field error. */
-  function intentOrRefusal(kind: Kind, body: FormBody): FormIntent | undefined | DomainError {
+  function intentOrRefusal(res: Response, kind: Kind, body: FormBody): FormIntent | undefined | DomainError {
     try {
-      return intentOf(kind, body);
+      return intentOf(kind, body, readerOf(res));
     } catch (err) {
       if (err instanceof DomainError) return err;
       throw err;

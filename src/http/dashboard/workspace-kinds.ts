@@ -7,6 +7,7 @@ import type { Actor } from '../../domain/roles.js';
 import { type NudgeType, nudgeTypes } from '../../domain/schemas/nudge.schema.js';
 import type { Services } from '../../domain/services.js';
 import { changedFields } from '../../domain/sync/sync-plan.js';
+import { ENGLISH_I18N, type I18n } from '../../i18n/index.js';
 import { experimentForm, type NudgeChoice } from './experiment-form.page.js';
 import { type FormBody, jsonField, nestForm } from './form-data.js';
 import { type FormView, flatten } from './form-fields.js';
@@ -40,11 +41,11 @@ export function serviceOf(services: WorkspaceServices, kind: Kind): Editable {
  * The definition a form posts, built from its fields. Targeting comes from the attribute rules and
  * the JSON field for what rules cannot say; both must hold.
  */
-export function bodyFromForm(kind: Kind, form: FormBody): Record<string, unknown> {
+export function bodyFromForm(kind: Kind, form: FormBody, i: I18n = ENGLISH_I18N): Record<string, unknown> {
   const body = nestForm(form);
   if (kind === 'experiment') {
-    const rules = conditionFromRules(body.targetingRules);
-    const json = 'targeting' in body ? jsonField(body.targeting, 'targeting') : undefined;
+    const rules = conditionFromRules(body.targetingRules, i);
+    const json = 'targeting' in body ? jsonField(body.targeting, 'targeting', i) : undefined;
     delete body.targetingRules;
     const targeting = combineTargeting(rules, json);
     if (targeting === undefined) delete body.targeting;
@@ -102,11 +103,13 @@ export function sourceOf(stored: Record<string, unknown>): string | undefined {
   return typeof stored.source === 'string' && stored.source !== '' ? stored.source : undefined;
 }
 
-export function fileManagedRefusal(kind: Kind, key: string, source: string): DomainError {
-  return new DomainError(
-    'forbidden',
-    `The ${kind} "${key}" is managed by a file in experiments/ (${source}): change it there and run npm run sync. A browser change would be undone by the next sync.`,
-  );
+export function fileManagedRefusal(
+  kind: Kind,
+  key: string,
+  source: string,
+  i: I18n = ENGLISH_I18N,
+): DomainError {
+  return new DomainError('forbidden', i.t('workspace.managed.refusal', { kind, key, source }));
 }
 
 const sections: Record<Kind, string> = {

@@ -3,19 +3,23 @@ import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
 import { lifecycleActions } from '../../domain/experiments/lifecycle.js';
 import { planQuerySchema } from '../../domain/planning.service.js';
-import type { Experiment } from '../../domain/schemas/experiment.schema.js';
-import type { Nudge } from '../../domain/schemas/nudge.schema.js';
+import { langParam } from '../language.js';
 import { defineRoute, media, type Route, redirect } from '../route.js';
-import { experimentLinks, lifecycleForms, planningFigures } from './experiment-form.page.js';
 import { type FormBody, formBodySchema, formValue } from './form-data.js';
 import type { FormView } from './form-fields.js';
 import { withNudgeVariants } from './form-rows.js';
-import { html, type SafeHtml } from './html.js';
-import { nudgePreview } from './nudge-form.page.js';
 import { pageReply } from './page-reply.js';
-import { touchpointContents, workspaceList } from './workspace.page.js';
-import { checkCsrf, formPage, type WorkspaceDeps, who, workspaceLayout } from './workspace-context.js';
+import { workspaceList } from './workspace.page.js';
+import {
+  checkCsrf,
+  formPage,
+  readerOf,
+  type WorkspaceDeps,
+  who,
+  workspaceLayout,
+} from './workspace-context.js';
 import { workspaceDeleteRoutes } from './workspace-delete.routes.js';
+import { definitionExtras } from './workspace-extras.js';
 import { formReplies } from './workspace-forms.js';
 import {
   bodyFromForm,
@@ -51,20 +55,6 @@ export function workspaceRoutes(deps: WorkspaceDeps): Route[] {
   const { services, sessions } = deps;
   // The forms repeat row fields (variants, metrics, stages), so allow more than the usual few.
   const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 600 });
-
-  async function experimentExtras(exp: Experiment, csrf: string, canEdit: boolean, query: unknown) {
-    let plan: Parameters<typeof planningFigures>[0];
-    try {
-      const q = planQuerySchema.safeParse(query);
-      plan = await services.planning.forExperiment(exp.key, q.success ? q.data : {});
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      plan = err.message;
-    }
-    return html`${canEdit ? lifecycleForms(exp, csrf) : html`<p>Status: <span class="badge status" data-testid="exp-status">${exp.status}</span></p>`}
-${experimentLinks(exp)}${planningFigures(plan)}`;
-  }
-
   const { nudgeVariants, redraw, refused, intentOrRefusal } = formReplies(services);
 
   return [
@@ -76,6 +66,7 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
       access: readers,
       query: z.object({
         deleted: z.string().max(120).optional().describe('`kind:key` just deleted, to say so'),
+        lang: langParam,
       }),
       responses: { 200: page },
       hidden: true,
@@ -87,8 +78,9 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
         nudge: await services.nudges.list(),
         experiment: await services.experiments.list(),
       };
-      const body = workspaceList(lists, canEdit, query.deleted);
-      return pageReply(workspaceLayout(res, 'Workspace', body), 200);
+      const i = readerOf(res);
+      const body = workspaceList(lists, canEdit, query.deleted, i);
+      return pageReply(workspaceLayout(res, i.t('nav.workspace'), body), 200, i.lang);
     }),
     defineRoute({
       method: 'get',
@@ -102,6 +94,7 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
         type: z.string().max(40).optional(),
         touchpoint: z.string().max(80).optional(),
         nudge: z.string().max(80).optional(),
+        lang: langParam,
       }),
       responses: { 200: page },
       hidden: true,
@@ -110,15 +103,17 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
         (['touchpoint', 'nudge'] as const).flatMap((k) => (query[k] ? [[k, query[k]]] : [])),
       );
       const view: FormView = { values, issues: [], readOnly: false, csrf: who(res).csrf };
+      const i = readerOf(res);
       if (params.kind === 'experiment' && query.nudge) {
-        const keys = await nudgeVariants(query.nudge);
+        const keys = await nudgeVariants(query.nudge, i);
         if (typeof keys !== 'string') {
           values = withNudgeVariants(values, keys);
           view.values = values;
-          view.notice = `Filled in from nudge "${query.nudge}": its variants with equal weights.`;
+          view.notice = i.t('workspace.fill.fromNudge', { nudge: query.nudge });
         }
       }
-      return pageReply(await formPage(services, res, params.kind, view, { nudgeType: query.type }), 200);
+      const drawn = await formPage(services, res, params.kind, view, { nudgeType: query.type });
+      return pageReply(drawn, 200, i.lang);
     }),
     defineRoute({
       method: 'get',
@@ -130,12 +125,14 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
       query: planQuerySchema.extend({
         timeZone: z.string().max(80).optional(),
         at: z.string().max(40).optional(),
+        lang: langParam,
       }),
       responses: { 200: page },
       errors: ['not_found'],
       hidden: true,
     }).handle(async ({ res, params, query }) => {
       const { csrf, canEdit } = who(res);
+      const i = readerOf(res);
       const stored = await serviceOf(services, params.kind).get(params.key);
       const source = sourceOf(stored);
       const view: FormView = {
@@ -144,25 +141,13 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
         readOnly: !canEdit || source !== undefined,
         csrf,
       };
-      let extra: SafeHtml | undefined;
-      if (params.kind === 'nudge') {
-        const at = query.at && !Number.isNaN(Date.parse(query.at)) ? new Date(query.at) : new Date();
-        const test = canEdit
-          ? html`<p><a class="button" data-testid="new-experiment-of-nudge" href="/dashboard/new/experiment?nudge=${encodeURIComponent(params.key)}">New experiment of this nudge</a></p>`
-          : '';
-        extra = html`${test}${nudgePreview(stored as unknown as Nudge, query.timeZone ?? 'UTC', at)}`;
-      } else if (params.kind === 'touchpoint') {
-        const nudges = await services.nudges.list({ touchpoint: params.key });
-        const experiments = await services.experiments.list({ touchpoint: params.key });
-        extra = touchpointContents(params.key, nudges, experiments, canEdit);
-      } else if (params.kind === 'experiment') {
-        const { timeZone: _t, at: _a, ...plan } = query;
-        extra = await experimentExtras(stored as unknown as Experiment, csrf, canEdit, plan);
-      }
+      const { timeZone, at, lang: _lang, ...plan } = query;
+      const extra = await definitionExtras(services, res, params.kind, stored, { timeZone, at, plan });
       const opts = { existing: params.key, nudgeType: String(stored.type ?? ''), source, canEdit };
       return pageReply(
         await formPage(services, res, params.kind, view, { ...opts, ...(extra ? { extra } : {}) }),
         200,
+        i.lang,
       );
     }),
     defineRoute({
@@ -203,13 +188,13 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
       hidden: true,
     }).handle(async ({ res, params, body }) => {
       checkCsrf(sessions, res, body);
-      const intent = intentOrRefusal(params.kind, body);
+      const intent = intentOrRefusal(res, params.kind, body);
       if (intent instanceof DomainError) return refused(res, params.kind, intent, body);
       if (intent) return redraw(res, params.kind, body, intent);
       try {
         const created = await serviceOf(services, params.kind).create(
           who(res).actor,
-          bodyFromForm(params.kind, body),
+          bodyFromForm(params.kind, body, readerOf(res)),
         );
         const back = formValue(body, 'from') === 'map' && params.kind === 'touchpoint';
         const journey = formValue(body, 'journey') ?? '';
@@ -254,12 +239,12 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
           throw err;
         });
       const source = current && sourceOf(current);
-      if (source) throw fileManagedRefusal(params.kind, params.key, source);
-      const intent = intentOrRefusal(params.kind, body);
+      if (source) throw fileManagedRefusal(params.kind, params.key, source, readerOf(res));
+      const intent = intentOrRefusal(res, params.kind, body);
       if (intent instanceof DomainError) return refused(res, params.kind, intent, body, params.key);
       if (intent) return redraw(res, params.kind, body, intent, params.key);
       try {
-        const input = { ...bodyFromForm(params.kind, body), key: params.key };
+        const input = { ...bodyFromForm(params.kind, body, readerOf(res)), key: params.key };
         // The version the form was drawn from: a save over someone else's change is refused.
         const version = Number(formValue(body, 'version'));
         const expected = Number.isInteger(version) && version > 0 ? version : undefined;
@@ -285,7 +270,7 @@ ${experimentLinks(exp)}${planningFigures(plan)}`;
     }).handle(async ({ res, params, body }) => {
       checkCsrf(sessions, res, body);
       const action = lifecycleActions.find((a) => a === formValue(body, 'action'));
-      if (!action) throw new DomainError('validation_failed', 'Unknown lifecycle action.');
+      if (!action) throw new DomainError('validation_failed', readerOf(res).t('workspace.lifecycle.unknown'));
       const conclude =
         action === 'conclude'
           ? Object.fromEntries(
