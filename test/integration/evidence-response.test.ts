@@ -174,6 +174,8 @@ describe('survey response bias', () => {
     expect(summary).toContain(`Loss ${share(planted.answered.treatment!.csat)}`);
     expect(summary).not.toContain('Survey response');
     expect(summary).not.toContain('who answered');
+    // The history point was worded in Russian when it was stored, evidence sentences and all.
+    expect(ru.history.at(-1)!.decision.summary).toBe(summary);
     const csv = await h
       .request()
       .get('/v1/experiments/survey-planted/readout.csv?lang=ru')
