@@ -314,10 +314,11 @@ export function createComposition({
     nudges,
     experiments,
     holdouts,
-    holdoutReadout: (key) =>
+    holdoutReadout: (key, lang) =>
       holdoutReadout(
         { holdouts: holdoutRepo, stats, settle: () => attribution.drain(), recompute: recomputeExperiment },
         key,
+        lang,
       ),
     fatiguePolicies,
     templates,

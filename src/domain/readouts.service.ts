@@ -7,6 +7,7 @@ import { isVariantResult, type Readout, wordingFor } from '../stats/index.js';
 import { DomainError } from './errors.js';
 import { isNearMiss } from './events/unmatched-events.js';
 import { wordedSummary } from './evidence/evidence-text.js';
+import { pointIn } from './history-points.js';
 import { rankPortfolio } from './portfolio.js';
 import type { ReadoutsService as ReadoutsContract } from './readouts.contract.js';
 import type { Experiment, Metric } from './schemas/experiment.schema.js';
@@ -101,34 +102,6 @@ function wordedIn(
   return { snapshot: { ...snapshot, readout, segments }, language: lang };
 }
 
-/** The small point a history chart needs, kept apart from the full snapshot. */
-export function historyPoint(s: Snapshot, control: string): HistoryPoint | null {
-  if (!s.readout || !s.counts) return null;
-  const metrics: HistoryPoint['metrics'] = {};
-  for (const [key, result] of Object.entries(s.readout.metrics)) {
-    const row: HistoryPoint['metrics'][string] = {};
-    for (const [variant, arm] of Object.entries(result.variants)) {
-      if (variant === control) continue;
-      const ok = isVariantResult(arm);
-      row[variant] = {
-        n: arm.n,
-        estimate: arm.status === 'ok' ? arm.estimate : null,
-        chanceToBeatControl: ok ? arm.chanceToBeatControl : null,
-        relativeLift: ok ? arm.relativeLift : null,
-      };
-    }
-    metrics[key] = row;
-  }
-  return {
-    id: s.id,
-    computedAt: s.computedAt,
-    phase: s.phase,
-    exposures: s.counts.exposures,
-    decision: s.readout.decision,
-    metrics,
-  };
-}
-
 export class ReadoutsService implements ReadoutsContract {
   constructor(private readonly deps: ReadoutsDeps) {}
 
@@ -177,7 +150,7 @@ export class ReadoutsService implements ReadoutsContract {
       },
       latest: worded.snapshot,
       lastFailure,
-      history,
+      history: history.map((p) => pointIn(p, lang)),
       identityConflicts: latest?.identityConflicts ?? null,
       eventSuggestions: await this.suggestions(exp),
       language: worded.language,

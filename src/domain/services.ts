@@ -4,6 +4,7 @@ import type { ExposureRepository } from '../db/exposure.repository.js';
 import type { LeaseRepository } from '../db/lease.repository.js';
 import type { ReadoutStatsRepository } from '../db/readout-stats.repository.js';
 import type { UnitRepository } from '../db/unit.repository.js';
+import type { Lang } from '../i18n/index.js';
 import type { AlertsService } from './alerts.service.js';
 import type { ApiKeysService } from './api-keys.service.js';
 import type { AssignmentService } from './assignment/assignment.service.js';
@@ -65,7 +66,7 @@ export interface Services {
   experiments: ExperimentsService;
   holdouts: HoldoutsService;
   /** Nudged against held-out units on the holdout's metrics, from the incremental sums. */
-  holdoutReadout(key: string): Promise<HoldoutReadout>;
+  holdoutReadout(key: string, lang?: Lang): Promise<HoldoutReadout>;
   fatiguePolicies: FatiguePoliciesService;
   /** Nudges that worked elsewhere, with their evidence; loaded from files by sync. */
   templates: TemplatesService;

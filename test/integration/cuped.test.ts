@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { experimentBody as pageBody } from '../../src/http/dashboard/experiment.page.js';
+import { signedIn } from '../helpers/dashboard-session.js';
 import { seedDefinitions } from '../helpers/definitions.js';
 import { auth, createHarness, type Harness } from '../helpers/harness.js';
 import { seededRandom } from '../helpers/seeded-random.js';
@@ -182,6 +183,51 @@ describe('CUPED variance reduction', () => {
     const page = String(pageBody(body, { printing: false }));
     expect(page).toContain('data-testid="cuped-spend"');
   });
+
+  it.each([
+    {
+      lang: 'ru',
+      words: [
+        'С поправкой на prior_spend (CUPED): дисперсия ниже на',
+        'Оценка с поправкой',
+        'база сравнения',
+      ],
+      sign: '\u00a0%',
+    },
+    {
+      lang: 'uk',
+      words: [
+        'З поправкою на prior_spend (CUPED): дисперсія нижча на',
+        'Оцінка з поправкою',
+        'база порівняння',
+      ],
+      sign: '%',
+    },
+  ])(
+    'when the experiment page is opened with lang=$lang, then the CUPED panel is in that language with the English variance reduction',
+    async ({ lang, words, sign }) => {
+      const { agent } = await signedIn(h.app, h.keys.viewer);
+      const panel = (text: string) =>
+        /<table class="details" data-testid="cuped-spend">[\s\S]*?<\/table>/.exec(text)?.[0] ?? '';
+      const en = panel((await agent.get(`/dashboard/experiments/${KEY}?lang=en`)).text);
+      const res = await agent.get(`/dashboard/experiments/${KEY}?lang=${lang}`);
+      expect(res.status).toBe(200);
+      const worded = panel(res.text);
+      for (const w of words) expect(worded).toContain(w);
+      for (const english of [
+        'Adjusted for',
+        'lower than without it',
+        'Adjusted estimate',
+        'Unadjusted',
+        'baseline',
+        'credible interval',
+      ]) {
+        expect(worded).not.toContain(english);
+      }
+      const [, whole, tenth] = /data-testid="cuped-reduction-spend">(\d+)\.(\d)%</.exec(en) ?? [];
+      expect(worded).toContain(`data-testid="cuped-reduction-spend">${whole},${tenth}${sign}<`);
+    },
+  );
 
   it('when the covariate is the same survey before exposure, then only answering units count and a unit with no earlier answer has 0', async () => {
     const m = (await readout()).latest.readout.metrics.csat;

@@ -7,6 +7,8 @@ import type { Experiment } from '../../src/domain/schemas/experiment.schema.js';
 import type { ReadoutResponse } from '../../src/domain/schemas/snapshot.schema.js';
 import { experimentBody } from '../../src/http/dashboard/experiment.page.js';
 import { relativeLift } from '../../src/stats/format.js';
+import { wordingFor } from '../../src/stats/index.js';
+import { signedIn } from '../helpers/dashboard-session.js';
 import { auth, createHarness, type Harness } from '../helpers/harness.js';
 import { buildTemplate } from '../helpers/programme-fixtures.js';
 import { normalNormal, referencePooled, referenceShrunk } from '../helpers/random-effects-reference.js';
@@ -267,6 +269,50 @@ describe('priors from past nudges', () => {
     const page = String(experimentBody(view, { printing: true }));
     expect(page).toContain('data-testid="prior-section" data-used="false"');
     expect(page).not.toContain('data-testid="prior-table"');
+  });
+
+  // Reads the two experiments the tests above refreshed.
+  it('when the readouts are asked for in Russian, then the prior sentences and the prior panel are Russian with the same figures', async () => {
+    const en = await readout('frame-now');
+    const res = await h.request().get('/v1/experiments/frame-now/readout?lang=ru').set(auth(h.keys.viewer));
+    const ru = res.body as ReadoutResponse;
+    const arm = en.latest!.evidence!.prior!.variants.treatment!;
+    const summary = ru.latest!.readout!.decision.summary;
+    const w = wordingFor('ru');
+    expect(summary).toContain(
+      'Априорная оценка по 6 завершённым экспериментам типа «framing», измерявшим метрику конверсии',
+    );
+    expect(summary).toContain(`составляет ${relativeLift(arm.with.estimate, w)} (интервал достоверности 95`);
+    expect(summary).toContain(`против ${relativeLift(liftOf(en, 'applied', 'treatment').estimate, w)}`);
+    expect(summary).not.toMatch(/Prior from|credible interval|this experiment alone/);
+
+    const few = await h.request().get('/v1/experiments/default-now/readout?lang=uk').set(auth(h.keys.viewer));
+    expect((few.body as ReadoutResponse).latest!.readout!.decision.summary).toContain(
+      'Апріорної оцінки за минулими підказками немає: завершених експериментів типу «default», що вимірювали метрику конверсії, — 1, а потрібно щонайменше 5',
+    );
+
+    const { agent } = await signedIn(h.app, h.keys.viewer);
+    for (const [lang, words] of [
+      ['ru', ['Априорная оценка по прошлым подсказкам', 'Прирост с учётом априорной оценки', 'Сдвиг']],
+      ['ro', ['Estimare a priori din nudge-urile anterioare', 'Creștere cu estimarea a priori', 'Deplasare']],
+    ] as const) {
+      const page = await agent.get(`/dashboard/experiments/frame-now?lang=${lang}`);
+      const section = /<section class="prior"[\s\S]*?<\/section>/.exec(page.text)?.[0] ?? '';
+      for (const word of words) expect(section).toContain(word);
+      for (const english of [
+        'Prior from',
+        'Prior on',
+        'Lift with the prior',
+        'Moved by',
+        'concluded framing experiments',
+        'The decision above',
+      ]) {
+        expect(section).not.toContain(english);
+      }
+      expect(section).toContain(
+        `data-testid="prior-with-treatment">${relativeLift(arm.with.estimate, wordingFor(lang))}<`,
+      );
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import type { EventDoc } from '../../src/db/models/event.model.js';
 import type { ExposureDoc } from '../../src/db/models/exposure.model.js';
 import type { ReadoutResponse } from '../../src/domain/schemas/snapshot.schema.js';
 import { experimentBody } from '../../src/http/dashboard/experiment.page.js';
+import { signedIn as signedInAs } from '../helpers/dashboard-session.js';
 import { auth, createHarness, type Harness } from '../helpers/harness.js';
 import {
   event,
@@ -154,7 +155,7 @@ describe('survey response bias', () => {
     expect(view.history.at(-1)!.decision.summary).toBe(summary);
   });
 
-  it('when the readout and its CSV are asked for in Russian, then the engine sentence is Russian and the survey warning is still there', async () => {
+  it('when the readout and its CSV are asked for in Russian, then the engine sentence and the survey warning are both Russian', async () => {
     const en = await readout('survey-planted');
     const res = await h
       .request()
@@ -166,8 +167,15 @@ describe('survey response bias', () => {
     const summary = ru.latest!.readout!.decision.summary;
     expect(summary).toMatch(/[\u0400-\u04FF]/);
     expect(summary).not.toBe(en.latest!.readout!.decision.summary);
-    // The evidence's sentences are written in English only; none is dropped in another language.
-    expect(summary).toContain('Survey response differs between arms on csat');
+    // The warning about who answered is there, in Russian, with the shares in Russian digits.
+    expect(summary).toContain('Доля ответивших на опрос по метрике «csat» различается между группами');
+    const share = (answered: number) => `${(answered / 10).toFixed(1).replace('.', ',')}\u00a0%`;
+    expect(summary).toContain(`Neutral ${share(planted.answered.control!.csat)}`);
+    expect(summary).toContain(`Loss ${share(planted.answered.treatment!.csat)}`);
+    expect(summary).not.toContain('Survey response');
+    expect(summary).not.toContain('who answered');
+    // The history point was worded in Russian when it was stored, evidence sentences and all.
+    expect(ru.history.at(-1)!.decision.summary).toBe(summary);
     const csv = await h
       .request()
       .get('/v1/experiments/survey-planted/readout.csv?lang=ru')
@@ -177,6 +185,21 @@ describe('survey response bias', () => {
     expect(rows.find((r) => r.metric === 'csat' && r.variant === 'treatment')!.response_bias_flagged).toBe(
       'true',
     );
+  });
+
+  it('when the readout is asked for in Portuguese through Accept-Language, then the survey warning is Portuguese', async () => {
+    const res = await h
+      .request()
+      .get('/v1/experiments/survey-planted/readout')
+      .set('Accept-Language', 'pt-BR,pt;q=0.9')
+      .set(auth(h.keys.viewer));
+    expect(res.body.language).toBe('pt');
+    const summary = (res.body as ReadoutResponse).latest!.readout!.decision.summary;
+    expect(summary).toContain('A taxa de resposta à pesquisa difere entre os grupos em csat');
+    expect(summary).toContain(
+      `Neutral ${(planted.answered.control!.csat / 10).toFixed(1).replace('.', ',')}%`,
+    );
+    expect(summary).not.toContain('Survey response');
   });
 
   it('when every arm answers with the same chance, then no survey metric is flagged and the decision sentence says nothing of response', async () => {
@@ -203,6 +226,38 @@ describe('survey response bias', () => {
     const applied = rows.find((r) => r.metric === 'applied' && r.variant === 'treatment')!;
     expect([applied.answered_share, applied.response_bias_flagged]).toEqual(['', '']);
   });
+
+  it.each([
+    {
+      lang: 'ru',
+      words: ['Ответы на опросы', 'Доля ответивших', 'Во всех группах отвечали одинаково', 'Увидели'],
+    },
+    {
+      lang: 'uk',
+      words: ['Відповіді на опитування', 'Частка тих, хто відповів', 'У всіх групах відповідали однаково'],
+    },
+  ])(
+    'when the experiment page is opened with lang=$lang, then its survey response section is in that language and no English sentence of it remains',
+    async ({ lang, words }) => {
+      const { agent } = await signedInAs(h.app, h.keys.viewer);
+      const res = await agent.get(`/dashboard/experiments/survey-planted?lang=${lang}`);
+      expect(res.status).toBe(200);
+      const section = /<section class="response"[\s\S]*?<\/section>/.exec(res.text)?.[0] ?? '';
+      for (const w of words) expect(section).toContain(w);
+      for (const english of [
+        'Survey response',
+        'A nudge can change who answers',
+        'Answered alike across arms',
+        'Share who answered',
+        'Exposed',
+      ]) {
+        expect(section).not.toContain(english);
+      }
+      const decision = /data-testid="decision-summary">([^<]*)</.exec(res.text)?.[1] ?? '';
+      expect(decision).not.toContain('Survey response differs');
+      expect(decision).toMatch(/[\u0400-\u04FF]/);
+    },
+  );
 
   it('when the experiment page is drawn from the readout, then it shows each survey metric with who answered per arm and marks the flagged one', async () => {
     const page = String(experimentBody(await readout('survey-planted'), { printing: false }));

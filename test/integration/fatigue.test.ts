@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { GrowthBook } from '@growthbook/growthbook';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedExperiment, seedNudge, seedTouchpoint } from '../helpers/capture-fixtures.js';
+import { signedIn } from '../helpers/dashboard-session.js';
 import { journeyBody } from '../helpers/definitions.js';
 import { auth, composeOn, createHarness, type Harness } from '../helpers/harness.js';
 import { buildFatiguePolicy } from '../helpers/programme-fixtures.js';
@@ -144,6 +145,52 @@ describe('fatigue caps', () => {
     const state = await h.request().get('/v1/fatigue/c-2').set(auth(h.keys.viewer));
     expect(state.body.policies[0]).toMatchObject({ contacts: 1, capped: false });
   });
+
+  it.each([
+    {
+      lang: 'ru',
+      words: [
+        'Усталость: клиенты, достигшие лимита',
+        'все клиенты с учтёнными контактами',
+        'Доля достигших лимита',
+      ],
+    },
+    {
+      lang: 'pt',
+      words: [
+        'Fadiga: clientes no limite',
+        'todos os clientes com contatos contabilizados',
+        'Parcela no limite',
+      ],
+    },
+  ])(
+    'when the portfolio is opened with lang=$lang, then its fatigue section is in that language with the same shares as in English',
+    async ({ lang, words }) => {
+      const { agent } = await signedIn(h.app, h.keys.viewer);
+      const section = (text: string) =>
+        /<section class="ranking fatigue"[\s\S]*?<\/section>/.exec(text)?.[0] ?? '';
+      const en = section((await agent.get('/dashboard/portfolio?lang=en')).text);
+      const page = await agent.get(`/dashboard/portfolio?lang=${lang}`);
+      expect(page.status).toBe(200);
+      const worded = section(page.text);
+      for (const w of words) expect(worded).toContain(w);
+      for (const english of [
+        'Fatigue: customers at the cap',
+        'Per journey and channel',
+        'every customer with counted contacts',
+        'Share at the cap',
+        'Customers contacted',
+      ]) {
+        expect(worded).not.toContain(english);
+      }
+      const shares = [...en.matchAll(/data-testid="(fatigue-share-[^"]+)">(\d+)\.(\d)%</g)];
+      expect(shares.length).toBeGreaterThan(0);
+      // Russian writes 25,0 % (a no-break space before the sign), Portuguese 25,0%.
+      const sign = lang === 'ru' ? '\u00a0%' : '%';
+      for (const [, id, whole, tenth] of shares)
+        expect(worded).toContain(`data-testid="${id}">${whole},${tenth}${sign}<`);
+    },
+  );
 
   it('when a GrowthBook SDK evaluates locally, then the cap state passed as an attribute gives the default', async () => {
     const clientKey = (await h.services.apiKeys.list()).find((k) => k.role === 'app')?.clientKey as string;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exposureModel } from '../../src/db/models/exposure.model.js';
 import { createRng } from '../../src/stats/rng.js';
 import { seedExperiment, seedNudge, seedTouchpoint } from '../helpers/capture-fixtures.js';
+import { signedIn } from '../helpers/dashboard-session.js';
 import { journeyBody } from '../helpers/definitions.js';
 import { auth, createHarness, type Harness } from '../helpers/harness.js';
 import { buildHoldout } from '../helpers/programme-fixtures.js';
@@ -288,4 +289,93 @@ describe('a holdout readout', () => {
     const stored = await exposureModel(h.connection).countDocuments({ experiment: 'telco-holdout' });
     expect(stored).toBe(ids.length);
   });
+
+  // Reads the holdout the test above ran.
+  it('when the holdout readout is asked for in Russian, then each metric sentence is Russian with the same figures as the English one', async () => {
+    const viewer = auth(h.keys.viewer);
+    const en = await h.request().get('/v1/holdouts/telco-holdout/readout').set(viewer);
+    const ru = await h.request().get('/v1/holdouts/telco-holdout/readout?lang=ru').set(viewer);
+    expect(ru.status).toBe(200);
+    expect(ru.headers['content-language']).toBe('ru');
+    expect(ru.body.readout).toEqual(en.body.readout);
+    const conv = ru.body.summary[0] as string;
+    expect(conv).toMatch(
+      /^conv: вероятность .* что программа повышает этот показатель по сравнению с холдаутом; прирост /,
+    );
+    // The chance ("over 99.9%"), the relative lift and its interval's ends: in Russian 99,9 %, 104,6 %...
+    const figures = [...(en.body.summary[0] as string).matchAll(/(-?\d+\.\d)%/g)].map((m) => m[1]!);
+    expect(figures).toHaveLength(4);
+    for (const f of figures) expect(conv).toContain(`${f.replace('.', ',')}\u00a0%`);
+    for (const s of ru.body.summary as string[]) {
+      expect(s).not.toMatch(/chance|against the holdout|credible interval|not enough data/);
+    }
+  });
+
+  it.each([
+    {
+      lang: 'ru',
+      words: [
+        'Рассчитано',
+        'в холдауте',
+        'с подсказками',
+        'Вероятность, что программа лучше',
+        'Относительный прирост',
+      ],
+      map: [
+        'Холдауты',
+        'Клиенты в холдауте получают стандартный опыт',
+        'Показатели отчёта',
+        'Все точки контакта этого пути клиента (1)',
+      ],
+    },
+    {
+      lang: 'ro',
+      words: [
+        'Calculat la',
+        'în holdout',
+        'cu nudge-uri',
+        'Șansa ca programul să fie mai bun',
+        'Creștere relativă',
+      ],
+      map: [
+        'Grupuri holdout',
+        'Clienții din holdout primesc experiența implicită',
+        'Cifrele analizei',
+        'Toate punctele de contact din acest parcurs (1)',
+      ],
+    },
+  ])(
+    'when the holdout page and its journey map are opened with lang=$lang, then the holdout words are in that language and no English sentence of them remains',
+    async ({ lang, words, map }) => {
+      const { agent } = await signedIn(h.app, h.keys.viewer);
+      const page = await agent.get(`/dashboard/holdouts/telco-holdout?lang=${lang}`);
+      expect(page.status).toBe(200);
+      expect(page.headers['content-language']).toBe(lang);
+      const main = /<main[\s\S]*<\/main>/.exec(page.text)?.[0] ?? page.text;
+      for (const w of words) expect(main).toContain(w);
+      for (const english of [
+        'Computed',
+        'Units that reached a covered touchpoint',
+        'held out by',
+        'chance the programme',
+        'Chance the programme is better',
+        'Relative lift',
+        'Journey map',
+      ]) {
+        expect(main).not.toContain(english);
+      }
+      const journey = await agent.get(`/dashboard/journeys/telco?lang=${lang}`);
+      const panel = /<section class="holdouts"[\s\S]*?<\/section>/.exec(journey.text)?.[0] ?? '';
+      for (const w of map) expect(panel).toContain(w);
+      for (const english of [
+        'Held-out customers get',
+        'Share held out',
+        'Readout figures',
+        'Every touchpoint of this journey',
+      ]) {
+        expect(panel).not.toContain(english);
+      }
+      expect(journey.text).not.toContain('held out (running)');
+    },
+  );
 });

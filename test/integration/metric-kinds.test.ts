@@ -1,6 +1,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { experimentBody as pageBody } from '../../src/http/dashboard/experiment.page.js';
+import { signedIn } from '../helpers/dashboard-session.js';
 import { seedDefinitions } from '../helpers/definitions.js';
 import { auth, createHarness, type Harness } from '../helpers/harness.js';
 import { seededRandom } from '../helpers/seeded-random.js';
@@ -257,6 +258,67 @@ describe('ratio, ordinal and revenue metrics from the API to the readout', () =>
     ])
       expect(page).toContain(`data-testid="${id}"`);
   });
+
+  it.each([
+    {
+      lang: 'ru',
+      words: [
+        'Ответы по баллам',
+        'Средний балл',
+        'Двухчастная модель',
+        'Единицы с ненулевой суммой',
+        'Суммы выше',
+      ],
+      decimal: (x: string) => x.replace('.', ','),
+    },
+    {
+      lang: 'pt',
+      words: [
+        'Respostas por nota',
+        'Nota média',
+        'Modelo em duas partes',
+        'Unidades acima de 0',
+        'Valores acima de',
+      ],
+      decimal: (x: string) => x.replace('.', ','),
+    },
+  ])(
+    'when the experiment page is opened with lang=$lang, then the ordinal, two-part and winsorising panels are in that language with the English figures',
+    async ({ lang, words, decimal }) => {
+      const { agent } = await signedIn(h.app, h.keys.viewer);
+      const panels = (text: string) =>
+        [
+          ...text.matchAll(
+            /<table class="details"[\s\S]*?<\/table>|<p class="muted" data-testid="winsorized-[\s\S]*?<\/p>/g,
+          ),
+        ]
+          .map((m) => m[0])
+          .join('\n');
+      const en = panels((await agent.get(`/dashboard/experiments/${KEY}?lang=en`)).text);
+      const res = await agent.get(`/dashboard/experiments/${KEY}?lang=${lang}`);
+      expect(res.status).toBe(200);
+      const worded = panels(res.text);
+      for (const w of words) expect(worded).toContain(w);
+      for (const english of [
+        'Answers by point',
+        'compared on',
+        'Mean score',
+        'Two-part model',
+        'Units not at 0',
+        'Amount per unit',
+        'Amounts above',
+        'Winsorised at',
+        'percentile of the pooled',
+        'capped.',
+      ]) {
+        expect(worded).not.toContain(english);
+      }
+      // The cap as the English page writes it ("Amounts above 123.45 count as"), in this language's digits.
+      const cap = /Amounts above ([\d.]+) count as/.exec(en)?.[1];
+      expect(cap).toBeDefined();
+      expect(worded).toContain(decimal(cap!));
+    },
+  );
 
   it('when the sums are rebuilt from the stored exposures and events, then they equal the incremental ones', async () => {
     const exp = await h.services.experiments.get(KEY);

@@ -9,7 +9,7 @@ import {
   type PastEffect,
   priorFromPast,
 } from '../../stats/prior-fit.js';
-import type { ExperimentPrior, PriorEvidence } from '../schemas/evidence.schema.js';
+import type { ExperimentPrior, PriorEvidence, PriorNoteFacts } from '../schemas/evidence.schema.js';
 import type { Experiment, Metric } from '../schemas/experiment.schema.js';
 import type { Nudge, NudgeType } from '../schemas/nudge.schema.js';
 import {
@@ -18,7 +18,7 @@ import {
   inMetricDirection,
   intervalInMetricDirection,
 } from './effect-scale.js';
-import { pastNudgesNote, templateNote } from './evidence-text.js';
+import { noteText, pastNudgesFacts, templateFacts } from './evidence-text.js';
 
 export interface PriorDeps {
   experiments: Pick<DefinitionRepository<Experiment>, 'list'>;
@@ -184,27 +184,27 @@ export async function priorEvidence(
   const base = { from: request.from, metric: metric.key, scale, sources: [], prior: null, variants: {} };
   if (request.from === 'template') {
     if (scale !== 'relative') {
-      return { ...base, used: false, template: request.template, note: templateNote(request, metric, false) };
+      const noteFacts = templateFacts(request, metric, false);
+      return { ...base, used: false, template: request.template, note: noteText(noteFacts), noteFacts };
     }
     const mean = inMetricDirection(request.relativeLift, metric.lowerIsBetter);
     const variance = request.sd * request.sd;
     const prior = { mean, variance, from: [request.template], components: [{ weight: 1, mean, variance }] };
+    const noteFacts = templateFacts(request, metric, true);
     return {
       ...base,
       used: true,
       template: request.template,
-      note: templateNote(request, metric, true),
+      note: noteText(noteFacts),
+      noteFacts,
       prior: effectOf(prior, metric.lowerIsBetter),
       variants: result ? shrinkVariants(result, exp.control, metric, prior) : {},
     };
   }
   const nudge = await deps.nudges.getByKey(exp.nudge);
   if (!nudge) {
-    return {
-      ...base,
-      used: false,
-      note: `No prior from past nudges: the nudge "${exp.nudge}" is not defined.`,
-    };
+    const noteFacts: PriorNoteFacts = { says: 'nudge-missing', nudge: exp.nudge };
+    return { ...base, used: false, note: noteText(noteFacts), noteFacts };
   }
   const sources = await pastSources(deps, exp, nudge.type, metric);
   const past: PastEffect[] = sources.map((s) => ({
@@ -214,12 +214,19 @@ export async function priorEvidence(
   }));
   const prior = priorFromPast(past, MIN_PAST_EXPERIMENTS);
   const listed = sources.map(({ better: _b, variance: _v, ...s }) => s);
-  const common = { ...base, nudgeType: nudge.type, minExperiments: MIN_PAST_EXPERIMENTS, sources: listed };
-  if (!prior) return { ...common, used: false, note: pastNudgesNote(nudge.type, metric, sources.length) };
+  const noteFacts = pastNudgesFacts(nudge.type, metric, sources.length);
+  const common = {
+    ...base,
+    nudgeType: nudge.type,
+    minExperiments: MIN_PAST_EXPERIMENTS,
+    sources: listed,
+    note: noteText(noteFacts),
+    noteFacts,
+  };
+  if (!prior) return { ...common, used: false };
   return {
     ...common,
     used: true,
-    note: pastNudgesNote(nudge.type, metric, sources.length),
     prior: effectOf(prior, metric.lowerIsBetter),
     variants: result ? shrinkVariants(result, exp.control, metric, prior) : {},
   };

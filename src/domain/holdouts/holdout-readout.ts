@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DefinitionRepository } from '../../db/definition.repository.js';
 import type { PhaseSums } from '../../db/readout-stats.repository.js';
+import { type I18n, i18nFor, type Lang } from '../../i18n/index.js';
 import { formatChance, isVariantResult, readoutSchema, tryAnalyze, unitOf } from '../../stats/index.js';
 import { metricsFingerprint } from '../attribution/metrics-lookup.js';
 import { DomainError } from '../errors.js';
@@ -15,7 +16,7 @@ export const holdoutReadoutSchema = z.object({
   exposures: z.record(z.string(), z.number().int().min(0)),
   counts: countsSchema,
   readout: readoutSchema,
-  /** One sentence per metric: the cumulative effect of the programme against the holdout. */
+  /** One sentence per metric, in the language asked for: the programme's cumulative effect against the holdout. */
   summary: z.array(z.string()),
 });
 export type HoldoutReadout = z.infer<typeof holdoutReadoutSchema>;
@@ -45,17 +46,29 @@ export function holdoutShape(h: Holdout) {
   };
 }
 
-function sentence(name: string, result: ReturnType<typeof tryAnalyze>, key: string): string {
-  if (!result.ok) return `${name}: not enough data yet.`;
+function sentence(name: string, result: ReturnType<typeof tryAnalyze>, key: string, i: I18n): string {
+  const w = i.wording;
+  if (!result.ok) return i.t('holdout.notEnoughData', { metric: name });
   const metric = result.readout.metrics[key];
   const nudged = metric?.variants[NUDGED_ARM];
-  if (!metric || !isVariantResult(nudged)) return `${name}: not enough data yet.`;
-  const better = metric.lowerIsBetter ? 'lowers' : 'raises';
+  if (!metric || !isVariantResult(nudged)) return i.t('holdout.notEnoughData', { metric: name });
+  const rel = nudged.relativeLift;
+  const abs = nudged.absoluteLift;
+  const pct = (x: number) => w.percent(x * 100, 1);
   const lift =
     unitOf(metric) === 'rate'
-      ? `${(nudged.relativeLift.mean * 100).toFixed(1)}% relative (95% credible interval ${(nudged.relativeLift.ci95[0] * 100).toFixed(1)}% to ${(nudged.relativeLift.ci95[1] * 100).toFixed(1)}%)`
-      : `${nudged.absoluteLift.mean.toFixed(3)} (95% credible interval ${nudged.absoluteLift.ci95[0].toFixed(3)} to ${nudged.absoluteLift.ci95[1].toFixed(3)})`;
-  return `${name}: ${formatChance(nudged.chanceToBeatControl)} chance the programme ${better} it against the holdout; lift ${lift}.`;
+      ? i.t('holdout.liftRelative', { mean: pct(rel.mean), low: pct(rel.ci95[0]), high: pct(rel.ci95[1]) })
+      : i.t('holdout.liftAbsolute', {
+          mean: w.fixed(abs.mean, 3),
+          low: w.fixed(abs.ci95[0], 3),
+          high: w.fixed(abs.ci95[1], 3),
+        });
+  return i.t('holdout.sentence', {
+    metric: name,
+    chance: formatChance(nudged.chanceToBeatControl, w),
+    direction: metric.lowerIsBetter ? 'lowers' : 'raises',
+    lift,
+  });
 }
 
 /**
@@ -63,7 +76,12 @@ function sentence(name: string, result: ReturnType<typeof tryAnalyze>, key: stri
  * pipeline like an experiment's variants (the holdout's id stands for the experiment id), so the
  * readout reads a few counter documents by `_id` and never the exposures.
  */
-export async function holdoutReadout(deps: HoldoutReadoutDeps, key: string): Promise<HoldoutReadout> {
+export async function holdoutReadout(
+  deps: HoldoutReadoutDeps,
+  key: string,
+  lang: Lang = 'en',
+): Promise<HoldoutReadout> {
+  const i = i18nFor(lang);
   const h = await deps.holdouts.getByKey(key);
   if (!h) throw new DomainError('not_found', `No holdout with key "${key}".`);
   if (h.phase < 1) throw new DomainError('not_started', `Holdout "${key}" has not started.`);
@@ -96,8 +114,8 @@ export async function holdoutReadout(deps: HoldoutReadoutDeps, key: string): Pro
     summary: h.metrics.map((m) => {
       const held = counts.exposures[HOLDOUT_ARM] ?? 0;
       // A holdout is small by design; below this a reading is noise and is labelled so.
-      const early = held < EARLY_BELOW ? `Early reading (${held} held out): ` : '';
-      return early + sentence(m.name ?? m.key, result, m.key);
+      const early = held < EARLY_BELOW ? i.t('holdout.early', { held }) : '';
+      return early + sentence(m.name ?? m.key, result, m.key, i);
     }),
   };
 }

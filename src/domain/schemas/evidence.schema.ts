@@ -54,6 +54,29 @@ export type ResponseBias = z.infer<typeof responseBiasSchema>;
 
 const effectSchema = z.object({ estimate: z.number(), sd: z.number(), ci95: interval });
 
+/**
+ * What a prior's note says, kept beside the English note so a reader in another language gets the
+ * same note in theirs. Evidence stored before it was kept has only the English note.
+ */
+export const priorNoteFactsSchema = z.discriminatedUnion('says', [
+  z.object({
+    says: z.literal('template'),
+    template: z.string(),
+    relativeLift: z.number(),
+    sd: z.number(),
+    publishedRelativeLift: z.number().optional(),
+  }),
+  z.object({ says: z.literal('template-in-points'), template: z.string(), metric: z.string() }),
+  z.object({ says: z.literal('nudge-missing'), nudge: z.string() }),
+  z.object({
+    says: z.literal('past-nudges'),
+    nudgeType: z.string(),
+    found: z.number().int().min(0),
+    measure: z.object({ kind: z.string(), event: z.string().optional() }),
+  }),
+]);
+export type PriorNoteFacts = z.infer<typeof priorNoteFactsSchema>;
+
 export const priorEvidenceSchema = z.object({
   from: z.enum(['past-nudges', 'template']),
   metric: z.string().describe('key of the metric the prior is on: the primary'),
@@ -62,6 +85,7 @@ export const priorEvidenceSchema = z.object({
     .describe('relative lift (conversion, mean), or points (NPS, whose control may sit at 0)'),
   used: z.boolean(),
   note: z.string().describe('what the prior is and where it came from, or why none was used'),
+  noteFacts: priorNoteFactsSchema.optional().describe('what `note` says, to word it in other languages'),
   nudgeType: z.enum(nudgeTypes).optional(),
   minExperiments: z.number().int().optional().describe('past-nudges: how many are needed'),
   /** past-nudges: each concluded experiment's effect, in this metric's direction. */

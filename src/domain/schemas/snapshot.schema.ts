@@ -89,6 +89,15 @@ export const historyPointSchema = z.object({
   phase: z.number().int().min(0),
   exposures: z.record(z.string(), z.number().int().min(0)),
   decision: readoutSchema.shape.decision,
+  /**
+   * The decision sentence in each other language, written when the point was stored (a point is
+   * too small to word again later); the readout puts the one asked for in `decision.summary`.
+   * Absent on points stored before, which stay in English.
+   */
+  summaries: z
+    .partialRecord(z.enum(LANGUAGES), z.string())
+    .optional()
+    .describe('the decision sentence in the other languages, by language'),
   /** metric key -> non-control variant key -> the figures charted over time. */
   metrics: z.record(
     z.string(),
@@ -129,7 +138,8 @@ export const readoutResponseSchema = z.object({
   /**
    * The language of the decision sentences in `latest` (its readout's and its segments'); every
    * other field is language-neutral. English when the snapshot was stored before sentences could
-   * be worded again; history points keep the sentence as it was written then, in English.
+   * be worded again. History points carry the sentence in this language when they were stored
+   * with it, else in English as it was written then.
    */
   language: z.enum(LANGUAGES).optional(),
   /**

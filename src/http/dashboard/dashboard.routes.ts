@@ -274,7 +274,7 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
       const [portfolio, fatigue] = await Promise.all([deps.readouts.portfolio(), deps.fatigueShare()]);
       const page = layout({
         title: i18n.t('portfolio.title'),
-        body: html`${portfolioBody(portfolio, i18n)}${fatigueSection(fatigue)}`,
+        body: html`${portfolioBody(portfolio, i18n)}${fatigueSection(fatigue, i18n)}`,
         session: signedIn(res),
         active: 'portfolio',
         charts: true,

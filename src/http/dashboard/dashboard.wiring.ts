@@ -48,7 +48,7 @@ export function createDashboard(
       ...workspaceRoutes({ services, sessions }),
       ...programmeRoutes({
         holdouts: services.holdouts,
-        holdoutReadout: (key) => services.holdoutReadout(key),
+        holdoutReadout: (key, lang) => services.holdoutReadout(key, lang),
         templates: services.templates,
         touchpoints: services.touchpoints,
         sessions,

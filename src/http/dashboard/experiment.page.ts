@@ -188,7 +188,7 @@ ${metrics.map(
   ([key, m]) => html`<div class="metric-block">
   <h3>${m.name} <span class="badge role-${m.role}">${t(roleKeys[m.role])}</span> <span class="muted">${t(kindKeys[m.kind])}${m.summary ? t(m.summary === 'top2' ? 'experiment.summaryTop2' : 'experiment.summaryMean') : ''}${m.lowerIsBetter ? t('experiment.lowerIsBetter') : ''}</span></h3>
   <div class="metric-grid">${metricTable(key, m, name, counts?.metrics[key], i)}${liftChart(key, m, control, name, i)}</div>
-  ${metricDetails(key, m, counts?.metrics[key], name, control)}
+  ${metricDetails(key, m, counts?.metrics[key], name, control, i)}
 </div>`,
 )}
 </section>`;
@@ -431,8 +431,8 @@ export function experimentBody(
   <p class="muted" data-testid="decision-rule">${t('experiment.decisionRule')}</p>
 </section>
 ${trafficSection(view, readout, i)}
-${responseSection(view.latest?.evidence, name)}
-${priorSection(view.latest?.evidence, name)}
+${responseSection(view.latest?.evidence, name, i)}
+${priorSection(view.latest?.evidence, name, i)}
 ${metricsSection(readout, e.control, view.latest?.counts, i)}
 ${guardrailsSection(readout, e.control, i)}
 ${planningSection(view, readout, e.control, i)}

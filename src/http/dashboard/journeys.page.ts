@@ -78,7 +78,7 @@ export function journeyMap(
   <header><span class="channel ch-${t.channel}">${t.channel}</span> <span class="tp-name">${t.name}</span></header>
   ${shown.length > 0 ? html`<ul class="exps">${shown.map((e) => experimentItem(e, i))}</ul>` : html`<p class="empty">${i.t('journeys.noNudges')}</p>`}
   ${untested.length > 0 ? html`<p class="untested">${i.t('journeys.untested', { names: untested.map((n) => n.name).join(', ') })}</p>` : ''}
-  ${holdoutBadges(holdouts, t.key)}
+  ${holdoutBadges(holdouts, t.key, i)}
   ${editing?.touchpoint(t.key) ?? ''}
 </article>`;
   })}
@@ -87,7 +87,7 @@ export function journeyMap(
   });
   return html`<section class="journey" data-testid="journey-${summary.journey.key}">
   ${withHeading ? html`<h2><a href="/dashboard/journeys/${encodeURIComponent(summary.journey.key)}">${summary.journey.name}</a></h2>` : ''}
-  ${holdoutsPanel(holdouts, summary)}
+  ${holdoutsPanel(holdouts, summary, i)}
   <div class="map">${stages}</div>
 </section>`;
 }

@@ -8,7 +8,8 @@ import { channelSchema, keySchema } from '../../domain/schemas/common.schema.js'
 import { nudgeTypes } from '../../domain/schemas/nudge.schema.js';
 import type { TemplatesService } from '../../domain/templates/templates.service.js';
 import type { TouchpointsService } from '../../domain/touchpoints.service.js';
-import { langParam, rawLang, requestI18n } from '../language.js';
+import type { Lang } from '../../i18n/index.js';
+import { langParam, langQuery, rawLang, requestI18n } from '../language.js';
 import { defineRoute, media, type Route, redirect } from '../route.js';
 import { keyParams } from '../route-params.js';
 import { formBodySchema, formValue } from './form-data.js';
@@ -20,7 +21,7 @@ import { type CatalogueView, templatesBody } from './templates.page.js';
 
 export interface ProgrammeDeps {
   holdouts: Pick<HoldoutsService, 'get'>;
-  holdoutReadout(key: string): Promise<HoldoutReadout>;
+  holdoutReadout(key: string, lang?: Lang): Promise<HoldoutReadout>;
   templates: Pick<TemplatesService, 'catalogue' | 'instantiate'>;
   touchpoints: Pick<TouchpointsService, 'list'>;
   sessions: SessionCodec;
@@ -75,21 +76,28 @@ export function programmeRoutes(deps: ProgrammeDeps): Route[] {
       summary: "A holdout's readout figures: nudged against held-out units on its metrics",
       access: readers,
       params: keyParams,
+      query: langQuery,
       responses: { 200: page },
       errors: ['not_found'],
       hidden: true,
-    }).handle(async ({ res, params }) => {
+    }).handle(async ({ res, params, query }) => {
+      const i18n = requestI18n(res.req, query.lang);
       const holdout = await deps.holdouts.get(params.key);
       let readout: HoldoutReadout | string;
       try {
-        readout = await deps.holdoutReadout(params.key);
+        readout = await deps.holdoutReadout(params.key, i18n.lang);
       } catch (err) {
         // Not started or no exposures yet: the page says so instead of failing.
         if (!(err instanceof DomainError) || err.code !== 'not_started') throw err;
-        readout = err.message;
+        // The error's own words are English; another reader gets the same news in theirs.
+        readout =
+          i18n.lang === 'en'
+            ? err.message
+            : holdout.phase < 1
+              ? i18n.t('holdout.notStarted', { key: holdout.key })
+              : i18n.t('holdout.noDataYet');
       }
-      const body = holdoutBody(holdout, readout);
-      const i18n = requestI18n(res.req);
+      const body = holdoutBody(holdout, readout, i18n);
       return pageReply(
         layout({
           title: holdout.name,
@@ -100,6 +108,7 @@ export function programmeRoutes(deps: ProgrammeDeps): Route[] {
           here: res.req.originalUrl,
         }),
         200,
+        i18n.lang,
       );
     }),
     defineRoute({
