@@ -96,7 +96,7 @@ export function readoutsRoutes(services: Services): Route[] {
       tag: 'readouts',
       summary: "Every touchpoint of a journey with its experiments' latest decisions and lifts",
       description:
-        'Every touchpoint of the journey in stage order, its nudges, and its experiments (not drafts) with their latest decision and lifts on conversion and satisfaction (CSAT, NPS, effort) metrics.',
+        "Every touchpoint of the journey in stage order, its nudges, and its experiments (not drafts) with their latest decision and lifts on conversion and satisfaction (CSAT, NPS, effort) metrics and on ratio metrics; each lift names the portfolio measure it counts for and its lift on that measure's scale.",
       access: viewers,
       params: keyParams,
       responses: { 200: journeySummarySchema },
