@@ -1,13 +1,16 @@
 import { poolEffects } from '../stats/pooled-effect.js';
-import { betterEffect, type EffectScale } from './evidence/effect-scale.js';
-import type { Experiment, Metric } from './schemas/experiment.schema.js';
-import type {
-  ExperimentBrief,
-  Lift,
-  PooledEffect,
-  Portfolio,
-  PortfolioEntry,
-  PortfolioMeasure,
+import { betterEffect } from './evidence/effect-scale.js';
+import type { Experiment } from './schemas/experiment.schema.js';
+import {
+  type ExperimentBrief,
+  type Lift,
+  type PooledEffect,
+  type Portfolio,
+  type PortfolioEntry,
+  type PortfolioMeasure,
+  portfolioMeasures,
+  portfolioScales,
+  satisfactionMeasures,
 } from './schemas/insights.schema.js';
 import type { NudgeType } from './schemas/nudge.schema.js';
 import type { Touchpoint } from './schemas/touchpoint.schema.js';
@@ -31,35 +34,24 @@ export function leadingVariant(brief: ExperimentBrief): string | null {
   return best?.variant ?? null;
 }
 
-/** The measure a metric counts for, or null for those the portfolio does not rank (revenue, other means). */
-export function measureOf(m: Pick<Metric, 'kind' | 'event'>): PortfolioMeasure | null {
-  if (m.kind === 'conversion') return 'conversion';
-  if (m.kind === 'nps') return 'nps';
-  if (m.kind === 'mean' && m.event === 'csat') return 'csat';
-  if (m.kind === 'mean' && m.event === 'ces') return 'effort';
-  return null;
-}
-
-/** Conversion rates differ by an order of magnitude between touchpoints, so their lifts are relative. */
-const unitOf = (measure: PortfolioMeasure): EffectScale => (measure === 'conversion' ? 'relative' : 'points');
-
 type Item = PooledEffect['items'][number];
 
-/** The leading variant's lift on this measure, better-signed, with the variance of its interval. */
+/**
+ * The leading variant's lift on this measure, better-signed, with the variance of its interval.
+ * Which measure a metric counts for, and its lift on that measure's scale, its kind says
+ * (src/metrics); the brief carries both.
+ */
 function itemFor(m: Measured, measure: PortfolioMeasure): (Item & { variance: number }) | null {
   const variant = leadingVariant(m.brief);
   if (!variant) return null;
-  const metrics = new Map(m.experiment.metrics.map((x) => [x.key, x]));
-  const lifts = m.brief.lifts.filter((l) => {
-    const metric = metrics.get(l.metric);
-    return l.variant === variant && metric !== undefined && measureOf(metric) === measure;
-  });
+  const lifts = m.brief.lifts.filter((l) => l.variant === variant && l.portfolio?.measure === measure);
   const lift =
     lifts.find((l) => l.role === 'primary') ?? lifts.find((l) => l.role === 'guardrail') ?? lifts[0];
-  if (!lift) return null;
-  const effect = betterEffect(lift, unitOf(measure), lift.lowerIsBetter);
+  if (!lift?.portfolio) return null;
+  const onScale = lift.portfolio.lift;
+  const effect = betterEffect({ absoluteLift: onScale, relativeLift: onScale }, 'points', lift.lowerIsBetter);
   if (!Number.isFinite(effect.estimate) || !(effect.variance > 0)) return null;
-  const ci = unitOf(measure) === 'relative' ? lift.relativeLift.ci95 : lift.absoluteLift.ci95;
+  const ci = onScale.ci95;
   return {
     experiment: m.brief.key,
     variant,
@@ -77,7 +69,7 @@ function pooled(group: Measured[], measure: PortfolioMeasure): PooledEffect {
     found.map((i) => ({ key: i.experiment, estimate: i.estimate, variance: i.variance })),
   );
   return {
-    unit: unitOf(measure),
+    unit: portfolioScales[measure],
     experiments: fit?.experiments ?? 0,
     estimate: fit?.estimate ?? null,
     ci95: fit?.ci95 ?? null,
@@ -88,32 +80,34 @@ function pooled(group: Measured[], measure: PortfolioMeasure): PooledEffect {
 }
 
 function entry(group: Measured[]): PortfolioEntry {
+  const measures = Object.fromEntries(portfolioMeasures.map((m) => [m, pooled(group, m)]));
   return {
     experiments: group.map((m) => m.experiment.key),
-    conversion: pooled(group, 'conversion'),
-    csat: pooled(group, 'csat'),
-    nps: pooled(group, 'nps'),
-    effort: pooled(group, 'effort'),
+    ...(measures as Record<PortfolioMeasure, PooledEffect>),
   };
 }
 
 /**
  * CSAT points, NPS points and a relative conversion lift cannot be ranked against each other, but
  * the chance that each is an improvement can: satisfaction first (the mean chance over the
- * satisfaction measures a row has), then conversion; unmeasured last.
+ * satisfaction measures a row has), then conversion, then ratios; unmeasured last.
  */
 function byEffect(a: PortfolioEntry, b: PortfolioEntry): number {
   const key = (e: PortfolioEntry) => {
-    const sat = [e.csat, e.nps, e.effort].flatMap((p) => (p.chanceBetter === null ? [] : [p.chanceBetter]));
+    const sat = satisfactionMeasures.flatMap((m) => (e[m].chanceBetter === null ? [] : [e[m].chanceBetter]));
     return [
       sat.length > 0 ? sat.reduce((s, x) => s + x, 0) / sat.length : Number.NEGATIVE_INFINITY,
       e.conversion.chanceBetter ?? Number.NEGATIVE_INFINITY,
-    ] as const;
+      e.ratio.chanceBetter ?? Number.NEGATIVE_INFINITY,
+    ];
   };
-  const [as, ac] = key(a);
-  const [bs, bc] = key(b);
-  if (as !== bs) return bs > as ? 1 : -1;
-  if (ac !== bc) return bc > ac ? 1 : -1;
+  const ka = key(a);
+  const kb = key(b);
+  for (let i = 0; i < ka.length; i++) {
+    const x = ka[i] ?? 0;
+    const y = kb[i] ?? 0;
+    if (x !== y) return y > x ? 1 : -1;
+  }
   return 0;
 }
 

@@ -2,8 +2,8 @@ import type { DefinitionRepository } from '../db/definition.repository.js';
 import type { SnapshotRepository } from '../db/snapshot.repository.js';
 import type { UnmatchedEventRecord } from '../db/unmatched-event.repository.js';
 import type { Lang } from '../i18n/index.js';
-import { eventsRead, familyOf } from '../metrics/registry.js';
-import { isVariantResult, type Readout, wordingFor } from '../stats/index.js';
+import { eventsRead, familyOf, portfolioLiftOf, portfolioMeasureOf } from '../metrics/registry.js';
+import { isVariantResult, type MetricResult, type Readout, wordingFor } from '../stats/index.js';
 import { DomainError } from './errors.js';
 import { isNearMiss } from './events/unmatched-events.js';
 import { wordedSummary } from './evidence/evidence-text.js';
@@ -41,14 +41,18 @@ export function metricFamily(m: Metric): MetricFamily {
   return familyOf(m);
 }
 
-/** Lifts of every non-control variant on conversion and satisfaction metrics. */
+/**
+ * Lifts of every non-control variant on conversion and satisfaction metrics and on those the
+ * portfolio pools (ratios), each with its lift on the portfolio measure's scale.
+ */
 export function liftsOf(exp: Experiment, snapshot: Snapshot | null): Lift[] {
   const readout = snapshot?.readout;
   if (!readout) return [];
   const lifts: Lift[] = [];
   for (const metric of exp.metrics) {
     const family = metricFamily(metric);
-    if (family !== 'conversion' && family !== 'satisfaction') continue;
+    const measure = portfolioMeasureOf(metric);
+    if (family !== 'conversion' && family !== 'satisfaction' && measure === null) continue;
     const result = readout.metrics[metric.key];
     if (!result) continue;
     for (const [variant, arm] of Object.entries(result.variants)) {
@@ -63,10 +67,17 @@ export function liftsOf(exp: Experiment, snapshot: Snapshot | null): Lift[] {
         chanceToBeatControl: arm.chanceToBeatControl,
         absoluteLift: arm.absoluteLift,
         relativeLift: arm.relativeLift,
+        portfolio: pooledAs(metric, result, variant, exp.control),
       });
     }
   }
   return lifts;
+}
+
+function pooledAs(metric: Metric, result: MetricResult, variant: string, control: string): Lift['portfolio'] {
+  const measure = portfolioMeasureOf(metric);
+  const lift = measure === null ? null : portfolioLiftOf(metric, result, variant, control);
+  return measure === null || lift === null ? null : { measure, lift };
 }
 
 /**

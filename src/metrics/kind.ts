@@ -10,11 +10,37 @@
  * tallies to the sharded counters, so a new kind is incremental, sharded and exactly-once for free.
  */
 import type { z } from 'zod';
-import type { MetricInputRaw } from '../stats/index.js';
+import type { MetricInputRaw, MetricResult } from '../stats/index.js';
 
 /** The groups the portfolio compares experiments by. */
 export const metricFamilies = ['conversion', 'satisfaction', 'revenue', 'other'] as const;
 export type MetricFamily = (typeof metricFamilies)[number];
+
+/**
+ * What the portfolio pools across experiments, each measure on one scale so that experiments of
+ * different kinds can enter it together: conversion and ratios as relative lifts (their levels
+ * differ by orders of magnitude between touchpoints), CSAT as the difference in mean score in
+ * points of the 1-5 scale, NPS in NPS points, customer effort in points of its scale. Ratios are a
+ * measure of their own: fewer contacts per customer is not more conversion.
+ */
+export const portfolioMeasures = ['conversion', 'csat', 'nps', 'effort', 'ratio'] as const;
+export type PortfolioMeasure = (typeof portfolioMeasures)[number];
+export type PortfolioScale = 'relative' | 'points';
+export const portfolioScales: Readonly<Record<PortfolioMeasure, PortfolioScale>> = {
+  conversion: 'relative',
+  csat: 'points',
+  nps: 'points',
+  effort: 'points',
+  ratio: 'relative',
+};
+/** The measures that rank a row on satisfaction (their chances of improving are averaged). */
+export const satisfactionMeasures: readonly PortfolioMeasure[] = ['csat', 'nps', 'effort'];
+
+/** A variant's lift over control on its portfolio measure's scale, in the metric's own direction. */
+export interface PortfolioLift {
+  mean: number;
+  ci95: [number, number];
+}
 
 /** An event of the unit, as attribution keeps it. */
 export interface OutcomeEvent {
@@ -125,6 +151,13 @@ export interface MetricKind<D extends MetricCommon, C extends { n: number }> {
   /** The engine's statistic and data for every variant. */
   engineInput(def: D, counts: KindCounts<C>): EngineMetric;
   family(def: D): MetricFamily;
+  /** The portfolio measure the metric counts for; absent or null when the portfolio does not pool it. */
+  portfolio?(def: D): PortfolioMeasure | null;
+  /**
+   * The variant's lift on the measure's scale when the engine's lift is not already on it (the
+   * relative lift for relative measures, the absolute one for points); null when it cannot be had.
+   */
+  portfolioLift?(def: D, result: MetricResult, variant: string, control: string): PortfolioLift | null;
   /** Whether n counts only the units who answered (a survey), so a nudge can change who is measured. */
   answersOnly?(def: D): boolean;
   /** The plan's model, and its baseline from the control's counts when there are any. */

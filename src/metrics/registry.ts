@@ -4,6 +4,7 @@
  * families) reads this list; a new kind is its folder plus one line here.
  */
 import { z } from 'zod';
+import { isVariantResult, type MetricResult } from '../stats/index.js';
 import { conversion } from './conversion/conversion.kind.js';
 import type {
   EngineMetric,
@@ -13,10 +14,13 @@ import type {
   MetricFamily,
   MetricKind,
   PlanBasis,
+  PortfolioLift,
+  PortfolioMeasure,
   UnitContext,
   UnitOutcome,
   VariantSums,
 } from './kind.js';
+import { portfolioScales } from './kind.js';
 import { mean } from './mean/mean.kind.js';
 import { nps } from './nps/nps.kind.js';
 import { ordinal } from './ordinal/ordinal.kind.js';
@@ -99,6 +103,29 @@ export const fingerprintOf = (def: MetricDefinition): unknown[] => kindOf(def.ki
 export const outcomeOf = (def: MetricDefinition, unit: UnitContext): UnitOutcome | null =>
   kindOf(def.kind).outcome(def, unit);
 export const familyOf = (def: MetricDefinition): MetricFamily => kindOf(def.kind).family(def);
+export const portfolioMeasureOf = (def: MetricDefinition): PortfolioMeasure | null =>
+  kindOf(def.kind).portfolio?.(def) ?? null;
+
+/**
+ * A variant's lift on the scale of the metric's portfolio measure (null when the metric is not
+ * pooled or the variant has no comparison): the kind's own when it has one, else the engine's
+ * relative or absolute lift as the measure's scale asks.
+ */
+export function portfolioLiftOf(
+  def: MetricDefinition,
+  result: MetricResult,
+  variant: string,
+  control: string,
+): PortfolioLift | null {
+  const measure = portfolioMeasureOf(def);
+  if (measure === null) return null;
+  const k = kindOf(def.kind);
+  if (k.portfolioLift) return k.portfolioLift(def, result, variant, control);
+  const arm = result.variants[variant];
+  if (!arm || !isVariantResult(arm)) return null;
+  const lift = portfolioScales[measure] === 'relative' ? arm.relativeLift : arm.absoluteLift;
+  return { mean: lift.mean, ci95: [lift.ci95[0], lift.ci95[1]] };
+}
 export const answersOnly = (def: MetricDefinition): boolean => kindOf(def.kind).answersOnly?.(def) ?? false;
 
 /** One variant's counts: `n` and whatever fields the kind keeps. */

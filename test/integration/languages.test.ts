@@ -225,7 +225,7 @@ describe('the dashboard in the reader language', () => {
     expect(page.text).toContain('<h1>Портфель</h1>');
     expect(page.text).toContain('<html lang="ru">');
     // The pooled tables name each measure in its own unit, in Russian.
-    expect(page.text).toContain('<th>CSAT (пункты)</th><th>NPS (пункты)</th>');
+    expect(page.text).toContain('<th>CSAT (средняя оценка, пункты шкалы 1–5)</th><th>NPS (пункты)</th>');
   });
 
   it('when a language is picked from the links, then it stays for the session until another is picked', async () => {

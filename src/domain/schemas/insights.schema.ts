@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { metricFamilies } from '../../metrics/kind.js';
+import {
+  metricFamilies,
+  portfolioMeasures,
+  portfolioScales,
+  satisfactionMeasures,
+} from '../../metrics/kind.js';
 import { metricKinds } from '../../metrics/registry.js';
 import { actionSchema } from '../../stats/readout.schema.js';
 import { channelSchema } from './common.schema.js';
@@ -28,6 +33,15 @@ export const liftSchema = z.object({
   chanceToBeatControl: z.number(),
   absoluteLift: z.object({ mean: z.number(), ci95: interval }),
   relativeLift: z.object({ mean: z.number(), ci95: interval }),
+  portfolio: z
+    .object({
+      measure: z.enum(portfolioMeasures),
+      lift: z.object({ mean: z.number(), ci95: interval }),
+    })
+    .nullable()
+    .describe(
+      "the portfolio measure the metric counts for (its kind says which) and the lift on that measure's scale, in the metric's own direction; null when the portfolio does not pool it",
+    ),
 });
 export type Lift = z.infer<typeof liftSchema>;
 
@@ -43,7 +57,7 @@ export const experimentBriefSchema = z.object({
   decision: z
     .object({ action: actionSchema, variant: z.string().optional(), summary: z.string() })
     .nullable(),
-  /** Lifts on conversion and satisfaction metrics, every non-control variant. */
+  /** Lifts on conversion and satisfaction metrics and on those the portfolio pools, every non-control variant. */
   lifts: z.array(liftSchema),
 });
 export type ExperimentBrief = z.infer<typeof experimentBriefSchema>;
@@ -68,13 +82,13 @@ export const journeySummarySchema = z.object({
 });
 export type JourneySummary = z.infer<typeof journeySummarySchema>;
 
+export type { PortfolioMeasure } from '../../metrics/kind.js';
 /**
- * What the portfolio compares, each in its own unit: conversion as a relative lift, CSAT and
- * customer effort in points of their scale, NPS in NPS points. Every figure is signed so that
- * positive is better for the customer (less effort counts as better).
+ * What the portfolio compares, each in its own unit (the measures and their scales are listed in
+ * src/metrics/kind.ts; each metric kind says which measure a metric counts for). Every figure is
+ * signed so that positive is better for the customer (less effort, fewer contacts count as better).
  */
-export const portfolioMeasures = ['conversion', 'csat', 'nps', 'effort'] as const;
-export type PortfolioMeasure = (typeof portfolioMeasures)[number];
+export { portfolioMeasures, portfolioScales, satisfactionMeasures };
 
 /**
  * One measure pooled over the experiments of a row: each experiment's leading variant (the
@@ -106,16 +120,24 @@ export type PooledEffect = z.infer<typeof pooledEffectSchema>;
 
 export const portfolioEntrySchema = z.object({
   experiments: z.array(z.string()),
-  conversion: pooledEffectSchema,
-  csat: pooledEffectSchema,
-  nps: pooledEffectSchema,
-  effort: pooledEffectSchema,
+  conversion: pooledEffectSchema.describe('conversion metrics: relative lift of the rate'),
+  csat: pooledEffectSchema.describe(
+    'CSAT: difference in mean score, in points of the 1-5 scale. Mean CSAT metrics enter as they are; ordinal CSAT metrics enter by their mean score whichever summary their readout compares (top-2-box cannot be had from a mean metric), stretched onto 1-5 when asked on another scale',
+  ),
+  nps: pooledEffectSchema.describe('NPS metrics: difference in NPS points (-100 to 100)'),
+  effort: pooledEffectSchema.describe(
+    'customer effort (mean or ordinal metrics on ces answers): difference in mean score, in points of its own scale, signed so that less effort is positive',
+  ),
+  ratio: pooledEffectSchema.describe(
+    'ratio metrics (contacts per customer, handle time per ticket): relative change of the ratio, signed by lowerIsBetter so that positive is better; never mixed with conversion',
+  ),
 });
 export type PortfolioEntry = z.infer<typeof portfolioEntrySchema>;
 
 /**
  * GET /v1/portfolio: rankings by the chance of improving satisfaction (the mean of that chance over
- * CSAT, NPS and effort where measured), then of raising conversion, best first.
+ * CSAT, NPS and effort where measured), then of raising conversion, then of improving ratios, best
+ * first.
  */
 export const portfolioSchema = z.object({
   computedAt: z.iso.datetime(),

@@ -264,7 +264,7 @@ export function dashboardRoutes(deps: DashboardDeps): Route[] {
       path: '/dashboard/portfolio',
       tag: 'dashboard',
       summary:
-        'Nudge types, touchpoints and channels with their experiments pooled, each measure in its own unit',
+        'Nudge types, touchpoints and channels with their experiments pooled, each measure in its own unit and its scale stated (CSAT as mean-score points of 1-5)',
       access: sessionRoles,
       query: langQuery,
       responses: { 200: html200 },

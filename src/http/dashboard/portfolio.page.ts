@@ -4,6 +4,7 @@ import {
   type PortfolioEntry,
   type PortfolioMeasure,
   portfolioMeasures,
+  portfolioScales,
 } from '../../domain/schemas/insights.schema.js';
 import { ENGLISH_I18N, type I18n, type MessageKey } from '../../i18n/index.js';
 import { signed } from '../../stats/format.js';
@@ -18,12 +19,13 @@ type Entry =
   | Portfolio['nudgeTypes'][number]
   | Portfolio['channels'][number];
 
-/** Each measure in its own unit, named in its column heading. */
+/** Each measure in its own unit, named in its column heading (CSAT's names its 1-5 scale). */
 const measureHeadings: Record<PortfolioMeasure, MessageKey> = {
   conversion: 'portfolio.colConversion',
-  csat: 'portfolio.colCsat',
+  csat: 'metrics.portfolio.colCsat',
   nps: 'portfolio.colNps',
   effort: 'portfolio.colEffort',
+  ratio: 'metrics.portfolio.colRatio',
 };
 
 const short: Record<PortfolioMeasure, MessageKey> = {
@@ -31,11 +33,12 @@ const short: Record<PortfolioMeasure, MessageKey> = {
   csat: 'portfolio.seriesCsat',
   nps: 'portfolio.seriesNps',
   effort: 'portfolio.seriesEffort',
+  ratio: 'metrics.portfolio.seriesRatio',
 };
 
-/** A figure of one measure: "+4.2%" for conversion, "+0.12" CSAT or effort points, "+3.0" NPS points. */
+/** A figure of one measure: "+4.2%" for conversion and ratios, "+0.12" CSAT or effort points, "+3.0" NPS points. */
 export function measureText(measure: PortfolioMeasure, x: number, w: Wording = ENGLISH): string {
-  if (measure === 'conversion') return relative(x, w);
+  if (portfolioScales[measure] === 'relative') return relative(x, w);
   return signed(x, measure === 'nps' ? 1 : 2, w);
 }
 
@@ -115,6 +118,7 @@ export function portfolioBody(p: Portfolio, i: I18n = ENGLISH_I18N): SafeHtml {
   return html`<h1>${t('portfolio.title')}</h1>
 <p class="muted">${say('portfolio.introBefore')} <span data-testid="portfolio-computed-at">${dateTime(p.computedAt, i)}</span>.
 ${say('portfolio.introAfter')}</p>
+<p class="muted" data-testid="portfolio-scales">${say('metrics.portfolio.scales')}</p>
 <div class="two">
 ${chanceChart(
   t('portfolio.chartTypes'),

@@ -96,7 +96,7 @@ export function readoutsRoutes(services: Services): Route[] {
       tag: 'readouts',
       summary: "Every touchpoint of a journey with its experiments' latest decisions and lifts",
       description:
-        'Every touchpoint of the journey in stage order, its nudges, and its experiments (not drafts) with their latest decision and lifts on conversion and satisfaction (CSAT, NPS, effort) metrics.',
+        "Every touchpoint of the journey in stage order, its nudges, and its experiments (not drafts) with their latest decision and lifts on conversion and satisfaction (CSAT, NPS, effort) metrics and on ratio metrics; each lift names the portfolio measure it counts for and its lift on that measure's scale.",
       access: viewers,
       params: keyParams,
       responses: { 200: journeySummarySchema },
@@ -110,9 +110,9 @@ export function readoutsRoutes(services: Services): Route[] {
       path: '/v1/portfolio',
       tag: 'readouts',
       summary:
-        'Touchpoints, nudge types and channels with their experiments pooled on conversion, CSAT, NPS and effort',
+        'Touchpoints, nudge types and channels with their experiments pooled on conversion, CSAT, NPS, effort and ratios',
       description:
-        "Touchpoints, nudge types and channels, each with its experiments' effects pooled by a precision-weighted random-effects model: per measure the pooled estimate, its 95% credible interval, the chance it is an improvement and the number of experiments. Conversion is a relative lift, CSAT and effort are in points of their scale, NPS in NPS points; all signed so that positive is better for the customer. Each experiment (running or concluded, with a snapshot) speaks through its shipped variant, else the one most likely to beat control. Ranked by the chance of improving satisfaction, then conversion.",
+        "Touchpoints, nudge types and channels, each with its experiments' effects pooled by a precision-weighted random-effects model: per measure the pooled estimate, its 95% credible interval, the chance it is an improvement and the number of experiments. Each metric's kind says which measure it counts for. Conversion is a relative lift; CSAT is the difference in mean score in points of the 1-5 scale (ordinal CSAT enters by its mean score, stretched onto 1-5 from another scale); effort is in points of its scale; NPS in NPS points; ratios (contacts per customer, handle time per ticket) are a relative change of their own, never mixed with conversion; all signed so that positive is better for the customer. Each experiment (running or concluded, with a snapshot) speaks through its shipped variant, else the one most likely to beat control. Ranked by the chance of improving satisfaction, then conversion, then ratios.",
       access: viewers,
       responses: { 200: portfolioSchema },
     }).handle(async () => ({ status: 200, body: await services.readouts.portfolio() })),

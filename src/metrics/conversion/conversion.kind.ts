@@ -48,6 +48,7 @@ export const conversion = {
     data: perVariant(counts.variants, (c) => ({ n: c.n, conversions: c.conversions })),
   }),
   family: () => 'conversion',
+  portfolio: () => 'conversion',
   planBasis: (_def, c) =>
     c && c.n > 0 ? { kind: 'conversion', baseline: c.conversions / c.n } : { kind: 'conversion' },
   csv: (_def, c) => ({ conversions: c.conversions }),

@@ -135,6 +135,7 @@ export const mean = {
     ...(def.covariate ? { cuped: cupedInput(def.covariate, counts.variants) } : {}),
   }),
   family: meanFamily,
+  portfolio: (def) => (def.event === 'csat' ? 'csat' : def.event === 'ces' ? 'effort' : null),
   answersOnly: (def) => aggregationOf(def) === 'first',
   planBasis: (_def, c) =>
     c && c.n > 1 ? { kind: 'mean', baseline: c.mean, sd: Math.sqrt(c.variance) || 1 } : { kind: 'mean' },

@@ -62,6 +62,7 @@ export const nps = {
     })),
   }),
   family: () => 'satisfaction',
+  portfolio: () => 'nps',
   answersOnly: () => true,
   planBasis(_def, c) {
     if (!c || c.n === 0) return { kind: 'nps' };

@@ -5,8 +5,9 @@
  * score, top-2-box share and share of every point, and compares arms on the chosen summary.
  */
 import { z } from 'zod';
+import { isVariantResult, type MetricResult } from '../../stats/index.js';
 import { eventField, valued } from '../events.js';
-import { eachVariant, type MetricCommon, type MetricKind, perVariant } from '../kind.js';
+import { eachVariant, type MetricCommon, type MetricKind, type PortfolioLift, perVariant } from '../kind.js';
 
 const fields = {
   kind: z.literal('ordinal'),
@@ -35,6 +36,39 @@ const points = (def: OrdinalMetric): number[] =>
   Array.from({ length: def.scale.max - def.scale.min + 1 }, (_, i) => def.scale.min + i);
 
 const satisfactionEvents = new Set(['csat', 'nps', 'ces']);
+
+/** z of the 97.5% normal quantile. */
+const Z95 = 1.959963984540054;
+/** The portfolio's CSAT scale: mean CSAT metrics are answers 1-5, so ordinal CSAT joins them there. */
+const CSAT_POINTS = 4;
+
+/**
+ * The lift in mean score, in points of the metric's scale. The portfolio pools CSAT by mean score
+ * whatever summary the readout compares, because a mean CSAT metric keeps no distribution that
+ * could give a top-2-box. With the top-2-box compared, the engine reports each arm's mean-score
+ * posterior and the arms are independent, so the difference is taken as normal with the summed
+ * variances of intervals as wide as theirs (the meta-analytic approximation the portfolio uses
+ * for every experiment).
+ */
+function meanScoreLift(
+  def: OrdinalMetric,
+  result: MetricResult,
+  variant: string,
+  control: string,
+): PortfolioLift | null {
+  if (def.summary === 'mean') {
+    const arm = result.variants[variant];
+    if (!arm || !isVariantResult(arm)) return null;
+    return { mean: arm.absoluteLift.mean, ci95: [arm.absoluteLift.ci95[0], arm.absoluteLift.ci95[1]] };
+  }
+  const v = result.ordinal?.arms[variant]?.mean;
+  const c = result.ordinal?.arms[control]?.mean;
+  if (!v || !c) return null;
+  const sd = (e: { ci95: [number, number] }) => (e.ci95[1] - e.ci95[0]) / (2 * Z95);
+  const mean = v.estimate - c.estimate;
+  const half = Z95 * Math.hypot(sd(v), sd(c));
+  return { mean, ci95: [mean - half, mean + half] };
+}
 
 export const ordinal = {
   kind: 'ordinal',
@@ -72,6 +106,14 @@ export const ordinal = {
   }),
   family: (def) => (satisfactionEvents.has(def.event) ? 'satisfaction' : 'other'),
   answersOnly: () => true,
+  portfolio: (def) => (def.event === 'csat' ? 'csat' : def.event === 'ces' ? 'effort' : null),
+  portfolioLift(def, result, variant, control) {
+    const lift = meanScoreLift(def, result, variant, control);
+    if (!lift || def.event !== 'csat') return lift;
+    // A CSAT asked on another scale (1-7, 0-10) is stretched onto 1-5: one point of 1-7 is 4/6 of one.
+    const k = CSAT_POINTS / (def.scale.max - def.scale.min);
+    return { mean: lift.mean * k, ci95: [lift.ci95[0] * k, lift.ci95[1] * k] };
+  },
   planBasis(def, c) {
     if (!c || c.n < 2) return { kind: def.summary === 'top2' ? 'conversion' : 'mean' };
     const top = (c.categories.at(-1) ?? 0) + (c.categories.at(-2) ?? 0);

@@ -104,6 +104,8 @@ export const ratio = {
     })),
   }),
   family: () => 'other',
+  // Pooled on the relative scale: contacts per customer and minutes per ticket differ in level.
+  portfolio: () => 'ratio',
   planBasis(_def, c) {
     if (!c || c.n < 2 || !(c.denominator > 0)) return { kind: 'mean' };
     const e = ratioEstimate({

@@ -101,7 +101,7 @@ describe('journey map and portfolio', () => {
     }
     expect(textOf(page, 'pf-type-framing-conversion')).toMatch(/^[+-]\d+\.\d%/);
     expect(textOf(page, 'pf-type-framing-nps')).toMatch(/^[+-]\d+\.\d [+-]/);
-    expect(page).toContain('<th>CSAT (points)</th><th>NPS (points)</th>');
+    expect(page).toContain('<th>CSAT (mean score, points of 1-5)</th><th>NPS (points)</th>');
   });
 
   it('when the portfolio is drawn in Ukrainian, then each pooled cell reads its figures and interval in Ukrainian', () => {
@@ -114,7 +114,7 @@ describe('journey map and portfolio', () => {
       expect(textOf(page, `pf-type-framing-${m}`)).toBe(text);
       expect(text).toMatch(/^[+-]\d+,\d+%? від [+-]\d+,\d+%? до [+-]\d+,\d+%? \(1\)$/);
     }
-    expect(page).toContain('<th>CSAT (пункти)</th><th>NPS (пункти)</th>');
+    expect(page).toContain('<th>CSAT (середня оцінка, пункти шкали 1–5)</th><th>NPS (пункти)</th>');
     expect(page).toContain('<h2>За типом наджа</h2>');
   });
 });
