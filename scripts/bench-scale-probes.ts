@@ -47,7 +47,7 @@ export function timeAttributorSteps(services: Services): Timings {
   const c = services.capture;
   wrap(c.queue, 'queue', ['heads', 'entries', 'remove', 'backlog']);
   wrap(c.units, 'units', ['getMany', 'replaceMany']);
-  wrap(c.stats, 'stats', ['writeBatch', 'applyDelta', 'removeBatch', 'bucketValues']);
+  wrap(c.stats, 'stats', ['writeBatch', 'applyDeltas', 'removeBatch', 'bucketValues']);
   wrap(c.leases, 'leases', ['claim', 'extend']);
   return timings;
 }
