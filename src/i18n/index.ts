@@ -1,3 +1,4 @@
+export { kindName } from './kind-names.js';
 export {
   fromAcceptLanguage,
   LANGUAGE_NAMES,

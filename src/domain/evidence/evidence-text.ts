@@ -5,7 +5,7 @@
  * formatters in the same language, so a share reads 30.0% in English and 30,0 % in Russian.
  */
 
-import { ENGLISH_I18N, type I18n, i18nFor, languageOf } from '../../i18n/index.js';
+import { ENGLISH_I18N, type I18n, i18nFor, kindName, languageOf } from '../../i18n/index.js';
 import { percent, relativeLift, signed } from '../../stats/format.js';
 import { summarizeReadout } from '../../stats/index.js';
 import { MIN_PAST_EXPERIMENTS } from '../../stats/prior-fit.js';
@@ -46,20 +46,10 @@ export function sdText(x: number, scale: EffectScale, i: I18n = ENGLISH_I18N): s
   return scale === 'relative' ? w.percent(x * 100, 1) : w.t('figure.points', { value: w.fixed(x, 1) });
 }
 
-const kindKeys = {
-  conversion: 'kind.conversion',
-  mean: 'kind.mean',
-  nps: 'kind.nps',
-  ratio: 'kind.ratio',
-  ordinal: 'kind.ordinal',
-  revenue: 'kind.revenue',
-} as const;
-
 function measureText(measure: { kind: string; event?: string | undefined }, i: I18n): string {
-  const key = kindKeys[measure.kind as keyof typeof kindKeys];
   return i.t('evidence.measure', {
     kind: measure.kind,
-    kindName: key ? i.t(key) : measure.kind,
+    kindName: kindName(i, measure.kind),
     event: String(measure.event),
   });
 }

@@ -5,7 +5,7 @@ import type {
   ReadoutResponse,
   Segments,
 } from '../../domain/schemas/snapshot.schema.js';
-import { ENGLISH_I18N, type I18n } from '../../i18n/index.js';
+import { ENGLISH_I18N, type I18n, kindName } from '../../i18n/index.js';
 import { scaleOf } from '../../stats/evidence.js';
 import { basisText, unitOf } from '../../stats/format.js';
 import { plan } from '../../stats/planning.js';
@@ -164,14 +164,6 @@ const roleKeys = {
   guardrail: 'metricRole.guardrail',
   secondary: 'metricRole.secondary',
 } as const;
-const kindKeys = {
-  conversion: 'kind.conversion',
-  mean: 'kind.mean',
-  nps: 'kind.nps',
-  ratio: 'kind.ratio',
-  ordinal: 'kind.ordinal',
-  revenue: 'kind.revenue',
-} as const;
 
 function metricsSection(
   readout: Readout,
@@ -186,7 +178,7 @@ function metricsSection(
   return html`<section class="metrics"><h2>${t('experiment.metrics')}</h2>
 ${metrics.map(
   ([key, m]) => html`<div class="metric-block">
-  <h3>${m.name} <span class="badge role-${m.role}">${t(roleKeys[m.role])}</span> <span class="muted">${t(kindKeys[m.kind])}${m.summary ? t(m.summary === 'top2' ? 'experiment.summaryTop2' : 'experiment.summaryMean') : ''}${m.lowerIsBetter ? t('experiment.lowerIsBetter') : ''}</span></h3>
+  <h3>${m.name} <span class="badge role-${m.role}">${t(roleKeys[m.role])}</span> <span class="muted">${kindName(i, m.kind)}${m.summary ? t(m.summary === 'top2' ? 'experiment.summaryTop2' : 'experiment.summaryMean') : ''}${m.lowerIsBetter ? t('experiment.lowerIsBetter') : ''}</span></h3>
   <div class="metric-grid">${metricTable(key, m, name, counts?.metrics[key], i)}${liftChart(key, m, control, name, i)}</div>
   ${metricDetails(key, m, counts?.metrics[key], name, control, i)}
 </div>`,

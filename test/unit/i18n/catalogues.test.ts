@@ -1,7 +1,8 @@
 import { IntlMessageFormat } from 'intl-messageformat';
 import { describe, expect, it } from 'vitest';
 import { ENGLISH_AREAS } from '../../../src/i18n/catalogues.js';
-import { APP_CATALOGUES, LANGUAGES } from '../../../src/i18n/index.js';
+import { APP_CATALOGUES, i18nFor, kindName, LANGUAGES } from '../../../src/i18n/index.js';
+import { metricKinds } from '../../../src/metrics/registry.js';
 import { ENGINE_CATALOGUES } from '../../../src/stats/index.js';
 
 type Ast = ReturnType<IntlMessageFormat['getAst']>;
@@ -89,5 +90,18 @@ describe('the areas of the app catalogue', () => {
     }
     expect(clashes).toEqual([]);
     expect(owner.size).toBe(Object.keys(APP_CATALOGUES.en).length);
+  });
+});
+
+describe('metric kind names', () => {
+  it('when a kind is registered, then every language names it and kindName uses that name', () => {
+    for (const kind of metricKinds) {
+      for (const lang of LANGUAGES) {
+        const name = (APP_CATALOGUES[lang] as Record<string, string>)[`kind.${kind}`];
+        expect(name, `${lang} kind.${kind}`).toBeTypeOf('string');
+        expect(kindName(i18nFor(lang), kind)).toBe(name);
+      }
+    }
+    expect(kindName(i18nFor('ru'), 'not-a-kind')).toBe('not-a-kind');
   });
 });
