@@ -185,18 +185,11 @@ export class ReadoutStatsRepository {
   }
 
   /**
-   * Adds one batch's increments to a counter document unless that document has seen this batch
-   * or a later one. The guard rides on the `_id` lookup; when the document exists with a newer
-   * sequence the upsert's insert collides, which means "already applied".
-   */
-  async applyDelta(delta: StatsDelta, seq: number): Promise<void> {
-    await this.applyDeltas([delta], seq);
-  }
-
-  /**
-   * `applyDelta` for many counter documents, in unordered bulk writes of at most 50 statements
-   * (one round trip each instead of one per document; well under any per-command limit). A
-   * statement refused as a duplicate is one already applied, as above; any other error throws.
+   * Adds one batch's increments to each counter document unless that document has seen this
+   * batch or a later one. The guard rides on the `_id` lookup; when the document exists with a
+   * newer sequence the upsert's insert collides, which means "already applied". Unordered bulk
+   * writes of at most 50 statements (one round trip each, well under any per-command limit); a
+   * statement refused as a duplicate is one already applied, any other error throws.
    */
   async applyDeltas(deltas: readonly StatsDelta[], seq: number): Promise<void> {
     for (let i = 0; i < deltas.length; i += DELTA_CHUNK) {

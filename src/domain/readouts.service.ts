@@ -17,6 +17,7 @@ import type {
   Lift,
   MetricFamily,
   Portfolio,
+  PortfolioMeasure,
 } from './schemas/insights.schema.js';
 import type { Journey } from './schemas/journey.schema.js';
 import type { Nudge, NudgeType } from './schemas/nudge.schema.js';
@@ -67,15 +68,20 @@ export function liftsOf(exp: Experiment, snapshot: Snapshot | null): Lift[] {
         chanceToBeatControl: arm.chanceToBeatControl,
         absoluteLift: arm.absoluteLift,
         relativeLift: arm.relativeLift,
-        portfolio: pooledAs(metric, result, variant, exp.control),
+        portfolio: pooledAs(measure, metric, result, variant, exp.control),
       });
     }
   }
   return lifts;
 }
 
-function pooledAs(metric: Metric, result: MetricResult, variant: string, control: string): Lift['portfolio'] {
-  const measure = portfolioMeasureOf(metric);
+function pooledAs(
+  measure: PortfolioMeasure | null,
+  metric: Metric,
+  result: MetricResult,
+  variant: string,
+  control: string,
+): Lift['portfolio'] {
   const lift = measure === null ? null : portfolioLiftOf(metric, result, variant, control);
   return measure === null || lift === null ? null : { measure, lift };
 }

@@ -56,6 +56,13 @@ export function differenceUnit(kind: UnitOf, w: Wording = ENGLISH): string {
 }
 
 /** A probability as a percentage with one decimal: 0.9734 -> "97.3%". */
+/** A p-value as the readouts write it: "0.0123", or "1.2e-5" below 1e-4, in the reader's digits. */
+export function pValueText(p: number, w: Wording = ENGLISH): string {
+  if (!(p < 1e-4)) return w.fixed(p, 4);
+  const [mantissa = '', exponent = ''] = p.toExponential(1).split('e');
+  return `${w.fixed(Number(mantissa), 1)}e${exponent}`;
+}
+
 export function percent(p: number | null | undefined, w: Wording = ENGLISH): string {
   if (!valid(p)) return DASH;
   return w.percent(p * 100, 1);

@@ -1,6 +1,6 @@
 /** The plain-language summary of a readout, written for people who decide, not analysts. */
 import type { Decision } from './decision.ts';
-import { absoluteLift, lossText, percent, unitOf } from './format.ts';
+import { absoluteLift, lossText, percent, pValueText, unitOf } from './format.ts';
 import {
   type ArmResult,
   type HoldReason,
@@ -153,12 +153,6 @@ function closing(ctx: SummaryContext, w: Wording): string {
         ? w.t('closing.keepRunningBecause', { reasons: d.reasons.map((r) => reasonText(r, w)).join('; ') })
         : w.t('closing.keepRunning');
   }
-}
-
-function pValueText(p: number, w: Wording): string {
-  if (!(p < 1e-4)) return w.fixed(p, 4);
-  const [mantissa = '', exponent = ''] = p.toExponential(1).split('e');
-  return `${w.fixed(Number(mantissa), 1)}e${exponent}`;
 }
 
 export function summarize(ctx: SummaryContext, w: Wording = ENGLISH): string {

@@ -6,7 +6,7 @@
  */
 
 import { ENGLISH_I18N, type I18n, i18nFor, kindName, languageOf } from '../../i18n/index.js';
-import { percent, relativeLift, signed } from '../../stats/format.js';
+import { percent, pValueText, relativeLift, signed } from '../../stats/format.js';
 import { summarizeReadout } from '../../stats/index.js';
 import { MIN_PAST_EXPERIMENTS } from '../../stats/prior-fit.js';
 import type { Readout } from '../../stats/readout.schema.js';
@@ -28,10 +28,7 @@ export function i18nOfWording(w: Wording): I18n {
 
 /** A p-value as the traffic check writes it: "0.0123", "1.2e-5", in the reader's digits. */
 export function pText(p: number, i: I18n = ENGLISH_I18N): string {
-  const w = i.wording;
-  if (!(p < 1e-4)) return w.fixed(p, 4);
-  const [mantissa = '', exponent = ''] = p.toExponential(1).split('e');
-  return `${w.fixed(Number(mantissa), 1)}e${exponent}`;
+  return pValueText(p, i.wording);
 }
 
 /** An effect on its scale: "+4.2%" or "+3.0 NPS points". */

@@ -10,6 +10,7 @@ import {
   estimateText,
   lossText,
   percent,
+  pValueText,
   relativeLift,
 } from '../../stats/format.js';
 import { ENGLISH, type Wording } from '../../stats/wording.js';
@@ -31,9 +32,7 @@ export function relativeInterval(
 }
 
 export function pValue(p: number, w: Wording = ENGLISH): string {
-  if (!(p < 1e-4)) return w.fixed(p, 4);
-  const [mantissa = '', exponent = ''] = p.toExponential(1).split('e');
-  return `${w.fixed(Number(mantissa), 1)}e${exponent}`;
+  return pValueText(p, w);
 }
 
 export function dateTime(iso: string | null | undefined, i: I18n = ENGLISH_I18N): string {
