@@ -4,10 +4,11 @@
  * one touchpoint, exposures on) or `bare` (an Express 5 JSON endpoint). Reports its port over IPC.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import express from 'express';
 import { createComposition } from '../src/composition.ts';
 import { loadConfig } from '../src/config.ts';
@@ -73,13 +74,17 @@ async function seed(connection: Parameters<typeof createComposition>[0]['connect
 
 /**
  * How long the event loop was held up (ms): every request waits behind whatever synchronous work
- * runs when it arrives, so its maximum bounds the tail of an otherwise idle server.
+ * runs when it arrives, so its maximum bounds the tail of an otherwise idle server. Beside it, the
+ * time each request spent in the server (from its 'request' event to its 'finish'), so a run can
+ * tell the service's own latency from what the load generator and the machine add.
  */
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
+const inServer = createHistogram();
 function answerLoopDelay(m: unknown): void {
   if (m === 'eld-reset') {
     loopDelay.reset();
+    inServer.reset();
     process.send?.({});
   }
   if (m === 'eld') {
@@ -88,8 +93,17 @@ function answerLoopDelay(m: unknown): void {
       p50: ms(loopDelay.percentile(50)),
       p99: ms(loopDelay.percentile(99)),
       max: ms(loopDelay.max),
+      serverP50: ms(inServer.percentile(50)),
+      serverP99: ms(inServer.percentile(99)),
     });
   }
+}
+
+function timeRequests(server: Server): void {
+  server.prependListener('request', (_req, res) => {
+    const start = process.hrtime.bigint();
+    res.once('finish', () => inServer.record(Math.max(1, Number(process.hrtime.bigint() - start))));
+  });
 }
 
 async function main() {
@@ -104,9 +118,10 @@ async function main() {
     const server = app.listen(0, '127.0.0.1', () => {
       process.send?.({ port: (server.address() as AddressInfo).port, rss: rssMb() });
     });
+    timeRequests(server);
     process.on('message', (m) => {
       if (m === 'rss') process.send?.({ rss: rssMb(), cpuMs: ownCpuMs() });
-      if (m === 'count') process.send?.({});
+      if (m === 'count' || m === 'settle') process.send?.({});
       if (m === 'stop') server.close(() => process.exit(0));
     });
     return;
@@ -152,12 +167,19 @@ async function main() {
   const server = app.listen(0, '127.0.0.1', () => {
     process.send?.({ port: (server.address() as AddressInfo).port, key: secret, rss: rssMb() });
   });
+  timeRequests(server);
   process.on('message', async (m) => {
     if (m === 'rss') {
       // CPU is read once the run's exposures are written.
       await services.capture.exposures.flush();
       const stats = services.capture.exposures.stats();
       process.send?.({ rss: rssMb(), stats, cpuMs: ownCpuMs(), dbCpuMs: processCpuMs(db.process.pid) });
+    }
+    // Before a measured window: what earlier load left is stored and attributed.
+    if (m === 'settle') {
+      await services.capture.exposures.flush();
+      if (!process.env.BENCH_NO_SINK) await services.capture.attribution.drain(120_000);
+      process.send?.({});
     }
     // Asked outside the measured window: a count scans the whole collection on FerretDB.
     if (m === 'count') {

@@ -48,7 +48,7 @@ export function startServer(
 
 export function ask(
   child: ChildProcess,
-  what: 'rss' | 'count' | 'eld' | 'eld-reset' = 'rss',
+  what: 'rss' | 'count' | 'eld' | 'eld-reset' | 'settle' = 'rss',
 ): Promise<Record<string, unknown>> {
   return new Promise((resolve) => {
     child.once('message', (m) => resolve(m as Record<string, unknown>));

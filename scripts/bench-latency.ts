@@ -2,10 +2,14 @@
  * Where the assignment tail comes from: vegeta at fixed arrival rates (open model, new customers,
  * 10 s each by default) against the bare Express endpoint, Nudgelab with durable exposures (synced,
  * and written but not synced: EXPOSURE_SYNC=false), and Nudgelab with attribution stopped, with the server's event-loop delay over each run (how long
- * synchronous work held every request up). `BENCH_LATENCY_RATES=100,300` picks the rates,
+ * synchronous work held every request up), the time requests spent inside the server, and the
+ * share of the machine's CPU time the hypervisor took (steal) while the rate ran: on a shared
+ * virtual machine the tail follows steal more than anything in the service. Before each rate the
+ * server stores and attributes what earlier load left. `BENCH_LATENCY_RATES=100,300` picks the rates,
  * `BENCH_RATE_SECONDS` the length. Run alone with `npx tsx scripts/bench-latency.ts`.
  */
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { ask, assignmentBody, load, startServer, stop } from './bench-assignment.ts';
 import { ensureVegeta, fixedRate } from './bench-fixed-rate.ts';
 import { runIfMain } from './bench-output.ts';
@@ -34,10 +38,22 @@ const servers: Server[] = [
   },
 ];
 
+/** The machine's CPU counters (/proc/stat, Linux): all time and time stolen by the hypervisor. */
+function cpuTimes(): { total: number; steal: number } {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+}
+
 async function sweep(server: Server, child: ChildProcess, port: number, key: string) {
   const rows: Record<string, string | number>[] = [];
   for (const rate of RATES) {
+    await ask(child, 'settle');
     await ask(child, 'eld-reset');
+    const before = cpuTimes();
     const r = fixedRate({
       port,
       key,
@@ -46,7 +62,15 @@ async function sweep(server: Server, child: ChildProcess, port: number, key: str
       body: assignmentBody,
       customerPrefix: `lat-${rate}-`,
     });
-    const loop = (await ask(child, 'eld')) as { p50: number; p99: number; max: number };
+    const after = cpuTimes();
+    const loop = (await ask(child, 'eld')) as {
+      p50: number;
+      p99: number;
+      max: number;
+      serverP50: number;
+      serverP99: number;
+    };
+    const steal = (100 * (after.steal - before.steal)) / Math.max(1, after.total - before.total);
     rows.push({
       server: server.label,
       'rate/s': rate,
@@ -56,7 +80,9 @@ async function sweep(server: Server, child: ChildProcess, port: number, key: str
       'p99 ms': r.p99,
       'max ms': r.max,
       'non-2xx': r.non2xx,
+      'in server p50 / p99 ms': `${loop.serverP50} / ${loop.serverP99}`,
       'loop delay p99 / max ms': `${loop.p99} / ${loop.max}`,
+      'steal %': Math.round(steal * 10) / 10,
     });
   }
   return rows;

@@ -33,18 +33,18 @@ const configSchema = z.object({
     .positive()
     .default(64 * 1024 * 1024),
   /**
-   * Answer an assignment only once its new exposures are fdatasync'ed to the local exposure log
+   * Answer an assignment only once its new exposures are synced to the local exposure log
    * under DATA_DIR (replayed at the next start); false answers first (a crash loses up to ~50 ms).
    */
   EXPOSURE_DURABLE: bool.default(true),
   /**
-   * With EXPOSURE_DURABLE, how far an answered exposure is kept: true (default) fdatasyncs each
-   * group of appends, so it survives a power loss or a crash of the machine; false answers once
+   * With EXPOSURE_DURABLE, how far an answered exposure is kept: true (default) writes each group
+   * of appends synchronously to disk (O_DSYNC), so it survives a power loss or a crash of the machine; false answers once
    * the lines are written to the operating system, which survives the service being killed
    * (kill -9, out of memory) but not the machine going down, and saves the sync's wait.
    */
   EXPOSURE_SYNC: bool.default(true),
-  /** Extra wait (ms) that gathers more exposure log appends into one fdatasync; 0: none. */
+  /** Extra wait (ms) that gathers more exposure log appends into one synced write; 0: none. */
   EXPOSURE_GROUP_COMMIT_MS: z.coerce.number().int().min(0).max(50).default(0),
   PAYLOAD_POLL_MS: z.coerce.number().int().positive().default(2000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10000),

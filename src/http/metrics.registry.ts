@@ -61,7 +61,12 @@ const exposureFigures: readonly Figure<ExposureWriterStats>[] = [
   ['gauge', 'nudgelab_exposure_journal_max_bytes', 'Bound of the exposure journal', (s) => s.journalMaxBytes],
   ['gauge', 'nudgelab_exposure_journal_full', '1 when the journal is full', (s) => (s.journalFull ? 1 : 0)],
   ['counter', 'nudgelab_exposures_logged_total', 'Exposures synced to the exposure log', (s) => s.logged],
-  ['counter', 'nudgelab_exposure_log_syncs_total', 'fdatasync calls of the exposure log', (s) => s.logSyncs],
+  [
+    'counter',
+    'nudgelab_exposure_log_syncs_total',
+    'synced writes (O_DSYNC appends) of the exposure log',
+    (s) => s.logSyncs,
+  ],
   ['counter', 'nudgelab_exposure_log_failures_total', 'Failed exposure log appends', (s) => s.logFailures],
   [
     'gauge',

@@ -48,7 +48,7 @@ export interface ExposureWriterStats {
   replayed: number;
   dropped: number;
   writeFailures: number;
-  /** Exposures synced to the write-ahead log, fdatasync calls, failed appends. */
+  /** Exposures synced to the write-ahead log, synced writes, failed appends. */
   logged: number;
   logSyncs: number;
   logFailures: number;
@@ -87,6 +87,7 @@ export class ExposureWriter {
   private heldSinceSeal = false;
   private lastSeal = 0;
   private flushing: Promise<void> | null = null;
+  private followUp: Promise<void> | null = null;
   private recovering = false;
   private degraded = false;
   private journalFull = false;
@@ -133,14 +134,25 @@ export class ExposureWriter {
     return synced;
   }
 
-  /** Writes everything buffered; concurrent callers share one flush. */
+  /**
+   * Writes everything buffered now. A call while a drain runs gets one follow-up drain (shared by
+   * every such caller) for what arrived meanwhile, so a drain never chases new arrivals: under a
+   * steady trickle the database sees one write per `flushMs`, not one per round trip.
+   */
   flush(): Promise<void> {
     if (!this.flushing) {
       this.flushing = this.drain().finally(() => {
         this.flushing = null;
       });
+      return this.flushing;
     }
-    return this.flushing;
+    if (!this.followUp) {
+      this.followUp = this.flushing.then(() => {
+        this.followUp = null;
+        return this.flush();
+      });
+    }
+    return this.followUp;
   }
 
   /**
@@ -155,8 +167,10 @@ export class ExposureWriter {
       this.lastSeal = Date.now();
       this.heldSinceSeal = false;
     }
-    while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, this.batchSize * 2);
+    let left = this.buffer.length;
+    while (left > 0) {
+      const batch = this.buffer.splice(0, Math.min(left, this.batchSize * 2));
+      left -= batch.length;
       await this.write(batch);
     }
     if (sealed) await this.settle(sealed);

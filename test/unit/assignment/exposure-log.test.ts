@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -79,6 +79,54 @@ describe('exposure log', () => {
     expect(w.stats().logSyncs).toBeLessThan(10);
     expect(w.stats().logged).toBe(200);
     await w.close();
+  });
+
+  it('opens its segments for synchronous data writes (O_DSYNC) when syncing, and not when it is off', async () => {
+    const dsyncFlag = 0o10000; // O_DSYNC on Linux, as /proc shows it in an fd's octal flags.
+    const flagsOf = (file: string): number | undefined => {
+      for (const fd of readdirSync('/proc/self/fd')) {
+        let target = '';
+        try {
+          target = readlinkSync(`/proc/self/fd/${fd}`);
+        } catch {
+          continue;
+        }
+        if (target !== file) continue;
+        const line = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').match(/^flags:\s+([0-7]+)/m);
+        return line ? Number.parseInt(line[1] ?? '0', 8) : undefined;
+      }
+      return undefined;
+    };
+    for (const sync of [true, false]) {
+      const dir = folder();
+      const w = writer(dir, new ExposureLog(dir, 'exposures.test', 0, 3, sync), new Map());
+      await w.enqueue(doc('c1'));
+      const [file] = segments(dir);
+      const flags = flagsOf(path.join(dir, file ?? ''));
+      expect(flags).toBeDefined();
+      expect(((flags ?? 0) & dsyncFlag) !== 0).toBe(sync);
+      await w.close();
+    }
+  });
+
+  it('keeps every line whole when many groups are written at once', async () => {
+    const dir = folder();
+    const log = new ExposureLog(dir, 'exposures.test', 0, 3);
+    // Waves of appends while earlier groups are still being written: several groups in flight.
+    const waits: Promise<void>[] = [];
+    for (let wave = 0; wave < 20; wave++) {
+      for (let i = 0; i < 25; i++) waits.push(log.append([JSON.stringify(doc(`w${wave}-${i}`))]));
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(waits);
+    const lines = segments(dir).flatMap((f) => readFileSync(path.join(dir, f), 'utf8').trim().split('\n'));
+    expect(lines).toHaveLength(500);
+    const ids = new Set(lines.map((l) => (JSON.parse(l) as ExposureDoc)._id));
+    expect(ids.size).toBe(500);
+    expect(ids.has('exp_1|1|w19-24')).toBe(true);
+    expect(log.stats()).toMatchObject({ appended: 500, failures: 0 });
+    expect(log.stats().syncs).toBeLessThan(500);
+    await log.close(true);
   });
 
   it('when syncing is off, then an exposure resolves once its line is written, with no fdatasync', async () => {

@@ -82,4 +82,77 @@ describe('exposure writer', () => {
     expect(queued).toEqual(['exp_1|1|a']);
     expect(writer.stats().enqueued).toBe(1);
   });
+
+  it('writes what was buffered when a drain began, leaving later arrivals to the next flush', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'writer-test-'));
+    dirs.push(dir);
+    const inserts: string[][] = [];
+    let release: () => void = () => undefined;
+    const writer = new ExposureWriter({
+      store: {
+        async insertIgnoringDuplicates(docs) {
+          inserts.push(docs.map((d) => d.unitId));
+          // The first insert waits until the test lets it go; later ones return at once.
+          if (inserts.length === 1) await new Promise<void>((r) => (release = r));
+          return new Set();
+        },
+      },
+      journal: new ExposureJournal(dir, 1_000_000, 'exposures.test'),
+      attribute: async () => undefined,
+      logger: pino({ level: 'silent' }),
+      ping: async () => true,
+      flushMs: 60_000,
+    });
+    writer.enqueue(doc('a'));
+    const first = writer.flush();
+    await new Promise((r) => setImmediate(r));
+    // Arrivals while the first insert runs.
+    writer.enqueue(doc('b'));
+    writer.enqueue(doc('c'));
+    release();
+    await first;
+    // The drain did not chase b and c: one insert per flush, not one per round trip.
+    expect(inserts).toEqual([['a']]);
+    expect(writer.stats()).toMatchObject({ buffered: 2, stored: 1 });
+    await writer.flush();
+    expect(inserts).toEqual([['a'], ['b', 'c']]);
+    expect(writer.stats()).toMatchObject({ buffered: 0, stored: 3 });
+    await writer.close();
+  });
+
+  it('a flush asked for while a drain runs resolves only once what was buffered before it is stored', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'writer-test-'));
+    dirs.push(dir);
+    const stored: string[] = [];
+    let release: () => void = () => undefined;
+    let calls = 0;
+    const writer = new ExposureWriter({
+      store: {
+        async insertIgnoringDuplicates(docs) {
+          calls++;
+          if (calls === 1) await new Promise<void>((r) => (release = r));
+          stored.push(...docs.map((d) => d.unitId));
+          return new Set();
+        },
+      },
+      journal: new ExposureJournal(dir, 1_000_000, 'exposures.test'),
+      attribute: async () => undefined,
+      logger: pino({ level: 'silent' }),
+      ping: async () => true,
+      flushMs: 60_000,
+    });
+    writer.enqueue(doc('a'));
+    void writer.flush();
+    await new Promise((r) => setImmediate(r));
+    writer.enqueue(doc('b'));
+    const second = writer.flush();
+    const third = writer.flush();
+    release();
+    await second;
+    expect(stored).toEqual(['a', 'b']);
+    await third;
+    // Both callers shared one follow-up drain.
+    expect(calls).toBe(2);
+    await writer.close();
+  });
 });
