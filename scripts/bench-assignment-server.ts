@@ -8,7 +8,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import {
+  createHistogram,
+  monitorEventLoopDelay,
+  PerformanceObserver,
+  constants as perf,
+} from 'node:perf_hooks';
 import express from 'express';
 import { createComposition } from '../src/composition.ts';
 import { loadConfig } from '../src/config.ts';
@@ -81,10 +86,22 @@ async function seed(connection: Parameters<typeof createComposition>[0]['connect
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 const inServer = createHistogram();
+/** Garbage-collection pauses in the window: how many, their total and the longest (ms). */
+const gc = { count: 0, totalMs: 0, maxMs: 0, majors: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.count++;
+    gc.totalMs += e.duration;
+    gc.maxMs = Math.max(gc.maxMs, e.duration);
+    const detail = (e as unknown as { detail?: { kind?: number } }).detail;
+    if (detail?.kind === perf.NODE_PERFORMANCE_GC_MAJOR) gc.majors++;
+  }
+}).observe({ entryTypes: ['gc'] });
 function answerLoopDelay(m: unknown): void {
   if (m === 'eld-reset') {
     loopDelay.reset();
     inServer.reset();
+    Object.assign(gc, { count: 0, totalMs: 0, maxMs: 0, majors: 0 });
     process.send?.({});
   }
   if (m === 'eld') {
@@ -95,6 +112,7 @@ function answerLoopDelay(m: unknown): void {
       max: ms(loopDelay.max),
       serverP50: ms(inServer.percentile(50)),
       serverP99: ms(inServer.percentile(99)),
+      gc: { ...gc, totalMs: Math.round(gc.totalMs), maxMs: Math.round(gc.maxMs * 10) / 10 },
     });
   }
 }

@@ -37,6 +37,8 @@ export function startServer(
       '--import',
       'tsx',
       ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/bench-prof'] : []),
+      // Diagnosis: V8 or Node flags for the server only, e.g. BENCH_SERVER_FLAGS=--max-semi-space-size=32.
+      ...(process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []),
     ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -53,6 +53,7 @@ async function sweep(server: Server, child: ChildProcess, port: number, key: str
   for (const rate of RATES) {
     await ask(child, 'settle');
     await ask(child, 'eld-reset');
+    const cpu0 = (await ask(child, 'rss')) as { cpuMs: number; dbCpuMs?: number };
     const before = cpuTimes();
     const r = fixedRate({
       port,
@@ -63,12 +64,16 @@ async function sweep(server: Server, child: ChildProcess, port: number, key: str
       customerPrefix: `lat-${rate}-`,
     });
     const after = cpuTimes();
+    const cpu1 = (await ask(child, 'rss')) as { cpuMs: number; dbCpuMs?: number };
+    const perSecond = (a: number | undefined, b: number | undefined) =>
+      a === undefined || b === undefined ? '-' : Math.round((b - a) / SECONDS);
     const loop = (await ask(child, 'eld')) as {
       p50: number;
       p99: number;
       max: number;
       serverP50: number;
       serverP99: number;
+      gc: { count: number; totalMs: number; maxMs: number; majors: number };
     };
     const steal = (100 * (after.steal - before.steal)) / Math.max(1, after.total - before.total);
     rows.push({
@@ -82,6 +87,8 @@ async function sweep(server: Server, child: ChildProcess, port: number, key: str
       'non-2xx': r.non2xx,
       'in server p50 / p99 ms': `${loop.serverP50} / ${loop.serverP99}`,
       'loop delay p99 / max ms': `${loop.p99} / ${loop.max}`,
+      'GC pauses (major) / total / max ms': `${loop.gc.count} (${loop.gc.majors}) / ${loop.gc.totalMs} / ${loop.gc.maxMs}`,
+      'CPU ms/s service / db': `${perSecond(cpu0.cpuMs, cpu1.cpuMs)} / ${perSecond(cpu0.dbCpuMs, cpu1.dbCpuMs)}`,
       'steal %': Math.round(steal * 10) / 10,
     });
   }
@@ -91,7 +98,9 @@ async function sweep(server: Server, child: ChildProcess, port: number, key: str
 export async function runLatencyBench(): Promise<{ title: string; rows: Record<string, string | number>[] }> {
   ensureVegeta();
   const rows: Record<string, string | number>[] = [];
-  for (const server of servers) {
+  // BENCH_LATENCY_SERVERS=1,3 runs only those rows of `servers` (0: bare, 1: durable, 2: not synced, 3: no attribution).
+  const only = process.env.BENCH_LATENCY_SERVERS?.split(',').map(Number);
+  for (const server of servers.filter((_, i) => !only || only.includes(i))) {
     const { child, ready } = await startServer(server.mode, true, server.env);
     await load(ready.port, ready.key, (n) => `warm-${n}`, { amount: 2000, connections: 10 });
     rows.push(...(await sweep(server, child, ready.port, ready.key ?? '')));

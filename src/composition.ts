@@ -187,6 +187,7 @@ export function createComposition({
     logger,
     ...(tuning.attributionIdleMs ? { idleMs: tuning.attributionIdleMs } : {}),
     ...(tuning.attributionBatchItems ? { batchItems: tuning.attributionBatchItems } : {}),
+    gatherMs: config.ATTRIBUTION_GATHER_MS,
   });
   const journalDir = dataDir
     ? path.join(dataDir, 'journal')
@@ -214,7 +215,8 @@ export function createComposition({
     },
     logger,
     ping: () => pingDatabase(connection),
-    ...(tuning.flushMs ? { flushMs: tuning.flushMs } : {}),
+    // Exposures already on disk in the log can wait longer for the database: fewer, larger inserts.
+    flushMs: tuning.flushMs ?? config.EXPOSURE_FLUSH_MS ?? (log ? 250 : 50),
   });
   const fatigueRepo = new FatigueRepository(connection);
   const fatigue = new FatigueGate({ store: fatigueRepo, logger });

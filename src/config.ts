@@ -44,6 +44,17 @@ const configSchema = z.object({
    * (kill -9, out of memory) but not the machine going down, and saves the sync's wait.
    */
   EXPOSURE_SYNC: bool.default(true),
+  /**
+   * How often buffered exposures are inserted into the database (ms). Unset: 250 with
+   * EXPOSURE_DURABLE (they are on disk in the exposure log meanwhile), 50 without (what a crash
+   * of the process can lose).
+   */
+  EXPOSURE_FLUSH_MS: z.coerce.number().int().min(10).max(5000).optional(),
+  /**
+   * After a batch less than a quarter full, the attributor waits this long (ms) before the next,
+   * so light traffic is attributed in fewer, larger batches; 0: at once.
+   */
+  ATTRIBUTION_GATHER_MS: z.coerce.number().int().min(0).max(10000).default(1000),
   /** Extra wait (ms) that gathers more exposure log appends into one synced write; 0: none. */
   EXPOSURE_GROUP_COMMIT_MS: z.coerce.number().int().min(0).max(50).default(0),
   PAYLOAD_POLL_MS: z.coerce.number().int().positive().default(2000),
