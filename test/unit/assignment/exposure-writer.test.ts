@@ -84,25 +84,7 @@ describe('exposure writer', () => {
   });
 
   it('writes what was buffered when a drain began, leaving later arrivals to the next flush', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'writer-test-'));
-    dirs.push(dir);
-    const inserts: string[][] = [];
-    let release: () => void = () => undefined;
-    const writer = new ExposureWriter({
-      store: {
-        async insertIgnoringDuplicates(docs) {
-          inserts.push(docs.map((d) => d.unitId));
-          // The first insert waits until the test lets it go; later ones return at once.
-          if (inserts.length === 1) await new Promise<void>((r) => (release = r));
-          return new Set();
-        },
-      },
-      journal: new ExposureJournal(dir, 1_000_000, 'exposures.test'),
-      attribute: async () => undefined,
-      logger: pino({ level: 'silent' }),
-      ping: async () => true,
-      flushMs: 60_000,
-    });
+    const { writer, inserts, stored, release } = gatedWriter();
     writer.enqueue(doc('a'));
     const first = writer.flush();
     await new Promise((r) => setImmediate(r));
@@ -113,6 +95,7 @@ describe('exposure writer', () => {
     await first;
     // The drain did not chase b and c: one insert per flush, not one per round trip.
     expect(inserts).toEqual([['a']]);
+    expect(stored).toEqual(['a']);
     expect(writer.stats()).toMatchObject({ buffered: 2, stored: 1 });
     await writer.flush();
     expect(inserts).toEqual([['a'], ['b', 'c']]);
@@ -121,26 +104,7 @@ describe('exposure writer', () => {
   });
 
   it('a flush asked for while a drain runs resolves only once what was buffered before it is stored', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'writer-test-'));
-    dirs.push(dir);
-    const stored: string[] = [];
-    let release: () => void = () => undefined;
-    let calls = 0;
-    const writer = new ExposureWriter({
-      store: {
-        async insertIgnoringDuplicates(docs) {
-          calls++;
-          if (calls === 1) await new Promise<void>((r) => (release = r));
-          stored.push(...docs.map((d) => d.unitId));
-          return new Set();
-        },
-      },
-      journal: new ExposureJournal(dir, 1_000_000, 'exposures.test'),
-      attribute: async () => undefined,
-      logger: pino({ level: 'silent' }),
-      ping: async () => true,
-      flushMs: 60_000,
-    });
+    const { writer, inserts, stored, release } = gatedWriter();
     writer.enqueue(doc('a'));
     void writer.flush();
     await new Promise((r) => setImmediate(r));
@@ -152,7 +116,33 @@ describe('exposure writer', () => {
     expect(stored).toEqual(['a', 'b']);
     await third;
     // Both callers shared one follow-up drain.
-    expect(calls).toBe(2);
+    expect(inserts).toHaveLength(2);
     await writer.close();
   });
 });
+
+/** A writer whose first insert waits until `release()`; later inserts store at once. */
+function gatedWriter() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'writer-test-'));
+  dirs.push(dir);
+  const inserts: string[][] = [];
+  const stored: string[] = [];
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (open = r));
+  const writer = new ExposureWriter({
+    store: {
+      async insertIgnoringDuplicates(docs) {
+        inserts.push(docs.map((d) => d.unitId));
+        if (inserts.length === 1) await gate;
+        stored.push(...docs.map((d) => d.unitId));
+        return new Set();
+      },
+    },
+    journal: new ExposureJournal(dir, 1_000_000, 'exposures.test'),
+    attribute: async () => undefined,
+    logger: pino({ level: 'silent' }),
+    ping: async () => true,
+    flushMs: 60_000,
+  });
+  return { writer, inserts, stored, release: () => open() };
+}
