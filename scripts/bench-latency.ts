@@ -1,12 +1,15 @@
 /**
  * Where the assignment tail comes from: vegeta at fixed arrival rates (open model, new customers,
- * 10 s each by default) against the bare Express endpoint, Nudgelab with durable exposures (synced,
- * and written but not synced: EXPOSURE_SYNC=false), and Nudgelab with attribution stopped, with the server's event-loop delay over each run (how long
- * synchronous work held every request up), the time requests spent inside the server, and the
- * share of the machine's CPU time the hypervisor took (steal) while the rate ran: on a shared
- * virtual machine the tail follows steal more than anything in the service. Before each rate the
- * server stores and attributes what earlier load left. `BENCH_LATENCY_RATES=100,300` picks the rates,
- * `BENCH_RATE_SECONDS` the length. Run alone with `npx tsx scripts/bench-latency.ts`.
+ * 10 s each by default) against the bare Express endpoint, Nudgelab with durable exposures
+ * (synced, and written but not synced: EXPOSURE_SYNC=false), and Nudgelab with attribution
+ * stopped. Beside the client's figures: the server's event-loop delay over each run (how long
+ * synchronous work held every request up), the time requests spent inside the server, GC pauses,
+ * CPU per process, and the share of the machine's CPU time the hypervisor took (steal) while the
+ * rate ran: on a shared virtual machine the tail follows steal more than anything in the service.
+ * Before each rate the server stores and attributes what earlier load left.
+ * `BENCH_LATENCY_RATES=100,300` picks the rates, `BENCH_RATE_SECONDS` the length,
+ * `BENCH_LATENCY_SERVERS=1,3` the rows of `servers` (0: bare, 1: durable, 2: not synced, 3: no
+ * attribution). Run alone with `npx tsx scripts/bench-latency.ts`.
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -98,7 +101,6 @@ async function sweep(server: Server, child: ChildProcess, port: number, key: str
 export async function runLatencyBench(): Promise<{ title: string; rows: Record<string, string | number>[] }> {
   ensureVegeta();
   const rows: Record<string, string | number>[] = [];
-  // BENCH_LATENCY_SERVERS=1,3 runs only those rows of `servers` (0: bare, 1: durable, 2: not synced, 3: no attribution).
   const only = process.env.BENCH_LATENCY_SERVERS?.split(',').map(Number);
   for (const server of servers.filter((_, i) => !only || only.includes(i))) {
     const { child, ready } = await startServer(server.mode, true, server.env);

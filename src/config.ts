@@ -39,9 +39,10 @@ const configSchema = z.object({
   EXPOSURE_DURABLE: bool.default(true),
   /**
    * With EXPOSURE_DURABLE, how far an answered exposure is kept: true (default) writes each group
-   * of appends synchronously to disk (O_DSYNC), so it survives a power loss or a crash of the machine; false answers once
-   * the lines are written to the operating system, which survives the service being killed
-   * (kill -9, out of memory) but not the machine going down, and saves the sync's wait.
+   * of appends synchronously to disk (O_DSYNC), so it survives a power loss or a crash of the
+   * machine; false answers once the lines are written to the operating system, which survives the
+   * service being killed (kill -9, out of memory) but not the machine going down, and saves the
+   * sync's wait.
    */
   EXPOSURE_SYNC: bool.default(true),
   /**
