@@ -1,5 +1,5 @@
 import type { Connection, Model } from 'mongoose';
-import { duplicateIndexes, onlyDuplicates } from './exposure.repository.js';
+import { duplicateIndexes, onlyDuplicates } from './duplicate-keys.js';
 import { ensureModelIndexes } from './indexes.js';
 import { type EventDoc, eventModel } from './models/event.model.js';
 

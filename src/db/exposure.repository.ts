@@ -1,28 +1,9 @@
 import type { Connection, Model } from 'mongoose';
+import { duplicateIndexes, onlyDuplicates } from './duplicate-keys.js';
 import { ensureModelIndexes } from './indexes.js';
 import { type ExposureDoc, exposureModel } from './models/exposure.model.js';
 
 export type { ExposureDoc } from './models/exposure.model.js';
-
-interface BulkError {
-  code?: number;
-  writeErrors?: { code?: number; err?: { code?: number } }[];
-}
-
-/** True when every write error of an unordered bulk insert is a duplicate key (already stored). */
-export function onlyDuplicates(err: unknown): boolean {
-  const e = err as BulkError;
-  if (Array.isArray(e?.writeErrors) && e.writeErrors.length > 0) {
-    return e.writeErrors.every((w) => (w.code ?? w.err?.code) === 11000);
-  }
-  return e?.code === 11000;
-}
-
-/** Ids the unordered bulk insert refused as duplicates. */
-export function duplicateIndexes(err: unknown): number[] {
-  const e = err as { writeErrors?: { index?: number; code?: number; err?: { index?: number } }[] };
-  return (e.writeErrors ?? []).map((w) => w.index ?? w.err?.index ?? -1).filter((i) => i >= 0);
-}
 
 export class ExposureRepository {
   readonly model: Model<ExposureDoc>;

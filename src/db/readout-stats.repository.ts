@@ -1,4 +1,5 @@
 import type { Collection, Connection, mongo } from 'mongoose';
+import { onlyDuplicates } from './duplicate-keys.js';
 import { escapeName, unescapeName } from './field-names.js';
 import type { UnitRecord } from './unit.repository.js';
 
@@ -197,11 +198,7 @@ export class ReadoutStatsRepository {
       try {
         await this.stats.bulkWrite(ops as never, { ordered: false });
       } catch (err) {
-        const e = err as { code?: number; writeErrors?: { code?: number }[] };
-        const dupOnly = e.writeErrors?.length
-          ? e.writeErrors.every((w) => w.code === 11000)
-          : e.code === 11000;
-        if (!dupOnly) throw err;
+        if (!onlyDuplicates(err)) throw err;
       }
     }
   }

@@ -1,4 +1,5 @@
 import type { Collection, Connection, mongo } from 'mongoose';
+import { onlyDuplicates } from './duplicate-keys.js';
 
 /** One exposure of a unit, with what its outcome state last contributed to the readout sums. */
 export interface UnitExposure {
@@ -115,11 +116,7 @@ export class UnitRepository {
         await this.collection.insertMany(chunk.map(toDoc), { ordered: false });
       } catch (err) {
         // A duplicate means a concurrent replay of the same batch wrote it first: the same record.
-        const e = err as { code?: number; writeErrors?: { code?: number }[] };
-        const dupOnly = e.writeErrors?.length
-          ? e.writeErrors.every((w) => w.code === 11000)
-          : e.code === 11000;
-        if (!dupOnly) throw err;
+        if (!onlyDuplicates(err)) throw err;
       }
     }
   }

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { channelSchema } from '../../src/domain/schemas/common.schema.js';
 import { metricRoles } from '../../src/domain/schemas/experiment.schema.js';
 import { framingPayloadSchema, nudgeTypes, weekdaySchema } from '../../src/domain/schemas/nudge.schema.js';
@@ -54,4 +55,10 @@ const kindField = /^[\w.]+ \([a-z, ]+\)$/;
 export function staysAsIs(names: Iterable<string>): (piece: string) => boolean {
   const given = new Set(names);
   return (p) => given.has(p) || codes.has(p) || keyLike.test(p) || kindField.test(p);
+}
+
+/** Asserts that a worded piece of a page has each of its language's words and none of these English ones. */
+export function expectWorded(text: string, words: readonly string[], english: readonly string[]): void {
+  for (const w of words) expect(text).toContain(w);
+  for (const e of english) expect(text).not.toContain(e);
 }
