@@ -196,13 +196,11 @@ export function createComposition({
   const journal = new ExposureJournal(journalDir, config.JOURNAL_MAX_BYTES, `exposures.${connection.name}`);
   // Answered exposures are synced here before the answer (EXPOSURE_DURABLE), replayed at the next start.
   const log = config.EXPOSURE_DURABLE
-    ? new ExposureLog(
-        journalDir,
-        `exposures.${connection.name}`,
-        config.EXPOSURE_GROUP_COMMIT_MS,
-        undefined,
-        config.EXPOSURE_SYNC,
-      )
+    ? new ExposureLog(journalDir, `exposures.${connection.name}`, {
+        groupMs: config.EXPOSURE_GROUP_COMMIT_MS,
+        sync: config.EXPOSURE_SYNC,
+        writes: config.EXPOSURE_LOG_WRITES,
+      })
     : undefined;
   const exposures = new ExposureWriter({
     store: exposureRepo,

@@ -46,6 +46,12 @@ const configSchema = z.object({
    */
   EXPOSURE_SYNC: bool.default(true),
   /**
+   * Who writes the exposure log: inline (default), the event loop itself, which waits for the
+   * local disk but for no thread to be scheduled (an inline write slower than 20 ms sends the next
+   * 10 s of writes to the pool); pool, libuv's thread pool, for slow or network disks.
+   */
+  EXPOSURE_LOG_WRITES: z.enum(['inline', 'pool']).default('inline'),
+  /**
    * How often buffered exposures are inserted into the database (ms). Unset: 250 with
    * EXPOSURE_DURABLE (they are on disk in the exposure log meanwhile), 50 without (what a crash
    * of the process can lose).

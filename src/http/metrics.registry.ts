@@ -69,6 +69,12 @@ const exposureFigures: readonly Figure<ExposureWriterStats>[] = [
   ],
   ['counter', 'nudgelab_exposure_log_failures_total', 'Failed exposure log appends', (s) => s.logFailures],
   [
+    'counter',
+    'nudgelab_exposure_log_slow_writes_total',
+    'Inline exposure log writes slower than 20 ms (the next 10 s of writes then go to the thread pool)',
+    (s) => s.logSlowWrites,
+  ],
+  [
     'gauge',
     'nudgelab_exposure_writer_degraded',
     '1 while the database refuses writes',

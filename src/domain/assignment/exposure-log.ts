@@ -1,4 +1,4 @@
-import { constants, mkdirSync, readdirSync } from 'node:fs';
+import { constants, mkdirSync, readdirSync, writeSync } from 'node:fs';
 import { type FileHandle, open, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -26,18 +26,46 @@ export interface ExposureLogStats {
   appended: number;
   syncs: number;
   failures: number;
+  /** Inline writes slower than `slowMs`, each sending the next writes to the thread pool for a while. */
+  slowWrites: number;
+}
+
+export interface ExposureLogOptions {
+  /** Extra wait before a group is written when no write is running (0: the next turn of the loop). */
+  groupMs?: number;
+  /**
+   * Each group durable when its write returns (O_DSYNC: survives the machine going down); false:
+   * the group is answered once written to the operating system, which keeps it when this
+   * process dies, however it dies. Default true.
+   */
+  sync?: boolean;
+  /**
+   * 'inline' (default): each group is written by the event loop itself, which waits for the disk
+   * (a fraction of a millisecond on a local disk) but never for a thread of libuv's pool to be
+   * scheduled, which on a busy machine took up to tens of milliseconds. 'pool': written by the
+   * pool, up to `maxInFlight` groups at once, the loop free meanwhile (for slow or network disks).
+   */
+  writes?: 'inline' | 'pool';
+  /** Pool writes: groups written at once, each holding a thread of libuv's pool (default 3 of its 4). */
+  maxInFlight?: number;
+  /**
+   * An inline write slower than this (ms, default 20) holds the loop too long: the next writes go to
+   * the pool for `poolForMs` (default 10 s) before the log tries inline again.
+   */
+  slowMs?: number;
+  poolForMs?: number;
 }
 
 /**
  * The write-ahead log of answered exposures: an assignment is answered only once its exposures are
- * on disk here. Appends are group-committed: lines that arrive while the writes in flight run go
- * out together in the next one, so many requests share a write. With `sync`, the file is opened
- * with O_DSYNC, so one write call both appends a group and makes it durable (one trip to the thread
- * pool instead of a write and then an fdatasync, each with its wake-up of the event loop); up to
- * `maxInFlight` groups are written at once, and Linux lets their syncs overlap. Groups written at
- * once may land in either order: replay does not depend on the order (exposure ids are
- * deterministic and storing one twice is a no-op), and each group is one append, so lines never
- * interleave. The log is cut into segments; the exposure writer seals the current segment before it
+ * on disk here. Appends are group-committed: the lines appended during one turn of the event loop
+ * (and, for pool writes, while the writes in flight run) go out together in one write, so many
+ * requests share it. With `sync`, the file is opened with O_DSYNC, so one write call both appends
+ * a group and makes it durable. Inline writes (the default) run on the event loop; pool writes run
+ * on libuv's thread pool, up to `maxInFlight` at once, and Linux lets their syncs overlap. Groups
+ * written at once may land in either order: replay does not depend on the order (exposure ids are
+ * deterministic and storing one twice is a no-op), and each group is one append (O_APPEND), so
+ * lines never interleave. The log is cut into segments; the exposure writer seals the current segment before it
  * drains its buffer and deletes the sealed one once that drain has stored (or journaled) every
  * exposure, so a segment on disk at start-up holds exposures that may be missing from the
  * database, and replaying it is safe.
@@ -54,26 +82,27 @@ export class ExposureLog {
   private seq = 0;
   /** Segments an earlier process left behind, oldest first. */
   private readonly left: string[];
-  private readonly counters: ExposureLogStats = { appended: 0, syncs: 0, failures: 0 };
+  private readonly counters: ExposureLogStats = { appended: 0, syncs: 0, failures: 0, slowWrites: 0 };
+  private readonly groupMs: number;
+  private readonly maxInFlight: number;
+  private readonly sync: boolean;
+  private readonly inline: boolean;
+  private readonly slowMs: number;
+  private readonly poolForMs: number;
+  /** Until when (epoch ms) writes go to the pool after a slow inline write. */
+  private poolUntil = 0;
 
   constructor(
     readonly dir: string,
     name: string,
-    /** Extra wait before a group is written when no sync is running (0: the next turn of the loop). */
-    private readonly groupMs = 0,
-    /**
-     * Groups written (and synced) at once, each holding a thread of libuv's pool while its sync
-     * runs: three let a group that arrives during a slow sync go out beside it, and leave one of
-     * the pool's four threads to the rest of the process's file work.
-     */
-    private readonly maxInFlight = 3,
-    /**
-     * Each group durable when its write returns (O_DSYNC: survives the machine going down); false:
-     * the group is answered once written to the operating system, which keeps it when this
-     * process dies, however it dies.
-     */
-    private readonly sync = true,
+    options: ExposureLogOptions = {},
   ) {
+    this.groupMs = options.groupMs ?? 0;
+    this.maxInFlight = options.maxInFlight ?? 3;
+    this.sync = options.sync ?? true;
+    this.inline = (options.writes ?? 'inline') === 'inline';
+    this.slowMs = options.slowMs ?? 20;
+    this.poolForMs = options.poolForMs ?? 10_000;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.prefix = `${name}.log.`;
     this.left = readdirSync(dir)
@@ -87,17 +116,19 @@ export class ExposureLog {
   private newSegment(): Segment {
     const stamp = `${Date.now().toString().padStart(14, '0')}-${process.pid}-${this.seq++}`;
     const file = path.join(this.dir, `${this.prefix}${stamp}`);
-    const opened = (async () => {
-      // Customer ids inside: readable by the service's user only.
-      const { O_WRONLY, O_APPEND, O_CREAT, O_DSYNC } = constants;
-      const flags = O_WRONLY | O_APPEND | O_CREAT | (this.sync ? O_DSYNC : 0);
-      const handle = await open(file, flags, 0o600);
-      await this.syncDir();
-      return handle;
-    })();
+    const opened = this.openSegment(file);
     // A failure surfaces on the first write into the segment (the answer is then refused).
     opened.catch(() => undefined);
     return { file, opened, lines: 0, last: Promise.resolve() };
+  }
+
+  private async openSegment(file: string): Promise<FileHandle> {
+    // Customer ids inside: readable by the service's user only.
+    const { O_WRONLY, O_APPEND, O_CREAT, O_DSYNC } = constants;
+    const flags = O_WRONLY | O_APPEND | O_CREAT | (this.sync ? O_DSYNC : 0);
+    const handle = await open(file, flags, 0o600);
+    await this.syncDir();
+    return handle;
   }
 
   /** Resolves once these lines, and every line appended before them, are on disk. */
@@ -145,11 +176,27 @@ export class ExposureLog {
 
   private async write(segment: Segment, lines: readonly string[]): Promise<void> {
     const handle = await segment.opened;
+    const data = Buffer.from(`${lines.join('\n')}\n`);
     // One append: O_APPEND keeps concurrent groups whole, O_DSYNC returns once this one is on disk.
-    await handle.write(`${lines.join('\n')}\n`);
+    if (this.inline && Date.now() >= this.poolUntil) this.writeInline(handle.fd, data);
+    else {
+      let done = 0;
+      while (done < data.length) done += (await handle.write(data, done)).bytesWritten;
+    }
     if (this.sync) this.counters.syncs++;
     segment.lines += lines.length;
     this.counters.appended += lines.length;
+  }
+
+  /** Writes on the event loop; a slow disk sends the next writes to the pool for a while. */
+  private writeInline(fd: number, data: Buffer): void {
+    const started = performance.now();
+    let done = 0;
+    while (done < data.length) done += writeSync(fd, data, done);
+    if (performance.now() - started > this.slowMs) {
+      this.counters.slowWrites++;
+      this.poolUntil = Date.now() + this.poolForMs;
+    }
   }
 
   /** A new file's name survives a power loss only once its folder is synced, so each new segment syncs it. */

@@ -52,6 +52,8 @@ export interface ExposureWriterStats {
   logged: number;
   logSyncs: number;
   logFailures: number;
+  /** Inline log writes slow enough to send the next writes to the thread pool. */
+  logSlowWrites: number;
 }
 
 const SEEN_MAX = 500_000;
@@ -295,9 +297,12 @@ export class ExposureWriter {
       journalMaxBytes: this.opts.journal.maxBytes,
       journalFull: this.journalFull,
       ...this.counters,
-      ...(({ appended, syncs, failures }) => ({ logged: appended, logSyncs: syncs, logFailures: failures }))(
-        this.opts.log?.stats() ?? { appended: 0, syncs: 0, failures: 0 },
-      ),
+      ...(({ appended, syncs, failures, slowWrites }) => ({
+        logged: appended,
+        logSyncs: syncs,
+        logFailures: failures,
+        logSlowWrites: slowWrites,
+      }))(this.opts.log?.stats() ?? { appended: 0, syncs: 0, failures: 0, slowWrites: 0 }),
     };
   }
 

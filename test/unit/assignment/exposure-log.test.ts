@@ -1,4 +1,16 @@
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  closeSync,
+  constants,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -59,6 +71,25 @@ function writer(dir: string, log: ExposureLog, stored: Map<string, number>) {
   });
 }
 
+/**
+ * Holds every thread of libuv's pool: each opens a FIFO for reading, which blocks until a writer
+ * opens it. `release` opens the writers, freeing the threads.
+ */
+function blockThreadPool(dir: string) {
+  const size = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+  const fifos = Array.from({ length: size }, (_, i) => path.join(dir, `fifo-${i}`));
+  for (const f of fifos) execFileSync('mkfifo', [f]);
+  const readers: Promise<FileHandle>[] = fifos.map((f) => open(f, 'r'));
+  return {
+    async release() {
+      // A reader blocked in open() already counts, so a non-blocking writer's open succeeds.
+      const writers = fifos.map((f) => openSync(f, constants.O_WRONLY | constants.O_NONBLOCK));
+      for (const r of await Promise.all(readers)) await r.close();
+      for (const w of writers) closeSync(w);
+    },
+  };
+}
+
 const logFiles = (dir: string) => readdirSync(dir).filter((f) => f.includes('.log.'));
 /** Segments holding lines (the next segment is made ahead, empty). */
 const segments = (dir: string) => logFiles(dir).filter((f) => statSync(path.join(dir, f)).size > 0);
@@ -99,7 +130,7 @@ describe('exposure log', () => {
     };
     for (const sync of [true, false]) {
       const dir = folder();
-      const w = writer(dir, new ExposureLog(dir, 'exposures.test', 0, 3, sync), new Map());
+      const w = writer(dir, new ExposureLog(dir, 'exposures.test', { sync }), new Map());
       await w.enqueue(doc('c1'));
       const [file] = segments(dir);
       const flags = flagsOf(path.join(dir, file ?? ''));
@@ -111,7 +142,7 @@ describe('exposure log', () => {
 
   it('keeps every line whole when many groups are written at once', async () => {
     const dir = folder();
-    const log = new ExposureLog(dir, 'exposures.test', 0, 3);
+    const log = new ExposureLog(dir, 'exposures.test', { writes: 'pool', maxInFlight: 3 });
     // Waves of appends while earlier groups are still being written: several groups in flight.
     const waits: Promise<void>[] = [];
     for (let wave = 0; wave < 20; wave++) {
@@ -131,7 +162,7 @@ describe('exposure log', () => {
 
   it('when syncing is off, then an exposure resolves once its line is written, with no fdatasync', async () => {
     const dir = folder();
-    const w = writer(dir, new ExposureLog(dir, 'exposures.test', 0, 2, false), new Map());
+    const w = writer(dir, new ExposureLog(dir, 'exposures.test', { sync: false }), new Map());
     await Promise.all(Array.from({ length: 50 }, (_, i) => w.enqueue(doc(`c${i}`))));
     const [file] = segments(dir);
     const lines = readFileSync(path.join(dir, file ?? ''), 'utf8')
@@ -172,6 +203,62 @@ describe('exposure log', () => {
     expect(second.idle).toBe(true);
     expect(segments(dir)).toEqual([]);
     await second.close();
+  });
+
+  it('writes inline: an append is on disk while every thread of the pool is busy', async () => {
+    const dir = folder();
+    const log = new ExposureLog(dir, 'exposures.test');
+    await log.append([JSON.stringify(doc('warm'))]); // the segment is open before the pool is taken
+    const pool = blockThreadPool(dir);
+    let landed = false;
+    const appended = log.append([JSON.stringify(doc('a'))]).then(() => {
+      landed = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(landed).toBe(true);
+    expect(
+      segments(dir).flatMap((f) => readFileSync(path.join(dir, f), 'utf8').trim().split('\n')),
+    ).toHaveLength(2);
+    await pool.release();
+    await appended;
+    await log.close(true);
+  });
+
+  it('after an inline write slower than its bound, then writes go to the pool for a while', async () => {
+    const dir = folder();
+    // Every inline write counts as slow: the next ones wait for the pool.
+    const log = new ExposureLog(dir, 'exposures.test', { slowMs: 0, poolForMs: 60_000 });
+    await log.append([JSON.stringify(doc('first'))]);
+    expect(log.stats().slowWrites).toBe(1);
+    const pool = blockThreadPool(dir);
+    let landed = false;
+    const appended = log.append([JSON.stringify(doc('second'))]).then(() => {
+      landed = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(landed).toBe(false);
+    await pool.release();
+    await appended;
+    expect(landed).toBe(true);
+    expect(log.stats()).toMatchObject({ appended: 2, slowWrites: 1, failures: 0 });
+    await log.close(true);
+  });
+
+  it('with pool writes, then an append waits for a thread of the pool', async () => {
+    const dir = folder();
+    const log = new ExposureLog(dir, 'exposures.test', { writes: 'pool' });
+    await log.append([JSON.stringify(doc('warm'))]);
+    const pool = blockThreadPool(dir);
+    let landed = false;
+    const appended = log.append([JSON.stringify(doc('a'))]).then(() => {
+      landed = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(landed).toBe(false);
+    await pool.release();
+    await appended;
+    expect(landed).toBe(true);
+    await log.close(true);
   });
 
   it('refuses the answer when the log cannot be written', async () => {

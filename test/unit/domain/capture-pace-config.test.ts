@@ -6,12 +6,14 @@ describe('capture pace settings', () => {
     const config = loadConfig({});
     expect(config.EXPOSURE_FLUSH_MS).toBeUndefined();
     expect(config.ATTRIBUTION_GATHER_MS).toBe(1000);
+    expect(config.EXPOSURE_LOG_WRITES).toBe('inline');
   });
 
   it('when set within bounds, then they are read as numbers', () => {
     const config = loadConfig({ EXPOSURE_FLUSH_MS: '120', ATTRIBUTION_GATHER_MS: '0' });
     expect(config.EXPOSURE_FLUSH_MS).toBe(120);
     expect(config.ATTRIBUTION_GATHER_MS).toBe(0);
+    expect(loadConfig({ EXPOSURE_LOG_WRITES: 'pool' }).EXPOSURE_LOG_WRITES).toBe('pool');
   });
 
   it('when out of bounds or not a number, then the start is refused with the variable named', () => {
@@ -21,6 +23,7 @@ describe('capture pace settings', () => {
       ['EXPOSURE_FLUSH_MS', 'soon'],
       ['ATTRIBUTION_GATHER_MS', '-1'],
       ['ATTRIBUTION_GATHER_MS', '20000'],
+      ['EXPOSURE_LOG_WRITES', 'threads'],
     ] as const) {
       expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
       expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
