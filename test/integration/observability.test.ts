@@ -158,3 +158,55 @@ describe('request logging', () => {
     }
   });
 });
+
+describe('request logging above debug', () => {
+  const infoLines: LogLine[] = [];
+  const app = () =>
+    createApp({
+      services: h.services,
+      logger: pino(
+        { level: 'info' },
+        { write: (line: string) => void infoLines.push(JSON.parse(line) as LogLine) },
+      ),
+      bodyLimit: '1mb',
+      version: 'test',
+    });
+
+  it('when a request succeeds, then it writes no line; a refused one writes the line debug would, at info', async () => {
+    const served = app();
+    const ok = await supertest(served)
+      .get('/v1/journeys')
+      .set(auth(h.keys.viewer))
+      .set('x-request-id', 'quiet-ok-0001');
+    expect(ok.status).toBe(200);
+    expect(ok.headers['x-request-id']).toBe('quiet-ok-0001');
+    expect(infoLines.filter((l) => l.requestId === 'quiet-ok-0001')).toEqual([]);
+    const refused = await supertest(served).get('/v1/journeys').set('x-request-id', 'quiet-401-0001');
+    expect(refused.status).toBe(401);
+    const mine = infoLines.filter((l) => l.requestId === 'quiet-401-0001');
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ level: 30, msg: 'request', req: { method: 'GET', url: '/v1/journeys' } });
+    expect(mine[0]?.res?.status).toBe(401);
+    expect(mine[0]?.ms).toEqual(expect.any(Number));
+  });
+
+  it('when a request fails, then the error line and a warn request line carry its request id', async () => {
+    const journeys = h.services.journeys;
+    const list = journeys.list;
+    journeys.list = async () => {
+      throw new Error('journeys store broke again');
+    };
+    try {
+      const res = await supertest(app()).get('/v1/journeys').set(auth(h.keys.viewer));
+      expect(res.status).toBe(500);
+      const id = res.body.error.requestId as string;
+      expect(id).toMatch(/^req_/);
+      const mine = infoLines.filter((l) => l.requestId === id);
+      expect(mine.map((l) => l.msg).sort()).toEqual(['request failed', 'unhandled error']);
+      expect(mine.find((l) => l.msg === 'request failed')).toMatchObject({ level: 40, res: { status: 500 } });
+      expect(mine.find((l) => l.msg === 'unhandled error')?.err?.message).toBe('journeys store broke again');
+    } finally {
+      journeys.list = list;
+    }
+  });
+});
