@@ -23,6 +23,8 @@ export interface FixedRateResult {
   p99: number;
   max: number;
   non2xx: number;
+  /** The answers other than 200 by status (0: no answer, e.g. a timeout), e.g. `0: 6`; empty when none. */
+  otherCodes: string;
 }
 
 /** Builds vegeta when missing (Go must be installed). */
@@ -88,6 +90,10 @@ export function fixedRate(opts: {
       p99: ms(lat['99th'] ?? 0),
       max: ms(lat.max ?? 0),
       non2xx: report.requests - (report.status_codes['200'] ?? 0),
+      otherCodes: Object.entries(report.status_codes)
+        .filter(([code]) => code !== '200')
+        .map(([code, n]) => `${code}: ${n}`)
+        .join(', '),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

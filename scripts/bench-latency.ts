@@ -87,7 +87,7 @@ async function sweep(server: Server, child: ChildProcess, port: number, key: str
       'p90 ms': r.p90,
       'p99 ms': r.p99,
       'max ms': r.max,
-      'non-2xx': r.non2xx,
+      'non-2xx': r.otherCodes ? `${r.non2xx} (${r.otherCodes})` : r.non2xx,
       'in server p50 / p99 ms': `${loop.serverP50} / ${loop.serverP99}`,
       'loop delay p99 / max ms': `${loop.p99} / ${loop.max}`,
       'GC pauses (major) / total / max ms': `${loop.gc.count} (${loop.gc.majors}) / ${loop.gc.totalMs} / ${loop.gc.maxMs}`,
