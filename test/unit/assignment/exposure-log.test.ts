@@ -90,6 +90,24 @@ function blockThreadPool(dir: string) {
   };
 }
 
+/**
+ * Appends one line while every pool thread is held: whether it had landed 50 ms later (before the
+ * pool is released), and the lines on disk once it has.
+ */
+async function appendWhilePoolHeld(dir: string, log: ExposureLog, unitId: string) {
+  const pool = blockThreadPool(dir);
+  let landed = false;
+  const appended = log.append([JSON.stringify(doc(unitId))]).then(() => {
+    landed = true;
+  });
+  await new Promise((r) => setTimeout(r, 50));
+  const whileHeld = landed;
+  await pool.release();
+  await appended;
+  const lines = segments(dir).flatMap((f) => readFileSync(path.join(dir, f), 'utf8').trim().split('\n'));
+  return { whileHeld, lines: lines.length };
+}
+
 const logFiles = (dir: string) => readdirSync(dir).filter((f) => f.includes('.log.'));
 /** Segments holding lines (the next segment is made ahead, empty). */
 const segments = (dir: string) => logFiles(dir).filter((f) => statSync(path.join(dir, f)).size > 0);
@@ -209,18 +227,9 @@ describe('exposure log', () => {
     const dir = folder();
     const log = new ExposureLog(dir, 'exposures.test');
     await log.append([JSON.stringify(doc('warm'))]); // the segment is open before the pool is taken
-    const pool = blockThreadPool(dir);
-    let landed = false;
-    const appended = log.append([JSON.stringify(doc('a'))]).then(() => {
-      landed = true;
-    });
-    await new Promise((r) => setTimeout(r, 50));
-    expect(landed).toBe(true);
-    expect(
-      segments(dir).flatMap((f) => readFileSync(path.join(dir, f), 'utf8').trim().split('\n')),
-    ).toHaveLength(2);
-    await pool.release();
-    await appended;
+    const { whileHeld, lines } = await appendWhilePoolHeld(dir, log, 'a');
+    expect(whileHeld).toBe(true);
+    expect(lines).toBe(2);
     await log.close(true);
   });
 
@@ -230,16 +239,7 @@ describe('exposure log', () => {
     const log = new ExposureLog(dir, 'exposures.test', { slowMs: 0, poolForMs: 60_000 });
     await log.append([JSON.stringify(doc('first'))]);
     expect(log.stats().slowWrites).toBe(1);
-    const pool = blockThreadPool(dir);
-    let landed = false;
-    const appended = log.append([JSON.stringify(doc('second'))]).then(() => {
-      landed = true;
-    });
-    await new Promise((r) => setTimeout(r, 50));
-    expect(landed).toBe(false);
-    await pool.release();
-    await appended;
-    expect(landed).toBe(true);
+    expect((await appendWhilePoolHeld(dir, log, 'second')).whileHeld).toBe(false);
     expect(log.stats()).toMatchObject({ appended: 2, slowWrites: 1, failures: 0 });
     await log.close(true);
   });
@@ -248,16 +248,8 @@ describe('exposure log', () => {
     const dir = folder();
     const log = new ExposureLog(dir, 'exposures.test', { writes: 'pool' });
     await log.append([JSON.stringify(doc('warm'))]);
-    const pool = blockThreadPool(dir);
-    let landed = false;
-    const appended = log.append([JSON.stringify(doc('a'))]).then(() => {
-      landed = true;
-    });
-    await new Promise((r) => setTimeout(r, 50));
-    expect(landed).toBe(false);
-    await pool.release();
-    await appended;
-    expect(landed).toBe(true);
+    expect((await appendWhilePoolHeld(dir, log, 'a')).whileHeld).toBe(false);
+    expect(log.stats()).toMatchObject({ appended: 2, failures: 0 });
     await log.close(true);
   });
 
