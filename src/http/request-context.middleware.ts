@@ -26,10 +26,11 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
 
 /**
  * Gives every request an id and `req.log`, a child logger that puts it on every line (the error
- * middleware's too), and logs one line per finished request through pino-http: at debug when it
- * succeeded (apps call the assignment route on every page view), info for a refused request (4xx)
- * and warn for a failure (5xx; the error itself is logged by the error middleware). Request lines
- * name the method, URL and status only: headers carry API keys and session cookies.
+ * middleware's too), and logs one line per finished request: at debug when it succeeded (apps
+ * call the assignment route on every page view), info for a refused request (4xx) and warn for a
+ * failure (5xx; the error itself is logged by the error middleware). Request lines name the
+ * method, URL and status only: headers carry API keys and session cookies. With debug on, pino-http
+ * does it all; above debug, the lean context below writes the same refused and failed lines.
  *
  * pino-http binds the request to its child logger under one key; naming that key `requestId` and
  * serializing the request to its id gives the flat `requestId` field with a single child logger.
