@@ -83,12 +83,7 @@ export class ExposureLog {
   /** Segments an earlier process left behind, oldest first. */
   private readonly left: string[];
   private readonly counters: ExposureLogStats = { appended: 0, syncs: 0, failures: 0, slowWrites: 0 };
-  private readonly groupMs: number;
-  private readonly maxInFlight: number;
-  private readonly sync: boolean;
-  private readonly inline: boolean;
-  private readonly slowMs: number;
-  private readonly poolForMs: number;
+  private readonly opts: Required<ExposureLogOptions>;
   /** Until when (epoch ms) writes go to the pool after a slow inline write. */
   private poolUntil = 0;
 
@@ -97,12 +92,15 @@ export class ExposureLog {
     name: string,
     options: ExposureLogOptions = {},
   ) {
-    this.groupMs = options.groupMs ?? 0;
-    this.maxInFlight = options.maxInFlight ?? 3;
-    this.sync = options.sync ?? true;
-    this.inline = (options.writes ?? 'inline') === 'inline';
-    this.slowMs = options.slowMs ?? 20;
-    this.poolForMs = options.poolForMs ?? 10_000;
+    this.opts = {
+      groupMs: 0,
+      sync: true,
+      writes: 'inline',
+      maxInFlight: 3,
+      slowMs: 20,
+      poolForMs: 10_000,
+      ...options,
+    };
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.prefix = `${name}.log.`;
     this.left = readdirSync(dir)
@@ -125,7 +123,7 @@ export class ExposureLog {
   private async openSegment(file: string): Promise<FileHandle> {
     // Customer ids inside: readable by the service's user only.
     const { O_WRONLY, O_APPEND, O_CREAT, O_DSYNC } = constants;
-    const flags = O_WRONLY | O_APPEND | O_CREAT | (this.sync ? O_DSYNC : 0);
+    const flags = O_WRONLY | O_APPEND | O_CREAT | (this.opts.sync ? O_DSYNC : 0);
     const handle = await open(file, flags, 0o600);
     await this.syncDir();
     return handle;
@@ -141,13 +139,13 @@ export class ExposureLog {
   }
 
   private schedule(): void {
-    if (this.inFlight >= this.maxInFlight || this.scheduled) return;
+    if (this.inFlight >= this.opts.maxInFlight || this.scheduled) return;
     this.scheduled = true;
     const go = () => {
       this.scheduled = false;
       void this.commit();
     };
-    if (this.groupMs > 0) setTimeout(go, this.groupMs);
+    if (this.opts.groupMs > 0) setTimeout(go, this.opts.groupMs);
     else setImmediate(go);
   }
 
@@ -178,12 +176,12 @@ export class ExposureLog {
     const handle = await segment.opened;
     const data = Buffer.from(`${lines.join('\n')}\n`);
     // One append: O_APPEND keeps concurrent groups whole, O_DSYNC returns once this one is on disk.
-    if (this.inline && Date.now() >= this.poolUntil) this.writeInline(handle.fd, data);
+    if (this.opts.writes === 'inline' && Date.now() >= this.poolUntil) this.writeInline(handle.fd, data);
     else {
       let done = 0;
       while (done < data.length) done += (await handle.write(data, done)).bytesWritten;
     }
-    if (this.sync) this.counters.syncs++;
+    if (this.opts.sync) this.counters.syncs++;
     segment.lines += lines.length;
     this.counters.appended += lines.length;
   }
@@ -193,9 +191,9 @@ export class ExposureLog {
     const started = performance.now();
     let done = 0;
     while (done < data.length) done += writeSync(fd, data, done);
-    if (performance.now() - started > this.slowMs) {
+    if (performance.now() - started > this.opts.slowMs) {
       this.counters.slowWrites++;
-      this.poolUntil = Date.now() + this.poolForMs;
+      this.poolUntil = Date.now() + this.opts.poolForMs;
     }
   }
 
