@@ -15,6 +15,7 @@ import { connectDatabase, isFerretDb } from '../src/db/connection.ts';
 import { freePort, startEmbeddedDatabase } from '../src/db/embedded.ts';
 import { systemActor } from '../src/domain/roles.ts';
 import { createApp } from '../src/http/app.ts';
+import { createHttpServer } from '../src/http/server.ts';
 import { createLogger } from '../src/logger.ts';
 import { runIfMain } from './bench-output.ts';
 
@@ -64,7 +65,7 @@ export async function runEventsBench(): Promise<{ title: string; rows: Record<st
     await services.ensureIndexes();
     const { secret } = await services.apiKeys.create(systemActor, { name: 'bench-events', role: 'app' });
     const app = createApp({ services, logger, bodyLimit: '1mb', version: 'bench' });
-    const server = app.listen(0, '127.0.0.1');
+    const server = createHttpServer(app).listen(0, '127.0.0.1');
     await new Promise<void>((r) => server.once('listening', () => r()));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/events`;
 

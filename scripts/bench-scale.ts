@@ -24,6 +24,7 @@ import { connectDatabase } from '../src/db/connection.ts';
 import { freePort, startEmbeddedDatabase } from '../src/db/embedded.ts';
 import { systemActor } from '../src/domain/roles.ts';
 import { createApp } from '../src/http/app.ts';
+import { createHttpServer } from '../src/http/server.ts';
 import { createLogger } from '../src/logger.ts';
 import { type BenchResult, runIfMain } from './bench-output.ts';
 
@@ -161,7 +162,9 @@ async function runSize(size: number): Promise<Record<string, string | number>> {
     });
     const exp = await seed(connection);
     await services.capture.assignments.refresh();
-    const server = createApp({ services, logger, bodyLimit: '1mb', version: 'bench' }).listen(0, '127.0.0.1');
+    const server = createHttpServer(
+      createApp({ services, logger, bodyLimit: '1mb', version: 'bench' }),
+    ).listen(0, '127.0.0.1');
     await new Promise<void>((r) => server.once('listening', () => r()));
     try {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

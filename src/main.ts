@@ -7,6 +7,7 @@ import { openDatabase } from './db/open-database.js';
 import { systemActor } from './domain/roles.js';
 import { syncOnFirstStart } from './domain/sync/first-start.js';
 import { createApp } from './http/app.js';
+import { createHttpServer } from './http/server.js';
 import { startBanner } from './http/start-banner.js';
 import { createLogger } from './logger.js';
 import { installCrashHandlers } from './process-guards.js';
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
       ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
     },
   });
-  const server: Server = app.listen(config.PORT, config.HOST);
+  const server: Server = createHttpServer(app).listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

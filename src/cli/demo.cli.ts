@@ -118,11 +118,18 @@ async function main(): Promise<void> {
   if (args['in-process']) {
     const logger = createLogger('warn');
     // The service's modules are loaded only for an in-process run, so --help answers at once.
-    const [{ createComposition }, { openDatabase }, { syncOnFirstStart }, { createApp }] = await Promise.all([
+    const [
+      { createComposition },
+      { openDatabase },
+      { syncOnFirstStart },
+      { createApp },
+      { createHttpServer },
+    ] = await Promise.all([
       import('../composition.js'),
       import('../db/open-database.js'),
       import('../domain/sync/first-start.js'),
       import('../http/app.js'),
+      import('../http/server.js'),
     ]);
     const database = await openDatabase({ mongodbUri: config.MONGODB_URI, dataDir: config.DATA_DIR }, logger);
     const root = createComposition({
@@ -137,7 +144,7 @@ async function main(): Promise<void> {
     await syncOnFirstStart(services, path.resolve(repoRoot, config.EXPERIMENTS_DIR), logger);
     const temp = await services.apiKeys.create(systemActor, { name: `demo-${Date.now()}`, role: 'admin' });
     const app = createApp({ services, logger, bodyLimit: config.BODY_LIMIT, version: 'demo' });
-    const server: Server = app.listen(0, '127.0.0.1');
+    const server: Server = createHttpServer(app).listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => server.once('listening', resolve));
     const address = server.address();
     baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GrowthBook } from '@growthbook/growthbook';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpServer } from '../../src/http/server.js';
 import { seedExperiment, seedNudge, seedTouchpoint } from '../helpers/capture-fixtures.js';
 import { signedIn } from '../helpers/dashboard-session.js';
 import { journeyBody } from '../helpers/definitions.js';
@@ -57,7 +58,7 @@ beforeAll(async () => {
     .send(buildFatiguePolicy({ key: 'home-loan-cap', journey: 'home-loan', maxContacts: 3, windowDays: 7 }))
     .expect(201);
   await h.services.capture.assignments.refresh();
-  server = h.app.listen(0);
+  server = createHttpServer(h.app).listen(0);
   await new Promise<void>((resolve) => server.once('listening', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { GrowthBook } from '@growthbook/growthbook';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exposureModel } from '../../src/db/models/exposure.model.js';
+import { createHttpServer } from '../../src/http/server.js';
 import { createRng } from '../../src/stats/rng.js';
 import { seedExperiment, seedNudge, seedTouchpoint } from '../helpers/capture-fixtures.js';
 import { signedIn } from '../helpers/dashboard-session.js';
@@ -46,7 +47,7 @@ beforeAll(async () => {
   await seedExperiment(c, 'sms-frame', 'apply.sms', { key: 'sms-frame' });
   await seedExperiment(c, 'telco-a', 'telco.offer', { key: 'telco-a' });
   await h.services.capture.assignments.refresh();
-  server = h.app.listen(0);
+  server = createHttpServer(h.app).listen(0);
   await new Promise<void>((resolve) => server.once('listening', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

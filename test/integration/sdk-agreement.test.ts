@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GrowthBook } from '@growthbook/growthbook';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpServer } from '../../src/http/server.js';
 import { seedExperiment, seedNudge, seedTouchpoint } from '../helpers/capture-fixtures.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 
@@ -52,7 +53,7 @@ beforeAll(async () => {
   // Attribution behind 30,000 exposures is not what this test is about.
   await h.services.capture.attribution.stop();
   clientKey = (await h.services.apiKeys.list()).find((k) => k.role === 'app')?.clientKey as string;
-  server = h.app.listen(0);
+  server = createHttpServer(h.app).listen(0);
   await new Promise<void>((resolve) => server.once('listening', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

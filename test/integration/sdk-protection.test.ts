@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { GrowthBook } from '@growthbook/growthbook';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecureValue } from '../../src/domain/assignment/sdk-payload.js';
+import { createHttpServer } from '../../src/http/server.js';
 import { seedExperiment, seedNudge, seedTouchpoint } from '../helpers/capture-fixtures.js';
 import { auth, createHarness, type Harness } from '../helpers/harness.js';
 
@@ -35,7 +36,7 @@ beforeAll(async () => {
   });
   await h.services.capture.assignments.refresh();
   await h.services.capture.attribution.stop();
-  server = h.app.listen(0);
+  server = createHttpServer(h.app).listen(0);
   await new Promise<void>((resolve) => server.once('listening', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
