@@ -190,6 +190,33 @@ describe('request logging above debug', () => {
     expect(mine[0]?.ms).toEqual(expect.any(Number));
   });
 
+  it('when many requests are refused at once, then each line carries its own id, also after the level went to debug and back', async () => {
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => void infoLines.push(JSON.parse(line) as LogLine) },
+    );
+    const served = createApp({ services: h.services, logger, bodyLimit: '1mb', version: 'test' });
+    const ids = Array.from({ length: 12 }, (_, i) => `many-401-${String(i).padStart(4, '0')}`);
+    const answers = await Promise.all(
+      ids.map((id) => supertest(served).get('/v1/journeys').set('x-request-id', id)),
+    );
+    expect(answers.map((a) => a.status)).toEqual(ids.map(() => 401));
+    for (const id of ids) expect(infoLines.filter((l) => l.requestId === id)).toHaveLength(1);
+    // At debug, pino-http gives each request its logger; the success line names the request.
+    logger.level = 'debug';
+    const ok = await supertest(served)
+      .get('/v1/journeys')
+      .set(auth(h.keys.viewer))
+      .set('x-request-id', 'dbg-ok-0001');
+    expect(ok.status).toBe(200);
+    expect(infoLines.filter((l) => l.requestId === 'dbg-ok-0001').map((l) => l.msg)).toEqual(['request']);
+    logger.level = 'info';
+    const after = await supertest(served).get('/v1/journeys').set('x-request-id', 'back-401-0001');
+    expect(after.status).toBe(401);
+    expect(infoLines.filter((l) => l.requestId === 'back-401-0001')).toHaveLength(1);
+    expect(infoLines.filter((l) => l.requestId === 'dbg-ok-0001')).toHaveLength(1);
+  });
+
   it('when a request fails, then the error line and a warn request line carry its request id', async () => {
     const journeys = h.services.journeys;
     const list = journeys.list;
