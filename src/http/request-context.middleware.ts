@@ -111,9 +111,11 @@ function leanRequestContext(logger: Logger): RequestHandler {
     (req as unknown as LazyLog)[kBase] = logger;
     res.once('finish', () => {
       if (res.statusCode < 400) return;
+      const level = res.statusCode >= 500 ? 'warn' : 'info';
+      // A flood of refused requests (429s) makes no child logger when their lines are off.
+      if (!logger.isLevelEnabled(level)) return;
       const line = { ...summary(req, res), ms: Math.round(performance.now() - started) };
-      if (res.statusCode >= 500) req.log.warn(line, 'request failed');
-      else req.log.info(line, 'request');
+      req.log[level](line, level === 'warn' ? 'request failed' : 'request');
     });
     next();
   };

@@ -217,6 +217,37 @@ describe('request logging above debug', () => {
     expect(infoLines.filter((l) => l.requestId === 'dbg-ok-0001')).toHaveLength(1);
   });
 
+  it('when the level is warn, then a refused request writes nothing and a failed one still writes its warn line', async () => {
+    const warnLines: LogLine[] = [];
+    const logger = pino(
+      { level: 'warn' },
+      { write: (line: string) => void warnLines.push(JSON.parse(line) as LogLine) },
+    );
+    const served = createApp({ services: h.services, logger, bodyLimit: '1mb', version: 'test' });
+    const refused = await supertest(served).get('/v1/journeys').set('x-request-id', 'warn-401-0001');
+    expect(refused.status).toBe(401);
+    const journeys = h.services.journeys;
+    const list = journeys.list;
+    journeys.list = async () => {
+      throw new Error('journeys store broke at warn');
+    };
+    try {
+      const failed = await supertest(served)
+        .get('/v1/journeys')
+        .set(auth(h.keys.viewer))
+        .set('x-request-id', 'warn-500-0001');
+      expect(failed.status).toBe(500);
+    } finally {
+      journeys.list = list;
+    }
+    expect(warnLines.filter((l) => l.requestId === 'warn-401-0001')).toEqual([]);
+    const failedLines = warnLines.filter((l) => l.requestId === 'warn-500-0001');
+    expect(failedLines.find((l) => l.msg === 'request failed')).toMatchObject({
+      level: 40,
+      res: { status: 500 },
+    });
+  });
+
   it('when a request fails, then the error line and a warn request line carry its request id', async () => {
     const journeys = h.services.journeys;
     const list = journeys.list;
