@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { freePort, startEmbeddedDatabase } from '../src/db/embedded.js';
+import { chromiumBinary } from '../src/http/dashboard/chromium-binary.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,6 +16,9 @@ declare module 'vitest' {
  * MONGODB_URI points the run at another server instead. Each test file gets its own database.
  */
 export default async function setup(project: TestProject) {
+  // The packaged browser is unpacked here, once, before test files run in parallel: files that
+  // unpacked it at the same moment started a half-written binary (spawn ETXTBSY).
+  await chromiumBinary(process.env.CHROMIUM_PATH).catch(() => undefined);
   if (process.env.MONGODB_URI) {
     project.provide('mongoUri', process.env.MONGODB_URI);
     return;

@@ -15,6 +15,18 @@ export interface ChromiumBinary {
 }
 
 let libraries: Promise<string> | undefined;
+let packagedBrowser: Promise<string> | undefined;
+
+/** The package's browser, unpacked once per process: two unpackings at once left a half-written file to start (ETXTBSY). */
+function packagedExecutable(): Promise<string> {
+  packagedBrowser ??= import('@sparticuz/chromium').then(({ default: packaged }) =>
+    packaged.executablePath(),
+  );
+  packagedBrowser.catch(() => {
+    packagedBrowser = undefined;
+  });
+  return packagedBrowser;
+}
 
 /**
  * The NSS and NSPR libraries the packaged Chromium links against ship in the same npm package
@@ -51,8 +63,7 @@ function packagedLibraries(): Promise<string> {
  */
 export async function chromiumBinary(configuredPath?: string): Promise<ChromiumBinary> {
   if (configuredPath) return { executablePath: configuredPath, args: [...CHROMIUM_ARGS] };
-  const { default: packaged } = await import('@sparticuz/chromium');
-  const [executablePath, lib] = await Promise.all([packaged.executablePath(), packagedLibraries()]);
+  const [executablePath, lib] = await Promise.all([packagedExecutable(), packagedLibraries()]);
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string'),
   );
