@@ -79,6 +79,7 @@ export function fixedRate(opts: {
       throughput: number;
       latencies: Record<string, number>;
       status_codes: Record<string, number>;
+      errors?: string[] | null;
     };
     const lat = report.latencies;
     return {
@@ -90,10 +91,13 @@ export function fixedRate(opts: {
       p99: ms(lat['99th'] ?? 0),
       max: ms(lat.max ?? 0),
       non2xx: report.requests - (report.status_codes['200'] ?? 0),
-      otherCodes: Object.entries(report.status_codes)
-        .filter(([code]) => code !== '200')
-        .map(([code, n]) => `${code}: ${n}`)
-        .join(', '),
+      otherCodes: [
+        ...Object.entries(report.status_codes)
+          .filter(([code]) => code !== '200')
+          .map(([code, n]) => `${code}: ${n}`),
+        // Code 0 is a request that got no answer; vegeta lists why (reset, timeout).
+        ...(report.errors ?? []).map((e) => `"${e}"`),
+      ].join(', '),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
