@@ -6,7 +6,8 @@
  * synchronous work held every request up), the time requests spent inside the server, GC pauses,
  * CPU per process, and the share of the machine's CPU time the hypervisor took (steal) while the
  * rate ran: on a shared virtual machine the tail follows steal more than anything in the service.
- * Before each rate the server stores and attributes what earlier load left.
+ * Each server first takes 3 s at the first rate, not measured (the JIT's warm-up); before each
+ * rate it stores and attributes what earlier load left.
  * `BENCH_LATENCY_RATES=100,300` picks the rates, `BENCH_RATE_SECONDS` the length,
  * `BENCH_LATENCY_SERVERS=1,3` the rows of `servers` (0: bare, 1: durable, 2: not synced, 3: no
  * attribution). Run alone with `npx tsx scripts/bench-latency.ts`.
@@ -19,6 +20,7 @@ import { runIfMain } from './bench-output.ts';
 
 const RATES = (process.env.BENCH_LATENCY_RATES ?? '100,300,600').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
+const WARM_SECONDS = 3;
 
 interface Server {
   label: string;
@@ -53,6 +55,15 @@ function cpuTimes(): { total: number; steal: number } {
 
 async function sweep(server: Server, child: ChildProcess, port: number, key: string) {
   const rows: Record<string, string | number>[] = [];
+  // Not measured: a few seconds at the first rate, so the first row is not the JIT's warm-up.
+  fixedRate({
+    port,
+    key,
+    rate: RATES[0] ?? 100,
+    seconds: WARM_SECONDS,
+    body: assignmentBody,
+    customerPrefix: 'warm-',
+  });
   for (const rate of RATES) {
     await ask(child, 'settle');
     await ask(child, 'eld-reset');
