@@ -69,6 +69,12 @@ const configSchema = z.object({
   SESSION_SECRET: z.string().min(16).optional(),
   SESSION_TTL_MINUTES: z.coerce.number().int().positive().default(480),
   BODY_LIMIT: z.string().default('1mb'),
+  /**
+   * How long an idle kept-alive connection stays open (ms). Longer than the idle timeout of the
+   * proxies and clients in front (60 s for AWS load balancers and nginx), so the service is never
+   * the side that closes a connection a request is being sent on (the client would see a reset).
+   */
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(65_000),
   // Supervision of the embedded database this process starts (unused with MONGODB_URI).
   EMBEDDED_PING_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
   EMBEDDED_PING_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),

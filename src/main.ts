@@ -7,7 +7,7 @@ import { openDatabase } from './db/open-database.js';
 import { systemActor } from './domain/roles.js';
 import { syncOnFirstStart } from './domain/sync/first-start.js';
 import { createApp } from './http/app.js';
-import { createHttpServer } from './http/server.js';
+import { closeHttpServer, createHttpServer } from './http/server.js';
 import { startBanner } from './http/start-banner.js';
 import { createLogger } from './logger.js';
 import { installCrashHandlers } from './process-guards.js';
@@ -93,7 +93,10 @@ async function main(): Promise<void> {
       ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
     },
   });
-  const server: Server = createHttpServer(app).listen(config.PORT, config.HOST);
+  const server: Server = createHttpServer(app, { keepAliveTimeoutMs: config.KEEP_ALIVE_TIMEOUT_MS }).listen(
+    config.PORT,
+    config.HOST,
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -124,10 +127,7 @@ async function main(): Promise<void> {
     }, config.SHUTDOWN_TIMEOUT_MS);
     hardLimit.unref();
     // Requests in flight finish first; then jobs, buffers, deliveries and the database, in order.
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    });
+    await closeHttpServer(server);
     await root.close();
     logger.info('stopped');
     process.exit(exitCode);
