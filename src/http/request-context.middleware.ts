@@ -72,8 +72,8 @@ const withLazyLog = new WeakSet<object>();
 /**
  * `req.log` as one getter on the requests' prototype (Express's `app.request`), making the child
  * logger on first use. A getter defined on each request instead (a closure per request) gave every
- * request its own hidden class, and the request then outlived minor GCs (about 1.5 MB more per GC
- * at 838 requests a second). Without a base logger (pino-http's path) it answers undefined, and
+ * request its own hidden class, and the request then outlived minor GCs (2.6 MB per GC against
+ * 1.0 MB without it, in a small app at 838 requests a second). Without a base logger (pino-http's path) it answers undefined, and
  * the setter keeps what pino-http assigns.
  */
 function lazyLogOn(proto: object): void {

@@ -2,6 +2,11 @@ import { createServer, IncomingMessage, type Server, ServerResponse } from 'node
 import type { Socket } from 'node:net';
 import type { Express } from 'express';
 
+export interface HttpServerOptions {
+  /** Idle kept-alive connections are closed after this long (ms; Node's own default is 5 s). */
+  keepAliveTimeoutMs?: number;
+}
+
 /**
  * The HTTP server for an Express app, whose requests and responses are made with the app's own
  * prototypes (`app.request`, `app.response`). Express otherwise re-parents every request and
@@ -12,21 +17,16 @@ import type { Express } from 'express';
  * the service listens (`app.listen` would make a stock server). Idle connections are kept
  * `keepAliveTimeoutMs` (default 65 s, past the 60 s idle timeout of common load balancers).
  */
-export interface HttpServerOptions {
-  /** Idle kept-alive connections are closed after this long (ms; Node's own default is 5 s). */
-  keepAliveTimeoutMs?: number;
-}
-
 export function createHttpServer(app: Express, options: HttpServerOptions = {}): Server {
   // Node's IncomingMessage and ServerResponse are plain constructor functions, so they can be
-  // applied to the object `new AppRequest` made. (Reflect.construct with AppRequest as the new target made
-  // objects that outlived minor GCs again, about 0.9 MB per GC.)
+  // applied to the object `new AppRequest` made. (Reflect.construct with AppRequest as the new
+  // target made objects that outlived minor GCs again, about 0.9 MB per GC.)
   function AppRequest(this: IncomingMessage, socket: Socket): void {
     Reflect.apply(IncomingMessage, this, [socket]);
   }
   AppRequest.prototype = app.request;
-  function AppResponse(this: ServerResponse, req: IncomingMessage, options?: object): void {
-    Reflect.apply(ServerResponse, this, [req, options]);
+  function AppResponse(this: ServerResponse, req: IncomingMessage, responseOptions?: object): void {
+    Reflect.apply(ServerResponse, this, [req, responseOptions]);
   }
   AppResponse.prototype = app.response;
   const server = createServer(
