@@ -14,19 +14,24 @@ export interface ChromiumBinary {
   env?: Record<string, string>;
 }
 
-let libraries: Promise<string> | undefined;
-let packagedBrowser: Promise<string> | undefined;
+/** Runs `make` once per process and shares its promise; a failure is forgotten, so the next call tries again. */
+function oncePerProcess<T>(make: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | undefined;
+  return () => {
+    if (!running) {
+      running = make();
+      running.catch(() => {
+        running = undefined;
+      });
+    }
+    return running;
+  };
+}
 
 /** The package's browser, unpacked once per process: two unpackings at once left a half-written file to start (ETXTBSY). */
-function packagedExecutable(): Promise<string> {
-  packagedBrowser ??= import('@sparticuz/chromium').then(({ default: packaged }) =>
-    packaged.executablePath(),
-  );
-  packagedBrowser.catch(() => {
-    packagedBrowser = undefined;
-  });
-  return packagedBrowser;
-}
+const packagedExecutable = oncePerProcess(() =>
+  import('@sparticuz/chromium').then(({ default: packaged }) => packaged.executablePath()),
+);
 
 /**
  * The NSS and NSPR libraries the packaged Chromium links against ship in the same npm package
@@ -34,26 +39,20 @@ function packagedExecutable(): Promise<string> {
  * installed a browser from its package manager has no libnss3, so they are unpacked here too, once
  * per process, and put first on the browser's library path.
  */
-function packagedLibraries(): Promise<string> {
-  libraries ??= (async () => {
-    const target = path.join(tmpdir(), 'al2023');
-    const lib = path.join(target, 'lib');
-    if (!existsSync(path.join(lib, 'libnss3.so'))) {
-      const entry = createRequire(import.meta.url).resolve('@sparticuz/chromium');
-      const root = entry.slice(0, entry.lastIndexOf(`${path.sep}build${path.sep}`));
-      await pipeline(
-        createReadStream(path.join(root, 'bin', 'al2023.tar.br')),
-        createBrotliDecompress(),
-        extract(target),
-      );
-    }
-    return lib;
-  })();
-  libraries.catch(() => {
-    libraries = undefined;
-  });
-  return libraries;
-}
+const packagedLibraries = oncePerProcess(async () => {
+  const target = path.join(tmpdir(), 'al2023');
+  const lib = path.join(target, 'lib');
+  if (!existsSync(path.join(lib, 'libnss3.so'))) {
+    const entry = createRequire(import.meta.url).resolve('@sparticuz/chromium');
+    const root = entry.slice(0, entry.lastIndexOf(`${path.sep}build${path.sep}`));
+    await pipeline(
+      createReadStream(path.join(root, 'bin', 'al2023.tar.br')),
+      createBrotliDecompress(),
+      extract(target),
+    );
+  }
+  return lib;
+});
 
 /**
  * The browser PDF exports and the browser tests launch: `CHROMIUM_PATH` when set (a system
