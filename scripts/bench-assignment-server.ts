@@ -25,6 +25,7 @@ import { systemActor } from '../src/domain/roles.ts';
 import { createApp } from '../src/http/app.ts';
 import { createHttpServer } from '../src/http/server.ts';
 import { createLogger } from '../src/logger.ts';
+import { applyRuntimeFlags } from '../src/runtime-flags.ts';
 import { benchDefinitions } from './bench-evaluation.ts';
 
 const rssMb = (): number => Math.round(process.memoryUsage().rss / 1e5) / 10;
@@ -89,6 +90,8 @@ loopDelay.enable();
 const inServer = createHistogram();
 /** Garbage-collection pauses in the window: how many, their total and the longest (ms). */
 const gc = { count: 0, totalMs: 0, maxMs: 0, majors: 0 };
+/** The share of the window the event loop was busy (not waiting in epoll), from Node's counter. */
+let eluStart = performance.eventLoopUtilization();
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     gc.count++;
@@ -103,6 +106,7 @@ function answerLoopDelay(m: unknown): void {
     loopDelay.reset();
     inServer.reset();
     Object.assign(gc, { count: 0, totalMs: 0, maxMs: 0, majors: 0 });
+    eluStart = performance.eventLoopUtilization();
     process.send?.({});
   }
   if (m === 'eld') {
@@ -114,6 +118,7 @@ function answerLoopDelay(m: unknown): void {
       serverP50: ms(inServer.percentile(50)),
       serverP99: ms(inServer.percentile(99)),
       gc: { ...gc, totalMs: Math.round(gc.totalMs), maxMs: Math.round(gc.maxMs * 10) / 10 },
+      busy: Math.round(performance.eventLoopUtilization(eluStart).utilization * 100),
     });
   }
 }
@@ -127,6 +132,8 @@ function timeRequests(server: Server): void {
 
 async function main() {
   const mode = process.argv[2];
+  // The service's V8 settings (src/main.ts applies them at start); BENCH_V8_DEFAULTS=1 leaves V8's own.
+  if (mode === 'nudgelab' && !process.env.BENCH_V8_DEFAULTS) applyRuntimeFlags();
   process.on('message', answerLoopDelay);
   if (mode === 'bare') {
     const app = express();
@@ -156,8 +163,19 @@ async function main() {
     EXPOSURE_DURABLE: process.env.BENCH_DURABLE === 'false' ? 'false' : 'true',
     // BENCH_SYNC=false: the exposure is written to the log before the answer, not fdatasync'ed.
     EXPOSURE_SYNC: process.env.BENCH_SYNC === 'false' ? 'false' : 'true',
+    // BENCH_LOG_WRITES=inline|pool|thread: who writes the exposure log (EXPOSURE_LOG_WRITES).
+    ...(process.env.BENCH_LOG_WRITES ? { EXPOSURE_LOG_WRITES: process.env.BENCH_LOG_WRITES } : {}),
+    // BENCH_GROUP_MS: extra wait that gathers log appends into one synced write (EXPOSURE_GROUP_COMMIT_MS).
+    ...(process.env.BENCH_GROUP_MS ? { EXPOSURE_GROUP_COMMIT_MS: process.env.BENCH_GROUP_MS } : {}),
   });
-  const root = createComposition({ config, connection, logger });
+  // BENCH_ATTRIBUTION_BATCH: queued items per attribution batch (default 2,000).
+  const batchItems = Number(process.env.BENCH_ATTRIBUTION_BATCH) || undefined;
+  const root = createComposition({
+    config,
+    connection,
+    logger,
+    ...(batchItems ? { tuning: { attributionBatchItems: batchItems } } : {}),
+  });
   const { services } = root;
   await services.ensureIndexes();
   const { secret } = await services.apiKeys.create(systemActor, { name: 'bench-app', role: 'app' });
@@ -192,7 +210,14 @@ async function main() {
       // CPU is read once the run's exposures are written.
       await services.capture.exposures.flush();
       const stats = services.capture.exposures.stats();
-      process.send?.({ rss: rssMb(), stats, cpuMs: ownCpuMs(), dbCpuMs: processCpuMs(db.process.pid) });
+      const attribution = services.capture.attribution.stats();
+      process.send?.({
+        rss: rssMb(),
+        stats,
+        attribution,
+        cpuMs: ownCpuMs(),
+        dbCpuMs: processCpuMs(db.process.pid),
+      });
     }
     // Before a measured window: what earlier load left is stored and attributed.
     if (m === 'settle') {

@@ -10,7 +10,8 @@
  * rate it stores and attributes what earlier load left.
  * `BENCH_LATENCY_RATES=100,300` picks the rates, `BENCH_RATE_SECONDS` the length,
  * `BENCH_LATENCY_SERVERS=1,3` the rows of `servers` (0: bare, 1: durable, 2: not synced, 3: no
- * attribution). Run alone with `npx tsx scripts/bench-latency.ts`.
+ * attribution, 4: the log written by the event loop, 5: by libuv's pool, 6: attribution batches of 500, 7: log
+ * appends gathered for 1 ms; 0-3 by default). Vegeta runs on one core (`BENCH_VEGETA_PROCS`). Run alone with `npx tsx scripts/bench-latency.ts`.
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -40,6 +41,26 @@ const servers: Server[] = [
     label: 'Nudgelab, durable exposures, attribution stopped',
     mode: 'nudgelab',
     env: { BENCH_NO_SINK: '1' },
+  },
+  {
+    label: 'Nudgelab, durable exposures, log written by the event loop (inline)',
+    mode: 'nudgelab',
+    env: { BENCH_LOG_WRITES: 'inline' },
+  },
+  {
+    label: "Nudgelab, durable exposures, log written by libuv's pool",
+    mode: 'nudgelab',
+    env: { BENCH_LOG_WRITES: 'pool' },
+  },
+  {
+    label: 'Nudgelab, durable exposures, attribution batches of 500',
+    mode: 'nudgelab',
+    env: { BENCH_ATTRIBUTION_BATCH: '500' },
+  },
+  {
+    label: 'Nudgelab, durable exposures, appends gathered for 1 ms',
+    mode: 'nudgelab',
+    env: { BENCH_GROUP_MS: '1' },
   },
 ];
 
@@ -88,6 +109,7 @@ async function sweep(server: Server, child: ChildProcess, port: number, key: str
       serverP50: number;
       serverP99: number;
       gc: { count: number; totalMs: number; maxMs: number; majors: number };
+      busy: number;
     };
     const steal = (100 * (after.steal - before.steal)) / Math.max(1, after.total - before.total);
     rows.push({
@@ -101,6 +123,7 @@ async function sweep(server: Server, child: ChildProcess, port: number, key: str
       'non-2xx': r.otherCodes ? `${r.non2xx} (${r.otherCodes})` : r.non2xx,
       'in server p50 / p99 ms': `${loop.serverP50} / ${loop.serverP99}`,
       'loop delay p99 / max ms': `${loop.p99} / ${loop.max}`,
+      'loop busy %': loop.busy,
       'GC pauses (major) / total / max ms': `${loop.gc.count} (${loop.gc.majors}) / ${loop.gc.totalMs} / ${loop.gc.maxMs}`,
       'CPU ms/s service / db': `${perSecond(cpu0.cpuMs, cpu1.cpuMs)} / ${perSecond(cpu0.dbCpuMs, cpu1.dbCpuMs)}`,
       'steal %': Math.round(steal * 10) / 10,
@@ -112,8 +135,8 @@ async function sweep(server: Server, child: ChildProcess, port: number, key: str
 export async function runLatencyBench(): Promise<{ title: string; rows: Record<string, string | number>[] }> {
   ensureVegeta();
   const rows: Record<string, string | number>[] = [];
-  const only = process.env.BENCH_LATENCY_SERVERS?.split(',').map(Number);
-  for (const server of servers.filter((_, i) => !only || only.includes(i))) {
+  const only = (process.env.BENCH_LATENCY_SERVERS ?? '0,1,2,3').split(',').map(Number);
+  for (const server of servers.filter((_, i) => only.includes(i))) {
     const { child, ready } = await startServer(server.mode, true, server.env);
     await load(ready.port, ready.key, (n) => `warm-${n}`, { amount: 2000, connections: 10 });
     rows.push(...(await sweep(server, child, ready.port, ready.key ?? '')));

@@ -11,8 +11,10 @@ import { closeHttpServer, createHttpServer } from './http/server.js';
 import { startBanner } from './http/start-banner.js';
 import { createLogger } from './logger.js';
 import { installCrashHandlers } from './process-guards.js';
+import { applyRuntimeFlags } from './runtime-flags.js';
 
 async function main(): Promise<void> {
+  applyRuntimeFlags();
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();

@@ -1,6 +1,7 @@
 import { constants, mkdirSync, readdirSync, writeSync } from 'node:fs';
 import { type FileHandle, open, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { LogWriteThread } from './log-write-thread.js';
 
 interface Segment {
   file: string;
@@ -40,13 +41,15 @@ export interface ExposureLogOptions {
    */
   sync?: boolean;
   /**
-   * 'inline' (default): each group is written by the event loop itself, which waits for the disk
-   * (a fraction of a millisecond on a local disk) but never for a thread of libuv's pool to be
-   * scheduled, which on a busy machine took up to tens of milliseconds. 'pool': written by the
-   * pool, up to `maxInFlight` groups at once, the loop free meanwhile (for slow or network disks).
+   * 'thread' (the service's default, EXPOSURE_LOG_WRITES): written by a thread of the log's own,
+   * one group at a time; what is appended meanwhile goes out together in the next write, and the
+   * loop never waits for the disk. 'inline' (this class's default): each group is written by the
+   * event loop itself, which waits for the disk (a fraction of a millisecond on a local disk) but
+   * never for another thread to be scheduled. 'pool': written by libuv's pool, up to
+   * `maxInFlight` groups at once, the loop free meanwhile (for slow or network disks).
    */
-  writes?: 'inline' | 'pool';
-  /** Pool writes: groups written at once, each holding a thread of libuv's pool (default 3 of its 4). */
+  writes?: 'inline' | 'pool' | 'thread';
+  /** Groups written at once: each pool write holds a thread of libuv's pool (default 3 of its 4); thread writes: 1. */
   maxInFlight?: number;
   /**
    * An inline write slower than this (ms, default 20) holds the loop too long: the next writes go to
@@ -54,15 +57,18 @@ export interface ExposureLogOptions {
    */
   slowMs?: number;
   poolForMs?: number;
+  /** Thread writes: the thread to use (default: one started for this log, stopped by close). */
+  writer?: LogWriteThread;
 }
 
 /**
  * The write-ahead log of answered exposures: an assignment is answered only once its exposures are
  * on disk here. Appends are group-committed: the lines appended during one turn of the event loop
- * (and, for pool writes, while the writes in flight run) go out together in one write, so many
- * requests share it. With `sync`, the file is opened with O_DSYNC, so one write call both appends
- * a group and makes it durable. Inline writes (the default) run on the event loop; pool writes run
- * on libuv's thread pool, up to `maxInFlight` at once, and Linux lets their syncs overlap. Groups
+ * (and, for thread and pool writes, while the writes in flight run) go out together in one write,
+ * so many requests share it. With `sync`, the file is opened with O_DSYNC, so one write call both
+ * appends a group and makes it durable. Thread writes run one at a time on the log's own thread;
+ * inline writes on the event loop; pool writes on libuv's thread pool, up to `maxInFlight` at
+ * once, and Linux lets their syncs overlap. Groups
  * written at once may land in either order: replay does not depend on the order (exposure ids are
  * deterministic and storing one twice is a no-op), and each group is one append (O_APPEND), so
  * lines never interleave. The log is cut into segments; the exposure writer seals the current segment before it
@@ -83,15 +89,17 @@ export class ExposureLog {
   /** Segments an earlier process left behind, oldest first. */
   private readonly left: string[];
   private readonly counters: ExposureLogStats = { appended: 0, syncs: 0, failures: 0, slowWrites: 0 };
-  private readonly opts: Required<ExposureLogOptions>;
+  private readonly opts: Required<Omit<ExposureLogOptions, 'writer'>>;
   /** Until when (epoch ms) writes go to the pool after a slow inline write. */
   private poolUntil = 0;
+  private readonly thread: LogWriteThread | null;
 
   constructor(
     readonly dir: string,
     name: string,
     options: ExposureLogOptions = {},
   ) {
+    const { writer, ...rest } = options;
     this.opts = {
       groupMs: 0,
       sync: true,
@@ -99,8 +107,10 @@ export class ExposureLog {
       maxInFlight: 3,
       slowMs: 20,
       poolForMs: 10_000,
-      ...options,
+      ...rest,
+      ...(rest.writes === 'thread' && rest.maxInFlight === undefined ? { maxInFlight: 1 } : {}),
     };
+    this.thread = this.opts.writes === 'thread' ? (writer ?? new LogWriteThread()) : null;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.prefix = `${name}.log.`;
     this.left = readdirSync(dir)
@@ -174,10 +184,13 @@ export class ExposureLog {
 
   private async write(segment: Segment, lines: readonly string[]): Promise<void> {
     const handle = await segment.opened;
-    const data = Buffer.from(`${lines.join('\n')}\n`);
+    const text = `${lines.join('\n')}\n`;
     // One append: O_APPEND keeps concurrent groups whole, O_DSYNC returns once this one is on disk.
-    if (this.opts.writes === 'inline' && Date.now() >= this.poolUntil) this.writeInline(handle.fd, data);
+    if (this.thread?.alive) await this.thread.write(handle.fd, text);
+    else if (this.opts.writes === 'inline' && Date.now() >= this.poolUntil)
+      this.writeInline(handle.fd, Buffer.from(text));
     else {
+      const data = Buffer.from(text);
       let done = 0;
       while (done < data.length) done += (await handle.write(data, done)).bytesWritten;
     }
@@ -256,11 +269,11 @@ export class ExposureLog {
   async close(retireCurrent: boolean): Promise<void> {
     await this.drop(this.spare);
     const segment = this.current;
-    if (retireCurrent || segment.lines === 0) {
-      await this.drop(segment);
-      return;
+    if (retireCurrent || segment.lines === 0) await this.drop(segment);
+    else {
+      await segment.last;
+      await segment.opened.then((h) => h.close()).catch(() => undefined);
     }
-    await segment.last;
-    await segment.opened.then((h) => h.close()).catch(() => undefined);
+    await this.thread?.close();
   }
 }

@@ -19,6 +19,7 @@ import type { ExposureDoc } from '../../../src/db/exposure.repository.js';
 import { ExposureJournal } from '../../../src/domain/assignment/exposure-journal.js';
 import { ExposureLog } from '../../../src/domain/assignment/exposure-log.js';
 import { ExposureWriter } from '../../../src/domain/assignment/exposure-writer.js';
+import { LogWriteThread } from '../../../src/domain/assignment/log-write-thread.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -261,5 +262,65 @@ describe('exposure log', () => {
     const w = writer(dir, log, new Map());
     await expect(w.enqueue(doc('a'))).rejects.toThrow();
     expect(w.stats().logFailures).toBe(1);
+  });
+});
+
+describe('exposure log written by its own thread', () => {
+  it('lands an append while every thread of the pool is busy', async () => {
+    const dir = folder();
+    const log = new ExposureLog(dir, 'exposures.test', { writes: 'thread' });
+    await log.append([JSON.stringify(doc('warm'))]);
+    const { whileHeld, lines } = await appendWhilePoolHeld(dir, log, 'a');
+    expect(whileHeld).toBe(true);
+    expect(lines).toBe(2);
+    await log.close(true);
+  });
+
+  it('keeps every line whole and gathers what is appended while a write runs into the next one', async () => {
+    const dir = folder();
+    const log = new ExposureLog(dir, 'exposures.test', { writes: 'thread' });
+    const waits: Promise<void>[] = [];
+    for (let wave = 0; wave < 20; wave++) {
+      for (let i = 0; i < 25; i++) waits.push(log.append([JSON.stringify(doc(`w${wave}-${i}`))]));
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(waits);
+    const lines = segments(dir).flatMap((f) => readFileSync(path.join(dir, f), 'utf8').trim().split('\n'));
+    expect(lines).toHaveLength(500);
+    expect(new Set(lines.map((l) => (JSON.parse(l) as ExposureDoc)._id)).size).toBe(500);
+    expect(log.stats()).toMatchObject({ appended: 500, failures: 0 });
+    expect(log.stats().syncs).toBeLessThanOrEqual(20);
+    await log.close(true);
+  });
+
+  it('writes through the pool once its thread is gone, losing no append', async () => {
+    const dir = folder();
+    const thread = new LogWriteThread();
+    const log = new ExposureLog(dir, 'exposures.test', { writes: 'thread', writer: thread });
+    await log.append([JSON.stringify(doc('before'))]);
+    await thread.close();
+    expect(thread.alive).toBe(false);
+    await log.append([JSON.stringify(doc('after'))]);
+    const lines = segments(dir).flatMap((f) => readFileSync(path.join(dir, f), 'utf8').trim().split('\n'));
+    expect(lines.map((l) => (JSON.parse(l) as ExposureDoc).unitId)).toEqual(['before', 'after']);
+    expect(log.stats()).toMatchObject({ appended: 2, failures: 0 });
+    await log.close(true);
+  });
+
+  it('answers a write it could not make with the error, and refuses writes once stopped', async () => {
+    const thread = new LogWriteThread();
+    const dir = folder();
+    const fd = openSync(
+      path.join(dir, 'f'),
+      constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND,
+      0o600,
+    );
+    expect(await thread.write(fd, 'one\n')).toBeGreaterThanOrEqual(0);
+    closeSync(fd);
+    // A descriptor this process never opened.
+    await expect(thread.write(2_000_000, 'two\n')).rejects.toThrow(/EBADF/);
+    expect(readFileSync(path.join(dir, 'f'), 'utf8')).toBe('one\n');
+    await thread.close();
+    await expect(thread.write(fd, 'three\n')).rejects.toThrow(/exited/);
   });
 });

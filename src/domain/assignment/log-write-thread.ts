@@ -1,0 +1,91 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * The thread's whole program: each message is one append (an fd and the bytes), written with
+ * writeSync until every byte is out, then answered with its id and how long the write took.
+ * Plain JavaScript evaluated in the worker, so it needs no loader and no file beside the build.
+ */
+const PROGRAM = `
+const { parentPort } = require('node:worker_threads');
+const { writeSync } = require('node:fs');
+parentPort.on('message', (m) => {
+  const started = performance.now();
+  try {
+    const data = Buffer.from(m.text);
+    let done = 0;
+    while (done < data.length) done += writeSync(m.fd, data, done);
+    parentPort.postMessage({ id: m.id, ms: performance.now() - started });
+  } catch (err) {
+    parentPort.postMessage({ id: m.id, error: String(err && err.message ? err.message : err) });
+  }
+});
+`;
+
+interface Reply {
+  id: number;
+  ms?: number;
+  error?: string;
+}
+
+interface Pending {
+  resolve: (ms: number) => void;
+  reject: (err: Error) => void;
+  done: Promise<unknown>;
+}
+
+/**
+ * One thread of its own that writes the exposure log: the event loop hands it a group and goes on
+ * serving requests while the disk syncs it, and the thread is never queued behind other work of
+ * libuv's shared pool. Writes run one after another in the order given. When the thread dies, the
+ * writes it held and every later one fail (the log then sends its writes to the pool).
+ */
+export class LogWriteThread {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private dead: Error | null = null;
+
+  constructor() {
+    this.worker = new Worker(PROGRAM, { eval: true, name: 'exposure-log-writer' });
+    this.worker.unref();
+    this.worker.on('message', (m: Reply) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.error !== undefined) p.reject(new Error(m.error));
+      else p.resolve(m.ms ?? 0);
+    });
+    const fail = (err: Error) => {
+      this.dead ??= err;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`exposure log writer thread exited (${code})`)));
+  }
+
+  get alive(): boolean {
+    return this.dead === null;
+  }
+
+  /** Appends `text` to `fd`; resolves with the write's duration in ms once every byte is written. */
+  write(fd: number, text: string): Promise<number> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    let pending: Pending | undefined;
+    const done = new Promise<number>((resolve, reject) => {
+      pending = { resolve, reject, done: Promise.resolve() };
+    });
+    pending!.done = done.catch(() => undefined);
+    this.pending.set(id, pending!);
+    this.worker.postMessage({ id, fd, text });
+    return done;
+  }
+
+  /** Stops the thread once the writes handed to it are done. */
+  async close(): Promise<void> {
+    await Promise.all([...this.pending.values()].map((p) => p.done));
+    this.dead ??= new Error('exposure log writer thread exited (stopped)');
+    await this.worker.terminate();
+  }
+}
