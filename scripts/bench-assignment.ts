@@ -228,6 +228,9 @@ export async function runAssignmentBench(): Promise<{
   };
   const rate = Math.max(1, Math.round(runs.new.result.requests.average / 2));
   const body = (c: string) => assignmentBody(c);
+  // The fixed rate is measured in steady state: first the exposures the autocannon runs left
+  // (about 90,000) are stored and attributed, which takes the service tens of seconds.
+  await ask(child, 'settle');
   const rateOn = fixedRate({
     ...ready,
     key: ready.key ?? '',
@@ -245,6 +248,7 @@ export async function runAssignmentBench(): Promise<{
     off.ready,
     customers.new,
   );
+  await ask(off.child, 'settle');
   const rateOff = fixedRate({
     ...off.ready,
     key: off.ready.key ?? '',

@@ -10,7 +10,7 @@
  * rate it stores and attributes what earlier load left.
  * `BENCH_LATENCY_RATES=100,300` picks the rates, `BENCH_RATE_SECONDS` the length,
  * `BENCH_LATENCY_SERVERS=1,3` the rows of `servers` (0: bare, 1: durable, 2: not synced, 3: no
- * attribution, 4: the log written by the event loop, 5: by libuv's pool, 6: attribution batches of 500, 7: log
+ * attribution, 4: the log written by its own thread, 5: by libuv's pool, 6: attribution batches of 500, 7: log
  * appends gathered for 1 ms; 0-3 by default). Vegeta runs on one core (`BENCH_VEGETA_PROCS`). Run alone with `npx tsx scripts/bench-latency.ts`.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -43,9 +43,9 @@ const servers: Server[] = [
     env: { BENCH_NO_SINK: '1' },
   },
   {
-    label: 'Nudgelab, durable exposures, log written by the event loop (inline)',
+    label: 'Nudgelab, durable exposures, log written by its own thread',
     mode: 'nudgelab',
-    env: { BENCH_LOG_WRITES: 'inline' },
+    env: { BENCH_LOG_WRITES: 'thread' },
   },
   {
     label: "Nudgelab, durable exposures, log written by libuv's pool",

@@ -46,13 +46,13 @@ const configSchema = z.object({
    */
   EXPOSURE_SYNC: bool.default(true),
   /**
-   * Who writes the exposure log: thread (default), a thread of the log's own, so the event loop
-   * goes on serving requests while the disk syncs a group; inline, the event loop itself, which
-   * waits for the local disk (an inline write slower than 20 ms sends the next 10 s of writes to
-   * the pool); pool, libuv's thread pool, for slow or network disks. A thread that dies hands its
-   * writes to the pool.
+   * Who writes the exposure log: inline (default), the event loop itself, which waits for the
+   * local disk but for no thread to be scheduled (an inline write slower than 20 ms sends the next
+   * 10 s of writes to the pool); thread, a thread of the log's own, so the loop serves requests
+   * while the disk syncs a group (a thread that dies hands its writes to the pool); pool, libuv's
+   * thread pool, for slow or network disks.
    */
-  EXPOSURE_LOG_WRITES: z.enum(['thread', 'inline', 'pool']).default('thread'),
+  EXPOSURE_LOG_WRITES: z.enum(['inline', 'thread', 'pool']).default('inline'),
   /**
    * How often buffered exposures are inserted into the database (ms). Unset: 250 with
    * EXPOSURE_DURABLE (they are on disk in the exposure log meanwhile), 50 without (what a crash

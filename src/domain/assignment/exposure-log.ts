@@ -41,11 +41,10 @@ export interface ExposureLogOptions {
    */
   sync?: boolean;
   /**
-   * 'thread' (the service's default, EXPOSURE_LOG_WRITES): written by a thread of the log's own,
-   * one group at a time; what is appended meanwhile goes out together in the next write, and the
-   * loop never waits for the disk. 'inline' (this class's default): each group is written by the
-   * event loop itself, which waits for the disk (a fraction of a millisecond on a local disk) but
-   * never for another thread to be scheduled. 'pool': written by libuv's pool, up to
+   * 'inline' (default): each group is written by the event loop itself, which waits for the disk
+   * (a fraction of a millisecond on a local disk) but never for another thread to be scheduled.
+   * 'thread': written by a thread of the log's own, one group at a time; what is appended
+   * meanwhile goes out together in the next write, and the loop never waits for the disk. 'pool': written by libuv's pool, up to
    * `maxInFlight` groups at once, the loop free meanwhile (for slow or network disks).
    */
   writes?: 'inline' | 'pool' | 'thread';
