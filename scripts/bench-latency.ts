@@ -29,39 +29,26 @@ interface Server {
   env: Record<string, string>;
 }
 
+/** A Nudgelab server with durable exposures and one setting changed (none: as configured by default). */
+const durable = (change: string, env: Record<string, string> = {}): Server => ({
+  label: `Nudgelab, durable exposures${change ? `, ${change}` : ''}`,
+  mode: 'nudgelab',
+  env,
+});
+
 const servers: Server[] = [
   { label: 'bare Express 5 JSON', mode: 'bare', env: {} },
-  { label: 'Nudgelab, durable exposures', mode: 'nudgelab', env: {} },
+  durable(''),
   {
     label: 'Nudgelab, exposures written before the answer, not synced',
     mode: 'nudgelab',
     env: { BENCH_SYNC: 'false' },
   },
-  {
-    label: 'Nudgelab, durable exposures, attribution stopped',
-    mode: 'nudgelab',
-    env: { BENCH_NO_SINK: '1' },
-  },
-  {
-    label: 'Nudgelab, durable exposures, log written by its own thread',
-    mode: 'nudgelab',
-    env: { BENCH_LOG_WRITES: 'thread' },
-  },
-  {
-    label: "Nudgelab, durable exposures, log written by libuv's pool",
-    mode: 'nudgelab',
-    env: { BENCH_LOG_WRITES: 'pool' },
-  },
-  {
-    label: 'Nudgelab, durable exposures, attribution batches of 500',
-    mode: 'nudgelab',
-    env: { BENCH_ATTRIBUTION_BATCH: '500' },
-  },
-  {
-    label: 'Nudgelab, durable exposures, appends gathered for 1 ms',
-    mode: 'nudgelab',
-    env: { BENCH_GROUP_MS: '1' },
-  },
+  durable('attribution stopped', { BENCH_NO_SINK: '1' }),
+  durable('log written by its own thread', { BENCH_LOG_WRITES: 'thread' }),
+  durable("log written by libuv's pool", { BENCH_LOG_WRITES: 'pool' }),
+  durable('attribution batches of 500', { BENCH_ATTRIBUTION_BATCH: '500' }),
+  durable('appends gathered for 1 ms', { BENCH_GROUP_MS: '1' }),
 ];
 
 /** The machine's CPU counters (/proc/stat, Linux): all time and time stolen by the hypervisor. */

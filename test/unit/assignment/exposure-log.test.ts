@@ -113,6 +113,17 @@ const logFiles = (dir: string) => readdirSync(dir).filter((f) => f.includes('.lo
 /** Segments holding lines (the next segment is made ahead, empty). */
 const segments = (dir: string) => logFiles(dir).filter((f) => statSync(path.join(dir, f)).size > 0);
 
+/** 20 waves of 25 appends, each wave while earlier groups are still being written; the lines on disk. */
+async function appendInWaves(dir: string, log: ExposureLog): Promise<string[]> {
+  const waits: Promise<void>[] = [];
+  for (let wave = 0; wave < 20; wave++) {
+    for (let i = 0; i < 25; i++) waits.push(log.append([JSON.stringify(doc(`w${wave}-${i}`))]));
+    await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(waits);
+  return segments(dir).flatMap((f) => readFileSync(path.join(dir, f), 'utf8').trim().split('\n'));
+}
+
 describe('exposure log', () => {
   it('resolves an enqueued exposure only once its line is on disk, sharing one sync among a burst', async () => {
     const dir = folder();
@@ -162,14 +173,7 @@ describe('exposure log', () => {
   it('keeps every line whole when many groups are written at once', async () => {
     const dir = folder();
     const log = new ExposureLog(dir, 'exposures.test', { writes: 'pool', maxInFlight: 3 });
-    // Waves of appends while earlier groups are still being written: several groups in flight.
-    const waits: Promise<void>[] = [];
-    for (let wave = 0; wave < 20; wave++) {
-      for (let i = 0; i < 25; i++) waits.push(log.append([JSON.stringify(doc(`w${wave}-${i}`))]));
-      await new Promise((r) => setImmediate(r));
-    }
-    await Promise.all(waits);
-    const lines = segments(dir).flatMap((f) => readFileSync(path.join(dir, f), 'utf8').trim().split('\n'));
+    const lines = await appendInWaves(dir, log);
     expect(lines).toHaveLength(500);
     const ids = new Set(lines.map((l) => (JSON.parse(l) as ExposureDoc)._id));
     expect(ids.size).toBe(500);
@@ -224,15 +228,18 @@ describe('exposure log', () => {
     await second.close();
   });
 
-  it('writes inline: an append is on disk while every thread of the pool is busy', async () => {
-    const dir = folder();
-    const log = new ExposureLog(dir, 'exposures.test');
-    await log.append([JSON.stringify(doc('warm'))]); // the segment is open before the pool is taken
-    const { whileHeld, lines } = await appendWhilePoolHeld(dir, log, 'a');
-    expect(whileHeld).toBe(true);
-    expect(lines).toBe(2);
-    await log.close(true);
-  });
+  it.each(['inline', 'thread'] as const)(
+    'writes %s: an append is on disk while every thread of the pool is busy',
+    async (writes) => {
+      const dir = folder();
+      const log = new ExposureLog(dir, 'exposures.test', { writes });
+      await log.append([JSON.stringify(doc('warm'))]); // the segment is open before the pool is taken
+      const { whileHeld, lines } = await appendWhilePoolHeld(dir, log, 'a');
+      expect(whileHeld).toBe(true);
+      expect(lines).toBe(2);
+      await log.close(true);
+    },
+  );
 
   it('after an inline write slower than its bound, then writes go to the pool for a while', async () => {
     const dir = folder();
@@ -266,26 +273,10 @@ describe('exposure log', () => {
 });
 
 describe('exposure log written by its own thread', () => {
-  it('lands an append while every thread of the pool is busy', async () => {
-    const dir = folder();
-    const log = new ExposureLog(dir, 'exposures.test', { writes: 'thread' });
-    await log.append([JSON.stringify(doc('warm'))]);
-    const { whileHeld, lines } = await appendWhilePoolHeld(dir, log, 'a');
-    expect(whileHeld).toBe(true);
-    expect(lines).toBe(2);
-    await log.close(true);
-  });
-
   it('keeps every line whole and gathers what is appended while a write runs into the next one', async () => {
     const dir = folder();
     const log = new ExposureLog(dir, 'exposures.test', { writes: 'thread' });
-    const waits: Promise<void>[] = [];
-    for (let wave = 0; wave < 20; wave++) {
-      for (let i = 0; i < 25; i++) waits.push(log.append([JSON.stringify(doc(`w${wave}-${i}`))]));
-      await new Promise((r) => setImmediate(r));
-    }
-    await Promise.all(waits);
-    const lines = segments(dir).flatMap((f) => readFileSync(path.join(dir, f), 'utf8').trim().split('\n'));
+    const lines = await appendInWaves(dir, log);
     expect(lines).toHaveLength(500);
     expect(new Set(lines.map((l) => (JSON.parse(l) as ExposureDoc)._id)).size).toBe(500);
     expect(log.stats()).toMatchObject({ appended: 500, failures: 0 });
