@@ -44,8 +44,9 @@ export interface ExposureLogOptions {
    * 'inline' (default): each group is written by the event loop itself, which waits for the disk
    * (a fraction of a millisecond on a local disk) but never for another thread to be scheduled.
    * 'thread': written by a thread of the log's own, one group at a time; what is appended
-   * meanwhile goes out together in the next write, and the loop never waits for the disk. 'pool': written by libuv's pool, up to
-   * `maxInFlight` groups at once, the loop free meanwhile (for slow or network disks).
+   * meanwhile goes out together in the next write, and the loop never waits for the disk.
+   * 'pool': written by libuv's pool, up to `maxInFlight` groups at once, the loop free meanwhile
+   * (for slow or network disks).
    */
   writes?: 'inline' | 'pool' | 'thread';
   /** Groups written at once: each pool write holds a thread of libuv's pool (default 3 of its 4); thread writes: 1. */
@@ -56,7 +57,7 @@ export interface ExposureLogOptions {
    */
   slowMs?: number;
   poolForMs?: number;
-  /** Thread writes: the thread to use (default: one started for this log, stopped by close). */
+  /** Thread writes: the thread to use (default: one started for this log); `close()` stops it. */
   writer?: LogWriteThread;
 }
 
@@ -67,10 +68,9 @@ export interface ExposureLogOptions {
  * so many requests share it. With `sync`, the file is opened with O_DSYNC, so one write call both
  * appends a group and makes it durable. Thread writes run one at a time on the log's own thread;
  * inline writes on the event loop; pool writes on libuv's thread pool, up to `maxInFlight` at
- * once, and Linux lets their syncs overlap. Groups
- * written at once may land in either order: replay does not depend on the order (exposure ids are
- * deterministic and storing one twice is a no-op), and each group is one append (O_APPEND), so
- * lines never interleave. The log is cut into segments; the exposure writer seals the current segment before it
+ * once, and Linux lets their syncs overlap. Groups written at once may land in either order:
+ * replay does not depend on the order (exposure ids are deterministic and storing one twice is a
+ * no-op), and each group is one append (O_APPEND), so lines never interleave. The log is cut into segments; the exposure writer seals the current segment before it
  * drains its buffer and deletes the sealed one once that drain has stored (or journaled) every
  * exposure, so a segment on disk at start-up holds exposures that may be missing from the
  * database, and replaying it is safe.

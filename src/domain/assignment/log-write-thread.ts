@@ -1,20 +1,19 @@
 import { Worker } from 'node:worker_threads';
 
 /**
- * The thread's whole program: each message is one append (an fd and the bytes), written with
- * writeSync until every byte is out, then answered with its id and how long the write took.
+ * The thread's whole program: each message is one append (an fd and the text), written with
+ * writeSync until every byte is out, then answered with its id (and the error when it failed).
  * Plain JavaScript evaluated in the worker, so it needs no loader and no file beside the build.
  */
 const PROGRAM = `
 const { parentPort } = require('node:worker_threads');
 const { writeSync } = require('node:fs');
 parentPort.on('message', (m) => {
-  const started = performance.now();
   try {
     const data = Buffer.from(m.text);
     let done = 0;
     while (done < data.length) done += writeSync(m.fd, data, done);
-    parentPort.postMessage({ id: m.id, ms: performance.now() - started });
+    parentPort.postMessage({ id: m.id });
   } catch (err) {
     parentPort.postMessage({ id: m.id, error: String(err && err.message ? err.message : err) });
   }
@@ -23,12 +22,11 @@ parentPort.on('message', (m) => {
 
 interface Reply {
   id: number;
-  ms?: number;
   error?: string;
 }
 
 interface Pending {
-  resolve: (ms: number) => void;
+  resolve: () => void;
   reject: (err: Error) => void;
   done: Promise<unknown>;
 }
@@ -53,7 +51,7 @@ export class LogWriteThread {
       if (!p) return;
       this.pending.delete(m.id);
       if (m.error !== undefined) p.reject(new Error(m.error));
-      else p.resolve(m.ms ?? 0);
+      else p.resolve();
     });
     const fail = (err: Error) => {
       this.dead ??= err;
@@ -68,12 +66,12 @@ export class LogWriteThread {
     return this.dead === null;
   }
 
-  /** Appends `text` to `fd`; resolves with the write's duration in ms once every byte is written. */
-  write(fd: number, text: string): Promise<number> {
+  /** Appends `text` to `fd`; resolves once every byte is written (and, with O_DSYNC, on disk). */
+  write(fd: number, text: string): Promise<void> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     let pending: Pending | undefined;
-    const done = new Promise<number>((resolve, reject) => {
+    const done = new Promise<void>((resolve, reject) => {
       pending = { resolve, reject, done: Promise.resolve() };
     });
     pending!.done = done.catch(() => undefined);
