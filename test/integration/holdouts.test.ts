@@ -218,6 +218,9 @@ describe('a holdout readout', () => {
     await h.request().post('/v1/holdouts/telco-holdout/start').set(strategist).send({}).expect(200);
     const rng = createRng(1407);
     const ids = Array.from({ length: 2000 }, (_, i) => `sim-${i}`);
+    // Each customer's draws are made up front in id order, so the simulated outcomes do not depend
+    // on the order in which the concurrent requests are answered.
+    const draws = ids.map(() => ({ convert: rng.next(), answers: rng.next(), noise: rng.normal() }));
     // Ground truth kept by the simulation itself, to check the readout's counts against.
     const truth = {
       holdout: { n: 0, conversions: 0, csat: [] as number[] },
@@ -227,7 +230,9 @@ describe('a holdout readout', () => {
     let next = 0;
     const worker = async () => {
       while (next < ids.length) {
-        const id = ids[next++] as string;
+        const index = next++;
+        const id = ids[index] as string;
+        const draw = draws[index]!;
         const res = (await post('/v1/assignments', {
           customerId: id,
           touchpoint: 'telco.offer',
@@ -236,13 +241,13 @@ describe('a holdout readout', () => {
         const arm = res.assignments[0]?.reason === 'holdout' ? truth.holdout : truth.nudged;
         arm.n++;
         const nudged = arm === truth.nudged;
-        if (rng.next() < (nudged ? 0.2 : 0.1)) {
+        if (draw.convert < (nudged ? 0.2 : 0.1)) {
           arm.conversions++;
           events.push({ eventId: `${id}:applied`, customerId: id, type: 'conversion', name: 'applied' });
         }
-        if (rng.next() < 0.5) {
+        if (draw.answers < 0.5) {
           const base = nudged ? 4.1 : 3.7;
-          const value = Math.min(5, Math.max(1, Math.round(base + rng.normal() * 0.8)));
+          const value = Math.min(5, Math.max(1, Math.round(base + draw.noise * 0.8)));
           arm.csat.push(value);
           events.push({ eventId: `${id}:csat`, customerId: id, type: 'csat', value });
         }
