@@ -70,10 +70,10 @@ export interface ExposureLogOptions {
  * inline writes on the event loop; pool writes on libuv's thread pool, up to `maxInFlight` at
  * once, and Linux lets their syncs overlap. Groups written at once may land in either order:
  * replay does not depend on the order (exposure ids are deterministic and storing one twice is a
- * no-op), and each group is one append (O_APPEND), so lines never interleave. The log is cut into segments; the exposure writer seals the current segment before it
- * drains its buffer and deletes the sealed one once that drain has stored (or journaled) every
- * exposure, so a segment on disk at start-up holds exposures that may be missing from the
- * database, and replaying it is safe.
+ * no-op), and each group is one append (O_APPEND), so lines never interleave. The log is cut into
+ * segments; the exposure writer seals the current segment before it drains its buffer and deletes
+ * the sealed one once that drain has stored (or journaled) every exposure, so a segment on disk at
+ * start-up holds exposures that may be missing from the database, and replaying it is safe.
  */
 export class ExposureLog {
   private readonly prefix: string;
@@ -103,11 +103,10 @@ export class ExposureLog {
       groupMs: 0,
       sync: true,
       writes: 'inline',
-      maxInFlight: 3,
+      maxInFlight: rest.writes === 'thread' ? 1 : 3,
       slowMs: 20,
       poolForMs: 10_000,
       ...rest,
-      ...(rest.writes === 'thread' && rest.maxInFlight === undefined ? { maxInFlight: 1 } : {}),
     };
     this.thread = this.opts.writes === 'thread' ? (writer ?? new LogWriteThread()) : null;
     mkdirSync(dir, { recursive: true, mode: 0o700 });

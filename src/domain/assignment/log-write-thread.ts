@@ -28,7 +28,6 @@ interface Reply {
 interface Pending {
   resolve: () => void;
   reject: (err: Error) => void;
-  done: Promise<unknown>;
 }
 
 /**
@@ -42,6 +41,8 @@ export class LogWriteThread {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private dead: Error | null = null;
+  /** The last write handed over: the thread answers in order, so it settles after every earlier one. */
+  private last: Promise<unknown> = Promise.resolve();
 
   constructor() {
     this.worker = new Worker(PROGRAM, { eval: true, name: 'exposure-log-writer' });
@@ -70,19 +71,15 @@ export class LogWriteThread {
   write(fd: number, text: string): Promise<void> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
-    let pending: Pending | undefined;
-    const done = new Promise<void>((resolve, reject) => {
-      pending = { resolve, reject, done: Promise.resolve() };
-    });
-    pending!.done = done.catch(() => undefined);
-    this.pending.set(id, pending!);
+    const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    this.last = done.catch(() => undefined);
     this.worker.postMessage({ id, fd, text });
     return done;
   }
 
   /** Stops the thread once the writes handed to it are done. */
   async close(): Promise<void> {
-    await Promise.all([...this.pending.values()].map((p) => p.done));
+    await this.last;
     this.dead ??= new Error('exposure log writer thread exited (stopped)');
     await this.worker.terminate();
   }
