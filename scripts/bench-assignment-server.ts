@@ -155,7 +155,8 @@ async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'nudgelab-bench-db-'));
   const port = await freePort();
   const db = await startEmbeddedDatabase({ dataDir, port });
-  const connection = await connectDatabase(`mongodb://127.0.0.1:${port}/bench`);
+  const uri = `mongodb://127.0.0.1:${port}/bench`;
+  const connection = await connectDatabase(uri);
   const logger = createLogger('warn');
   // BENCH_DURABLE=false: answer before the exposure is synced to the local log (the cost of durability).
   const config = loadConfig({
@@ -174,6 +175,8 @@ async function main() {
     config,
     connection,
     logger,
+    // BENCH_ATTRIBUTION_THREAD=false: attribution in the service's thread (ATTRIBUTION_THREAD=false).
+    ...(process.env.BENCH_ATTRIBUTION_THREAD === 'false' ? {} : { databaseUri: uri }),
     ...(batchItems ? { tuning: { attributionBatchItems: batchItems } } : {}),
   });
   const { services } = root;

@@ -11,7 +11,8 @@
  * `BENCH_LATENCY_RATES=100,300` picks the rates, `BENCH_RATE_SECONDS` the length,
  * `BENCH_LATENCY_SERVERS=1,3` the rows of `servers` (0: bare, 1: durable, 2: not synced, 3: no
  * attribution, 4: the log written by its own thread, 5: by libuv's pool, 6: attribution batches of 500, 7: log
- * appends gathered for 1 ms; 0-3 by default). Vegeta runs on one core (`BENCH_VEGETA_PROCS`). Run alone with `npx tsx scripts/bench-latency.ts`.
+ * appends gathered for 1 ms, 8: attribution in the service's thread; 0-3 by default, in the order
+ * given, repeats included). Vegeta runs on one core (`BENCH_VEGETA_PROCS`). Run alone with `npx tsx scripts/bench-latency.ts`.
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -49,6 +50,7 @@ const servers: Server[] = [
   durable("log written by libuv's pool", { BENCH_LOG_WRITES: 'pool' }),
   durable('attribution batches of 500', { BENCH_ATTRIBUTION_BATCH: '500' }),
   durable('appends gathered for 1 ms', { BENCH_GROUP_MS: '1' }),
+  durable('attribution in the service thread', { BENCH_ATTRIBUTION_THREAD: 'false' }),
 ];
 
 /** The machine's CPU counters (/proc/stat, Linux): all time and time stolen by the hypervisor. */
@@ -123,7 +125,8 @@ export async function runLatencyBench(): Promise<{ title: string; rows: Record<s
   ensureVegeta();
   const rows: Record<string, string | number>[] = [];
   const only = (process.env.BENCH_LATENCY_SERVERS ?? '0,1,2,3').split(',').map(Number);
-  for (const server of servers.filter((_, i) => only.includes(i))) {
+  // In the order given, repeats included (alternating pairs: BENCH_LATENCY_SERVERS=1,8,1,8).
+  for (const server of only.flatMap((i) => servers[i] ?? [])) {
     const { child, ready } = await startServer(server.mode, true, server.env);
     await load(ready.port, ready.key, (n) => `warm-${n}`, { amount: 2000, connections: 10 });
     rows.push(...(await sweep(server, child, ready.port, ready.key ?? '')));

@@ -27,8 +27,8 @@ import { AssignmentService } from './domain/assignment/assignment.service.js';
 import { ExposureJournal } from './domain/assignment/exposure-journal.js';
 import { ExposureLog } from './domain/assignment/exposure-log.js';
 import { ExposureWriter } from './domain/assignment/exposure-writer.js';
-import { Attributor } from './domain/attribution/attributor.js';
-import { cachedMetricsLookup, metricsFingerprint } from './domain/attribution/metrics-lookup.js';
+import type { AttributionRunner } from './domain/attribution/attributor.js';
+import { metricsFingerprint } from './domain/attribution/metrics-lookup.js';
 import { queuedExposure } from './domain/attribution/queue-items.js';
 import { recomputePhase } from './domain/attribution/recompute.js';
 import { AuditService } from './domain/audit.service.js';
@@ -66,6 +66,8 @@ import * as recomputeReadouts from './jobs/recompute-readouts.job.js';
 import * as refreshSnapshots from './jobs/refresh-snapshots.job.js';
 import { type RunningJobs, startJobs } from './jobs/registry.js';
 import type { Logger } from './logger.js';
+import { AttributionThread } from './threads/attribution-thread.js';
+import { attributorOn } from './threads/attributor-setup.js';
 
 /** Pace of the background loops; only tests and benchmarks change them. */
 export interface Tuning {
@@ -86,6 +88,11 @@ export interface CompositionOptions {
   /** Closed last by `close()` (the handle from openDatabase). Absent: the caller owns the connection. */
   database?: { close(): Promise<void> };
   tuning?: Tuning;
+  /**
+   * The URI `connection` was opened with. Given (and ATTRIBUTION_THREAD on), attribution runs in
+   * a thread of its own that opens its own connection to it; absent, in this thread.
+   */
+  databaseUri?: string;
 }
 
 export interface Composition {
@@ -117,6 +124,7 @@ export function createComposition({
   dataDir,
   database,
   tuning = {},
+  databaseUri,
 }: CompositionOptions): Composition {
   const apiKeyRepo = new ApiKeyRepository(connection);
   const auditRepo = new AuditRepository(connection);
@@ -172,23 +180,27 @@ export function createComposition({
   const templates = new TemplatesService(templateRepo, audit, nudges, experiments);
 
   // Capture: the attributor first, so the writer and events service are handed a finished one.
-  const attribution = new Attributor({
-    queue,
-    units,
-    stats,
-    leases,
-    storedEventIds: (ids) => eventRepo.storedIds(ids),
-    // Holdout arms are attributed like experiment variants, under the holdout's id.
-    metricsOf: cachedMetricsLookup(async () => [
-      ...(await experimentRepo.list()),
-      ...(await holdoutRepo.list()),
-    ]),
+  const attributorOptions = {
     attributes,
-    logger,
+    gatherMs: config.ATTRIBUTION_GATHER_MS,
     ...(tuning.attributionIdleMs ? { idleMs: tuning.attributionIdleMs } : {}),
     ...(tuning.attributionBatchItems ? { batchItems: tuning.attributionBatchItems } : {}),
-    gatherMs: config.ATTRIBUTION_GATHER_MS,
-  });
+  };
+  const attribution: AttributionRunner =
+    databaseUri && config.ATTRIBUTION_THREAD
+      ? new AttributionThread({ data: { uri: databaseUri, ...attributorOptions }, logger })
+      : attributorOn(
+          {
+            queue,
+            units,
+            stats,
+            leases,
+            events: eventRepo,
+            experiments: experimentRepo,
+            holdouts: holdoutRepo,
+          },
+          { ...attributorOptions, logger },
+        );
   const journalDir = dataDir
     ? path.join(dataDir, 'journal')
     : mkdtempSync(path.join(tmpdir(), 'nudgelab-journal-'));

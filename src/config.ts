@@ -64,6 +64,11 @@ const configSchema = z.object({
    * so light traffic is attributed in fewer, larger batches; 0: at once.
    */
   ATTRIBUTION_GATHER_MS: z.coerce.number().int().min(0).max(10000).default(1000),
+  /**
+   * Attribution runs in a worker thread with a database connection of its own (default), so its
+   * batches never hold up the event loop that answers assignments; false: in the service's thread.
+   */
+  ATTRIBUTION_THREAD: bool.default(true),
   /** Extra wait (ms) that gathers more exposure log appends into one synced write; 0: none. */
   EXPOSURE_GROUP_COMMIT_MS: z.coerce.number().int().min(0).max(50).default(0),
   PAYLOAD_POLL_MS: z.coerce.number().int().positive().default(2000),

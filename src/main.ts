@@ -53,6 +53,7 @@ async function main(): Promise<void> {
   const root = createComposition({
     config,
     connection: database.connection,
+    databaseUri: database.uri,
     logger,
     dataDir: path.resolve(repoRoot, config.DATA_DIR),
     database,

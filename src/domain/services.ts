@@ -9,7 +9,7 @@ import type { AlertsService } from './alerts.service.js';
 import type { ApiKeysService } from './api-keys.service.js';
 import type { AssignmentService } from './assignment/assignment.service.js';
 import type { ExposureWriter } from './assignment/exposure-writer.js';
-import type { Attributor } from './attribution/attributor.js';
+import type { AttributionRunner } from './attribution/attributor.js';
 import type { RecomputeResult } from './attribution/recompute.js';
 import type { AuditService } from './audit.service.js';
 import type { EventsService } from './events/events.service.js';
@@ -44,7 +44,7 @@ export interface Capture {
   /** Events no experiment reads: counted, and remembered by name for "did you mean". */
   unmatched: UnmatchedEvents;
   /** Attributes queued exposures and events behind the response; `drain()` before reading outcomes. */
-  attribution: Attributor;
+  attribution: AttributionRunner;
   queue: AttributionQueueRepository;
   stats: ReadoutStatsRepository;
   units: UnitRepository;

@@ -18,6 +18,8 @@ export interface Harness {
   root: Composition;
   services: Services;
   connection: Connection;
+  /** The URI of this test's database. */
+  uri: string;
   dbName: string;
   /** Secrets of one key per role, created in this database. */
   keys: Record<Role, string>;
@@ -44,6 +46,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   logger?: Logger;
   tuning?: CompositionOptions['tuning'];
+  /** Attribution in a thread of its own with its own connection, as the service runs it. */
+  attributionThread?: boolean;
 }
 
 /** A database of its own (named after the worker), the real services and the app, with a key per role. */
@@ -59,6 +63,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     connection,
     logger,
     ...(opts.tuning ? { tuning: opts.tuning } : {}),
+    ...(opts.attributionThread ? { databaseUri: url.toString() } : {}),
   });
   const { services } = root;
   await services.ensureIndexes();
@@ -73,6 +78,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     root,
     services,
     connection,
+    uri: url.toString(),
     dbName,
     keys,
     request: () => supertest.agent(app),

@@ -11,15 +11,19 @@ import {
   storeExposures,
 } from '../helpers/readout-fixtures.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
+// The same behaviour whether attribution runs in the service's thread or in one of its own.
+describe.each([
+  { where: 'in the service thread', attributionThread: false },
+  { where: 'in a thread of its own', attributionThread: true },
+])('outcome attribution into the readout sums ($where)', ({ attributionThread }) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ attributionThread });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
 
-describe('outcome attribution into the readout sums', () => {
   it('counts each customer once, inside the window, first answers only, without QA or pre-exposure events', async () => {
     const exp = await insertExperiment(h.connection, 'attribution-basics');
     const exposures = [

@@ -4,7 +4,7 @@ import { AttributionQueueRepository as Queue } from '../../db/attribution-queue.
 import type { LeaseRepository } from '../../db/lease.repository.js';
 import type { BatchRecord, ReadoutStatsRepository } from '../../db/readout-stats.repository.js';
 import type { UnitRepository } from '../../db/unit.repository.js';
-import type { Logger } from '../../logger.js';
+import type { LogSink } from '../../logger.js';
 import { DomainError } from '../errors.js';
 import {
   admitBucket,
@@ -28,7 +28,7 @@ export interface AttributorDeps {
   metricsOf: (experimentId: string) => Promise<ExperimentMetrics | null>;
   /** Exposure attributes broken down into segments. */
   attributes: readonly string[];
-  logger?: Logger;
+  logger?: LogSink;
   /** Queued items per batch. */
   batchItems?: number;
   /** Pause between polls when nothing was queued (a local capture wakes the loop sooner). */
@@ -49,6 +49,12 @@ export interface AttributorDeps {
   /** Called between the steps of a batch; a throw there stands for a crash at that point (tests). */
   fault?: (step: 'loaded' | 'committed' | 'units' | 'stats' | 'queue') => void;
 }
+
+/** What the service asks of attribution, whether it runs in the service's thread or in one of its own. */
+export type AttributionRunner = Pick<
+  Attributor,
+  'start' | 'stop' | 'wake' | 'stats' | 'drain' | 'drainOnce' | 'exclusive'
+>;
 
 export interface AttributorStats {
   /** Whether this instance holds the attribution lease. */

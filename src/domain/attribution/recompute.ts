@@ -10,7 +10,7 @@ import {
   type ExperimentMetrics,
   segmentBuckets,
 } from './apply-batch.js';
-import type { Attributor } from './attributor.js';
+import type { AttributionRunner } from './attributor.js';
 import { identityTally, MERGED_KEY, SPLIT_KEY, wins } from './unit-merge.js';
 
 export interface RecomputeDeps {
@@ -20,7 +20,7 @@ export interface RecomputeDeps {
   events: EventRepository;
   units: UnitRepository;
   stats: ReadoutStatsRepository;
-  attributor: Attributor;
+  attributor: AttributionRunner;
   attributes: readonly string[];
 }
 
