@@ -11,8 +11,9 @@
  * `BENCH_LATENCY_RATES=100,300` picks the rates, `BENCH_RATE_SECONDS` the length,
  * `BENCH_LATENCY_SERVERS=1,3` the rows of `servers` (0: bare, 1: durable, 2: not synced, 3: no
  * attribution, 4: the log written by its own thread, 5: by libuv's pool, 6: attribution batches of 500, 7: log
- * appends gathered for 1 ms, 8: attribution in the service's thread; 0-3 by default, in the order
- * given, repeats included). Vegeta runs on one core (`BENCH_VEGETA_PROCS`). Run alone with `npx tsx scripts/bench-latency.ts`.
+ * appends gathered for 1 ms, 8: attribution in the service's thread, 9: the embedded database at
+ * nice 10 (Linux, `renice` on each of its threads), 10: that and the log on its own thread; 0-3 by
+ * default, in the order given, repeats included). Vegeta runs on one core (`BENCH_VEGETA_PROCS`). Run alone with `npx tsx scripts/bench-latency.ts`.
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -51,6 +52,11 @@ const servers: Server[] = [
   durable('attribution batches of 500', { BENCH_ATTRIBUTION_BATCH: '500' }),
   durable('appends gathered for 1 ms', { BENCH_GROUP_MS: '1' }),
   durable('attribution in the service thread', { BENCH_ATTRIBUTION_THREAD: 'false' }),
+  durable('database niced 10', { BENCH_DB_NICE: '10' }),
+  durable('database niced 10, log written by its own thread', {
+    BENCH_DB_NICE: '10',
+    BENCH_LOG_WRITES: 'thread',
+  }),
 ];
 
 /** The machine's CPU counters (/proc/stat, Linux): all time and time stolen by the hypervisor. */

@@ -147,6 +147,7 @@ async function runSize(size: number): Promise<Record<string, string | number>> {
   try {
     const connection = await connectDatabase(`mongodb://127.0.0.1:${port}/bench_scale`);
     const logger = createLogger('warn');
+    // No database URI: attribution runs in this thread, so its steps can be timed (timeAttributorSteps).
     const root = createComposition({
       config: loadConfig({ JOBS_ENABLED: 'false', EXPOSURE_ATTRIBUTES: ATTRIBUTES.join(',') }),
       connection,
