@@ -1,13 +1,9 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AttributionRunner, AttributorStats } from '../domain/attribution/attributor.js';
 import { DomainError, type ErrorCode } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import type { AttributionThreadData, FromThread, ThreadError, ToThread } from './attribution.protocol.js';
+import { threadProgram } from './thread-program.js';
 
 export interface AttributionThreadOptions {
   data: AttributionThreadData;
@@ -37,48 +33,6 @@ const NOT_STARTED: AttributorStats = { holder: false, pending: -1, ...NO_COUNTS 
 /** A thread that lived this long before it died is restarted after the first pause again. */
 const HEALTHY_MS = 60_000;
 const MAX_RESTART_MS = 30_000;
-
-let bundled: URL | undefined;
-
-/**
- * The thread's program from source (tests, benchmarks run through tsx): Node 20 applies no
- * `--import` loader to a worker thread, so the program is bundled once per process with esbuild
- * (a development dependency, never loaded by the compiled service) into node_modules/.cache,
- * where its packages resolve as from the source.
- */
-function bundledProgram(own: string): URL {
-  if (bundled) return bundled;
-  const esbuild = createRequire(own)('esbuild') as typeof import('esbuild');
-  const { outputFiles } = esbuild.buildSync({
-    entryPoints: [fileURLToPath(new URL('./attribution.worker.ts', own))],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: 'inline',
-    write: false,
-  });
-  const code = outputFiles[0]?.text ?? '';
-  const dir = fileURLToPath(new URL('../../node_modules/.cache/nudgelab/', own));
-  const file = path.join(
-    dir,
-    `attribution.worker.${createHash('sha256').update(code).digest('hex').slice(0, 12)}.mjs`,
-  );
-  mkdirSync(dir, { recursive: true });
-  // Written whole under another name first: processes running side by side may write the same file.
-  const partial = `${file}.${process.pid}`;
-  writeFileSync(partial, code);
-  renameSync(partial, file);
-  bundled = pathToFileURL(file);
-  return bundled;
-}
-
-/** The thread's program: compiled beside this file (dist/), or bundled from source. */
-function workerProgram(): URL {
-  const own = import.meta.url;
-  return own.endsWith('.ts') ? bundledProgram(own) : new URL('./attribution.worker.js', own);
-}
 
 function asError(e: ThreadError): Error {
   return e.code ? new DomainError(e.code as ErrorCode, e.message) : new Error(e.message);
@@ -162,14 +116,17 @@ export class AttributionThread implements AttributionRunner {
     let ran: Promise<void> | undefined;
     const held = this.request((id) => {
       this.exclusives.set(id, (seq) => {
-        ran = fn(seq).then(
-          (value) => {
-            outcome = { value };
-          },
-          (err: unknown) => {
-            outcome = { err };
-          },
-        );
+        // Started from a resolved promise, so even a synchronous throw becomes the run's outcome.
+        ran = Promise.resolve(seq)
+          .then(fn)
+          .then(
+            (value) => {
+              outcome = { value };
+            },
+            (err: unknown) => {
+              outcome = { err };
+            },
+          );
         return ran;
       });
       return { type: 'exclusive', id };
@@ -195,7 +152,10 @@ export class AttributionThread implements AttributionRunner {
   /** The running thread, or a new one. */
   private thread(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(workerProgram(), { workerData: this.opts.data, name: 'attribution' });
+    const worker = new Worker(threadProgram('attribution.worker'), {
+      workerData: this.opts.data,
+      name: 'attribution',
+    });
     worker.unref();
     worker.on('message', (m: FromThread) => this.receive(worker, m));
     worker.on('error', (err) => this.opts.logger.error({ err }, 'attribution thread failed'));

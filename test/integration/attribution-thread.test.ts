@@ -160,6 +160,13 @@ describe('attribution in a thread of its own', () => {
     expect((failed as Error).message).toBe('rebuild failed');
     expect(seqs).toHaveLength(1);
     expect(seqs[0]).toBeGreaterThan(0);
+    // A part that throws before it returns a promise fails the same way, and the service goes on.
+    const thrown = await t
+      .exclusive((() => {
+        throw new Error('thrown at once');
+      }) as unknown as () => Promise<void>)
+      .catch((err: unknown) => err);
+    expect((thrown as Error).message).toBe('thrown at once');
     // The value an exclusive run returns is the service's own.
     expect(await t.exclusive(async (seq) => ({ seq }))).toEqual({ seq: expect.any(Number) });
     await storeExposures(h.connection, [exposure(exp, 'te1', 'treatment', hours(0))]);
