@@ -159,16 +159,30 @@ describe.each([
     for (const [customerId, variant] of answered) expect(byCustomer.get(customerId)).toEqual([variant]);
     expect(new Set(stored.map((d) => d._id)).size).toBe(stored.length);
     // Attributed exactly once too, by the restarted service's attribution thread: the killed one's
-    // lease runs out first, and a batch it left half-applied is replayed.
-    const refreshed = await fetch(`${base}/v1/experiments/${experiment}/refresh`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminKey}` },
-    });
-    expect(refreshed.status).toBe(200);
-    const snapshot = (await refreshed.json()) as { counts: { exposures: Record<string, number> } };
-    const perVariant: Record<string, number> = {};
-    for (const v of answered.values()) perVariant[v] = (perVariant[v] ?? 0) + 1;
-    expect(snapshot.counts.exposures).toEqual(perVariant);
+    // lease runs out first, and a batch it left half-applied is replayed. Every stored exposure
+    // counts, answered or not (one logged before the kill took its answer is stored too); the
+    // replay of the log may still be storing some, so the counts are compared until they settle.
+    const tally = (docs: { variant: string }[]) => {
+      const perVariant: Record<string, number> = {};
+      for (const d of docs) perVariant[d.variant] = (perVariant[d.variant] ?? 0) + 1;
+      return perVariant;
+    };
+    let counted: Record<string, number> = {};
+    let expected: Record<string, number> = {};
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const refreshed = await fetch(`${base}/v1/experiments/${experiment}/refresh`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      expect(refreshed.status).toBe(200);
+      counted = ((await refreshed.json()) as { counts: { exposures: Record<string, number> } }).counts
+        .exposures;
+      expected = tally(await exposures.find({ experiment }).toArray());
+      const sorted = (o: Record<string, number>) => JSON.stringify(Object.entries(o).sort());
+      if (sorted(counted) === sorted(expected)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(counted).toEqual(expected);
     child.kill('SIGTERM');
     await exited(child);
     expect(child.exitCode).toBe(0);
