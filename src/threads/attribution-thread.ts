@@ -34,6 +34,12 @@ const NOT_STARTED: AttributorStats = { holder: false, pending: -1, ...NO_COUNTS 
 const HEALTHY_MS = 60_000;
 const MAX_RESTART_MS = 30_000;
 
+function addCounts(a: Counters, b: Counters): Counters {
+  const sum = { ...a };
+  for (const k of Object.keys(sum) as (keyof Counters)[]) sum[k] += b[k];
+  return sum;
+}
+
 function asError(e: ThreadError): Error {
   return e.code ? new DomainError(e.code as ErrorCode, e.message) : new Error(e.message);
 }
@@ -57,7 +63,7 @@ export class AttributionThread implements AttributionRunner {
   private readonly exclusives = new Map<number, (seq: number) => Promise<void>>();
   private current: AttributorStats = NOT_STARTED;
   /** Counts of threads that died, so the totals never go back. */
-  private base: Counters = { ...NO_COUNTS };
+  private base: Counters = NO_COUNTS;
 
   constructor(private readonly opts: AttributionThreadOptions) {}
 
@@ -86,17 +92,8 @@ export class AttributionThread implements AttributionRunner {
   }
 
   stats(): AttributorStats {
-    const c = this.current;
-    const b = this.base;
-    return {
-      holder: c.holder,
-      pending: c.pending,
-      attributedEvents: b.attributedEvents + c.attributedEvents,
-      attributedExposures: b.attributedExposures + c.attributedExposures,
-      batches: b.batches + c.batches,
-      replayed: b.replayed + c.replayed,
-      failures: b.failures + c.failures,
-    };
+    const { holder, pending, ...counts } = this.current;
+    return { holder, pending, ...addCounts(this.base, counts) };
   }
 
   drain(timeoutMs = 120_000): Promise<number> {
@@ -197,8 +194,8 @@ export class AttributionThread implements AttributionRunner {
   private exited(worker: Worker, code: number): void {
     if (this.worker !== worker) return;
     this.worker = null;
-    const c = this.current;
-    for (const k of Object.keys(this.base) as (keyof Counters)[]) this.base[k] += c[k];
+    const { holder: _holder, pending: _pending, ...counts } = this.current;
+    this.base = addCounts(this.base, counts);
     this.current = { ...NOT_STARTED };
     const gone = new Error(`attribution thread exited (${code})`);
     for (const p of this.pending.values()) p.reject(gone);
