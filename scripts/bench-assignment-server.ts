@@ -3,8 +3,7 @@
  * share its event loop: `nudgelab` (the real app on the embedded database, 5 running experiments on
  * one touchpoint, exposures on) or `bare` (an Express 5 JSON endpoint). Reports its port over IPC.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -155,13 +154,9 @@ async function main() {
   }
   const dataDir = mkdtempSync(path.join(tmpdir(), 'nudgelab-bench-db-'));
   const port = await freePort();
-  const db = await startEmbeddedDatabase({ dataDir, port });
-  // BENCH_DB_NICE: the embedded database at a lower scheduling priority, each of its threads (Linux).
-  if (process.env.BENCH_DB_NICE) {
-    for (const tid of readdirSync(`/proc/${db.process.pid}/task`)) {
-      execFileSync('renice', ['-n', process.env.BENCH_DB_NICE, '-p', tid]);
-    }
-  }
+  // As the service starts it: at EMBEDDED_DB_NICE below the service (10); BENCH_DB_NICE=0: the same priority.
+  const nice = loadConfig({ EMBEDDED_DB_NICE: process.env.BENCH_DB_NICE }).EMBEDDED_DB_NICE;
+  const db = await startEmbeddedDatabase({ dataDir, port, nice });
   const uri = `mongodb://127.0.0.1:${port}/bench`;
   const connection = await connectDatabase(uri);
   const logger = createLogger('warn');
@@ -175,6 +170,10 @@ async function main() {
     ...(process.env.BENCH_LOG_WRITES ? { EXPOSURE_LOG_WRITES: process.env.BENCH_LOG_WRITES } : {}),
     // BENCH_GROUP_MS: extra wait that gathers log appends into one synced write (EXPOSURE_GROUP_COMMIT_MS).
     ...(process.env.BENCH_GROUP_MS ? { EXPOSURE_GROUP_COMMIT_MS: process.env.BENCH_GROUP_MS } : {}),
+    // BENCH_PREALLOCATE: zeros written ahead into each log segment (EXPOSURE_LOG_PREALLOCATE_BYTES; 0: none).
+    ...(process.env.BENCH_PREALLOCATE
+      ? { EXPOSURE_LOG_PREALLOCATE_BYTES: process.env.BENCH_PREALLOCATE }
+      : {}),
   });
   // BENCH_ATTRIBUTION_BATCH: queued items per attribution batch (default 2,000).
   const batchItems = Number(process.env.BENCH_ATTRIBUTION_BATCH) || undefined;

@@ -12,8 +12,9 @@
  * `BENCH_LATENCY_SERVERS=1,3` the rows of `servers` (0: bare, 1: durable, 2: not synced, 3: no
  * attribution, 4: the log written by its own thread, 5: by libuv's pool, 6: attribution batches of 500, 7: log
  * appends gathered for 1 ms, 8: attribution in the service's thread, 9: the embedded database at
- * nice 10 (Linux, `renice` on each of its threads), 10: that and the log on its own thread; 0-3 by
- * default, in the order given, repeats included). Vegeta runs on one core (`BENCH_VEGETA_PROCS`). Run alone with `npx tsx scripts/bench-latency.ts`.
+ * the service's own priority (EMBEDDED_DB_NICE=0; 10 below it by default), 10: that and the log on
+ * its own thread, 11: log segments not zero-filled ahead; 0-3 by default, in the order given,
+ * repeats included). Vegeta runs on one core (`BENCH_VEGETA_PROCS`). Run alone with `npx tsx scripts/bench-latency.ts`.
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -52,11 +53,12 @@ const servers: Server[] = [
   durable('attribution batches of 500', { BENCH_ATTRIBUTION_BATCH: '500' }),
   durable('appends gathered for 1 ms', { BENCH_GROUP_MS: '1' }),
   durable('attribution in the service thread', { BENCH_ATTRIBUTION_THREAD: 'false' }),
-  durable('database niced 10', { BENCH_DB_NICE: '10' }),
-  durable('database niced 10, log written by its own thread', {
-    BENCH_DB_NICE: '10',
+  durable('database at the service priority', { BENCH_DB_NICE: '0' }),
+  durable('database at the service priority, log written by its own thread', {
+    BENCH_DB_NICE: '0',
     BENCH_LOG_WRITES: 'thread',
   }),
+  durable('no zeros ahead in the log', { BENCH_PREALLOCATE: '0' }),
 ];
 
 /** The machine's CPU counters (/proc/stat, Linux): all time and time stolen by the hypervisor. */
@@ -67,6 +69,13 @@ function cpuTimes(): { total: number; steal: number } {
     .slice(1)
     .map(Number);
   return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+}
+
+/** What the server reports between runs: its CPU, the database's, and the exposure writer's counters. */
+interface Figures {
+  cpuMs?: number;
+  dbCpuMs?: number;
+  stats?: { logSyncs: number; logSlowWrites: number };
 }
 
 async function sweep(server: Server, child: ChildProcess, port: number, key: string) {
@@ -83,7 +92,7 @@ async function sweep(server: Server, child: ChildProcess, port: number, key: str
   for (const rate of RATES) {
     await ask(child, 'settle');
     await ask(child, 'eld-reset');
-    const cpu0 = (await ask(child, 'rss')) as { cpuMs: number; dbCpuMs?: number };
+    const cpu0 = (await ask(child, 'rss')) as Figures;
     const before = cpuTimes();
     const r = fixedRate({
       port,
@@ -94,7 +103,7 @@ async function sweep(server: Server, child: ChildProcess, port: number, key: str
       customerPrefix: `lat-${rate}-`,
     });
     const after = cpuTimes();
-    const cpu1 = (await ask(child, 'rss')) as { cpuMs: number; dbCpuMs?: number };
+    const cpu1 = (await ask(child, 'rss')) as Figures;
     const perSecond = (a: number | undefined, b: number | undefined) =>
       a === undefined || b === undefined ? '-' : Math.round((b - a) / SECONDS);
     const loop = (await ask(child, 'eld')) as {
@@ -121,6 +130,9 @@ async function sweep(server: Server, child: ChildProcess, port: number, key: str
       'loop busy %': loop.busy,
       'GC pauses (major) / total / max ms': `${loop.gc.count} (${loop.gc.majors}) / ${loop.gc.totalMs} / ${loop.gc.maxMs}`,
       'CPU ms/s service / db': `${perSecond(cpu0.cpuMs, cpu1.cpuMs)} / ${perSecond(cpu0.dbCpuMs, cpu1.dbCpuMs)}`,
+      'log writes / slow': cpu1.stats
+        ? `${cpu1.stats.logSyncs - (cpu0.stats?.logSyncs ?? 0)} / ${cpu1.stats.logSlowWrites - (cpu0.stats?.logSlowWrites ?? 0)}`
+        : '-',
       'steal %': Math.round(steal * 10) / 10,
     });
   }

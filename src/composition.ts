@@ -210,6 +210,7 @@ export function createComposition({
   const log = config.EXPOSURE_DURABLE
     ? new ExposureLog(journalDir, `exposures.${connection.name}`, {
         groupMs: config.EXPOSURE_GROUP_COMMIT_MS,
+        preallocate: config.EXPOSURE_LOG_PREALLOCATE_BYTES,
         sync: config.EXPOSURE_SYNC,
         writes: config.EXPOSURE_LOG_WRITES,
       })

@@ -71,6 +71,17 @@ const configSchema = z.object({
   ATTRIBUTION_THREAD: bool.default(true),
   /** Extra wait (ms) that gathers more exposure log appends into one synced write; 0: none. */
   EXPOSURE_GROUP_COMMIT_MS: z.coerce.number().int().min(0).max(50).default(0),
+  /**
+   * Bytes of zeros written into each new exposure log segment ahead of its first append, when
+   * syncing (0: none): a synced write over them only makes its data durable, with no file size to
+   * update. Segments grow to twice what the last sealed one held, up to 64 MiB.
+   */
+  EXPOSURE_LOG_PREALLOCATE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   PAYLOAD_POLL_MS: z.coerce.number().int().positive().default(2000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10000),
   SESSION_SECRET: z.string().min(16).optional(),
@@ -83,6 +94,11 @@ const configSchema = z.object({
    */
   KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(65_000),
   // Supervision of the embedded database this process starts (unused with MONGODB_URI).
+  /**
+   * The embedded database's CPU priority below the service's (0-19, `nice`; default 10): its work
+   * (storing exposures, attribution's reads) yields to answering assignments on a shared machine.
+   */
+  EMBEDDED_DB_NICE: z.coerce.number().int().min(0).max(19).default(10),
   EMBEDDED_PING_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
   EMBEDDED_PING_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
   EMBEDDED_PING_FAILURES: z.coerce.number().int().positive().default(3),

@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     {
       mongodbUri: config.MONGODB_URI,
       dataDir: config.DATA_DIR,
+      nice: config.EMBEDDED_DB_NICE,
       supervise: {
         options: {
           pingIntervalMs: config.EMBEDDED_PING_INTERVAL_MS,

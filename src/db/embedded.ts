@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ferretBinary = path.join(repoRoot, '.cache', 'ferretdb');
+/** The system's `nice`, to start the server at a lower CPU priority (none on Windows). */
+const niceBinary = ['/usr/bin/nice', '/bin/nice'].find((p) => existsSync(p));
 
 /** A start-up failure with a message that says what to do; printed as one line, without a stack. */
 export class StartupError extends Error {}
@@ -17,13 +19,21 @@ export interface EmbeddedDatabase {
   /** The last few KB the server wrote to stderr (why it stopped, when it did). */
   output(): string;
   process: ChildProcess;
+  /** The niceness the server was started with (0 when none was asked for or `nice` is missing). */
+  nice: number;
 }
 
-/** Starts the embedded FerretDB (SQLite) server and resolves once it accepts connections. */
+/**
+ * Starts the embedded FerretDB (SQLite) server and resolves once it accepts connections. `nice`
+ * (1-19) starts it at a lower CPU priority, every thread of it: on a machine it shares with the
+ * service, the database's work (storing exposures, attribution's reads) then waits for the
+ * service's answers instead of taking turns with them.
+ */
 export async function startEmbeddedDatabase(opts: {
   dataDir: string;
   host?: string;
   port: number;
+  nice?: number;
 }): Promise<EmbeddedDatabase> {
   if (!existsSync(ferretBinary)) {
     throw new StartupError(
@@ -32,9 +42,13 @@ export async function startEmbeddedDatabase(opts: {
   }
   mkdirSync(opts.dataDir, { recursive: true });
   const listen = `${opts.host ?? '127.0.0.1'}:${opts.port}`;
-  const child = spawn(ferretBinary, ['--listen', listen, '--data', opts.dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const args = ['--listen', listen, '--data', opts.dataDir];
+  // `nice` sets the priority and execs the server in the same process, before its first thread starts.
+  const nice = opts.nice && niceBinary ? opts.nice : 0;
+  const child =
+    nice > 0 && niceBinary
+      ? spawn(niceBinary, ['-n', String(nice), ferretBinary, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(ferretBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -60,6 +74,7 @@ export async function startEmbeddedDatabase(opts: {
   return {
     uri,
     process: child,
+    nice,
     kill: () => child.kill('SIGKILL'),
     output: () => stderr,
     async stop() {

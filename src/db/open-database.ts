@@ -75,7 +75,13 @@ function portAnswers(port: number): Promise<boolean> {
  * rather than opening the same SQLite files from a second server.
  */
 export async function openDatabase(
-  opts: { mongodbUri?: string | undefined; dataDir: string; supervise?: SuperviseEmbedded },
+  opts: {
+    mongodbUri?: string | undefined;
+    dataDir: string;
+    supervise?: SuperviseEmbedded;
+    /** The embedded server's niceness (EMBEDDED_DB_NICE for the service; CLIs start it at 0). */
+    nice?: number;
+  },
   logger: Logger,
 ): Promise<OpenedDatabase> {
   let embedded: EmbeddedDatabase | undefined;
@@ -96,14 +102,14 @@ export async function openDatabase(
     } else {
       // A restart by the supervisor gets a new process: the marker follows it.
       const start = async () => {
-        const started = await startEmbeddedDatabase({ dataDir, port });
+        const started = await startEmbeddedDatabase({ dataDir, port, nice: opts.nice ?? 0 });
         writeFileSync(path.join(dataDir, MARKER), JSON.stringify({ port, pid: started.process.pid }), {
           mode: 0o600,
         });
         return started;
       };
       embedded = await start();
-      logger.info({ dataDir, uri }, 'embedded database started (FerretDB, SQLite)');
+      logger.info({ dataDir, uri, nice: embedded.nice }, 'embedded database started (FerretDB, SQLite)');
       if (opts.supervise) {
         try {
           supervisor = await superviseEmbeddedDatabase({

@@ -5,9 +5,11 @@ import { LogWriteThread } from './log-write-thread.js';
 
 interface Segment {
   file: string;
-  /** Opened (and its folder synced) as soon as the segment is made, off the request path. */
+  /** Opened, zero-filled and its folder synced as soon as the segment is made, off the request path. */
   opened: Promise<FileHandle>;
   lines: number;
+  /** Bytes given to writes so far: the next write goes at this offset. */
+  offset: number;
   /** Every write into this segment so far; retiring waits for it. */
   last: Promise<void>;
 }
@@ -59,7 +61,16 @@ export interface ExposureLogOptions {
   poolForMs?: number;
   /** Thread writes: the thread to use (default: one started for this log); `close()` stops it. */
   writer?: LogWriteThread;
+  /**
+   * Bytes of zeros written into each new segment before its first append (when syncing; default
+   * 1 MiB, 0: none). A synced write over blocks that already hold data changes no file size or
+   * block map, so the disk has only the data to make durable; past this size writes grow the file.
+   * A segment is made at least twice as large as the last one sealed held (at most 64 MiB).
+   */
+  preallocate?: number;
 }
+
+const MAX_PREALLOCATE = 64 * 1024 * 1024;
 
 /**
  * The write-ahead log of answered exposures: an assignment is answered only once its exposures are
@@ -74,6 +85,9 @@ export interface ExposureLogOptions {
  * segments; the exposure writer seals the current segment before it drains its buffer and deletes
  * the sealed one once that drain has stored (or journaled) every exposure, so a segment on disk at
  * start-up holds exposures that may be missing from the database, and replaying it is safe.
+ * Segments are zero-filled ahead (`preallocate`) and each group is written at an offset given
+ * out in commit order, so groups written at once never overlap; a group that never landed leaves
+ * zeros, which replay reads as the end of a line, like the zero-filled tail.
  */
 export class ExposureLog {
   private readonly prefix: string;
@@ -89,6 +103,8 @@ export class ExposureLog {
   private readonly left: string[];
   private readonly counters: ExposureLogStats = { appended: 0, syncs: 0, failures: 0, slowWrites: 0 };
   private readonly opts: Required<Omit<ExposureLogOptions, 'writer'>>;
+  /** Zeros for the next segment made: grows with what the segments sealed so far held. */
+  private nextSize: number;
   /** Until when (epoch ms) writes go to the pool after a slow inline write. */
   private poolUntil = 0;
   private readonly thread: LogWriteThread | null;
@@ -106,8 +122,10 @@ export class ExposureLog {
       maxInFlight: rest.writes === 'thread' ? 1 : 3,
       slowMs: 20,
       poolForMs: 10_000,
+      preallocate: 1024 * 1024,
       ...rest,
     };
+    this.nextSize = this.opts.sync ? Math.min(this.opts.preallocate, MAX_PREALLOCATE) : 0;
     this.thread = this.opts.writes === 'thread' ? (writer ?? new LogWriteThread()) : null;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.prefix = `${name}.log.`;
@@ -122,18 +140,25 @@ export class ExposureLog {
   private newSegment(): Segment {
     const stamp = `${Date.now().toString().padStart(14, '0')}-${process.pid}-${this.seq++}`;
     const file = path.join(this.dir, `${this.prefix}${stamp}`);
-    const opened = this.openSegment(file);
+    const opened = this.openSegment(file, this.nextSize);
     // A failure surfaces on the first write into the segment (the answer is then refused).
     opened.catch(() => undefined);
-    return { file, opened, lines: 0, last: Promise.resolve() };
+    return { file, opened, lines: 0, offset: 0, last: Promise.resolve() };
   }
 
-  private async openSegment(file: string): Promise<FileHandle> {
+  private async openSegment(file: string, zeros: number): Promise<FileHandle> {
     // Customer ids inside: readable by the service's user only.
-    const { O_WRONLY, O_APPEND, O_CREAT, O_DSYNC } = constants;
-    const flags = O_WRONLY | O_APPEND | O_CREAT | (this.opts.sync ? O_DSYNC : 0);
+    const { O_WRONLY, O_CREAT, O_DSYNC } = constants;
+    const flags = O_WRONLY | O_CREAT | (this.opts.sync ? O_DSYNC : 0);
     const handle = await open(file, flags, 0o600);
-    await this.syncDir();
+    try {
+      // With O_DSYNC this one write is on disk when it returns.
+      if (zeros > 0) await handle.write(Buffer.alloc(zeros), 0, zeros, 0);
+      await this.syncDir();
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      throw err;
+    }
     return handle;
   }
 
@@ -181,16 +206,20 @@ export class ExposureLog {
   }
 
   private async write(segment: Segment, lines: readonly string[]): Promise<void> {
-    const handle = await segment.opened;
     const text = `${lines.join('\n')}\n`;
-    // One append: O_APPEND keeps concurrent groups whole, O_DSYNC returns once this one is on disk.
-    if (this.thread?.alive) await this.thread.write(handle.fd, text);
+    // The group's place, given out in commit order before any wait, so concurrent groups never overlap.
+    const at = segment.offset;
+    segment.offset += Buffer.byteLength(text);
+    const handle = await segment.opened;
+    // O_DSYNC: the write returns once this group is on disk.
+    if (this.thread?.alive) await this.thread.write(handle.fd, text, at);
     else if (this.opts.writes === 'inline' && Date.now() >= this.poolUntil)
-      this.writeInline(handle.fd, Buffer.from(text));
+      this.writeInline(handle.fd, Buffer.from(text), at);
     else {
       const data = Buffer.from(text);
       let done = 0;
-      while (done < data.length) done += (await handle.write(data, done)).bytesWritten;
+      while (done < data.length)
+        done += (await handle.write(data, done, data.length - done, at + done)).bytesWritten;
     }
     if (this.opts.sync) this.counters.syncs++;
     segment.lines += lines.length;
@@ -198,10 +227,10 @@ export class ExposureLog {
   }
 
   /** Writes on the event loop; a slow disk sends the next writes to the pool for a while. */
-  private writeInline(fd: number, data: Buffer): void {
+  private writeInline(fd: number, data: Buffer, at: number): void {
     const started = performance.now();
     let done = 0;
-    while (done < data.length) done += writeSync(fd, data, done);
+    while (done < data.length) done += writeSync(fd, data, done, data.length - done, at + done);
     if (performance.now() - started > this.opts.slowMs) {
       this.counters.slowWrites++;
       this.poolUntil = Date.now() + this.opts.poolForMs;
@@ -224,6 +253,8 @@ export class ExposureLog {
   seal(): SealedSegment | null {
     const segment = this.current;
     if (segment.lines === 0 && this.inFlight === 0) return null;
+    if (this.nextSize > 0)
+      this.nextSize = Math.min(MAX_PREALLOCATE, Math.max(this.opts.preallocate, segment.offset * 2));
     this.current = this.spare;
     this.spare = this.newSegment();
     return { file: segment.file, retire: () => this.drop(segment) };
@@ -244,9 +275,10 @@ export class ExposureLog {
     if (!this.left.includes(file)) this.left.push(file);
   }
 
+  /** The lines of a segment: zeros (its unwritten tail, a group that never landed) end a line. */
   async read(file: string): Promise<string[]> {
     try {
-      return (await readFile(file, 'utf8')).split('\n').filter((l) => l.length > 0);
+      return (await readFile(file, 'utf8')).split(/[\n\0]+/).filter((l) => l.length > 0);
     } catch {
       return [];
     }

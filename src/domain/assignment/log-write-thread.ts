@@ -1,8 +1,9 @@
 import { Worker } from 'node:worker_threads';
 
 /**
- * The thread's whole program: each message is one append (an fd and the text), written with
- * writeSync until every byte is out, then answered with its id (and the error when it failed).
+ * The thread's whole program: each message is one write (an fd, the text and its offset, or none
+ * to append), written with writeSync until every byte is out, then answered with its id (and the
+ * error when it failed).
  * Plain JavaScript evaluated in the worker, so it needs no loader and no file beside the build.
  */
 const PROGRAM = `
@@ -12,7 +13,11 @@ parentPort.on('message', (m) => {
   try {
     const data = Buffer.from(m.text);
     let done = 0;
-    while (done < data.length) done += writeSync(m.fd, data, done);
+    while (done < data.length) {
+      done += m.at === undefined
+        ? writeSync(m.fd, data, done)
+        : writeSync(m.fd, data, done, data.length - done, m.at + done);
+    }
     parentPort.postMessage({ id: m.id });
   } catch (err) {
     parentPort.postMessage({ id: m.id, error: String(err && err.message ? err.message : err) });
@@ -67,13 +72,16 @@ export class LogWriteThread {
     return this.dead === null;
   }
 
-  /** Appends `text` to `fd`; resolves once every byte is written (and, with O_DSYNC, on disk). */
-  write(fd: number, text: string): Promise<void> {
+  /**
+   * Writes `text` to `fd` at offset `at` (appends without one); resolves once every byte is
+   * written (and, with O_DSYNC, on disk).
+   */
+  write(fd: number, text: string, at?: number): Promise<void> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.last = done.catch(() => undefined);
-    this.worker.postMessage({ id, fd, text });
+    this.worker.postMessage(at === undefined ? { id, fd, text } : { id, fd, text, at });
     return done;
   }
 

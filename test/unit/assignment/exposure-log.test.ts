@@ -9,6 +9,7 @@ import {
   readlinkSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -105,13 +106,18 @@ async function appendWhilePoolHeld(dir: string, log: ExposureLog, unitId: string
   const whileHeld = landed;
   await pool.release();
   await appended;
-  const lines = segments(dir).flatMap((f) => readFileSync(path.join(dir, f), 'utf8').trim().split('\n'));
+  const lines = segments(dir).flatMap((f) => linesIn(dir, f));
   return { whileHeld, lines: lines.length };
 }
 
 const logFiles = (dir: string) => readdirSync(dir).filter((f) => f.includes('.log.'));
-/** Segments holding lines (the next segment is made ahead, empty). */
-const segments = (dir: string) => logFiles(dir).filter((f) => statSync(path.join(dir, f)).size > 0);
+/** The lines in one file of the log, read as a replay would: zeros (the unwritten tail) end a line. */
+const linesIn = (dir: string, f: string) =>
+  readFileSync(path.join(dir, f), 'utf8')
+    .split(/[\n\0]+/)
+    .filter((l) => l.length > 0);
+/** Segments holding lines (the next segment is made ahead, zeros only). */
+const segments = (dir: string) => logFiles(dir).filter((f) => linesIn(dir, f).length > 0);
 
 /** 20 waves of 25 appends, each wave while earlier groups are still being written; the lines on disk. */
 async function appendInWaves(dir: string, log: ExposureLog): Promise<string[]> {
@@ -121,7 +127,7 @@ async function appendInWaves(dir: string, log: ExposureLog): Promise<string[]> {
     await new Promise((r) => setImmediate(r));
   }
   await Promise.all(waits);
-  return segments(dir).flatMap((f) => readFileSync(path.join(dir, f), 'utf8').trim().split('\n'));
+  return segments(dir).flatMap((f) => linesIn(dir, f));
 }
 
 describe('exposure log', () => {
@@ -131,9 +137,7 @@ describe('exposure log', () => {
     const w = writer(dir, log, new Map());
     await Promise.all(Array.from({ length: 200 }, (_, i) => w.enqueue(doc(`c${i}`))));
     const [file] = segments(dir);
-    const lines = readFileSync(path.join(dir, file ?? ''), 'utf8')
-      .trim()
-      .split('\n');
+    const lines = linesIn(dir, file ?? '');
     expect(lines).toHaveLength(200);
     expect(JSON.parse(lines[0] ?? '{}')._id).toBe('exp_1|1|c0');
     // Group commit: the 200 appends of one burst need far fewer syncs than appends.
@@ -188,9 +192,7 @@ describe('exposure log', () => {
     const w = writer(dir, new ExposureLog(dir, 'exposures.test', { sync: false }), new Map());
     await Promise.all(Array.from({ length: 50 }, (_, i) => w.enqueue(doc(`c${i}`))));
     const [file] = segments(dir);
-    const lines = readFileSync(path.join(dir, file ?? ''), 'utf8')
-      .trim()
-      .split('\n');
+    const lines = linesIn(dir, file ?? '');
     expect(lines).toHaveLength(50);
     expect(w.stats().logged).toBe(50);
     expect(w.stats().logSyncs).toBe(0);
@@ -226,6 +228,73 @@ describe('exposure log', () => {
     expect(second.idle).toBe(true);
     expect(segments(dir)).toEqual([]);
     await second.close();
+  });
+
+  it('writes each group over zeros made ahead, and grows the file past them', async () => {
+    const dir = folder();
+    const log = new ExposureLog(dir, 'exposures.test', { preallocate: 16 * 1024 });
+    const line = JSON.stringify(doc('first'));
+    await log.append([line]);
+    const [file] = segments(dir);
+    const bytes = readFileSync(path.join(dir, file ?? ''));
+    // Not appended to the end: the line is at the start and the rest is still the zeros.
+    expect(bytes.length).toBe(16 * 1024);
+    expect(bytes.subarray(0, line.length + 1).toString()).toBe(`${line}\n`);
+    expect(bytes.subarray(line.length + 1).every((b) => b === 0)).toBe(true);
+    // Every file of the log holds the zeros before it takes a line: the one made ahead too.
+    expect(logFiles(dir).map((f) => statSync(path.join(dir, f)).size)).toEqual([16 * 1024, 16 * 1024]);
+    const more = Array.from({ length: 200 }, (_, i) => JSON.stringify(doc(`more-${i}`)));
+    await Promise.all(more.map((l) => log.append([l])));
+    expect(statSync(path.join(dir, file ?? '')).size).toBeGreaterThan(16 * 1024);
+    expect(linesIn(dir, file ?? '')).toEqual([line, ...more]);
+    await log.close(true);
+  });
+
+  it('makes the next segments at least twice as large as the last sealed one held', async () => {
+    const dir = folder();
+    const log = new ExposureLog(dir, 'exposures.test', { preallocate: 4096 });
+    const lines = Array.from({ length: 60 }, (_, i) => JSON.stringify(doc(`c${i}`)));
+    await log.append(lines);
+    const held = Buffer.byteLength(`${lines.join('\n')}\n`);
+    expect(held).toBeGreaterThan(4096);
+    const first = log.seal();
+    // The segment made ahead at the start is the small one; the one made at this seal is larger.
+    await log.append([JSON.stringify(doc('into-the-small-one'))]);
+    const second = log.seal();
+    await log.append([JSON.stringify(doc('into-the-large-one'))]);
+    const large = logFiles(dir).find((f) => linesIn(dir, f)[0]?.includes('into-the-large-one'));
+    expect(statSync(path.join(dir, large ?? '')).size).toBeGreaterThanOrEqual(2 * held);
+    await first?.retire();
+    await second?.retire();
+    await log.close(true);
+  });
+
+  it('writes no zeros ahead when syncing is off', async () => {
+    const dir = folder();
+    const log = new ExposureLog(dir, 'exposures.test', { sync: false });
+    const line = JSON.stringify(doc('a'));
+    await log.append([line]);
+    const [file] = segments(dir);
+    expect(statSync(path.join(dir, file ?? '')).size).toBe(line.length + 1);
+    await log.close(true);
+  });
+
+  it('replays a segment whose middle group never landed and whose last line was torn, from its whole lines', async () => {
+    const dir = folder();
+    const [a, b] = [JSON.stringify(doc('a')), JSON.stringify(doc('b'))];
+    const torn = JSON.stringify(doc('torn')).slice(0, 40);
+    const zeros = (n: number) => '\0'.repeat(n);
+    writeFileSync(
+      path.join(dir, 'exposures.test.log.00000000000001-1-0'),
+      `${a}\n${zeros(300)}${b}\n${torn}${zeros(2000)}`,
+    );
+    const stored = new Map<string, number>();
+    const w = writer(dir, new ExposureLog(dir, 'exposures.test'), stored);
+    await w.recover();
+    expect([...stored.keys()].sort()).toEqual(['exp_1|1|a', 'exp_1|1|b']);
+    expect(w.stats().replayed).toBe(2);
+    expect(logFiles(dir).some((f) => f.endsWith('00000000000001-1-0'))).toBe(false);
+    await w.close();
   });
 
   it.each(['inline', 'thread'] as const)(
@@ -292,7 +361,7 @@ describe('exposure log written by its own thread', () => {
     await thread.close();
     expect(thread.alive).toBe(false);
     await log.append([JSON.stringify(doc('after'))]);
-    const lines = segments(dir).flatMap((f) => readFileSync(path.join(dir, f), 'utf8').trim().split('\n'));
+    const lines = segments(dir).flatMap((f) => linesIn(dir, f));
     expect(lines.map((l) => (JSON.parse(l) as ExposureDoc).unitId)).toEqual(['before', 'after']);
     expect(log.stats()).toMatchObject({ appended: 2, failures: 0 });
     await log.close(true);
