@@ -9,6 +9,7 @@ import { runAssignmentBench } from './bench-assignment.ts';
 import { runDemoBench } from './bench-demo.ts';
 import { runEvaluationBench } from './bench-evaluation.ts';
 import { runEventsBench } from './bench-events.ts';
+import { runExposureLogBench } from './bench-exposure-log.ts';
 import { runFerretDbBench } from './bench-ferretdb.ts';
 import { runLatencyBench } from './bench-latency.ts';
 import { printResult } from './bench-output.ts';
@@ -22,6 +23,7 @@ const benches: Record<string, Bench> = {
   evaluation: runEvaluationBench,
   assignment: runAssignmentBench,
   latency: runLatencyBench,
+  log: runExposureLogBench,
   events: runEventsBench,
   ferretdb: runFerretDbBench,
   scale: runScaleBench,

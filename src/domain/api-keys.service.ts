@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt } from 'node:crypto';
+import { hash, randomBytes, scrypt } from 'node:crypto';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import type { ApiKeyRecord, ApiKeyRepository } from '../db/api-key.repository.js';
@@ -66,7 +66,8 @@ function asApiKey(record: ApiKeyRecord): ApiKey {
 }
 
 export function hashKey(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  // One call, no Hash object: every authenticated request hashes its key for the cache lookup.
+  return hash('sha256', secret, 'hex');
 }
 
 /** What the service itself issues: `nlk_` and 32 random bytes. */
@@ -94,8 +95,8 @@ export async function storedHash(secret: string): Promise<string> {
 }
 
 /** Shown in listings to tell keys apart: from the stored hash, never from the secret's characters. */
-function fingerprint(hash: string): string {
-  return `fp_${createHash('sha256').update(hash).digest('hex').slice(0, 10)}`;
+function fingerprint(stored: string): string {
+  return `fp_${hash('sha256', stored, 'hex').slice(0, 10)}`;
 }
 
 /** A new secret: 32 random bytes, prefixed so a leaked key is recognisable in logs and scanners. */

@@ -71,6 +71,8 @@ export interface ExposureLogOptions {
 }
 
 const MAX_PREALLOCATE = 64 * 1024 * 1024;
+/** What a segment's zeros are written with, one piece at a time. */
+const ZEROS = Buffer.alloc(64 * 1024);
 
 /**
  * The write-ahead log of answered exposures: an assignment is answered only once its exposures are
@@ -152,8 +154,10 @@ export class ExposureLog {
     const flags = O_WRONLY | O_CREAT | (this.opts.sync ? O_DSYNC : 0);
     const handle = await open(file, flags, 0o600);
     try {
-      // With O_DSYNC this one write is on disk when it returns.
-      if (zeros > 0) await handle.write(Buffer.alloc(zeros), 0, zeros, 0);
+      // In small synced writes: a synced append waits for whatever the disk has in flight, so one
+      // large write here would hold up every answer for as long as it takes.
+      for (let at = 0; at < zeros; at += ZEROS.length)
+        await handle.write(ZEROS, 0, Math.min(ZEROS.length, zeros - at), at);
       await this.syncDir();
     } catch (err) {
       await handle.close().catch(() => undefined);

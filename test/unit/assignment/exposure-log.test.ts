@@ -250,6 +250,18 @@ describe('exposure log', () => {
     await log.close(true);
   });
 
+  it('zero-fills a segment larger than one piece of zeros to exactly the size asked for', async () => {
+    const dir = folder();
+    const log = new ExposureLog(dir, 'exposures.test', { preallocate: 150_000 });
+    await log.append([JSON.stringify(doc('a'))]);
+    const [file] = segments(dir);
+    const bytes = readFileSync(path.join(dir, file ?? ''));
+    expect(bytes.length).toBe(150_000);
+    expect(linesIn(dir, file ?? '')).toEqual([JSON.stringify(doc('a'))]);
+    expect(bytes.subarray(100_000).every((b) => b === 0)).toBe(true);
+    await log.close(true);
+  });
+
   it('makes the next segments at least twice as large as the last sealed one held', async () => {
     const dir = folder();
     const log = new ExposureLog(dir, 'exposures.test', { preallocate: 4096 });

@@ -1,0 +1,84 @@
+/**
+ * The exposure log's synced writes on this machine's disk, with and without segments zero-filled
+ * ahead (EXPOSURE_LOG_PREALLOCATE_BYTES): one group of two lines about every millisecond, written
+ * inline as the service does, the segment sealed and the sealed one deleted every second as the
+ * exposure writer does, so a zero-filled segment is made while appends run. Each write's wait is
+ * timed; the rows alternate, `BENCH_LOG_ROUNDS` pairs (default 3) of `BENCH_LOG_SECONDS` (8) each.
+ * Run alone with `npx tsx scripts/bench-exposure-log.ts`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ExposureLog } from '../src/domain/assignment/exposure-log.ts';
+import { type BenchResult, runIfMain } from './bench-output.ts';
+
+const ROUNDS = Number(process.env.BENCH_LOG_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_LOG_SECONDS ?? 8);
+
+/** An exposure line of the size the service writes. */
+const LINE = JSON.stringify({
+  _id: 'exp_0a1b2c3d|1|customer-000000000',
+  experiment: 'checkout-default',
+  experimentId: 'exp_0a1b2c3d',
+  phase: 1,
+  variant: 'treatment',
+  unit: 'customerId',
+  unitId: 'customer-000000000',
+  customerId: 'customer-000000000',
+  touchpoint: 'checkout',
+  channel: 'web',
+  exposedAt: new Date('2026-12-01T00:00:00Z'),
+  attributes: { country: 'FR', plan: 'pro' },
+  qa: false,
+});
+
+async function writeFor(preallocate: number): Promise<Record<string, string | number>> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nudgelab-bench-log-'));
+  // Never sent to the pool, so every write below is one the loop waits for.
+  const log = new ExposureLog(dir, 'bench', { preallocate, slowMs: Number.POSITIVE_INFINITY });
+  await log.append([LINE]);
+  const waits: number[] = [];
+  const retiring: Promise<void>[] = [];
+  const end = Date.now() + SECONDS * 1000;
+  let sealedAt = Date.now();
+  try {
+    while (Date.now() < end) {
+      const started = performance.now();
+      await log.append([LINE, LINE]);
+      waits.push(performance.now() - started);
+      if (Date.now() - sealedAt >= 1000) {
+        const sealed = log.seal();
+        if (sealed) retiring.push(sealed.retire());
+        sealedAt = Date.now();
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(retiring);
+  } finally {
+    await log.close(true);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  waits.sort((a, b) => a - b);
+  const at = (q: number) => Math.round((waits[Math.floor(q * (waits.length - 1))] ?? 0) * 1000) / 1000;
+  const mean = waits.reduce((a, b) => a + b, 0) / Math.max(1, waits.length);
+  return {
+    segments: preallocate > 0 ? `zero-filled ahead (${preallocate / 1024} KiB first)` : 'grown by each write',
+    writes: waits.length,
+    'mean ms': Math.round(mean * 1000) / 1000,
+    'p50 ms': at(0.5),
+    'p90 ms': at(0.9),
+    'p99 ms': at(0.99),
+    'max ms': at(1),
+  };
+}
+
+export async function runExposureLogBench(): Promise<BenchResult> {
+  const rows: Record<string, string | number>[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    rows.push(await writeFor(1024 * 1024));
+    rows.push(await writeFor(0));
+  }
+  return { title: `Exposure log: synced writes of two lines, inline, ${SECONDS} s per row`, rows };
+}
+
+runIfMain(import.meta.url, runExposureLogBench);
