@@ -29,11 +29,23 @@ export async function laptopPage(browser: Browser): Promise<WatchedPage> {
   return { page, problems };
 }
 
+/**
+ * Saves a full-page screenshot. On a loaded machine headless Chromium sometimes produces no frame
+ * in time ("Unable to capture screenshot"); that is retried a few times, any other error is not.
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.screenshot({ path: file, fullPage: true });
+      return file;
+    } catch (err) {
+      const noFrame = err instanceof Error && err.message.includes('Unable to capture screenshot');
+      if (!noFrame || attempt >= 4) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+    }
+  }
 }
 
 /** The trimmed, whitespace-collapsed text of the element with this data-testid. */
