@@ -67,19 +67,19 @@ export function fixedRate(opts: {
     // otherwise take the cores the service and its database need, and the figures would be its own.
     // BENCH_VEGETA_PROCS sets another count.
     const vegetaEnv = { ...process.env, GOMAXPROCS: process.env.BENCH_VEGETA_PROCS ?? '1' };
-    execFileSync(
-      vegetaBinary,
-      [
-        'attack',
-        '-format=json',
-        `-targets=${targets}`,
-        `-rate=${opts.rate}/s`,
-        `-duration=${opts.seconds}s`,
-        '-timeout=10s',
-        `-output=${out}`,
-      ],
-      { env: vegetaEnv },
-    );
+    // BENCH_VEGETA_CPUS (a taskset list, e.g. 1): the load generator held to those cores.
+    const pin = process.env.BENCH_VEGETA_CPUS;
+    const attack = [
+      'attack',
+      '-format=json',
+      `-targets=${targets}`,
+      `-rate=${opts.rate}/s`,
+      `-duration=${opts.seconds}s`,
+      '-timeout=10s',
+      `-output=${out}`,
+    ];
+    if (pin) execFileSync('taskset', ['-c', pin, vegetaBinary, ...attack], { env: vegetaEnv });
+    else execFileSync(vegetaBinary, attack, { env: vegetaEnv });
     const report = JSON.parse(
       execFileSync(vegetaBinary, ['report', '-type=json', out], { encoding: 'utf8' }),
     ) as {
