@@ -170,7 +170,7 @@ async function main() {
     ...(process.env.BENCH_LOG_WRITES ? { EXPOSURE_LOG_WRITES: process.env.BENCH_LOG_WRITES } : {}),
     // BENCH_GROUP_MS: extra wait that gathers log appends into one synced write (EXPOSURE_GROUP_COMMIT_MS).
     ...(process.env.BENCH_GROUP_MS ? { EXPOSURE_GROUP_COMMIT_MS: process.env.BENCH_GROUP_MS } : {}),
-    // BENCH_PREALLOCATE: zeros written ahead into each log segment (EXPOSURE_LOG_PREALLOCATE_BYTES; 0: none).
+    // BENCH_PREALLOCATE: the most zeros written ahead into a log segment (EXPOSURE_LOG_PREALLOCATE_BYTES; 0: none).
     ...(process.env.BENCH_PREALLOCATE
       ? { EXPOSURE_LOG_PREALLOCATE_BYTES: process.env.BENCH_PREALLOCATE }
       : {}),

@@ -72,16 +72,17 @@ const configSchema = z.object({
   /** Extra wait (ms) that gathers more exposure log appends into one synced write; 0: none. */
   EXPOSURE_GROUP_COMMIT_MS: z.coerce.number().int().min(0).max(50).default(0),
   /**
-   * Bytes of zeros written into each new exposure log segment ahead of its first append, when
-   * syncing (0: none): a synced write over them only makes its data durable, with no file size to
-   * update. Segments grow to twice what the last sealed one held, up to 64 MiB.
+   * The most bytes of zeros written into a new exposure log segment ahead of its first append,
+   * when syncing (0: none): a synced write over them only makes its data durable, with no file
+   * size to update. A segment gets twice what the last sealed one held (at least 4 KiB; the first
+   * ones 1 MiB), so the zeros follow the rate.
    */
   EXPOSURE_LOG_PREALLOCATE_BYTES: z.coerce
     .number()
     .int()
     .min(0)
-    .max(64 * 1024 * 1024)
-    .default(1024 * 1024),
+    .max(1024 * 1024 * 1024)
+    .default(64 * 1024 * 1024),
   PAYLOAD_POLL_MS: z.coerce.number().int().positive().default(2000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10000),
   SESSION_SECRET: z.string().min(16).optional(),

@@ -75,6 +75,12 @@ const exposureFigures: readonly Figure<ExposureWriterStats>[] = [
     (s) => s.logSlowWrites,
   ],
   [
+    'counter',
+    'nudgelab_exposure_log_zero_bytes_total',
+    'Bytes of zeros written ahead into new exposure log segments',
+    (s) => s.logZeroBytes,
+  ],
+  [
     'gauge',
     'nudgelab_exposure_writer_degraded',
     '1 while the database refuses writes',

@@ -31,6 +31,8 @@ export interface ExposureLogStats {
   failures: number;
   /** Inline writes slower than `slowMs`, each sending the next writes to the thread pool for a while. */
   slowWrites: number;
+  /** Bytes of zeros written ahead into new segments. */
+  zeroBytes: number;
 }
 
 export interface ExposureLogOptions {
@@ -62,15 +64,18 @@ export interface ExposureLogOptions {
   /** Thread writes: the thread to use (default: one started for this log); `close()` stops it. */
   writer?: LogWriteThread;
   /**
-   * Bytes of zeros written into each new segment before its first append (when syncing; default
-   * 1 MiB, 0: none). A synced write over blocks that already hold data changes no file size or
-   * block map, so the disk has only the data to make durable; past this size writes grow the file.
-   * A segment is made at least twice as large as the last one sealed held (at most 64 MiB).
+   * The most bytes of zeros written into a new segment before its first append (when syncing;
+   * default 64 MiB, 0: none). A synced write over blocks that already hold data changes no file
+   * size or block map, so the disk has only the data to make durable; past the zeros writes grow
+   * the file. A segment gets twice what the last sealed one held (at least 4 KiB, so a trickle
+   * writes little more than its data), the first ones 1 MiB.
    */
   preallocate?: number;
 }
 
-const MAX_PREALLOCATE = 64 * 1024 * 1024;
+/** Zeros for the segments made before any seal, and the fewest a segment gets after one. */
+const FIRST_ZEROS = 1024 * 1024;
+const FEWEST_ZEROS = 4096;
 /** What a segment's zeros are written with, one piece at a time. */
 const ZEROS = Buffer.alloc(64 * 1024);
 
@@ -103,7 +108,13 @@ export class ExposureLog {
   private seq = 0;
   /** Segments an earlier process left behind, oldest first. */
   private readonly left: string[];
-  private readonly counters: ExposureLogStats = { appended: 0, syncs: 0, failures: 0, slowWrites: 0 };
+  private readonly counters: ExposureLogStats = {
+    appended: 0,
+    syncs: 0,
+    failures: 0,
+    slowWrites: 0,
+    zeroBytes: 0,
+  };
   private readonly opts: Required<Omit<ExposureLogOptions, 'writer'>>;
   /** Zeros for the next segment made: grows with what the segments sealed so far held. */
   private nextSize: number;
@@ -124,10 +135,10 @@ export class ExposureLog {
       maxInFlight: rest.writes === 'thread' ? 1 : 3,
       slowMs: 20,
       poolForMs: 10_000,
-      preallocate: 1024 * 1024,
+      preallocate: 64 * 1024 * 1024,
       ...rest,
     };
-    this.nextSize = this.opts.sync ? Math.min(this.opts.preallocate, MAX_PREALLOCATE) : 0;
+    this.nextSize = this.opts.sync ? Math.min(this.opts.preallocate, FIRST_ZEROS) : 0;
     this.thread = this.opts.writes === 'thread' ? (writer ?? new LogWriteThread()) : null;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.prefix = `${name}.log.`;
@@ -156,8 +167,10 @@ export class ExposureLog {
     try {
       // In small synced writes: a synced append waits for whatever the disk has in flight, so one
       // large write here would hold up every answer for as long as it takes.
-      for (let at = 0; at < zeros; at += ZEROS.length)
-        await handle.write(ZEROS, 0, Math.min(ZEROS.length, zeros - at), at);
+      for (let at = 0; at < zeros; at += ZEROS.length) {
+        const { bytesWritten } = await handle.write(ZEROS, 0, Math.min(ZEROS.length, zeros - at), at);
+        this.counters.zeroBytes += bytesWritten;
+      }
       await this.syncDir();
     } catch (err) {
       await handle.close().catch(() => undefined);
@@ -258,7 +271,7 @@ export class ExposureLog {
     const segment = this.current;
     if (segment.lines === 0 && this.inFlight === 0) return null;
     if (this.nextSize > 0)
-      this.nextSize = Math.min(MAX_PREALLOCATE, Math.max(this.opts.preallocate, segment.offset * 2));
+      this.nextSize = Math.min(this.opts.preallocate, Math.max(FEWEST_ZEROS, segment.offset * 2));
     this.current = this.spare;
     this.spare = this.newSegment();
     return { file: segment.file, retire: () => this.drop(segment) };

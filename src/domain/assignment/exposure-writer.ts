@@ -54,6 +54,8 @@ export interface ExposureWriterStats {
   logFailures: number;
   /** Inline log writes slow enough to send the next writes to the thread pool. */
   logSlowWrites: number;
+  /** Bytes of zeros written ahead into new log segments. */
+  logZeroBytes: number;
 }
 
 const SEEN_MAX = 500_000;
@@ -297,12 +299,13 @@ export class ExposureWriter {
       journalMaxBytes: this.opts.journal.maxBytes,
       journalFull: this.journalFull,
       ...this.counters,
-      ...(({ appended, syncs, failures, slowWrites }) => ({
+      ...(({ appended, syncs, failures, slowWrites, zeroBytes }) => ({
         logged: appended,
         logSyncs: syncs,
         logFailures: failures,
         logSlowWrites: slowWrites,
-      }))(this.opts.log?.stats() ?? { appended: 0, syncs: 0, failures: 0, slowWrites: 0 }),
+        logZeroBytes: zeroBytes,
+      }))(this.opts.log?.stats() ?? { appended: 0, syncs: 0, failures: 0, slowWrites: 0, zeroBytes: 0 }),
     };
   }
 

@@ -116,6 +116,11 @@ const linesIn = (dir: string, f: string) =>
   readFileSync(path.join(dir, f), 'utf8')
     .split(/[\n\0]+/)
     .filter((l) => l.length > 0);
+/** The size of the log file holding the exposure of this unit. */
+const sizeOfSegmentWith = (dir: string, unitId: string) => {
+  const file = logFiles(dir).find((f) => linesIn(dir, f).some((l) => l.includes(`"unitId":"${unitId}"`)));
+  return statSync(path.join(dir, file ?? '')).size;
+};
 /** Segments holding lines (the next segment is made ahead, zeros only). */
 const segments = (dir: string) => logFiles(dir).filter((f) => linesIn(dir, f).length > 0);
 
@@ -262,20 +267,57 @@ describe('exposure log', () => {
     await log.close(true);
   });
 
-  it('makes the next segments at least twice as large as the last sealed one held', async () => {
+  it('gives each new segment twice what the last sealed one held, at least 4 KiB, at most the bound', async () => {
     const dir = folder();
-    const log = new ExposureLog(dir, 'exposures.test', { preallocate: 4096 });
-    const lines = Array.from({ length: 60 }, (_, i) => JSON.stringify(doc(`c${i}`)));
+    const log = new ExposureLog(dir, 'exposures.test', { preallocate: 64 * 1024 });
+    // Segments are made one seal ahead: the one a seal makes takes lines from the next seal on.
+    const busy = Array.from({ length: 60 }, (_, i) => JSON.stringify(doc(`c${i}`)));
+    await log.append(busy);
+    const held = Buffer.byteLength(`${busy.join('\n')}\n`);
+    expect(held).toBeGreaterThan(8 * 1024);
+    expect(2 * held).toBeLessThan(64 * 1024);
+    const sealed = [log.seal()];
+    await log.append([JSON.stringify(doc('trickle'))]);
+    sealed.push(log.seal());
+    const flood = [
+      JSON.stringify(doc('after-busy')),
+      ...Array.from({ length: 200 }, (_, i) => JSON.stringify(doc(`f${i}`))),
+    ];
+    await log.append(flood);
+    const flooded = Buffer.byteLength(`${flood.join('\n')}\n`);
+    expect(flooded).toBeGreaterThan(2 * held);
+    sealed.push(log.seal());
+    await log.append([JSON.stringify(doc('after-trickle'))]);
+    sealed.push(log.seal());
+    await log.append([JSON.stringify(doc('after-flood'))]);
+    expect(sizeOfSegmentWith(dir, 'c0')).toBe(1024 * 64);
+    expect(sizeOfSegmentWith(dir, 'trickle')).toBe(1024 * 64);
+    // Made with 2 x held of zeros; the flood wrote past them and grew the file.
+    expect(sizeOfSegmentWith(dir, 'after-busy')).toBe(flooded);
+    expect(sizeOfSegmentWith(dir, 'after-trickle')).toBe(4096);
+    expect(sizeOfSegmentWith(dir, 'after-flood')).toBe(64 * 1024);
+    // Every zero is counted: two segments at the start and one per seal.
+    const made = logFiles(dir).reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
+    expect(log.stats().zeroBytes).toBeGreaterThanOrEqual(2 * 64 * 1024 + 2 * held + 4096 + 64 * 1024);
+    expect(log.stats().zeroBytes).toBeLessThanOrEqual(made);
+    for (const s of sealed) await s?.retire();
+    await log.close(true);
+  });
+
+  it('makes the first segments 1 MiB by default, and a segment after a seal exactly twice what it held', async () => {
+    const dir = folder();
+    const log = new ExposureLog(dir, 'exposures.test');
+    const lines = Array.from({ length: 30 }, (_, i) => JSON.stringify(doc(`d${i}`)));
     await log.append(lines);
     const held = Buffer.byteLength(`${lines.join('\n')}\n`);
-    expect(held).toBeGreaterThan(4096);
     const first = log.seal();
-    // The segment made ahead at the start is the small one; the one made at this seal is larger.
-    await log.append([JSON.stringify(doc('into-the-small-one'))]);
+    await log.append([JSON.stringify(doc('next'))]);
+    // The segment made at the start and the one made ahead of it: both 1 MiB.
+    expect(sizeOfSegmentWith(dir, 'd0')).toBe(1024 * 1024);
+    expect(sizeOfSegmentWith(dir, 'next')).toBe(1024 * 1024);
     const second = log.seal();
-    await log.append([JSON.stringify(doc('into-the-large-one'))]);
-    const large = logFiles(dir).find((f) => linesIn(dir, f)[0]?.includes('into-the-large-one'));
-    expect(statSync(path.join(dir, large ?? '')).size).toBeGreaterThanOrEqual(2 * held);
+    await log.append([JSON.stringify(doc('sized'))]);
+    expect(sizeOfSegmentWith(dir, 'sized')).toBe(2 * held);
     await first?.retire();
     await second?.retire();
     await log.close(true);
