@@ -58,12 +58,15 @@ async function writeFor(preallocate: number): Promise<Record<string, string | nu
     await log.close(true);
     rmSync(dir, { recursive: true, force: true });
   }
+  const { zeroBytes } = log.stats();
   waits.sort((a, b) => a - b);
   const at = (q: number) => Math.round((waits[Math.floor(q * (waits.length - 1))] ?? 0) * 1000) / 1000;
   const mean = waits.reduce((a, b) => a + b, 0) / Math.max(1, waits.length);
   return {
     segments: preallocate > 0 ? 'zero-filled ahead (default sizes)' : 'grown by each write',
     writes: waits.length,
+    'zeros written MB': Math.round(zeroBytes / 1e4) / 100,
+    'data written MB': Math.round((waits.length * 2 * (LINE.length + 1)) / 1e4) / 100,
     'mean ms': Math.round(mean * 1000) / 1000,
     'p50 ms': at(0.5),
     'p90 ms': at(0.9),
