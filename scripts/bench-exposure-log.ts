@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { ExposureDoc } from '../src/db/exposure.repository.ts';
 import { ExposureLog } from '../src/domain/assignment/exposure-log.ts';
 import { type BenchResult, runIfMain } from './bench-output.ts';
 
@@ -30,7 +31,7 @@ const LINE = JSON.stringify({
   exposedAt: new Date('2026-12-01T00:00:00Z'),
   attributes: { country: 'FR', plan: 'pro' },
   qa: false,
-});
+} satisfies ExposureDoc);
 
 async function writeFor(preallocate: number): Promise<Record<string, string | number>> {
   const dir = mkdtempSync(path.join(tmpdir(), 'nudgelab-bench-log-'));

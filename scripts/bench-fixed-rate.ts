@@ -78,8 +78,8 @@ export function fixedRate(opts: {
       '-timeout=10s',
       `-output=${out}`,
     ];
-    if (pin) execFileSync('taskset', ['-c', pin, vegetaBinary, ...attack], { env: vegetaEnv });
-    else execFileSync(vegetaBinary, attack, { env: vegetaEnv });
+    const [command, args] = pin ? ['taskset', ['-c', pin, vegetaBinary, ...attack]] : [vegetaBinary, attack];
+    execFileSync(command, args, { env: vegetaEnv });
     const report = JSON.parse(
       execFileSync(vegetaBinary, ['report', '-type=json', out], { encoding: 'utf8' }),
     ) as {

@@ -35,6 +35,15 @@ export interface ExposureLogStats {
   zeroBytes: number;
 }
 
+/** The counters of a log that has done nothing yet (or of none). */
+export const NO_LOG_STATS: Readonly<ExposureLogStats> = {
+  appended: 0,
+  syncs: 0,
+  failures: 0,
+  slowWrites: 0,
+  zeroBytes: 0,
+};
+
 export interface ExposureLogOptions {
   /** Extra wait before a group is written when no write is running (0: the next turn of the loop). */
   groupMs?: number;
@@ -108,13 +117,7 @@ export class ExposureLog {
   private seq = 0;
   /** Segments an earlier process left behind, oldest first. */
   private readonly left: string[];
-  private readonly counters: ExposureLogStats = {
-    appended: 0,
-    syncs: 0,
-    failures: 0,
-    slowWrites: 0,
-    zeroBytes: 0,
-  };
+  private readonly counters: ExposureLogStats = { ...NO_LOG_STATS };
   private readonly opts: Required<Omit<ExposureLogOptions, 'writer'>>;
   /** Zeros for the next segment made: grows with what the segments sealed so far held. */
   private nextSize: number;

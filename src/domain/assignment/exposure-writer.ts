@@ -1,7 +1,7 @@
 import type { ExposureDoc } from '../../db/exposure.repository.js';
 import type { Logger } from '../../logger.js';
 import type { ExposureJournal } from './exposure-journal.js';
-import type { ExposureLog, SealedSegment } from './exposure-log.js';
+import { type ExposureLog, NO_LOG_STATS, type SealedSegment } from './exposure-log.js';
 
 export interface ExposureStore {
   /** Returns the positions of the documents that were already stored. */
@@ -305,7 +305,7 @@ export class ExposureWriter {
         logFailures: failures,
         logSlowWrites: slowWrites,
         logZeroBytes: zeroBytes,
-      }))(this.opts.log?.stats() ?? { appended: 0, syncs: 0, failures: 0, slowWrites: 0, zeroBytes: 0 }),
+      }))(this.opts.log?.stats() ?? NO_LOG_STATS),
     };
   }
 
