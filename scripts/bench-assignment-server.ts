@@ -170,6 +170,10 @@ async function main() {
     ...(process.env.BENCH_LOG_WRITES ? { EXPOSURE_LOG_WRITES: process.env.BENCH_LOG_WRITES } : {}),
     // BENCH_GROUP_MS: extra wait that gathers log appends into one synced write (EXPOSURE_GROUP_COMMIT_MS).
     ...(process.env.BENCH_GROUP_MS ? { EXPOSURE_GROUP_COMMIT_MS: process.env.BENCH_GROUP_MS } : {}),
+    // BENCH_ATTRIBUTION_NICE: the attribution thread's niceness (ATTRIBUTION_THREAD_NICE; 0: the service's).
+    ...(process.env.BENCH_ATTRIBUTION_NICE
+      ? { ATTRIBUTION_THREAD_NICE: process.env.BENCH_ATTRIBUTION_NICE }
+      : {}),
     // BENCH_PREALLOCATE: the most zeros written ahead into a log segment (EXPOSURE_LOG_PREALLOCATE_BYTES; 0: none).
     ...(process.env.BENCH_PREALLOCATE
       ? { EXPOSURE_LOG_PREALLOCATE_BYTES: process.env.BENCH_PREALLOCATE }

@@ -13,7 +13,8 @@
  * attribution, 4: the log written by its own thread, 5: by libuv's pool, 6: attribution batches of 500, 7: log
  * appends gathered for 1 ms, 8: attribution in the service's thread, 9: the embedded database at
  * the service's own priority (EMBEDDED_DB_NICE=0; 10 below it by default), 10: that and the log on
- * its own thread, 11: log segments not zero-filled ahead; 0-3 by default, in the order given,
+ * its own thread, 11: log segments not zero-filled ahead, 12: the attribution thread at the
+ * service's own priority (ATTRIBUTION_THREAD_NICE=0; 10 below it by default); 0-3 by default, in the order given,
  * repeats included). Vegeta runs on one core (`BENCH_VEGETA_PROCS`). Run alone with `npx tsx scripts/bench-latency.ts`.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -59,6 +60,7 @@ const servers: Server[] = [
     BENCH_LOG_WRITES: 'thread',
   }),
   durable('no zeros ahead in the log', { BENCH_PREALLOCATE: '0' }),
+  durable('attribution thread at the service priority', { BENCH_ATTRIBUTION_NICE: '0' }),
 ];
 
 /** The machine's CPU counters (/proc/stat, Linux): all time and time stolen by the hypervisor. */

@@ -188,7 +188,10 @@ export function createComposition({
   };
   const attribution: AttributionRunner =
     databaseUri && config.ATTRIBUTION_THREAD
-      ? new AttributionThread({ data: { uri: databaseUri, ...attributorOptions }, logger })
+      ? new AttributionThread({
+          data: { uri: databaseUri, ...attributorOptions, nice: config.ATTRIBUTION_THREAD_NICE },
+          logger,
+        })
       : attributorOn(
           {
             queue,

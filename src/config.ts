@@ -69,6 +69,11 @@ const configSchema = z.object({
    * batches never hold up the event loop that answers assignments; false: in the service's thread.
    */
   ATTRIBUTION_THREAD: bool.default(true),
+  /**
+   * The attribution thread's CPU priority below the event loop's (0-19, Linux only; default 10):
+   * on a busy machine its batches yield to answering assignments instead of taking turns with them.
+   */
+  ATTRIBUTION_THREAD_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** Extra wait (ms) that gathers more exposure log appends into one synced write; 0: none. */
   EXPOSURE_GROUP_COMMIT_MS: z.coerce.number().int().min(0).max(50).default(0),
   /**

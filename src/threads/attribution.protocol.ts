@@ -9,6 +9,8 @@ export interface AttributionThreadData {
   idleMs?: number;
   batchItems?: number;
   leaseMs?: number;
+  /** The thread's niceness (Linux: this thread only); 0 or absent: the service's own. */
+  nice?: number;
 }
 
 /** Messages to the thread; those with an `id` are answered with `done` or `failed`. */

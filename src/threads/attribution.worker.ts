@@ -4,6 +4,7 @@
  * hold up the event loop that answers assignments. It does what the service's messages ask (see
  * attribution.protocol.ts) and reports its figures after each request and twice a second.
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Connection } from 'mongoose';
 import { connectDatabase } from '../db/connection.js';
@@ -99,7 +100,21 @@ function handle(attributor: Attributor, connection: Connection, m: ToThread): vo
   }
 }
 
+/**
+ * Lowers this thread's priority. On Linux a priority set for "the caller" (pid 0) applies to the
+ * calling thread alone; elsewhere it would lower the whole service, so it is left as it is.
+ */
+function lowerPriority(nice: number | undefined): void {
+  if (!nice || process.platform !== 'linux') return;
+  try {
+    setPriority(nice);
+  } catch (err) {
+    logger.warn({ err, nice }, 'attribution thread priority not lowered');
+  }
+}
+
 async function run(): Promise<void> {
+  lowerPriority(data.nice);
   // Messages that arrive while the connection opens are kept and handled in order.
   const early: ToThread[] = [];
   let ready: ((m: ToThread) => void) | null = null;

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +52,20 @@ function thread(data: Partial<AttributionThreadData> = {}, lines: LogLine[] = []
   return t;
 }
 
+/** The niceness of each thread of this process (Linux: /proc/self/task/<tid>/stat, field 19). */
+function threadNiceness(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      out.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      // the thread ended while being read
+    }
+  }
+  return out;
+}
+
 async function until(check: () => boolean, what: string, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
@@ -68,6 +83,16 @@ describe('attribution in a thread of its own', () => {
     } finally {
       await threaded.close();
     }
+  });
+
+  it('when started with a niceness, then that thread alone runs at it and the event loop keeps its priority', async () => {
+    const before = [...threadNiceness().values()].filter((n) => n === 7).length;
+    thread({ nice: 7 }).start();
+    await until(
+      () => [...threadNiceness().values()].filter((n) => n === 7).length === before + 1,
+      'a thread at nice 7',
+    );
+    expect(threadNiceness().get(process.pid)).toBe(0);
   });
 
   it('when the thread dies mid-run, then another starts and every exposure and event counts exactly once', async () => {
