@@ -10,12 +10,14 @@
  * rate it stores and attributes what earlier load left.
  * `BENCH_LATENCY_RATES=100,300` picks the rates, `BENCH_RATE_SECONDS` the length,
  * `BENCH_LATENCY_SERVERS=1,3` the rows of `servers` (0: bare, 1: durable, 2: not synced, 3: no
- * attribution, 4: the log written by its own thread, 5: by libuv's pool, 6: attribution batches of 500, 7: log
- * appends gathered for 1 ms, 8: attribution in the service's thread, 9: the embedded database at
- * the service's own priority (EMBEDDED_DB_NICE=0; 10 below it by default), 10: that and the log on
- * its own thread, 11: log segments not zero-filled ahead, 12: the attribution thread at the
- * service's own priority (ATTRIBUTION_THREAD_NICE=0; 10 below it by default); 0-3 by default, in the order given,
- * repeats included). Vegeta runs on one core (`BENCH_VEGETA_PROCS`). Run alone with `npx tsx scripts/bench-latency.ts`.
+ * attribution, 4: the log written and synced by the event loop (EXPOSURE_LOG_WRITES=inline; synced
+ * by its own thread by default), 5: by libuv's pool, 6: attribution batches of 500, 7: log appends
+ * gathered for 1 ms, 8: attribution in the service's thread, 9: the embedded database at the
+ * service's own priority (EMBEDDED_DB_NICE=0; 10 below it by default), 10: that and the log synced
+ * by the event loop, 11: log segments not zero-filled ahead, 12: the attribution thread at the
+ * service's own priority (ATTRIBUTION_THREAD_NICE=0; 10 below it by default); 0-3 by default, in
+ * the order given, repeats included). Vegeta runs on one core (`BENCH_VEGETA_PROCS`). Run alone
+ * with `npx tsx scripts/bench-latency.ts`.
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -49,15 +51,15 @@ const servers: Server[] = [
     env: { BENCH_SYNC: 'false' },
   },
   durable('attribution stopped', { BENCH_NO_SINK: '1' }),
-  durable('log written by its own thread', { BENCH_LOG_WRITES: 'thread' }),
+  durable('log written and synced by the event loop', { BENCH_LOG_WRITES: 'inline' }),
   durable("log written by libuv's pool", { BENCH_LOG_WRITES: 'pool' }),
   durable('attribution batches of 500', { BENCH_ATTRIBUTION_BATCH: '500' }),
   durable('appends gathered for 1 ms', { BENCH_GROUP_MS: '1' }),
   durable('attribution in the service thread', { BENCH_ATTRIBUTION_THREAD: 'false' }),
   durable('database at the service priority', { BENCH_DB_NICE: '0' }),
-  durable('database at the service priority, log written by its own thread', {
+  durable('database at the service priority, log synced by the event loop', {
     BENCH_DB_NICE: '0',
-    BENCH_LOG_WRITES: 'thread',
+    BENCH_LOG_WRITES: 'inline',
   }),
   durable('no zeros ahead in the log', { BENCH_PREALLOCATE: '0' }),
   durable('attribution thread at the service priority', { BENCH_ATTRIBUTION_NICE: '0' }),

@@ -38,21 +38,21 @@ const configSchema = z.object({
    */
   EXPOSURE_DURABLE: bool.default(true),
   /**
-   * With EXPOSURE_DURABLE, how far an answered exposure is kept: true (default) writes each group
-   * of appends synchronously to disk (O_DSYNC), so it survives a power loss or a crash of the
-   * machine; false answers once the lines are written to the operating system, which survives the
+   * With EXPOSURE_DURABLE, how far an answered exposure is kept: true (default) syncs each group
+   * of appends to disk before the answer (fdatasync, or O_DSYNC writes; see EXPOSURE_LOG_WRITES),
+   * so it survives a power loss or a crash of the machine; false answers once the lines are written to the operating system, which survives the
    * service being killed (kill -9, out of memory) but not the machine going down, and saves the
    * sync's wait.
    */
   EXPOSURE_SYNC: bool.default(true),
   /**
-   * Who writes the exposure log: inline (default), the event loop itself, which waits for the
-   * local disk but for no thread to be scheduled (an inline write slower than 20 ms sends the next
-   * 10 s of writes to the pool); thread, a thread of the log's own, so the loop serves requests
-   * while the disk syncs a group (a thread that dies hands its writes to the pool); pool, libuv's
-   * thread pool, for slow or network disks.
+   * Who syncs the exposure log: thread (default), a thread of the log's own, while the event loop
+   * puts each group into the file and serves requests (a thread that dies hands its syncs to the
+   * pool); inline, the event loop itself, which waits for the local disk but for no thread to be
+   * scheduled (an inline write slower than 20 ms sends the next 10 s of writes to the pool); pool,
+   * libuv's thread pool, for slow or network disks.
    */
-  EXPOSURE_LOG_WRITES: z.enum(['inline', 'thread', 'pool']).default('inline'),
+  EXPOSURE_LOG_WRITES: z.enum(['inline', 'thread', 'pool']).default('thread'),
   /**
    * How often buffered exposures are inserted into the database (ms). Unset: 250 with
    * EXPOSURE_DURABLE (they are on disk in the exposure log meanwhile), 50 without (what a crash

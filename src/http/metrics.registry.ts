@@ -64,7 +64,7 @@ const exposureFigures: readonly Figure<ExposureWriterStats>[] = [
   [
     'counter',
     'nudgelab_exposure_log_syncs_total',
-    'synced writes (O_DSYNC appends) of the exposure log',
+    'syncs of the exposure log (fdatasync calls of its thread, or O_DSYNC writes)',
     (s) => s.logSyncs,
   ],
   ['counter', 'nudgelab_exposure_log_failures_total', 'Failed exposure log appends', (s) => s.logFailures],

@@ -1,7 +1,7 @@
 import { constants, mkdirSync, readdirSync, writeSync } from 'node:fs';
 import { type FileHandle, open, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { LogWriteThread } from './log-write-thread.js';
+import { LogSyncThread } from './log-sync-thread.js';
 
 interface Segment {
   file: string;
@@ -27,6 +27,7 @@ export interface SealedSegment {
 
 export interface ExposureLogStats {
   appended: number;
+  /** Synced writes (inline, pool), or fdatasync calls (thread writes). */
   syncs: number;
   failures: number;
   /** Inline writes slower than `slowMs`, each sending the next writes to the thread pool for a while. */
@@ -48,21 +49,23 @@ export interface ExposureLogOptions {
   /** Extra wait before a group is written when no write is running (0: the next turn of the loop). */
   groupMs?: number;
   /**
-   * Each group durable when its write returns (O_DSYNC: survives the machine going down); false:
+   * Each group durable before it is answered (survives the machine going down); false:
    * the group is answered once written to the operating system, which keeps it when this
    * process dies, however it dies. Default true.
    */
   sync?: boolean;
   /**
-   * 'inline' (default): each group is written by the event loop itself, which waits for the disk
-   * (a fraction of a millisecond on a local disk) but never for another thread to be scheduled.
-   * 'thread': written by a thread of the log's own, one group at a time; what is appended
-   * meanwhile goes out together in the next write, and the loop never waits for the disk.
+   * 'thread' (default): written by the event loop into the operating system's cache and synced by
+   * a thread of the log's own, which syncs everything written since its last sync at once; the
+   * loop never waits for the disk.
+   * 'inline': each group is written and synced by the event loop itself, which waits for the disk
+   * (a fraction of a millisecond on a local disk, all of it lost to serving requests) but never
+   * for another thread to be scheduled.
    * 'pool': written by libuv's pool, up to `maxInFlight` groups at once, the loop free meanwhile
    * (for slow or network disks).
    */
   writes?: 'inline' | 'pool' | 'thread';
-  /** Groups written at once: each pool write holds a thread of libuv's pool (default 3 of its 4); thread writes: 1. */
+  /** Groups written at once: each pool write holds a thread of libuv's pool (default 3 of its 4); thread writes: 1,024. */
   maxInFlight?: number;
   /**
    * An inline write slower than this (ms, default 20) holds the loop too long: the next writes go to
@@ -70,8 +73,8 @@ export interface ExposureLogOptions {
    */
   slowMs?: number;
   poolForMs?: number;
-  /** Thread writes: the thread to use (default: one started for this log); `close()` stops it. */
-  writer?: LogWriteThread;
+  /** Thread writes: the thread that syncs (default: one started for this log); `close()` stops it. */
+  syncer?: LogSyncThread;
   /**
    * The most bytes of zeros written into a new segment before its first append (when syncing;
    * default 64 MiB, 0: none). A synced write over blocks that already hold data changes no file
@@ -88,16 +91,22 @@ const FEWEST_ZEROS = 4096;
 /** What a segment's zeros are written with, one piece at a time. */
 const ZEROS = Buffer.alloc(64 * 1024);
 
+function writeAll(fd: number, data: Buffer, at: number): void {
+  let done = 0;
+  while (done < data.length) done += writeSync(fd, data, done, data.length - done, at + done);
+}
+
 /**
  * The write-ahead log of answered exposures: an assignment is answered only once its exposures are
  * on disk here. Appends are group-committed: the lines appended during one turn of the event loop
- * (and, for thread and pool writes, while the writes in flight run) go out together in one write,
- * so many requests share it. With `sync`, the file is opened with O_DSYNC, so one write call both
- * appends a group and makes it durable. Thread writes run one at a time on the log's own thread;
- * inline writes on the event loop; pool writes on libuv's thread pool, up to `maxInFlight` at
- * once, and Linux lets their syncs overlap. Groups written at once may land in either order:
- * replay does not depend on the order (exposure ids are deterministic and storing one twice is a
- * no-op), and each group is one append (O_APPEND), so lines never interleave. The log is cut into
+ * (and, for pool writes, while the writes in flight run) go out together in one write, so many
+ * requests share it. Thread writes (the service's default) put each group into the file on the
+ * event loop and let the log's own thread sync it; the thread syncs everything written since its
+ * last sync in one fdatasync, so the groups of several turns share a sync. Inline and pool writes
+ * open the file with O_DSYNC, so one write call both appends a group and makes it durable: inline
+ * on the event loop, pool on libuv's thread pool, up to `maxInFlight` at once (Linux lets their
+ * syncs overlap). Groups written at once may land in either order: replay does not depend on the
+ * order (exposure ids are deterministic and storing one twice is a no-op). The log is cut into
  * segments; the exposure writer seals the current segment before it drains its buffer and deletes
  * the sealed one once that drain has stored (or journaled) every exposure, so a segment on disk at
  * start-up holds exposures that may be missing from the database, and replaying it is safe.
@@ -118,31 +127,31 @@ export class ExposureLog {
   /** Segments an earlier process left behind, oldest first. */
   private readonly left: string[];
   private readonly counters: ExposureLogStats = { ...NO_LOG_STATS };
-  private readonly opts: Required<Omit<ExposureLogOptions, 'writer'>>;
+  private readonly opts: Required<Omit<ExposureLogOptions, 'syncer'>>;
   /** Zeros for the next segment made: grows with what the segments sealed so far held. */
   private nextSize: number;
   /** Until when (epoch ms) writes go to the pool after a slow inline write. */
   private poolUntil = 0;
-  private readonly thread: LogWriteThread | null;
+  private readonly thread: LogSyncThread | null;
 
   constructor(
     readonly dir: string,
     name: string,
     options: ExposureLogOptions = {},
   ) {
-    const { writer, ...rest } = options;
+    const { syncer, ...rest } = options;
     this.opts = {
       groupMs: 0,
       sync: true,
-      writes: 'inline',
-      maxInFlight: rest.writes === 'thread' ? 1 : 3,
+      writes: 'thread',
+      maxInFlight: (rest.writes ?? 'thread') === 'thread' ? 1024 : 3,
       slowMs: 20,
       poolForMs: 10_000,
       preallocate: 64 * 1024 * 1024,
       ...rest,
     };
     this.nextSize = this.opts.sync ? Math.min(this.opts.preallocate, FIRST_ZEROS) : 0;
-    this.thread = this.opts.writes === 'thread' ? (writer ?? new LogWriteThread()) : null;
+    this.thread = this.opts.writes === 'thread' && this.opts.sync ? (syncer ?? new LogSyncThread()) : null;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.prefix = `${name}.log.`;
     this.left = readdirSync(dir)
@@ -165,13 +174,16 @@ export class ExposureLog {
   private async openSegment(file: string, zeros: number): Promise<FileHandle> {
     // Customer ids inside: readable by the service's user only.
     const { O_WRONLY, O_CREAT, O_DSYNC } = constants;
-    const flags = O_WRONLY | O_CREAT | (this.opts.sync ? O_DSYNC : 0);
+    // Thread writes sync with fdatasync on the log's thread instead.
+    const dsync = this.opts.sync && !this.thread;
+    const flags = O_WRONLY | O_CREAT | (dsync ? O_DSYNC : 0);
     const handle = await open(file, flags, 0o600);
     try {
       // In small synced writes: a synced append waits for whatever the disk has in flight, so one
       // large write here would hold up every answer for as long as it takes.
       for (let at = 0; at < zeros; at += ZEROS.length) {
         const { bytesWritten } = await handle.write(ZEROS, 0, Math.min(ZEROS.length, zeros - at), at);
+        if (!dsync) await handle.datasync();
         this.counters.zeroBytes += bytesWritten;
       }
       await this.syncDir();
@@ -231,26 +243,37 @@ export class ExposureLog {
     const at = segment.offset;
     segment.offset += Buffer.byteLength(text);
     const handle = await segment.opened;
-    // O_DSYNC: the write returns once this group is on disk.
-    if (this.thread?.alive) await this.thread.write(handle.fd, text, at);
+    const data = Buffer.from(text);
+    // Inline and pool writes go to a file opened with O_DSYNC: the write returns once it is on disk.
+    if (this.opts.writes === 'thread') await this.writeThenSync(handle, data, at);
     else if (this.opts.writes === 'inline' && Date.now() >= this.poolUntil)
-      this.writeInline(handle.fd, Buffer.from(text), at);
+      this.writeInline(handle.fd, data, at);
     else {
-      const data = Buffer.from(text);
       let done = 0;
       while (done < data.length)
         done += (await handle.write(data, done, data.length - done, at + done)).bytesWritten;
     }
-    if (this.opts.sync) this.counters.syncs++;
+    if (this.opts.sync && this.opts.writes !== 'thread') this.counters.syncs++;
     segment.lines += lines.length;
     this.counters.appended += lines.length;
+  }
+
+  /**
+   * Writes into the operating system's cache on the event loop (microseconds), then waits for the
+   * log's thread to sync it; when the thread is gone or far behind, the pool syncs it.
+   */
+  private async writeThenSync(handle: FileHandle, data: Buffer, at: number): Promise<void> {
+    writeAll(handle.fd, data, at);
+    if (!this.thread) return; // not syncing
+    if (this.thread.available) return this.thread.sync(handle.fd);
+    await handle.datasync();
+    this.counters.syncs++;
   }
 
   /** Writes on the event loop; a slow disk sends the next writes to the pool for a while. */
   private writeInline(fd: number, data: Buffer, at: number): void {
     const started = performance.now();
-    let done = 0;
-    while (done < data.length) done += writeSync(fd, data, done, data.length - done, at + done);
+    writeAll(fd, data, at);
     if (performance.now() - started > this.opts.slowMs) {
       this.counters.slowWrites++;
       this.poolUntil = Date.now() + this.opts.poolForMs;
@@ -312,7 +335,7 @@ export class ExposureLog {
   }
 
   stats(): ExposureLogStats {
-    return { ...this.counters };
+    return { ...this.counters, syncs: this.counters.syncs + (this.thread?.syncs ?? 0) };
   }
 
   /** Waits for the last write and closes the current segment, deleting it when it holds nothing. */

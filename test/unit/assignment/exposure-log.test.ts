@@ -20,7 +20,7 @@ import type { ExposureDoc } from '../../../src/db/exposure.repository.js';
 import { ExposureJournal } from '../../../src/domain/assignment/exposure-journal.js';
 import { ExposureLog } from '../../../src/domain/assignment/exposure-log.js';
 import { ExposureWriter } from '../../../src/domain/assignment/exposure-writer.js';
-import { LogWriteThread } from '../../../src/domain/assignment/log-write-thread.js';
+import { LogSyncThread } from '../../../src/domain/assignment/log-sync-thread.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -125,6 +125,23 @@ const sizeOfSegmentWith = (dir: string, unitId: string) => {
 const segments = (dir: string) => logFiles(dir).filter((f) => linesIn(dir, f).length > 0);
 
 /** 20 waves of 25 appends, each wave while earlier groups are still being written; the lines on disk. */
+const dsyncFlag = 0o10000; // O_DSYNC on Linux, as /proc shows it in an fd's octal flags.
+/** The open flags of this process's descriptor on `file` (Linux: /proc/self/fdinfo). */
+const flagsOf = (file: string): number | undefined => {
+  for (const fd of readdirSync('/proc/self/fd')) {
+    let target = '';
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    if (target !== file) continue;
+    const line = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').match(/^flags:\s+([0-7]+)/m);
+    return line ? Number.parseInt(line[1] ?? '0', 8) : undefined;
+  }
+  return undefined;
+};
+
 async function appendInWaves(dir: string, log: ExposureLog): Promise<string[]> {
   const waits: Promise<void>[] = [];
   for (let wave = 0; wave < 20; wave++) {
@@ -151,25 +168,10 @@ describe('exposure log', () => {
     await w.close();
   });
 
-  it('opens its segments for synchronous data writes (O_DSYNC) when syncing, and not when it is off', async () => {
-    const dsyncFlag = 0o10000; // O_DSYNC on Linux, as /proc shows it in an fd's octal flags.
-    const flagsOf = (file: string): number | undefined => {
-      for (const fd of readdirSync('/proc/self/fd')) {
-        let target = '';
-        try {
-          target = readlinkSync(`/proc/self/fd/${fd}`);
-        } catch {
-          continue;
-        }
-        if (target !== file) continue;
-        const line = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').match(/^flags:\s+([0-7]+)/m);
-        return line ? Number.parseInt(line[1] ?? '0', 8) : undefined;
-      }
-      return undefined;
-    };
+  it('with inline writes, opens its segments for synchronous data writes (O_DSYNC) when syncing, and not when it is off', async () => {
     for (const sync of [true, false]) {
       const dir = folder();
-      const w = writer(dir, new ExposureLog(dir, 'exposures.test', { sync }), new Map());
+      const w = writer(dir, new ExposureLog(dir, 'exposures.test', { sync, writes: 'inline' }), new Map());
       await w.enqueue(doc('c1'));
       const [file] = segments(dir);
       const flags = flagsOf(path.join(dir, file ?? ''));
@@ -367,7 +369,7 @@ describe('exposure log', () => {
   it('after an inline write slower than its bound, then writes go to the pool for a while', async () => {
     const dir = folder();
     // Every inline write counts as slow: the next ones wait for the pool.
-    const log = new ExposureLog(dir, 'exposures.test', { slowMs: 0, poolForMs: 60_000 });
+    const log = new ExposureLog(dir, 'exposures.test', { writes: 'inline', slowMs: 0, poolForMs: 60_000 });
     await log.append([JSON.stringify(doc('first'))]);
     expect(log.stats().slowWrites).toBe(1);
     expect((await appendWhilePoolHeld(dir, log, 'second')).whileHeld).toBe(false);
@@ -395,46 +397,74 @@ describe('exposure log', () => {
   });
 });
 
-describe('exposure log written by its own thread', () => {
-  it('keeps every line whole and gathers what is appended while a write runs into the next one', async () => {
+describe('exposure log synced by its own thread', () => {
+  it('keeps every line whole, and syncs what is written while a sync runs together in the next one', async () => {
     const dir = folder();
     const log = new ExposureLog(dir, 'exposures.test', { writes: 'thread' });
     const lines = await appendInWaves(dir, log);
     expect(lines).toHaveLength(500);
     expect(new Set(lines.map((l) => (JSON.parse(l) as ExposureDoc)._id)).size).toBe(500);
     expect(log.stats()).toMatchObject({ appended: 500, failures: 0 });
+    // 20 waves, one write each: the thread never makes more syncs than writes, usually fewer.
+    expect(log.stats().syncs).toBeGreaterThan(0);
     expect(log.stats().syncs).toBeLessThanOrEqual(20);
     await log.close(true);
   });
 
-  it('writes through the pool once its thread is gone, losing no append', async () => {
+  it('opens its segments without O_DSYNC: the thread syncs them', async () => {
     const dir = folder();
-    const thread = new LogWriteThread();
-    const log = new ExposureLog(dir, 'exposures.test', { writes: 'thread', writer: thread });
-    await log.append([JSON.stringify(doc('before'))]);
-    await thread.close();
-    expect(thread.alive).toBe(false);
-    await log.append([JSON.stringify(doc('after'))]);
-    const lines = segments(dir).flatMap((f) => linesIn(dir, f));
-    expect(lines.map((l) => (JSON.parse(l) as ExposureDoc).unitId)).toEqual(['before', 'after']);
-    expect(log.stats()).toMatchObject({ appended: 2, failures: 0 });
+    const log = new ExposureLog(dir, 'exposures.test', { writes: 'thread' });
+    await log.append([JSON.stringify(doc('a'))]);
+    const [file] = segments(dir);
+    const flags = flagsOf(path.join(dir, file ?? ''));
+    expect(flags).toBeDefined();
+    expect((flags ?? 0) & dsyncFlag).toBe(0);
     await log.close(true);
   });
 
-  it('answers a write it could not make with the error, and refuses writes once stopped', async () => {
-    const thread = new LogWriteThread();
+  it('syncs through the pool once its thread is gone, losing no append', async () => {
     const dir = folder();
-    const fd = openSync(
-      path.join(dir, 'f'),
-      constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND,
-      0o600,
-    );
-    await thread.write(fd, 'one\n');
-    closeSync(fd);
-    // A descriptor this process never opened.
-    await expect(thread.write(2_000_000, 'two\n')).rejects.toThrow(/EBADF/);
-    expect(readFileSync(path.join(dir, 'f'), 'utf8')).toBe('one\n');
+    const thread = new LogSyncThread();
+    const log = new ExposureLog(dir, 'exposures.test', { writes: 'thread', syncer: thread });
+    await log.append([JSON.stringify(doc('before'))]);
+    const byThread = log.stats().syncs;
     await thread.close();
-    await expect(thread.write(fd, 'three\n')).rejects.toThrow(/exited/);
+    expect(thread.available).toBe(false);
+    await log.append([JSON.stringify(doc('after'))]);
+    const lines = segments(dir).flatMap((f) => linesIn(dir, f));
+    expect(lines.map((l) => (JSON.parse(l) as ExposureDoc).unitId)).toEqual(['before', 'after']);
+    expect(log.stats()).toMatchObject({ appended: 2, failures: 0, syncs: byThread + 1 });
+    await log.close(true);
+  });
+
+  it('syncs every file named since its last round, and answers a sync it could not make with the error', async () => {
+    const thread = new LogSyncThread();
+    const dir = folder();
+    const a = openSync(path.join(dir, 'a'), 'w', 0o600);
+    const b = openSync(path.join(dir, 'b'), 'w', 0o600);
+    await Promise.all([thread.sync(a), thread.sync(b), thread.sync(a)]);
+    // Two files: two fdatasync calls at least (one each), never more than the three requests.
+    expect(thread.syncs).toBeGreaterThanOrEqual(2);
+    expect(thread.syncs).toBeLessThanOrEqual(3);
+    closeSync(a);
+    closeSync(b);
+    // A descriptor this process never opened.
+    await expect(thread.sync(2_000_000)).rejects.toThrow(/EBADF/);
+    await thread.close();
+    await expect(thread.sync(a)).rejects.toThrow(/exited/);
+  });
+
+  it('when 4,096 syncs are waiting, then it takes no more until it answers (the log then syncs through the pool)', async () => {
+    const thread = new LogSyncThread();
+    const fd = openSync(path.join(folder(), 'f'), 'w', 0o600);
+    // Asked in one turn of the loop: none can be answered before the loop reads the thread's reply.
+    const waiting = Array.from({ length: 4096 }, () => thread.sync(fd));
+    expect(thread.available).toBe(false);
+    await expect(thread.sync(fd)).rejects.toThrow(/behind/);
+    await Promise.all(waiting);
+    expect(thread.available).toBe(true);
+    expect(thread.syncs).toBeLessThan(4096);
+    closeSync(fd);
+    await thread.close();
   });
 });

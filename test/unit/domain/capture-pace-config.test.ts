@@ -6,7 +6,8 @@ describe('capture pace settings', () => {
     const config = loadConfig({});
     expect(config.EXPOSURE_FLUSH_MS).toBeUndefined();
     expect(config.ATTRIBUTION_GATHER_MS).toBe(1000);
-    expect(config.EXPOSURE_LOG_WRITES).toBe('inline');
+    expect(config.EXPOSURE_LOG_WRITES).toBe('thread');
+    expect(config.ATTRIBUTION_THREAD_NICE).toBe(10);
   });
 
   it('when set within bounds, then they are read as numbers', () => {
@@ -24,6 +25,7 @@ describe('capture pace settings', () => {
       ['ATTRIBUTION_GATHER_MS', '-1'],
       ['ATTRIBUTION_GATHER_MS', '20000'],
       ['EXPOSURE_LOG_WRITES', 'threads'],
+      ['ATTRIBUTION_THREAD_NICE', '20'],
     ] as const) {
       expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
       expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
