@@ -79,6 +79,9 @@ export class LogSyncThread {
     this.ring = new Int32Array(ring);
     this.worker = new Worker(PROGRAM, {
       eval: true,
+      // None of the service's flags: the program is CommonJS whatever they say (--input-type) and
+      // needs no loader (--import).
+      execArgv: [],
       name: 'exposure-log-sync',
       workerData: { count, ring },
     });
@@ -107,6 +110,8 @@ export class LogSyncThread {
     Atomics.store(this.ring, request % RING_SIZE, fd);
     Atomics.store(this.count, 0, BigInt(request));
     Atomics.notify(this.count, 0);
+    // An idle thread never keeps the process alive; one with a sync to answer does.
+    if (this.waiters.length === 0) this.worker.ref();
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ request, resolve, reject }));
     this.last = done.catch(() => undefined);
     return done;
@@ -123,12 +128,14 @@ export class LogSyncThread {
       if (error) w.reject(error);
       else w.resolve();
     }
+    if (this.waiters.length === 0) this.worker.unref();
   }
 
   /** Stops the thread once the syncs asked of it are answered. */
   async close(): Promise<void> {
     await this.last;
     this.dead ??= new Error('exposure log sync thread exited (stopped)');
+    this.worker.ref(); // until it has exited
     Atomics.store(this.count, 1, 1n);
     Atomics.add(this.count, 0, 1n);
     Atomics.notify(this.count, 0);

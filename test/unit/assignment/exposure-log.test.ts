@@ -14,6 +14,7 @@ import {
 import { type FileHandle, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExposureDoc } from '../../../src/db/exposure.repository.js';
@@ -452,6 +453,26 @@ describe('exposure log synced by its own thread', () => {
     await expect(thread.sync(2_000_000)).rejects.toThrow(/EBADF/);
     await thread.close();
     await expect(thread.sync(a)).rejects.toThrow(/exited/);
+  });
+
+  it('keeps the process alive while a sync is unanswered and until it has stopped', () => {
+    const dir = folder();
+    const source = path.resolve(
+      path.dirname(fileURLToPath(import.meta.url)),
+      '../../../src/domain/assignment/exposure-log.ts',
+    );
+    // Nothing else holds the process open: no timer, no server, no zeros written by the pool.
+    const program = `import { ExposureLog } from ${JSON.stringify(pathToFileURL(source).href)};
+const log = new ExposureLog(${JSON.stringify(dir)}, 'exposures.test', { writes: 'thread', preallocate: 0 });
+await log.append(['a']);
+await log.append(['b']);
+await log.close(false);
+console.log('closed', log.stats().appended);`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', program], {
+      encoding: 'utf8',
+    });
+    expect(out.trim()).toBe('closed 2');
+    expect(segments(dir).flatMap((f) => linesIn(dir, f))).toEqual(['a', 'b']);
   });
 
   it('when 4,096 syncs are waiting, then it takes no more until it answers (the log then syncs through the pool)', async () => {
