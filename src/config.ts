@@ -40,9 +40,9 @@ const configSchema = z.object({
   /**
    * With EXPOSURE_DURABLE, how far an answered exposure is kept: true (default) syncs each group
    * of appends to disk before the answer (fdatasync, or O_DSYNC writes; see EXPOSURE_LOG_WRITES),
-   * so it survives a power loss or a crash of the machine; false answers once the lines are written to the operating system, which survives the
-   * service being killed (kill -9, out of memory) but not the machine going down, and saves the
-   * sync's wait.
+   * so it survives a power loss or a crash of the machine; false answers once the lines are
+   * written to the operating system, which survives the service being killed (kill -9, out of
+   * memory) but not the machine going down, and saves the sync's wait.
    */
   EXPOSURE_SYNC: bool.default(true),
   /**

@@ -65,7 +65,10 @@ export interface ExposureLogOptions {
    * (for slow or network disks).
    */
   writes?: 'inline' | 'pool' | 'thread';
-  /** Groups written at once: each pool write holds a thread of libuv's pool (default 3 of its 4); thread writes: 1,024. */
+  /**
+   * Groups written at once: each pool write holds a thread of libuv's pool (default 3 of its 4);
+   * thread writes: 1,024 (their syncs are gathered by the thread).
+   */
   maxInFlight?: number;
   /**
    * An inline write slower than this (ms, default 20) holds the loop too long: the next writes go to

@@ -32,7 +32,8 @@ for (;;) {
     }
   }
   seen = head;
-  parentPort.postMessage(error === undefined ? { head: Number(head), syncs: fds.size } : { head: Number(head), syncs: fds.size, error });
+  const reply = { head: Number(head), syncs: fds.size };
+  parentPort.postMessage(error === undefined ? reply : { ...reply, error });
 }
 `;
 
