@@ -241,12 +241,11 @@ export class ExposureLog {
   }
 
   private async write(segment: Segment, lines: readonly string[]): Promise<void> {
-    const text = `${lines.join('\n')}\n`;
+    const data = Buffer.from(`${lines.join('\n')}\n`);
     // The group's place, given out in commit order before any wait, so concurrent groups never overlap.
     const at = segment.offset;
-    segment.offset += Buffer.byteLength(text);
+    segment.offset += data.length;
     const handle = await segment.opened;
-    const data = Buffer.from(text);
     // Inline and pool writes go to a file opened with O_DSYNC: the write returns once it is on disk.
     if (this.opts.writes === 'thread') await this.writeThenSync(handle, data, at);
     else if (this.opts.writes === 'inline' && Date.now() >= this.poolUntil)
