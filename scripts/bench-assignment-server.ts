@@ -181,10 +181,16 @@ async function main() {
   });
   // BENCH_ATTRIBUTION_BATCH: queued items per attribution batch (default 2,000).
   const batchItems = Number(process.env.BENCH_ATTRIBUTION_BATCH) || undefined;
+  // BENCH_LOG_DIR (diagnosis): the exposure log in a folder there (e.g. tmpfs: no disk flush), the
+  // database where it always is.
+  const logDir = process.env.BENCH_LOG_DIR
+    ? mkdtempSync(path.join(process.env.BENCH_LOG_DIR, 'nudgelab-bench-log-'))
+    : undefined;
   const root = createComposition({
     config,
     connection,
     logger,
+    ...(logDir ? { dataDir: logDir } : {}),
     // BENCH_ATTRIBUTION_THREAD=false: attribution in the service's thread (ATTRIBUTION_THREAD=false).
     ...(process.env.BENCH_ATTRIBUTION_THREAD === 'false' ? {} : { databaseUri: uri }),
     ...(batchItems ? { tuning: { attributionBatchItems: batchItems } } : {}),
@@ -248,6 +254,7 @@ async function main() {
       await connection.close();
       await db.stop();
       rmSync(dataDir, { recursive: true, force: true });
+      if (logDir) rmSync(logDir, { recursive: true, force: true });
       process.exit(0);
     }
   });

@@ -15,7 +15,8 @@
  * gathered for 1 ms, 8: attribution in the service's thread, 9: the embedded database at the
  * service's own priority (EMBEDDED_DB_NICE=0; 10 below it by default), 10: that and the log synced
  * by the event loop, 11: log segments not zero-filled ahead, 12: the attribution thread at the
- * service's own priority (ATTRIBUTION_THREAD_NICE=0; 10 below it by default); 0-3 by default, in
+ * service's own priority (ATTRIBUTION_THREAD_NICE=0; 10 below it by default), 13: the log on tmpfs
+ * (/dev/shm: the same syncs without the disk's flush; diagnosis only); 0-3 by default, in
  * the order given, repeats included). Vegeta runs on one core (`BENCH_VEGETA_PROCS`). Run alone
  * with `npx tsx scripts/bench-latency.ts`.
  */
@@ -63,6 +64,7 @@ const servers: Server[] = [
   }),
   durable('no zeros ahead in the log', { BENCH_PREALLOCATE: '0' }),
   durable('attribution thread at the service priority', { BENCH_ATTRIBUTION_NICE: '0' }),
+  durable('log on tmpfs (no disk flush)', { BENCH_LOG_DIR: '/dev/shm' }),
 ];
 
 /** The machine's CPU counters (/proc/stat, Linux): all time and time stolen by the hypervisor. */
