@@ -141,7 +141,13 @@ async function main() {
     app.post('/v1/assignments', (req, res) => {
       res.json({ customerId: req.body.customerId, assignments: [] });
     });
-    const server = app.listen(0, '127.0.0.1', () => {
+    // As `app.listen` makes it; BENCH_BARE_SERVER=app: with the service's own HTTP server (the app's
+    // prototypes for requests and responses, src/http/server.ts) and no ETag, as the service runs.
+    const own = process.env.BENCH_BARE_SERVER === 'app';
+    if (own) app.set('etag', false);
+    const server = own ? createHttpServer(app) : app.listen(0, '127.0.0.1');
+    if (own) server.listen(0, '127.0.0.1');
+    server.once('listening', () => {
       process.send?.({ port: (server.address() as AddressInfo).port, rss: rssMb() });
     });
     timeRequests(server);

@@ -16,7 +16,8 @@
  * service's own priority (EMBEDDED_DB_NICE=0; 10 below it by default), 10: that and the log synced
  * by the event loop, 11: log segments not zero-filled ahead, 12: the attribution thread at the
  * service's own priority (ATTRIBUTION_THREAD_NICE=0; 10 below it by default), 13: the log on tmpfs
- * (/dev/shm: the same syncs without the disk's flush; diagnosis only); 0-3 by default, in
+ * (/dev/shm: the same syncs without the disk's flush; diagnosis only), 14: the bare endpoint on the
+ * service's HTTP server (src/http/server.ts: the app's prototypes, no ETag); 0-3 by default, in
  * the order given, repeats included). Vegeta runs on one core (`BENCH_VEGETA_PROCS`). Run alone
  * with `npx tsx scripts/bench-latency.ts`.
  */
@@ -65,6 +66,11 @@ const servers: Server[] = [
   durable('no zeros ahead in the log', { BENCH_PREALLOCATE: '0' }),
   durable('attribution thread at the service priority', { BENCH_ATTRIBUTION_NICE: '0' }),
   durable('log on tmpfs (no disk flush)', { BENCH_LOG_DIR: '/dev/shm' }),
+  {
+    label: "bare Express 5 JSON, the service's HTTP server",
+    mode: 'bare',
+    env: { BENCH_BARE_SERVER: 'app' },
+  },
 ];
 
 /** The machine's CPU counters (/proc/stat, Linux): all time and time stolen by the hypervisor. */
