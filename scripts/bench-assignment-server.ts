@@ -145,8 +145,7 @@ async function main() {
     // prototypes for requests and responses, src/http/server.ts) and no ETag, as the service runs.
     const own = process.env.BENCH_BARE_SERVER === 'app';
     if (own) app.set('etag', false);
-    const server = own ? createHttpServer(app) : app.listen(0, '127.0.0.1');
-    if (own) server.listen(0, '127.0.0.1');
+    const server = (own ? createHttpServer(app) : app).listen(0, '127.0.0.1');
     server.once('listening', () => {
       process.send?.({ port: (server.address() as AddressInfo).port, rss: rssMb() });
     });

@@ -143,11 +143,12 @@ export class ExposureLog {
     options: ExposureLogOptions = {},
   ) {
     const { syncer, ...rest } = options;
+    const writes = rest.writes ?? 'thread';
     this.opts = {
       groupMs: 0,
       sync: true,
-      writes: 'thread',
-      maxInFlight: (rest.writes ?? 'thread') === 'thread' ? 1024 : 3,
+      writes,
+      maxInFlight: writes === 'thread' ? 1024 : 3,
       slowMs: 20,
       poolForMs: 10_000,
       preallocate: 64 * 1024 * 1024,
