@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_DB_GC_PERCENT } from './db/embedded.js';
 import { nudgeTypes } from './domain/schemas/nudge.schema.js';
 
 /** A comma-separated variable as its non-empty, trimmed items. */
@@ -105,6 +106,11 @@ const configSchema = z.object({
    * (storing exposures, attribution's reads) yields to answering assignments on a shared machine.
    */
   EMBEDDED_DB_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  /**
+   * The embedded database's Go garbage-collection target (`GOGC`, 25-2000; default 400): higher
+   * spends less CPU on collections and more memory on heap.
+   */
+  EMBEDDED_DB_GOGC: z.coerce.number().int().min(25).max(2000).default(DEFAULT_DB_GC_PERCENT),
   EMBEDDED_PING_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
   EMBEDDED_PING_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
   EMBEDDED_PING_FAILURES: z.coerce.number().int().positive().default(3),

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       mongodbUri: config.MONGODB_URI,
       dataDir: config.DATA_DIR,
       nice: config.EMBEDDED_DB_NICE,
+      gcPercent: config.EMBEDDED_DB_GOGC,
       supervise: {
         options: {
           pingIntervalMs: config.EMBEDDED_PING_INTERVAL_MS,

@@ -81,6 +81,8 @@ export async function openDatabase(
     supervise?: SuperviseEmbedded;
     /** The embedded server's niceness (EMBEDDED_DB_NICE for the service; CLIs start it at 0). */
     nice?: number;
+    /** Its `GOGC` (EMBEDDED_DB_GOGC for the service; CLIs start it at the default). */
+    gcPercent?: number;
   },
   logger: Logger,
 ): Promise<OpenedDatabase> {
@@ -102,14 +104,22 @@ export async function openDatabase(
     } else {
       // A restart by the supervisor gets a new process: the marker follows it.
       const start = async () => {
-        const started = await startEmbeddedDatabase({ dataDir, port, nice: opts.nice ?? 0 });
+        const started = await startEmbeddedDatabase({
+          dataDir,
+          port,
+          nice: opts.nice ?? 0,
+          ...(opts.gcPercent === undefined ? {} : { gcPercent: opts.gcPercent }),
+        });
         writeFileSync(path.join(dataDir, MARKER), JSON.stringify({ port, pid: started.process.pid }), {
           mode: 0o600,
         });
         return started;
       };
       embedded = await start();
-      logger.info({ dataDir, uri, nice: embedded.nice }, 'embedded database started (FerretDB, SQLite)');
+      logger.info(
+        { dataDir, uri, nice: embedded.nice, gcPercent: embedded.gcPercent },
+        'embedded database started (FerretDB, SQLite)',
+      );
       if (opts.supervise) {
         try {
           supervisor = await superviseEmbeddedDatabase({

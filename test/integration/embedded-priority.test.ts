@@ -21,10 +21,16 @@ function threadNiceness(pid: number): number[] {
   });
 }
 
-async function openOwn(nice: number | undefined) {
+/** One variable of a process's environment, as the process was started (Linux). */
+function startedWith(pid: number, name: string): string | undefined {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  return entries.find((e) => e.startsWith(`${name}=`))?.slice(name.length + 1);
+}
+
+async function openOwn(nice: number | undefined, gcPercent?: number) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'nudgelab-priority-db-'));
   const db = await openDatabase(
-    { dataDir, ...(nice === undefined ? {} : { nice }) },
+    { dataDir, ...(nice === undefined ? {} : { nice }), ...(gcPercent === undefined ? {} : { gcPercent }) },
     pino({ level: 'silent' }),
   );
   cleanups.push(async () => {
@@ -57,5 +63,30 @@ describe('the embedded database priority', () => {
     expect(loadConfig({ EMBEDDED_DB_NICE: '0' }).EMBEDDED_DB_NICE).toBe(0);
     expect(() => loadConfig({ EMBEDDED_DB_NICE: '20' })).toThrow(/EMBEDDED_DB_NICE/);
     expect(() => loadConfig({ EMBEDDED_DB_NICE: '-5' })).toThrow(/EMBEDDED_DB_NICE/);
+  });
+});
+
+describe('the embedded database garbage-collection target', () => {
+  it('starts the server with GOGC=400 unless another is asked for, whatever GOGC this process has', async () => {
+    const before = process.env.GOGC;
+    process.env.GOGC = '50';
+    try {
+      const plain = await openOwn(undefined);
+      expect(startedWith(plain.pid, 'GOGC')).toBe('400');
+      const chosen = await openOwn(3, 150);
+      expect(startedWith(chosen.pid, 'GOGC')).toBe('150');
+      await chosen.db.connection.collection('probe').insertOne({ _id: 'b' } as never);
+      expect(await chosen.db.connection.collection('probe').countDocuments()).toBe(1);
+    } finally {
+      if (before === undefined) delete process.env.GOGC;
+      else process.env.GOGC = before;
+    }
+  });
+
+  it('is 400 by default for the service, and refuses a target outside 25-2000', () => {
+    expect(loadConfig({}).EMBEDDED_DB_GOGC).toBe(400);
+    expect(loadConfig({ EMBEDDED_DB_GOGC: '100' }).EMBEDDED_DB_GOGC).toBe(100);
+    expect(() => loadConfig({ EMBEDDED_DB_GOGC: '10' })).toThrow(/EMBEDDED_DB_GOGC/);
+    expect(() => loadConfig({ EMBEDDED_DB_GOGC: 'off' })).toThrow(/EMBEDDED_DB_GOGC/);
   });
 });
