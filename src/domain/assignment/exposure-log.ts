@@ -55,9 +55,9 @@ export interface ExposureLogOptions {
    */
   sync?: boolean;
   /**
-   * 'thread' (default): written by the event loop into the operating system's cache and synced by
-   * a thread of the log's own, which syncs everything written since its last sync at once; the
-   * loop never waits for the disk.
+   * 'thread' (default): handed by the event loop to a thread of the log's own through shared
+   * memory; the thread writes it and syncs everything written since its last sync at once, so the
+   * loop never waits for the file or the disk.
    * 'inline': each group is written and synced by the event loop itself, which waits for the disk
    * (a fraction of a millisecond on a local disk, all of it lost to serving requests) but never
    * for another thread to be scheduled.
@@ -76,7 +76,7 @@ export interface ExposureLogOptions {
    */
   slowMs?: number;
   poolForMs?: number;
-  /** Thread writes: the thread that syncs (default: one started for this log); `close()` stops it. */
+  /** Thread writes: the thread that writes and syncs (default: one of its own); `close()` stops it. */
   syncer?: LogSyncThread;
   /**
    * The most bytes of zeros written into a new segment before its first append (when syncing;
@@ -103,9 +103,9 @@ function writeAll(fd: number, data: Buffer, at: number): void {
  * The write-ahead log of answered exposures: an assignment is answered only once its exposures are
  * on disk here. Appends are group-committed: the lines appended during one turn of the event loop
  * (and, for pool writes, while the writes in flight run) go out together in one write, so many
- * requests share it. Thread writes (the service's default) put each group into the file on the
- * event loop and let the log's own thread sync it; the thread syncs everything written since its
- * last sync in one fdatasync, so the groups of several turns share a sync. Inline and pool writes
+ * requests share it. Thread writes (the service's default) hand each group to the log's own
+ * thread, which writes it at its offset and syncs everything written since its last sync in one
+ * fdatasync, so the groups of several turns share a sync. Inline and pool writes
  * open the file with O_DSYNC, so one write call both appends a group and makes it durable: inline
  * on the event loop, pool on libuv's thread pool, up to `maxInFlight` at once (Linux lets their
  * syncs overlap). Groups written at once may land in either order: replay does not depend on the
@@ -262,13 +262,13 @@ export class ExposureLog {
   }
 
   /**
-   * Writes into the operating system's cache on the event loop (microseconds), then waits for the
-   * log's thread to sync it; when the thread is gone or far behind, the pool syncs it.
+   * Hands the group to the log's thread, which writes and syncs it; when the thread is gone or far
+   * behind, the event loop writes it and the pool syncs it. Not syncing: written on the event loop.
    */
   private async writeThenSync(handle: FileHandle, data: Buffer, at: number): Promise<void> {
+    if (this.thread?.takes(data.length)) return this.thread.write(handle.fd, data, at);
     writeAll(handle.fd, data, at);
     if (!this.thread) return; // not syncing
-    if (this.thread.available) return this.thread.sync(handle.fd);
     await handle.datasync();
     this.counters.syncs++;
   }

@@ -61,8 +61,13 @@ export interface ExposureWriterStats {
 const SEEN_MAX = 500_000;
 const DONE: Promise<void> = Promise.resolve();
 
+/**
+ * The same text as `JSON.stringify(doc)`, made faster: a Date inside sends JSON.stringify to its
+ * slow path (its `toJSON`), so the date goes in already as the string it would be (2.2 against
+ * 3.6-4.3 µs per exposure on this machine).
+ */
 function toLine(doc: ExposureDoc): string {
-  return JSON.stringify(doc);
+  return JSON.stringify({ ...doc, exposedAt: doc.exposedAt.toISOString() });
 }
 
 function fromLine(line: string): ExposureDoc | null {

@@ -1,20 +1,25 @@
 import { Worker } from 'node:worker_threads';
 
-/** Sync requests the thread can be behind by: one slot each, holding the descriptor to sync. */
+/** Requests the thread can be behind by: one slot each (descriptor, bytes' place and count, offset). */
 const RING_SIZE = 4096;
+/** Bytes the requests waiting for the thread may hold; a larger group is written by the caller. */
+const RING_BYTES = 4 * 1024 * 1024;
 
 /**
  * The thread's whole program. It never runs an event loop: it sleeps in `Atomics.wait` until the
- * count of requests moves, syncs every descriptor named by the requests since it last looked (one
- * fdatasync each, however many requests named it), then posts the count it has made durable.
- * Requests that arrive while it syncs are taken together on the next round.
+ * count of requests moves, writes the bytes of every request since it last looked at its offset
+ * (from the shared byte ring), syncs every descriptor they named (one fdatasync each, however many
+ * requests named it), then posts the count it has made durable. Requests that arrive while it
+ * works are taken together on the next round.
  * Plain JavaScript evaluated in the worker, so it needs no loader and no file beside the build.
  */
 const PROGRAM = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { fdatasyncSync } = require('node:fs');
+const { fdatasyncSync, writeSync } = require('node:fs');
 const count = new BigInt64Array(workerData.count);
 const ring = new Int32Array(workerData.ring);
+const offsets = new Float64Array(workerData.offsets);
+const bytes = Buffer.from(workerData.bytes);
 const SIZE = ${RING_SIZE};
 let seen = 0n;
 for (;;) {
@@ -22,8 +27,21 @@ for (;;) {
   if (Atomics.load(count, 1) !== 0n) break;
   const head = Atomics.load(count, 0);
   const fds = new Set();
-  for (let g = seen + 1n; g <= head; g++) fds.add(Atomics.load(ring, Number(g % BigInt(SIZE))));
   let error;
+  for (let g = seen + 1n; g <= head; g++) {
+    const slot = Number(g % BigInt(SIZE)) * 3;
+    const fd = Atomics.load(ring, slot);
+    const start = Atomics.load(ring, slot + 1);
+    const length = Atomics.load(ring, slot + 2);
+    const at = offsets[slot / 3];
+    fds.add(fd);
+    try {
+      let done = 0;
+      while (done < length) done += writeSync(fd, bytes, start + done, length - done, at + done);
+    } catch (err) {
+      error = String(err && err.message ? err.message : err);
+    }
+  }
   for (const fd of fds) {
     try {
       fdatasyncSync(fd);
@@ -46,45 +64,60 @@ interface Reply {
 
 interface Waiter {
   request: number;
+  /** Bytes of the ring given out up to and including this request's. */
+  end: number;
   resolve: () => void;
   reject: (err: Error) => void;
 }
 
 /**
- * One thread of its own that makes the exposure log durable: the event loop writes a group into
- * the file (the operating system's cache, a few microseconds) and asks this thread to sync it;
- * the loop goes on serving requests meanwhile, and the thread syncs everything written since its
- * last sync in one fdatasync, so a request waits for at most the sync in progress and its own.
- * The hand-over is a shared counter (no message, no copy); only the answer is a message. When
- * the thread dies, the syncs it held and every later one fail (the log then syncs through the pool).
+ * One thread of its own that makes the exposure log durable: the event loop copies a group into a
+ * shared ring (no system call) and asks this thread to write it at its offset and sync it; the
+ * loop goes on serving requests meanwhile, never waiting on the file, and the thread syncs
+ * everything written since its last round in one fdatasync per file, so a request waits for at
+ * most the round in progress and its own. The hand-over is shared memory and a counter (no
+ * message, no system call while the thread is busy); only the answer is a message. When the thread
+ * dies, the requests it held and every later one fail (the log then writes and syncs through the
+ * pool).
  */
 export class LogSyncThread {
   private readonly worker: Worker;
   /** [0]: requests made so far; [1]: non-zero once the thread is to stop. */
   private readonly count: BigInt64Array;
+  /** Per slot: descriptor, start in `bytes`, length. */
   private readonly ring: Int32Array;
+  /** Per slot: the file offset the bytes go to. */
+  private readonly offsets: Float64Array;
+  private readonly bytes: Buffer;
   private requested = 0;
   private synced = 0;
+  /** Bytes of the ring given out so far, and freed so far (both only grow). */
+  private reserved = 0;
+  private released = 0;
   private waiters: Waiter[] = [];
   private dead: Error | null = null;
   private readonly exited: Promise<void>;
-  /** The last sync asked for: answers come in order, so it settles after every earlier one. */
+  /** The last request made: answers come in order, so it settles after every earlier one. */
   private last: Promise<unknown> = Promise.resolve();
   /** fdatasync calls the thread has made. */
   syncs = 0;
 
   constructor() {
     const count = new SharedArrayBuffer(16);
-    const ring = new SharedArrayBuffer(RING_SIZE * 4);
+    const ring = new SharedArrayBuffer(RING_SIZE * 3 * 4);
+    const offsets = new SharedArrayBuffer(RING_SIZE * 8);
+    const bytes = new SharedArrayBuffer(RING_BYTES);
     this.count = new BigInt64Array(count);
     this.ring = new Int32Array(ring);
+    this.offsets = new Float64Array(offsets);
+    this.bytes = Buffer.from(bytes);
     this.worker = new Worker(PROGRAM, {
       eval: true,
       // None of the service's flags: the program is CommonJS whatever they say (--input-type) and
       // needs no loader (--import).
       execArgv: [],
       name: 'exposure-log-sync',
-      workerData: { count, ring },
+      workerData: { count, ring, offsets, bytes },
     });
     this.worker.unref();
     this.worker.on('message', (m: Reply) => this.answered(m));
@@ -103,17 +136,54 @@ export class LogSyncThread {
     return this.dead === null && this.requested - this.synced < RING_SIZE;
   }
 
+  /** Whether `write` takes this many bytes now: the thread is there and the ring has the room. */
+  takes(length: number): boolean {
+    return this.available && length <= RING_BYTES / 2 && this.place(length) !== null;
+  }
+
+  /** Where `length` bytes go in the ring (at its start when they would not fit before its end). */
+  private place(length: number): { start: number; used: number } | null {
+    const at = this.reserved % RING_BYTES;
+    const skipped = at + length > RING_BYTES ? RING_BYTES - at : 0;
+    const used = skipped + length;
+    if (this.reserved + used - this.released > RING_BYTES) return null;
+    return { start: skipped > 0 ? 0 : at, used };
+  }
+
   /** Resolves once everything written to `fd` before this call is on disk. */
   sync(fd: number): Promise<void> {
+    return this.request(fd, 0, 0, 0);
+  }
+
+  /**
+   * Resolves once `data` is written to `fd` at offset `at` and on disk, with everything written to
+   * `fd` before. Refused when the ring has no room for it (see `takes`).
+   */
+  write(fd: number, data: Buffer, at: number): Promise<void> {
+    if (this.dead) return Promise.reject(this.dead);
+    const place = this.available ? this.place(data.length) : null;
+    if (!place) return Promise.reject(new Error('exposure log sync thread is behind'));
+    data.copy(this.bytes, place.start);
+    this.reserved += place.used;
+    return this.request(fd, place.start, data.length, at);
+  }
+
+  private request(fd: number, start: number, length: number, at: number): Promise<void> {
     if (this.dead) return Promise.reject(this.dead);
     if (!this.available) return Promise.reject(new Error('exposure log sync thread is behind'));
     const request = ++this.requested;
-    Atomics.store(this.ring, request % RING_SIZE, fd);
+    const slot = request % RING_SIZE;
+    this.offsets[slot] = at;
+    Atomics.store(this.ring, slot * 3, fd);
+    Atomics.store(this.ring, slot * 3 + 1, start);
+    Atomics.store(this.ring, slot * 3 + 2, length);
+    // The count is stored last: the thread reads a slot only once the count says it is there.
     Atomics.store(this.count, 0, BigInt(request));
     Atomics.notify(this.count, 0);
-    // An idle thread never keeps the process alive; one with a sync to answer does.
+    // An idle thread never keeps the process alive; one with a request to answer does.
     if (this.waiters.length === 0) this.worker.ref();
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ request, resolve, reject }));
+    const end = this.reserved;
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ request, end, resolve, reject }));
     this.last = done.catch(() => undefined);
     return done;
   }
@@ -125,7 +195,9 @@ export class LogSyncThread {
     this.synced = Math.max(this.synced, head);
     let n = 0;
     while (n < this.waiters.length && (this.waiters[n]?.request ?? Infinity) <= head) n++;
-    for (const w of this.waiters.splice(0, n)) {
+    const answered = this.waiters.splice(0, n);
+    this.released = answered.at(-1)?.end ?? this.released;
+    for (const w of answered) {
       if (error) w.reject(error);
       else w.resolve();
     }

@@ -162,7 +162,9 @@ describe('exposure log', () => {
     const [file] = segments(dir);
     const lines = linesIn(dir, file ?? '');
     expect(lines).toHaveLength(200);
-    expect(JSON.parse(lines[0] ?? '{}')._id).toBe('exp_1|1|c0');
+    // Each line is the exposure as JSON, its date as an ISO string (what replay reads back).
+    expect(lines[0]).toBe(JSON.stringify(doc('c0')));
+    expect(JSON.parse(lines[0] ?? '{}').exposedAt).toBe('2026-01-01T00:00:00.000Z');
     // Group commit: the 200 appends of one burst need far fewer syncs than appends.
     expect(w.stats().logSyncs).toBeLessThan(10);
     expect(w.stats().logged).toBe(200);
