@@ -10,7 +10,7 @@ import { AuditRepository } from './db/audit.repository.js';
 import { pingDatabase } from './db/connection.js';
 import { DefinitionRepository } from './db/definition.repository.js';
 import { EventRepository } from './db/event.repository.js';
-import { ExposureRepository } from './db/exposure.repository.js';
+import { type ExposureDoc, ExposureRepository } from './db/exposure.repository.js';
 import { FatigueRepository } from './db/fatigue.repository.js';
 import { IdentityRepository } from './db/identity.repository.js';
 import { ImportRepository } from './db/import.repository.js';
@@ -29,7 +29,7 @@ import { ExposureLog } from './domain/assignment/exposure-log.js';
 import { ExposureWriter } from './domain/assignment/exposure-writer.js';
 import type { AttributionRunner } from './domain/attribution/attributor.js';
 import { metricsFingerprint } from './domain/attribution/metrics-lookup.js';
-import { queuedExposure } from './domain/attribution/queue-items.js';
+import { saveExposures } from './domain/attribution/save-exposures.js';
 import { recomputePhase } from './domain/attribution/recompute.js';
 import { AuditService } from './domain/audit.service.js';
 import { DomainError } from './domain/errors.js';
@@ -186,24 +186,25 @@ export function createComposition({
     ...(tuning.attributionIdleMs ? { idleMs: tuning.attributionIdleMs } : {}),
     ...(tuning.attributionBatchItems ? { batchItems: tuning.attributionBatchItems } : {}),
   };
-  const attribution: AttributionRunner =
+  const thread =
     databaseUri && config.ATTRIBUTION_THREAD
       ? new AttributionThread({
           data: { uri: databaseUri, ...attributorOptions, nice: config.ATTRIBUTION_THREAD_NICE },
           logger,
         })
-      : attributorOn(
-          {
-            queue,
-            units,
-            stats,
-            leases,
-            events: eventRepo,
-            experiments: experimentRepo,
-            holdouts: holdoutRepo,
-          },
-          { ...attributorOptions, logger },
-        );
+      : null;
+  const attribution: AttributionRunner =
+    thread ??
+    attributorOn(
+      { queue, units, stats, leases, events: eventRepo, experiments: experimentRepo, holdouts: holdoutRepo },
+      { ...attributorOptions, logger },
+    );
+  // With attribution in a thread of its own, that thread also stores the exposures: the event loop
+  // that answers assignments never encodes them for the database nor reads its answers.
+  const save = (docs: readonly ExposureDoc[]) =>
+    thread
+      ? thread.saveExposures(docs)
+      : saveExposures({ queue, exposures: exposureRepo, wake: () => attribution.wake() }, docs);
   const journalDir = dataDir
     ? path.join(dataDir, 'journal')
     : mkdtempSync(path.join(tmpdir(), 'nudgelab-journal-'));
@@ -219,14 +220,9 @@ export function createComposition({
       })
     : undefined;
   const exposures = new ExposureWriter({
-    store: exposureRepo,
+    save,
     journal,
     ...(log ? { log } : {}),
-    attribute: async (docs) => {
-      const items = docs.flatMap((d) => queuedExposure(d) ?? []);
-      if (items.length > 0) await queue.add(items, true);
-      attribution.wake();
-    },
     logger,
     ping: () => pingDatabase(connection),
     // Exposures already on disk in the log can wait longer for the database: fewer, larger inserts.

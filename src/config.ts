@@ -67,7 +67,8 @@ const configSchema = z.object({
   ATTRIBUTION_GATHER_MS: z.coerce.number().int().min(0).max(10000).default(1000),
   /**
    * Attribution runs in a worker thread with a database connection of its own (default), so its
-   * batches never hold up the event loop that answers assignments; false: in the service's thread.
+   * batches never hold up the event loop that answers assignments, and that thread stores the
+   * exposures too; false: both in the service's thread.
    */
   ATTRIBUTION_THREAD: bool.default(true),
   /**

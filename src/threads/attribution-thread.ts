@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { ExposureDoc } from '../db/exposure.repository.js';
 import type { AttributionRunner, AttributorStats } from '../domain/attribution/attributor.js';
 import { DomainError, type ErrorCode } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
@@ -94,6 +95,14 @@ export class AttributionThread implements AttributionRunner {
   stats(): AttributorStats {
     const { holder, pending, ...counts } = this.current;
     return { holder, pending, ...addCounts(this.base, counts) };
+  }
+
+  /**
+   * Queues the exposures for attribution and stores them, on the thread's own connection. Fails
+   * when the database refused them or the thread died first (the caller journals them).
+   */
+  async saveExposures(docs: readonly ExposureDoc[]): Promise<void> {
+    await this.request((id) => ({ type: 'save-exposures', id, docs }));
   }
 
   drain(timeoutMs = 120_000): Promise<number> {

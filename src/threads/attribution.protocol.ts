@@ -1,3 +1,4 @@
+import type { ExposureDoc } from '../db/exposure.repository.js';
 import type { AttributorStats } from '../domain/attribution/attributor.js';
 
 /** What the attribution thread is started with (its `workerData`). */
@@ -23,7 +24,9 @@ export type ToThread =
   /** Hold the lease with the queue worked down; the thread answers `exclusive-ready` with a sequence. */
   | { type: 'exclusive'; id: number }
   /** The service's exclusive work is over: the thread lets the lease go back to the queue. */
-  | { type: 'exclusive-done'; id: number };
+  | { type: 'exclusive-done'; id: number }
+  /** Queue these exposures for attribution and store them (saveExposures); answered with their count. */
+  | { type: 'save-exposures'; id: number; docs: readonly ExposureDoc[] };
 
 /** A failure carried across: a domain error keeps its code. */
 export interface ThreadError {

@@ -8,7 +8,9 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Connection } from 'mongoose';
 import { connectDatabase } from '../db/connection.js';
+import { ExposureRepository } from '../db/exposure.repository.js';
 import type { Attributor } from '../domain/attribution/attributor.js';
+import { saveExposures } from '../domain/attribution/save-exposures.js';
 import { DomainError } from '../domain/errors.js';
 import type { LogSink } from '../logger.js';
 import type {
@@ -18,7 +20,7 @@ import type {
   ThreadError,
   ToThread,
 } from './attribution.protocol.js';
-import { attributionStores, attributorOn } from './attributor-setup.js';
+import { type AttributionStores, attributionStores, attributorOn } from './attributor-setup.js';
 
 const STATS_EVERY_MS = 500;
 
@@ -59,7 +61,15 @@ function answer(attributor: Attributor, id: number, work: Promise<number>): void
   );
 }
 
-function handle(attributor: Attributor, connection: Connection, m: ToThread): void {
+/** What the thread works with: its attributor, its connection and the stores on it. */
+interface Own {
+  attributor: Attributor;
+  connection: Connection;
+  queue: AttributionStores['queue'];
+  exposures: ExposureRepository;
+}
+
+function handle({ attributor, connection, queue, exposures }: Own, m: ToThread): void {
   switch (m.type) {
     case 'start':
       attributor.start();
@@ -81,6 +91,15 @@ function handle(attributor: Attributor, connection: Connection, m: ToThread): vo
         return 0;
       });
       answer(attributor, m.id, run);
+      return;
+    }
+    case 'save-exposures': {
+      const saving = saveExposures({ queue, exposures, wake: () => attributor.wake() }, m.docs);
+      answer(
+        attributor,
+        m.id,
+        saving.then(() => m.docs.length),
+      );
       return;
     }
     case 'exclusive-done':
@@ -120,7 +139,9 @@ async function run(): Promise<void> {
   let ready: ((m: ToThread) => void) | null = null;
   port?.on('message', (m: ToThread) => (ready ? ready(m) : early.push(m)));
   const connection = await connectDatabase(data.uri);
-  const attributor = attributorOn(attributionStores(connection), {
+  const stores = attributionStores(connection);
+  const exposures = new ExposureRepository(connection);
+  const attributor = attributorOn(stores, {
     attributes: data.attributes,
     logger,
     gatherMs: data.gatherMs,
@@ -128,7 +149,8 @@ async function run(): Promise<void> {
     ...(data.batchItems ? { batchItems: data.batchItems } : {}),
     ...(data.leaseMs ? { leaseMs: data.leaseMs } : {}),
   });
-  ready = (m) => handle(attributor, connection, m);
+  const own: Own = { attributor, connection, queue: stores.queue, exposures };
+  ready = (m) => handle(own, m);
   for (const m of early.splice(0)) ready(m);
   let last = '';
   setInterval(() => {

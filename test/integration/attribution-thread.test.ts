@@ -153,6 +153,37 @@ describe('attribution in a thread of its own', () => {
     expect((await h.services.capture.queue.backlog()).items).toBe(0);
   });
 
+  it('when given exposures, then it queues and stores them on its own connection, once each however often', async () => {
+    const exp = await insertExperiment(h.connection, 'thread-save');
+    const docs = Array.from({ length: 30 }, (_, i) =>
+      exposure(exp, `ts${i}`, i % 3 ? 'treatment' : 'control', hours(0)),
+    );
+    const qa = exposure(exp, 'ts-qa', 'treatment', hours(0), { qa: true });
+    const t = thread();
+    t.start();
+    await t.saveExposures([...docs, qa]);
+    // A batch saved again (a replayed journal) changes nothing.
+    await t.saveExposures(docs.slice(0, 10));
+    await t.drain(60_000);
+    const stored = await h.connection
+      .collection('exposures')
+      .find({ experimentId: exp.id } as never)
+      .toArray();
+    expect(stored).toHaveLength(31);
+    expect(stored.find((d) => d._id === (docs[0]?._id as never))?.exposedAt).toEqual(hours(0));
+    const read = await h.services.capture.stats.read(exp.id, 1, []);
+    // The QA exposure is stored, never attributed.
+    expect(read.overall.n).toEqual({ control: 10, treatment: 20 });
+  });
+
+  it('when the database refuses exposures, then saving them fails and the thread goes on', async () => {
+    const t = thread();
+    t.start();
+    const bad = { ...exposure({ id: 'exp_x', key: 'x', phase: 1 }, 'c', 'v', hours(0)), _id: { $bad: 1 } };
+    await expect(t.saveExposures([bad as never])).rejects.toThrow();
+    expect(await t.drainOnce()).toBeGreaterThanOrEqual(0);
+  });
+
   it('when another instance holds the lease, then an exclusive run fails with attribution_busy and runs nothing', async () => {
     const epoch = await leases.claim(ATTRIBUTION_LEASE, 'another-instance', 60_000);
     expect(epoch).not.toBeNull();

@@ -3,24 +3,18 @@ import type { Logger } from '../../logger.js';
 import type { ExposureJournal } from './exposure-journal.js';
 import { type ExposureLog, NO_LOG_STATS, type SealedSegment } from './exposure-log.js';
 
-export interface ExposureStore {
-  /** Returns the positions of the documents that were already stored. */
-  insertIgnoringDuplicates(docs: readonly ExposureDoc[]): Promise<Set<number>>;
-}
-
 export interface ExposureWriterOptions {
-  store: ExposureStore;
+  /**
+   * Queues the exposures for attribution and stores them (saveExposures, in this thread or the
+   * attribution thread); throws when the database did not take them.
+   */
+  save: (docs: readonly ExposureDoc[]) => Promise<void>;
   journal: ExposureJournal;
   /**
    * When given, `enqueue` resolves only once the exposure is on disk in this log, so an answered
    * exposure survives a crash of the process (replayed at the next start).
    */
   log?: ExposureLog;
-  /**
-   * Queues exposures for attribution; called before they are stored, so an exposure is never
-   * stored without being queued (attribution ignores one it has seen already).
-   */
-  attribute: (docs: readonly ExposureDoc[]) => Promise<void>;
   logger: Logger;
   ping: () => Promise<boolean>;
   flushMs?: number;
@@ -194,7 +188,7 @@ export class ExposureWriter {
   private async write(batch: ExposureDoc[]): Promise<void> {
     if (!this.degraded) {
       try {
-        await this.store(batch);
+        await this.opts.save(batch);
         this.counters.stored += batch.length;
         return;
       } catch (err) {
@@ -232,11 +226,6 @@ export class ExposureWriter {
     }
   }
 
-  private async store(docs: readonly ExposureDoc[]): Promise<void> {
-    await this.opts.attribute(docs);
-    await this.opts.store.insertIgnoringDuplicates(docs);
-  }
-
   /** Replays the journal and the memory hold once the database answers again. */
   async recover(): Promise<void> {
     if (this.recovering) return;
@@ -251,7 +240,7 @@ export class ExposureWriter {
         const docs = ((await log?.read(file)) ?? [])
           .map(fromLine)
           .filter((d): d is ExposureDoc => d !== null);
-        for (let i = 0; i < docs.length; i += 1000) await this.store(docs.slice(i, i + 1000));
+        for (let i = 0; i < docs.length; i += 1000) await this.opts.save(docs.slice(i, i + 1000));
         await log?.remove(file);
         this.counters.replayed += docs.length;
         this.counters.stored += docs.length;
@@ -261,7 +250,7 @@ export class ExposureWriter {
       while (lines) {
         const docs = lines.map(fromLine).filter((d): d is ExposureDoc => d !== null);
         for (let i = 0; i < docs.length; i += 1000) {
-          await this.store(docs.slice(i, i + 1000));
+          await this.opts.save(docs.slice(i, i + 1000));
         }
         this.opts.journal.finishReplay();
         this.counters.replayed += docs.length;
@@ -271,7 +260,7 @@ export class ExposureWriter {
       }
       while (this.held.length > 0) {
         const chunk = this.held.slice(0, 1000);
-        await this.store(chunk);
+        await this.opts.save(chunk);
         this.held.splice(0, chunk.length);
         this.counters.stored += chunk.length;
       }

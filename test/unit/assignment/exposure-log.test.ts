@@ -54,19 +54,11 @@ function doc(unitId: string): ExposureDoc {
 
 function writer(dir: string, log: ExposureLog, stored: Map<string, number>) {
   return new ExposureWriter({
-    store: {
-      async insertIgnoringDuplicates(docs) {
-        const skipped = new Set<number>();
-        docs.forEach((d, i) => {
-          if (stored.has(d._id)) skipped.add(i);
-          else stored.set(d._id, 1);
-        });
-        return skipped;
-      },
+    async save(docs) {
+      for (const d of docs) if (!stored.has(d._id)) stored.set(d._id, 1);
     },
     journal: new ExposureJournal(dir, 1_000_000, 'exposures.test'),
     log,
-    attribute: async () => undefined,
     logger: pino({ level: 'silent' }),
     ping: async () => true,
     flushMs: 60_000,

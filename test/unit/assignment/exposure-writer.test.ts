@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ExposureDoc } from '../../../src/db/exposure.repository.js';
 import { ExposureJournal } from '../../../src/domain/assignment/exposure-journal.js';
 import { ExposureWriter } from '../../../src/domain/assignment/exposure-writer.js';
+import { saveExposures } from '../../../src/domain/attribution/save-exposures.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -38,22 +39,31 @@ function setup(stored: string[]) {
   const order: string[] = [];
   const queued: string[] = [];
   const writer = new ExposureWriter({
-    store: {
-      async insertIgnoringDuplicates(docs) {
-        order.push('insert');
-        const skipped = new Set<number>();
-        docs.forEach((d, i) => {
-          if (held.has(d._id)) skipped.add(i);
-          held.add(d._id);
-        });
-        return skipped;
-      },
-    },
+    save: (docs) =>
+      saveExposures(
+        {
+          queue: {
+            async add(items) {
+              order.push('queue');
+              queued.push(...items.map((i) => i.id));
+            },
+          },
+          exposures: {
+            async insertIgnoringDuplicates(batch) {
+              order.push('insert');
+              const skipped = new Set<number>();
+              batch.forEach((d, i) => {
+                if (held.has(d._id)) skipped.add(i);
+                held.add(d._id);
+              });
+              return skipped;
+            },
+          },
+          wake: () => order.push('wake'),
+        },
+        docs,
+      ),
     journal: new ExposureJournal(dir, 1_000_000, 'exposures.test'),
-    attribute: async (docs) => {
-      order.push('queue');
-      queued.push(...docs.map((d) => d._id));
-    },
     logger: pino({ level: 'silent' }),
     ping: async () => true,
     flushMs: 60_000,
@@ -69,9 +79,18 @@ describe('exposure writer', () => {
     // Attribution ignores an exposure it has seen, so queueing a stored one again is harmless,
     // while storing before queueing could lose one to a crash in between.
     expect(queued).toEqual(['exp_1|1|a', 'exp_1|1|b', 'exp_1|1|c']);
-    expect(order).toEqual(['queue', 'insert']);
+    expect(order).toEqual(['queue', 'wake', 'insert']);
     expect([...held].sort()).toEqual(['exp_1|1|a', 'exp_1|1|b', 'exp_1|1|c']);
     expect(writer.stats()).toMatchObject({ enqueued: 3, stored: 3, buffered: 0 });
+  });
+
+  it('stores a QA exposure without queueing it for attribution', async () => {
+    const { writer, queued, held } = setup([]);
+    writer.enqueue({ ...doc('qa'), qa: true });
+    writer.enqueue(doc('a'));
+    await writer.close();
+    expect(queued).toEqual(['exp_1|1|a']);
+    expect([...held].sort()).toEqual(['exp_1|1|a', 'exp_1|1|qa']);
   });
 
   it('queues a re-exposure of the same unit only once', async () => {
@@ -130,16 +149,12 @@ function gatedWriter() {
   let open: () => void = () => undefined;
   const gate = new Promise<void>((r) => (open = r));
   const writer = new ExposureWriter({
-    store: {
-      async insertIgnoringDuplicates(docs) {
-        inserts.push(docs.map((d) => d.unitId));
-        if (inserts.length === 1) await gate;
-        stored.push(...docs.map((d) => d.unitId));
-        return new Set();
-      },
+    async save(docs) {
+      inserts.push(docs.map((d) => d.unitId));
+      if (inserts.length === 1) await gate;
+      stored.push(...docs.map((d) => d.unitId));
     },
     journal: new ExposureJournal(dir, 1_000_000, 'exposures.test'),
-    attribute: async () => undefined,
     logger: pino({ level: 'silent' }),
     ping: async () => true,
     flushMs: 60_000,
