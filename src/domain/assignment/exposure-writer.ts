@@ -75,7 +75,8 @@ function fromLine(line: string): ExposureDoc | null {
 
 /**
  * Writes exposures behind the response: an in-memory buffer flushed every `flushMs` or every
- * `batchSize` items with one unordered insertMany. When the database fails, batches go to the local
+ * `batchSize` items with one `save` (queued for attribution, then one unordered insertMany, in the
+ * attribution thread by default). When the database fails, batches go to the local
  * journal (and the writer stops trying the database until a ping answers, so the buffer never waits
  * on server selection); a recovery loop replays the journal once the database is back.
  */
