@@ -188,6 +188,8 @@ async function main() {
     ...(process.env.BENCH_ATTRIBUTION_NICE
       ? { ATTRIBUTION_THREAD_NICE: process.env.BENCH_ATTRIBUTION_NICE }
       : {}),
+    // BENCH_FLUSH_MS: how long exposures wait in memory before they are stored (EXPOSURE_FLUSH_MS).
+    ...(process.env.BENCH_FLUSH_MS ? { EXPOSURE_FLUSH_MS: process.env.BENCH_FLUSH_MS } : {}),
     // BENCH_PREALLOCATE: the most zeros written ahead into a log segment (EXPOSURE_LOG_PREALLOCATE_BYTES; 0: none).
     ...(process.env.BENCH_PREALLOCATE
       ? { EXPOSURE_LOG_PREALLOCATE_BYTES: process.env.BENCH_PREALLOCATE }
