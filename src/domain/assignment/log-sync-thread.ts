@@ -150,14 +150,9 @@ export class LogSyncThread {
     return { start: skipped > 0 ? 0 : at, used };
   }
 
-  /** Resolves once everything written to `fd` before this call is on disk. */
-  sync(fd: number): Promise<void> {
-    return this.request(fd, 0, 0, 0);
-  }
-
   /**
    * Resolves once `data` is written to `fd` at offset `at` and on disk, with everything written to
-   * `fd` before. Refused when the ring has no room for it (see `takes`).
+   * `fd` before (no data: only that). Refused when the ring has no room for it (see `takes`).
    */
   write(fd: number, data: Buffer, at: number): Promise<void> {
     if (this.dead) return Promise.reject(this.dead);
