@@ -23,6 +23,7 @@ import { freePort, startEmbeddedDatabase } from '../src/db/embedded.ts';
 import type { Definitions } from '../src/domain/assignment/compiled.types.ts';
 import { systemActor } from '../src/domain/roles.ts';
 import { createApp } from '../src/http/app.ts';
+import { LANE } from '../src/http/fast-lane.ts';
 import { createHttpServer } from '../src/http/server.ts';
 import { createLogger } from '../src/logger.ts';
 import { applyRuntimeFlags } from '../src/runtime-flags.ts';
@@ -236,6 +237,8 @@ async function main() {
   if (process.env.BENCH_NO_SINK) await services.capture.attribution.stop();
   if (process.env.BENCH_NO_EXPOSURES) services.capture.exposures.enqueue = () => Promise.resolve();
   const app = createApp({ services, logger, bodyLimit: '1mb', version: 'bench' });
+  // BENCH_LANE=0: the assignment route through Express's router, as before its lane (fastLane).
+  if (process.env.BENCH_LANE === '0') delete app.locals[LANE];
   const server = createHttpServer(app).listen(0, '127.0.0.1', () => {
     process.send?.({ port: (server.address() as AddressInfo).port, key: secret, rss: rssMb() });
   });

@@ -21,8 +21,9 @@ import { createDashboard, type DashboardOptions } from './dashboard/dashboard.wi
 import type { PdfHealth } from './dashboard/pdf-printer.js';
 import { safeEqual } from './dashboard/session.js';
 import { errorMiddleware } from './error.middleware.js';
+import { fastLane, LANE } from './fast-lane.js';
 import { createMetrics } from './metrics.registry.js';
-import { type Guards, mountRoutes } from './mount-routes.js';
+import { type Guards, mountRoutes, routeChain } from './mount-routes.js';
 import { apiRateLimits, type RateLimits, signInRateLimit } from './rate-limit.middleware.js';
 import { requestContext } from './request-context.middleware.js';
 import type { Route } from './route.js';
@@ -193,11 +194,13 @@ export function createApp({
   app.set('etag', false);
   // Off unless configured: behind no proxy, X-Forwarded-For is whatever the client wrote.
   app.set('trust proxy', security.trustProxy ?? false);
-  app.use(requestContext(logger));
+  const context = requestContext(logger);
+  app.use(context);
   // Before everything that may answer, so rate-limited and unmatched requests are counted too.
   const metrics = createMetrics(services);
   app.use(metrics.middleware);
-  if (security.rateLimits) app.use(...apiRateLimits(security.rateLimits));
+  const limits = security.rateLimits ? apiRateLimits(security.rateLimits) : [];
+  if (limits.length > 0) app.use(...limits);
 
   const dash = createDashboard(services, logger, {
     ...dashboard,
@@ -230,6 +233,13 @@ export function createApp({
   app.use(() => {
     throw new DomainError('route_not_found');
   });
-  app.use(errorMiddleware());
+  const onError = errorMiddleware();
+  app.use(onError);
+  // The assignment route, called on every page view, also runs without the router (see fastLane).
+  const hot = api.find((route) => route.method === 'post' && route.path === '/v1/assignments');
+  if (hot) {
+    const chain = [context, metrics.middleware, ...limits, ...routeChain(hot, { guards, json })];
+    app.locals[LANE] = fastLane(hot, chain, onError);
+  }
   return app;
 }

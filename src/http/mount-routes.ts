@@ -61,32 +61,35 @@ function send(route: Route, res: Response, reply: AnyReply): void {
 }
 
 /**
- * Mounts each declaration on the router as one chain: access check, body parser, the route's own
+ * One declaration as the chain of handlers it runs: access check, body parser, the route's own
  * raw-request checks, then params, query and body validated against the declared schemas, and the
  * handler, whose reply is sent as its declared status says.
  */
-export function mountRoutes(router: Router, routes: readonly Route[], opts: MountOptions): void {
-  for (const route of routes) {
-    const chain: RequestHandler[] = [];
-    if (route.access.via !== 'none') {
-      const guard = opts.guards[route.access.via];
-      if (!guard) throw new Error(`${routeId(route)}: no guard for access via ${route.access.via}`);
-      chain.push(guard(route.access.roles));
-    }
-    if (route.body) chain.push(...(route.parser ?? [opts.json]));
-    chain.push(...(route.before ?? []));
-    // One strictness for every query: a key the route does not know is refused, not ignored.
-    const query = route.query ? z.strictObject(route.query.shape) : undefined;
-    const paramsCode = opts.invalidParams ?? 'validation_failed';
-    chain.push(async (req: Request, res: Response, _next: NextFunction) => {
-      const params = route.params ? parse(route.params, req.params, paramsCode, '') : undefined;
-      const q = query ? parse(query, req.query, 'validation_failed', '') : undefined;
-      let body: unknown;
-      if (route.body)
-        body = route.quickBody?.(req.body) ?? parse(route.body, req.body, 'validation_failed', '');
-      const reply = await route.handler({ params, query: q, body, actor: req.actor, req, res });
-      send(route, res, reply as AnyReply);
-    });
-    router[route.method](route.path, ...chain);
+export function routeChain(route: Route, opts: MountOptions): RequestHandler[] {
+  const chain: RequestHandler[] = [];
+  if (route.access.via !== 'none') {
+    const guard = opts.guards[route.access.via];
+    if (!guard) throw new Error(`${routeId(route)}: no guard for access via ${route.access.via}`);
+    chain.push(guard(route.access.roles));
   }
+  if (route.body) chain.push(...(route.parser ?? [opts.json]));
+  chain.push(...(route.before ?? []));
+  // One strictness for every query: a key the route does not know is refused, not ignored.
+  const query = route.query ? z.strictObject(route.query.shape) : undefined;
+  const paramsCode = opts.invalidParams ?? 'validation_failed';
+  chain.push(async (req: Request, res: Response, _next: NextFunction) => {
+    const params = route.params ? parse(route.params, req.params, paramsCode, '') : undefined;
+    const q = query ? parse(query, req.query, 'validation_failed', '') : undefined;
+    let body: unknown;
+    if (route.body)
+      body = route.quickBody?.(req.body) ?? parse(route.body, req.body, 'validation_failed', '');
+    const reply = await route.handler({ params, query: q, body, actor: req.actor, req, res });
+    send(route, res, reply as AnyReply);
+  });
+  return chain;
+}
+
+/** Mounts each declaration on the router as its chain (`routeChain`). */
+export function mountRoutes(router: Router, routes: readonly Route[], opts: MountOptions): void {
+  for (const route of routes) router[route.method](route.path, ...routeChain(route, opts));
 }

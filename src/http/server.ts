@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, type Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Express } from 'express';
+import { LANE, type Lane } from './fast-lane.js';
 
 export interface HttpServerOptions {
   /** Idle kept-alive connections are closed after this long (ms; Node's own default is 5 s). */
@@ -16,6 +17,7 @@ export interface HttpServerOptions {
  * already in place and changes nothing (2 KB outlived each GC, pauses of 0.5 ms). Used wherever
  * the service listens (`app.listen` would make a stock server). Idle connections are kept
  * `keepAliveTimeoutMs` (default 65 s, past the 60 s idle timeout of common load balancers).
+ * Requests the app's lane is for (`fastLane`: the assignment route) are answered by it first.
  */
 export function createHttpServer(app: Express, options: HttpServerOptions = {}): Server {
   // Node's IncomingMessage and ServerResponse are plain constructor functions, so they can be
@@ -29,12 +31,14 @@ export function createHttpServer(app: Express, options: HttpServerOptions = {}):
     Reflect.apply(ServerResponse, this, [req, responseOptions]);
   }
   AppResponse.prototype = app.response;
+  // The app's lane (fastLane), if it has one, answers the requests it is for before the router.
+  const lane = app.locals[LANE] as Lane | undefined;
   const server = createServer(
     {
       IncomingMessage: AppRequest as unknown as typeof IncomingMessage,
       ServerResponse: AppResponse as unknown as typeof ServerResponse,
     },
-    app,
+    lane ? (req, res) => lane(req, res) || app(req, res) : app,
   );
   const keepAlive = options.keepAliveTimeoutMs ?? 65_000;
   server.keepAliveTimeout = keepAlive;
