@@ -38,14 +38,23 @@ interface AnyReply {
   location?: string;
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 function send(route: Route, res: Response, reply: AnyReply): void {
   const spec = route.responses[reply.status];
   if (!spec) throw new Error(`${routeId(route)} answered ${reply.status}, which it does not declare`);
   if (reply.headers) for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
   res.status(reply.status);
   if (isZod(spec)) {
-    if (reply.body instanceof JsonText) res.type('application/json').send(reply.body.text);
-    else res.json(reply.body);
+    // What res.json sends (no JSON settings, no ETag here), written without its media-type lookups.
+    const text =
+      reply.body instanceof JsonText
+        ? reply.body.text
+        : ((JSON.stringify(reply.body) as string | undefined) ?? '');
+    res.setHeader('Content-Type', JSON_TYPE);
+    // Set here, so a HEAD request gets it too, as from res.send.
+    res.setHeader('Content-Length', Buffer.byteLength(text));
+    res.end(text);
     return;
   }
   switch (spec.kind) {

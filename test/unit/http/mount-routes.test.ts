@@ -51,6 +51,15 @@ const routes: Route[] = [
     access: { via: 'none' },
     responses: { 204: empty('Nothing to say') },
   }).handle(() => ({ status: 204 })),
+  defineRoute({
+    method: 'get',
+    path: '/items/:id',
+    tag: 'items',
+    summary: 'Read an item',
+    access: { via: 'none' },
+    params: z.object({ id: z.string() }),
+    responses: { 200: itemSchema },
+  }).handle(({ params }) => ({ status: 200, body: { id: `${params.id}-é`, n: 1 } })),
   // Only reachable by bypassing the types: a status the declaration does not list.
   defineRoute({
     method: 'get',
@@ -77,6 +86,18 @@ describe('mountRoutes', () => {
     expect(res.body).toEqual({ id: 'abc', n: 7 });
     expect(res.headers['x-actor']).toBe('strategist');
     expect(res.headers['x-version']).toBe('3');
+  });
+
+  it('when a JSON reply is sent, then it has its type and byte length, and HEAD gets the same headers without it', async () => {
+    const got = await app().get('/items/abc');
+    expect(got.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(got.headers['content-length']).toBe(String(Buffer.byteLength(got.text)));
+    expect(got.body).toEqual({ id: 'abc-é', n: 1 });
+    const head = await app().head('/items/abc');
+    expect(head.status).toBe(200);
+    expect(head.headers['content-length']).toBe(got.headers['content-length']);
+    expect(head.headers['content-type']).toBe(got.headers['content-type']);
+    expect(head.text ?? '').toBe('');
   });
 
   it('when the caller has no key or the wrong role, then the access check answers before anything is parsed', async () => {
