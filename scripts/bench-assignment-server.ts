@@ -24,6 +24,7 @@ import type { Definitions } from '../src/domain/assignment/compiled.types.ts';
 import { systemActor } from '../src/domain/roles.ts';
 import { createApp } from '../src/http/app.ts';
 import { LANE } from '../src/http/fast-lane.ts';
+import { DEFAULT_RATE_LIMITS } from '../src/http/rate-limit.middleware.ts';
 import { createHttpServer } from '../src/http/server.ts';
 import { createLogger } from '../src/logger.ts';
 import { applyRuntimeFlags } from '../src/runtime-flags.ts';
@@ -236,7 +237,16 @@ async function main() {
   // Diagnosis only: measure without attribution, or without exposures at all.
   if (process.env.BENCH_NO_SINK) await services.capture.attribution.stop();
   if (process.env.BENCH_NO_EXPOSURES) services.capture.exposures.enqueue = () => Promise.resolve();
-  const app = createApp({ services, logger, bodyLimit: '1mb', version: 'bench' });
+  // Rate limits as the service runs them (on by default), with a per-key limit no run reaches, so
+  // their cost is measured and nothing is refused; BENCH_RATE_LIMITS=0: none.
+  const limits = process.env.BENCH_RATE_LIMITS === '0' ? undefined : { ...DEFAULT_RATE_LIMITS, perKey: 1e9 };
+  const app = createApp({
+    services,
+    logger,
+    bodyLimit: '1mb',
+    version: 'bench',
+    ...(limits ? { security: { rateLimits: limits } } : {}),
+  });
   // BENCH_LANE=0: the assignment route through Express's router, as before its lane (fastLane).
   if (process.env.BENCH_LANE === '0') delete app.locals[LANE];
   const server = createHttpServer(app).listen(0, '127.0.0.1', () => {
