@@ -242,10 +242,13 @@ export class ApiKeysService {
     return after;
   }
 
-  /** The actor behind a secret, or null when it is unknown or revoked. */
-  async authenticate(secret: string): Promise<Actor | null> {
+  /**
+   * The actor behind a secret, or null when it is unknown or revoked. `keyHash` is `hashKey(secret)`
+   * when the caller has it already (the request's rate limit hashed the same key).
+   */
+  async authenticate(secret: string, keyHash?: string): Promise<Actor | null> {
     // The cache is keyed by a fast hash, so a chosen secret pays scrypt once per 30 s, not per request.
-    const cacheKey = hashKey(secret);
+    const cacheKey = keyHash ?? hashKey(secret);
     const now = Date.now();
     const cached = this.cache.get(cacheKey);
     if (cached && cached.until > now) return cached.actor;

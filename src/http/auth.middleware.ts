@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { ApiKeysService } from '../domain/api-keys.service.js';
+import { type ApiKeysService, hashKey } from '../domain/api-keys.service.js';
 import { DomainError, type FieldIssue } from '../domain/errors.js';
 import { type Actor, hasRole, type Role } from '../domain/roles.js';
 
@@ -10,12 +10,27 @@ export function presentedKey(req: Request): string | undefined {
   return req.get('x-api-key')?.trim() || undefined;
 }
 
+const kKeyHash = Symbol('hash of the presented key');
+type WithKeyHash = Request & { [kKeyHash]?: { secret: string; hash: string } };
+
+/**
+ * `hashKey` of the presented key, computed once per request: the rate limit counts by it and the
+ * key check looks its cache up by it. Kept on the request, which holds the key itself anyway.
+ */
+export function presentedKeyHash(req: Request, secret: string): string {
+  const held = (req as WithKeyHash)[kKeyHash];
+  if (held?.secret === secret) return held.hash;
+  const hash = hashKey(secret);
+  (req as WithKeyHash)[kKeyHash] = { secret, hash };
+  return hash;
+}
+
 /** 401 for a missing or unknown key, 403 for a known key without one of the roles (admin always passes). */
 export function requireRole(apiKeys: ApiKeysService, ...allowed: Role[]) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     const secret = presentedKey(req);
     if (!secret) throw new DomainError('unauthenticated');
-    const actor = await apiKeys.authenticate(secret);
+    const actor = await apiKeys.authenticate(secret, presentedKeyHash(req, secret));
     if (!actor) throw new DomainError('unauthenticated', 'The API key is unknown or revoked.');
     if (!hasRole(actor, allowed)) {
       throw new DomainError(

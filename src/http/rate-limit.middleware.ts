@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, MemoryStore, type Options, rateLimit } from 'express-rate-limit';
 import { DomainError } from '../domain/errors.js';
-import { presentedKey } from './auth.middleware.js';
+import { presentedKey, presentedKeyHash } from './auth.middleware.js';
 
 /** Requests allowed per window; 0 turns a limit off. Counters live in this process's memory. */
 export interface RateLimits {
@@ -43,7 +42,9 @@ const noop: RequestHandler = (_req, _res, next) => next();
 /**
  * Counts only the requests that ended in failure, after they end, and refuses an address once it
  * has failed `limit` times in the window. Counting after the answer (rather than counting first and
- * taking back successes) keeps a burst of good requests in flight from being refused.
+ * taking back successes) keeps a burst of good requests in flight from being refused. A count lives
+ * at most one window after its last failure, so once no request has failed for two windows no
+ * address can be over the limit, and requests are let through without looking their address up.
  */
 function failureLimit(
   windowMs: number,
@@ -55,18 +56,25 @@ function failureLimit(
   if (limit <= 0) return noop;
   const store = new MemoryStore();
   store.init({ windowMs } as Options);
-  return async (req, res, next) => {
-    const key = `${name}:${clientAddress(req)}`;
-    const info = await store.get(key);
-    if (info && info.totalHits >= limit) {
-      (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit = { resetTime: info.resetTime };
-      refuse(req, res, next, what);
-      return;
-    }
+  let lastFailure = Number.NEGATIVE_INFINITY;
+  const pass = (req: Request, res: Response, next: NextFunction) => {
     res.on('finish', () => {
-      if (failed(req, res)) void store.increment(key);
+      if (!failed(req, res)) return;
+      lastFailure = Date.now();
+      void store.increment(`${name}:${clientAddress(req)}`);
     });
     next();
+  };
+  return (req, res, next) => {
+    if (Date.now() - lastFailure > 2 * windowMs) return pass(req, res, next);
+    store.get(`${name}:${clientAddress(req)}`).then((info) => {
+      if (info && info.totalHits >= limit) {
+        (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit = { resetTime: info.resetTime };
+        refuse(req, res, next, what);
+        return;
+      }
+      pass(req, res, next);
+    }, next);
   };
 }
 
@@ -92,11 +100,10 @@ export function apiRateLimits(limits: RateLimits): RequestHandler[] {
         limit: limits.perKey,
         standardHeaders: 'draft-7',
         legacyHeaders: false,
+        // The key's hash is the one the key check then reuses (computed once per request).
         keyGenerator: (req) => {
           const key = presentedKey(req);
-          return key
-            ? `key:${createHash('sha256').update(key).digest('base64url')}`
-            : `addr:${clientAddress(req)}`;
+          return key ? `key:${presentedKeyHash(req, key)}` : `addr:${clientAddress(req)}`;
         },
         handler: (req, res, next) => refuse(req, res, next, 'requests for this API key'),
       }),

@@ -429,6 +429,25 @@ describe('limits, metrics and proxies', () => {
     expect(refused.headers['retry-after']).toBeDefined();
   });
 
+  it('lets an address in again once its failures are a window old, and refuses it within the window', async () => {
+    const app = createApp({
+      services: h.services,
+      logger,
+      bodyLimit: '1mb',
+      version: 'test',
+      security: { rateLimits: { windowMs: 1000, perKey: 0, failedAuth: 2, signIn: 0 } },
+    });
+    const status = async (key: string) => (await supertest(app).get('/v1/journeys').set(auth(key))).status;
+    expect(await status('nlk_wrong0')).toBe(401);
+    expect(await status('nlk_wrong1')).toBe(401);
+    expect(await status(h.keys.viewer)).toBe(429);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect(await status(h.keys.viewer)).toBe(200);
+    // Counting starts again from nothing: one more failure does not refuse the address.
+    expect(await status('nlk_wrong2')).toBe(401);
+    expect(await status(h.keys.viewer)).toBe(200);
+  });
+
   it('limits failed dashboard sign-ins per address', async () => {
     const app = limited({ signIn: 2 });
     const attempt = () =>
