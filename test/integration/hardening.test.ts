@@ -429,7 +429,7 @@ describe('limits, metrics and proxies', () => {
     expect(refused.headers['retry-after']).toBeDefined();
   });
 
-  it('lets an address in again once its failures are a window old, and refuses it within the window', async () => {
+  it('lets an address in again once its failures are a window old, and refuses it within the window (connections closed with each answer)', async () => {
     const app = createApp({
       services: h.services,
       logger,
@@ -437,7 +437,8 @@ describe('limits, metrics and proxies', () => {
       version: 'test',
       security: { rateLimits: { windowMs: 1000, perKey: 0, failedAuth: 2, signIn: 0 } },
     });
-    const status = async (key: string) => (await supertest(app).get('/v1/journeys').set(auth(key))).status;
+    const status = async (key: string) =>
+      (await supertest(app).get('/v1/journeys').set(auth(key)).set('connection', 'close')).status;
     expect(await status('nlk_wrong0')).toBe(401);
     expect(await status('nlk_wrong1')).toBe(401);
     expect(await status(h.keys.viewer)).toBe(429);
