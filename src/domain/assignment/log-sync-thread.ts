@@ -160,18 +160,12 @@ export class LogSyncThread {
     if (!place) return Promise.reject(new Error('exposure log sync thread is behind'));
     data.copy(this.bytes, place.start);
     this.reserved += place.used;
-    return this.request(fd, place.start, data.length, at);
-  }
-
-  private request(fd: number, start: number, length: number, at: number): Promise<void> {
-    if (this.dead) return Promise.reject(this.dead);
-    if (!this.available) return Promise.reject(new Error('exposure log sync thread is behind'));
     const request = ++this.requested;
     const slot = request % RING_SIZE;
     this.offsets[slot] = at;
     Atomics.store(this.ring, slot * 3, fd);
-    Atomics.store(this.ring, slot * 3 + 1, start);
-    Atomics.store(this.ring, slot * 3 + 2, length);
+    Atomics.store(this.ring, slot * 3 + 1, place.start);
+    Atomics.store(this.ring, slot * 3 + 2, data.length);
     // The count is stored last: the thread reads a slot only once the count says it is there.
     Atomics.store(this.count, 0, BigInt(request));
     Atomics.notify(this.count, 0);
