@@ -236,7 +236,7 @@ async function main() {
   await services.capture.assignments.refresh();
   // Diagnosis only: measure without attribution, or without exposures at all.
   if (process.env.BENCH_NO_SINK) await services.capture.attribution.stop();
-  if (process.env.BENCH_NO_EXPOSURES) services.capture.exposures.enqueue = () => Promise.resolve();
+  if (process.env.BENCH_NO_EXPOSURES) services.capture.exposures.enqueueAll = () => Promise.resolve();
   // Rate limits as the service runs them (on by default), with a per-key limit no run reaches, so
   // their cost is measured and nothing is refused; BENCH_RATE_LIMITS=0: none.
   const limits = process.env.BENCH_RATE_LIMITS === '0' ? undefined : { ...DEFAULT_RATE_LIMITS, perKey: 1e9 };

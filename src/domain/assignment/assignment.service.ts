@@ -1,4 +1,5 @@
 import type { Attributes } from '@growthbook/growthbook';
+import type { ExposureDoc } from '../../db/exposure.repository.js';
 import type { MetaRepository } from '../../db/meta.repository.js';
 import { exposureId } from '../../db/models/exposure.model.js';
 import type { Logger } from '../../logger.js';
@@ -189,7 +190,8 @@ export class AssignmentService {
     const unitId = customer ?? req.customerId;
     const attributes: Attributes = { ...req.attributes, customerId: unitId, channel: req.channel };
     const assignments: ExperimentAssignment[] = [];
-    const synced: Promise<void>[] = [];
+    const exposures: ExposureDoc[] = [];
+    let kept: Record<string, string> | undefined;
     for (const tp of plans) {
       const arms = evaluator.holdoutArms(tp, attributes);
       const held = arms.some((a) => a.member);
@@ -203,20 +205,24 @@ export class AssignmentService {
       }
       for (const ev of evaluations) {
         assignments.push(this.toAssignment(ev, tp.key, now, typeof tz === 'string' ? tz : 'UTC'));
-        if (ev.inExperiment && ev.variant)
-          synced.push(this.expose(ev, tp.key, req.customerId, req.channel, attributes, now));
+        if (ev.inExperiment && ev.variant) {
+          kept ??= this.kept(attributes);
+          exposures.push(this.exposureOf(ev, tp.key, req.customerId, req.channel, attributes, kept, now));
+        }
       }
       // Both arms of a holdout are counted where something could have nudged them.
       if (arms.length > 0 && tp.exclusive.length + tp.overlapping.length > 0) {
+        kept ??= this.kept(attributes);
         for (const arm of arms) {
-          synced.push(this.exposeHoldout(arm, tp.key, req.customerId, req.channel, attributes, now));
+          exposures.push(this.holdoutExposureOf(arm, tp.key, req.customerId, req.channel, kept, now));
         }
       }
     }
-    // The customer sees the variant only once its exposure would survive a crash of this process.
-    if (synced.length > 0) {
+    // The customer sees the variant only once its exposure would survive a crash of this process;
+    // the exposures of one answer are logged together (one append), and none when a step failed.
+    if (exposures.length > 0) {
       try {
-        await Promise.all(synced);
+        await this.opts.writer.enqueueAll(exposures);
       } catch (err) {
         this.opts.logger.error({ err }, 'exposure log append failed; assignment refused');
         throw new DomainError('exposure_log_unavailable');
@@ -245,16 +251,16 @@ export class AssignmentService {
     return out;
   }
 
-  private exposeHoldout(
+  private holdoutExposureOf(
     arm: HoldoutArm,
     touchpoint: string,
     customerId: string,
     channel: string,
-    attributes: Attributes,
+    kept: Record<string, string>,
     now: Date,
-  ): Promise<void> {
+  ): ExposureDoc {
     const h = arm.holdout;
-    return this.opts.writer.enqueue({
+    return {
       _id: exposureId(h.id, h.phase, arm.unitId),
       experiment: h.key,
       experimentId: h.id,
@@ -266,9 +272,9 @@ export class AssignmentService {
       touchpoint,
       channel,
       exposedAt: now,
-      attributes: this.kept(attributes),
+      attributes: kept,
       qa: false,
-    });
+    };
   }
 
   private kept(attributes: Attributes): Record<string, string> {
@@ -280,19 +286,20 @@ export class AssignmentService {
     return kept;
   }
 
-  private expose(
+  /** `kept`: the allow-listed attributes, shared by the exposures of one answer (never changed). */
+  private exposureOf(
     ev: Evaluation,
     touchpoint: string,
     customerId: string,
     channel: string,
     attributes: Attributes,
+    kept: Record<string, string>,
     now: Date,
-  ): Promise<void> {
+  ): ExposureDoc {
     const exp = ev.experiment;
     const unitId = String(attributes[exp.unit]);
-    const kept = this.kept(attributes);
     const covariates = covariatesOf(exp.covariates, attributes);
-    return this.opts.writer.enqueue({
+    return {
       _id: exposureId(exp.id, exp.phase, unitId),
       experiment: exp.key,
       experimentId: exp.id,
@@ -307,7 +314,7 @@ export class AssignmentService {
       attributes: kept,
       qa: ev.qa,
       ...(covariates ? { covariates } : {}),
-    });
+    };
   }
 
   async close(): Promise<void> {

@@ -125,17 +125,45 @@ export class ExposureWriter {
    * at once.
    */
   enqueue(doc: ExposureDoc): Promise<void> {
-    if (this.seen.has(doc._id)) return this.unsynced.get(doc._id) ?? DONE;
-    if (this.seen.size >= SEEN_MAX) this.seen.clear();
-    this.seen.add(doc._id);
-    this.buffer.push(doc);
-    this.counters.enqueued++;
-    if (this.buffer.length >= this.batchSize && !this.flushing) queueMicrotask(() => void this.flush());
+    return this.enqueueAll([doc]);
+  }
+
+  /**
+   * `enqueue` for the exposures of one answer: the new ones go to the log in one append, so an
+   * assignment that exposes several experiments waits for one promise. Resolves once every one of
+   * them is on disk (those queued before by an earlier answer included).
+   */
+  enqueueAll(docs: readonly ExposureDoc[]): Promise<void> {
     const log = this.opts.log;
-    if (!log) return DONE;
-    const synced = log.append([toLine(doc)]).finally(() => this.unsynced.delete(doc._id));
-    this.unsynced.set(doc._id, synced);
-    return synced;
+    const lines: string[] = [];
+    const fresh: string[] = [];
+    /** What this answer waits for: its own append, and those still running for repeats it holds. */
+    const earlier: Promise<void>[] = [];
+    for (const doc of docs) {
+      if (this.seen.has(doc._id)) {
+        const pending = this.unsynced.get(doc._id);
+        if (pending) earlier.push(pending);
+        continue;
+      }
+      if (this.seen.size >= SEEN_MAX) this.seen.clear();
+      this.seen.add(doc._id);
+      this.buffer.push(doc);
+      this.counters.enqueued++;
+      if (log) {
+        lines.push(toLine(doc));
+        fresh.push(doc._id);
+      }
+    }
+    if (this.buffer.length >= this.batchSize && !this.flushing) queueMicrotask(() => void this.flush());
+    if (lines.length > 0 && log) {
+      const synced: Promise<void> = log.append(lines).finally(() => {
+        for (const id of fresh) if (this.unsynced.get(id) === synced) this.unsynced.delete(id);
+      });
+      for (const id of fresh) this.unsynced.set(id, synced);
+      earlier.push(synced);
+    }
+    if (earlier.length === 0) return DONE;
+    return earlier.length === 1 ? (earlier[0] as Promise<void>) : Promise.all(earlier).then(() => undefined);
   }
 
   /**

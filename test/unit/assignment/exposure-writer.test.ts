@@ -5,6 +5,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExposureDoc } from '../../../src/db/exposure.repository.js';
 import { ExposureJournal } from '../../../src/domain/assignment/exposure-journal.js';
+import type { ExposureLog } from '../../../src/domain/assignment/exposure-log.js';
 import { ExposureWriter } from '../../../src/domain/assignment/exposure-writer.js';
 import { saveExposures } from '../../../src/domain/attribution/save-exposures.js';
 
@@ -102,6 +103,35 @@ describe('exposure writer', () => {
     expect(writer.stats().enqueued).toBe(1);
   });
 
+  it("logs an answer's exposures in one append and resolves once they, and repeats still being synced, are on disk", async () => {
+    const { writer, appends, finish } = loggedWriter();
+    let first = false;
+    let second = false;
+    void writer.enqueueAll([doc('a'), doc('b'), doc('c')]).then(() => (first = true));
+    // b is being synced by the first append: the second answer waits for it and logs only d.
+    void writer.enqueueAll([doc('b'), doc('d')]).then(() => (second = true));
+    expect(appends.map((a) => a.lines.map((l) => JSON.parse(l).unitId))).toEqual([['a', 'b', 'c'], ['d']]);
+    finish(1);
+    await new Promise((r) => setImmediate(r));
+    expect([first, second]).toEqual([false, false]);
+    finish(0);
+    await new Promise((r) => setImmediate(r));
+    expect([first, second]).toEqual([true, true]);
+    // All four are synced now: a repeat resolves at once, with no append.
+    await writer.enqueueAll([doc('a'), doc('d')]);
+    expect(appends).toHaveLength(2);
+    expect(writer.stats().enqueued).toBe(4);
+  });
+
+  it('refuses an answer whose exposures were not logged, and one that repeats them while they fail', async () => {
+    const { writer, finish } = loggedWriter();
+    const first = writer.enqueueAll([doc('a'), doc('b')]);
+    const repeat = writer.enqueueAll([doc('b')]);
+    finish(0, new Error('disk gone'));
+    await expect(first).rejects.toThrow('disk gone');
+    await expect(repeat).rejects.toThrow('disk gone');
+  });
+
   it('writes what was buffered when a drain began, leaving later arrivals to the next flush', async () => {
     const { writer, inserts, stored, release } = gatedWriter();
     writer.enqueue(doc('a'));
@@ -160,4 +190,32 @@ function gatedWriter() {
     flushMs: 60_000,
   });
   return { writer, inserts, stored, release: () => open() };
+}
+
+/** A writer with a log whose appends are recorded and settle only when the test says (`finish(i)`). */
+function loggedWriter() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'writer-test-'));
+  dirs.push(dir);
+  const appends: { lines: readonly string[]; resolve: () => void; reject: (err: Error) => void }[] = [];
+  const log = {
+    append: (lines: readonly string[]) =>
+      new Promise<void>((resolve, reject) => appends.push({ lines, resolve, reject })),
+    leftovers: () => [],
+    seal: () => null,
+    stats: () => ({ appended: 0, syncs: 0, failures: 0, slowWrites: 0, zeroBytes: 0 }),
+  } as unknown as ExposureLog;
+  const writer = new ExposureWriter({
+    save: async () => undefined,
+    journal: new ExposureJournal(dir, 1_000_000, 'exposures.test'),
+    log,
+    logger: pino({ level: 'silent' }),
+    ping: async () => true,
+    flushMs: 60_000,
+  });
+  const finish = (i: number, err?: Error) => {
+    const a = appends[i];
+    if (err) a?.reject(err);
+    else a?.resolve();
+  };
+  return { writer, appends, finish };
 }
