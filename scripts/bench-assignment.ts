@@ -1,10 +1,12 @@
 /**
  * Assignment benchmark: autocannon, 50 connections, 20 s, POST /v1/assignments on a touchpoint
- * with 5 running experiments and exposures on, against a bare Express 5 JSON endpoint in the same
- * run. Targets: at least 0.7x the bare endpoint's requests per second, p99 at most 10 ms.
+ * with 5 running experiments (exclusive: each customer is in one, so a new customer makes one
+ * exposure) and exposures on, against a bare Express 5 JSON endpoint in the same run. Targets: at
+ * least 0.7x the bare endpoint's requests per second, p99 at most 10 ms.
  * New customers run twice, with durable exposures (the default: answered after the exposure log's
  * fdatasync) and without; then both at a fixed arrival rate of half the durable maximum with
- * vegeta (open model; target p99 at most 10 ms with durability on).
+ * vegeta (open model; target p99 at most 10 ms with durability on). Just before and after the
+ * durable fixed-rate run, the disk's own sync times are probed for 4 s each (`bench-disk.ts`).
  * Run alone with `npx tsx scripts/bench-assignment.ts` (BENCH_SECONDS shortens it; BENCH_FATIGUE=1
  * runs it with a global fatigue cap active).
  */
@@ -12,6 +14,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { diskSummary, diskSyncProbe } from './bench-disk.ts';
 import { ensureVegeta, fixedRate } from './bench-fixed-rate.ts';
 import { runIfMain } from './bench-output.ts';
 
@@ -231,6 +234,9 @@ export async function runAssignmentBench(): Promise<{
   // The fixed rate is measured in steady state: first the exposures the autocannon runs left
   // (about 90,000) are stored and attributed, which takes the service tens of seconds.
   await ask(child, 'settle');
+  // The disk's own sync times just before and after, with nothing else running: the floor under
+  // the durable tail in this run (the machine's disk varies from hour to hour).
+  const diskBefore = diskSyncProbe();
   const rateOn = fixedRate({
     ...ready,
     key: ready.key ?? '',
@@ -239,6 +245,8 @@ export async function runAssignmentBench(): Promise<{
     body,
     customerPrefix: 'rate-on-',
   });
+  await ask(child, 'settle');
+  const diskAfter = diskSyncProbe();
   await stop(child);
   const off = await startServer('nudgelab', false);
   await load(off.ready.port, off.ready.key, (n) => `warm-${n}`, { amount: 2000, connections: 10 });
@@ -268,7 +276,7 @@ export async function runAssignmentBench(): Promise<{
     })
     .join('; ');
   const cost = 1 - runs.new.result.requests.average / Math.max(1, newOff.result.requests.average);
-  const fixed = `fixed rate ${rate}/s (half the durable maximum, vegeta, ${RATE_SECONDS} s): p99 ${rateOn.p99} ms durable (target <= 10 ms: ${rateOn.p99 <= 10 ? 'met' : 'MISSED'}), ${rateOff.p99} ms not durable`;
+  const fixed = `fixed rate ${rate}/s (half the durable maximum, vegeta, ${RATE_SECONDS} s): p99 ${rateOn.p99} ms durable (target <= 10 ms: ${rateOn.p99 <= 10 ? 'met' : 'MISSED'}), ${rateOff.p99} ms not durable; the disk alone just before: ${diskSummary(diskBefore)}; just after: ${diskSummary(diskAfter)}`;
   return {
     title: `Assignment: autocannon ${CONNECTIONS} connections, ${SECONDS} s; ${verdict}; durability costs ${(cost * 100).toFixed(0)}% of new-customer throughput; ${fixed}`,
     rows: [
