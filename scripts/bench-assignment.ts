@@ -134,6 +134,8 @@ async function measure(
   ready: Ready,
   customer: (n: number) => string,
 ): Promise<Run> {
+  // What earlier load left is stored first, so the count below is this run's alone.
+  await ask(child, 'settle');
   const storedBefore = (await ask(child, 'count')).stored;
   const start = await ask(child);
   const clientCpu = process.cpuUsage();
