@@ -28,12 +28,12 @@ export function diskSyncProbe(seconds = 4, rate = 1000): DiskSyncFigures {
   const times: number[] = [];
   try {
     const start = performance.now();
-    let at = 0;
+    let offset = 0;
     for (let n = 0; performance.now() - start < seconds * 1000; n++) {
       const wait = start + (n * 1000) / rate - performance.now();
       if (wait > 0) Atomics.wait(pause, 0, 0, wait);
       const t = performance.now();
-      at += writeSync(fd, line, 0, line.length, at);
+      offset += writeSync(fd, line, 0, line.length, offset);
       fdatasyncSync(fd);
       times.push(performance.now() - t);
     }

@@ -28,19 +28,18 @@ const BLANK = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
 /**
  * The common request, read without body-parser's general machinery (media-type matching, charset
- * lookup, a decoder per request): `Content-Type: application/json` exactly, a `Content-Length` and
- * no `Content-Encoding`. It reads with raw-body, as body-parser does, and answers as body-parser's
- * strict JSON parser would (a leading BOM dropped, a top level other than an object or array
- * refused); a test sends the same bytes both ways. Any other request goes to body-parser.
+ * lookup, a decoder per request): `Content-Type: application/json` exactly, a `Content-Length`
+ * (no chunks) and no `Content-Encoding`. It reads with raw-body, as body-parser does, and answers
+ * as body-parser's strict JSON parser would (a leading BOM dropped, a top level other than an
+ * object or array refused); a test sends the same bytes both ways. Any other request goes to
+ * body-parser. The length and chunking are `jsonBody`'s own reading of the headers.
  */
-function plainJson(req: Request): boolean {
-  const h = req.headers;
+function plainJson(req: Request, hasLength: boolean, chunked: boolean): boolean {
   return (
-    h['content-type'] === 'application/json' &&
-    h['content-length'] !== undefined &&
-    h['content-length'] !== '0' &&
-    h['content-encoding'] === undefined &&
-    h['transfer-encoding'] === undefined
+    hasLength &&
+    !chunked &&
+    req.headers['content-type'] === 'application/json' &&
+    req.headers['content-encoding'] === undefined
   );
 }
 
@@ -94,7 +93,7 @@ export function jsonBody(limit: string): RequestHandler {
       }
       next();
     };
-    if (plainJson(req)) readPlain(req, limit, DEFAULT_SHAPE_LIMITS, done);
+    if (plainJson(req, hasBody, chunked)) readPlain(req, limit, DEFAULT_SHAPE_LIMITS, done);
     else parse(req, res, done);
   };
 }
