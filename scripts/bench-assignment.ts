@@ -6,7 +6,8 @@
  * New customers run twice, with durable exposures (the default: answered after the exposure log's
  * fdatasync) and without; then both at a fixed arrival rate of half the durable maximum with
  * vegeta (open model; target p99 at most 10 ms with durability on). Just before and after the
- * durable fixed-rate run, the disk's own sync times are probed for 4 s each (`bench-disk.ts`).
+ * durable fixed-rate run, the disk's own sync times are probed for 4 s each (`bench-disk.ts`), and
+ * the bare endpoint runs at the same fixed rate just before it: the floor the machine sets.
  * Run alone with `npx tsx scripts/bench-assignment.ts` (BENCH_SECONDS shortens it; BENCH_FATIGUE=1
  * runs it with a global fatigue cap active).
  */
@@ -173,6 +174,28 @@ async function measure(
   };
 }
 
+/**
+ * The bare endpoint (the service's HTTP server, as the service serves) at a fixed rate: what the
+ * machine, its kernel and the load generator alone cost at that rate, beside the service's run.
+ */
+async function bareFixedRate(
+  rate: number,
+  body: (c: string) => string,
+): Promise<ReturnType<typeof fixedRate>> {
+  const { child, ready } = await startServer('bare', true, { BENCH_BARE_SERVER: 'app' });
+  await load(ready.port, undefined, (n) => `warm-${n}`, { amount: 2000, connections: 10 });
+  const result = fixedRate({
+    port: ready.port,
+    key: '',
+    rate,
+    seconds: RATE_SECONDS,
+    body,
+    customerPrefix: 'rate-bare-',
+  });
+  await stop(child);
+  return result;
+}
+
 async function bareRun(label: string): Promise<Run> {
   const { child, ready } = await startServer('bare');
   await load(ready.port, undefined, (n) => `warm-${n}`, { amount: 2000, connections: 10 });
@@ -239,6 +262,8 @@ export async function runAssignmentBench(): Promise<{
   // The disk's own sync times just before and after, with nothing else running: the floor under
   // the durable tail in this run (the machine's disk varies from hour to hour).
   const diskBefore = diskSyncProbe();
+  // The machine's own floor at this rate, just before: the bare endpoint at the same fixed rate.
+  const rateBare = await bareFixedRate(rate, body);
   const rateOn = fixedRate({
     ...ready,
     key: ready.key ?? '',
@@ -278,7 +303,7 @@ export async function runAssignmentBench(): Promise<{
     })
     .join('; ');
   const cost = 1 - runs.new.result.requests.average / Math.max(1, newOff.result.requests.average);
-  const fixed = `fixed rate ${rate}/s (half the durable maximum, vegeta, ${RATE_SECONDS} s): p99 ${rateOn.p99} ms durable (target <= 10 ms: ${rateOn.p99 <= 10 ? 'met' : 'MISSED'}), ${rateOff.p99} ms not durable; the disk alone just before: ${diskSummary(diskBefore)}; just after: ${diskSummary(diskAfter)}`;
+  const fixed = `fixed rate ${rate}/s (half the durable maximum, vegeta, ${RATE_SECONDS} s): p99 ${rateOn.p99} ms durable (target <= 10 ms: ${rateOn.p99 <= 10 ? 'met' : 'MISSED'}), ${rateOff.p99} ms not durable, ${rateBare.p99} ms for the bare endpoint just before the durable run; the disk alone just before: ${diskSummary(diskBefore)}; just after: ${diskSummary(diskAfter)}`;
   return {
     title: `Assignment: autocannon ${CONNECTIONS} connections, ${SECONDS} s; ${verdict}; durability costs ${(cost * 100).toFixed(0)}% of new-customer throughput; ${fixed}`,
     rows: [
@@ -286,6 +311,7 @@ export async function runAssignmentBench(): Promise<{
       runs.returning.row,
       runs.new.row,
       newOff.row,
+      rateRow(`vegeta ${rate}/s, bare endpoint on the service's HTTP server (the machine's floor)`, rateBare),
       rateRow(`vegeta ${rate}/s, new customers, durable`, rateOn),
       rateRow(`vegeta ${rate}/s, new customers, not durable`, rateOff),
       bareAfter.row,

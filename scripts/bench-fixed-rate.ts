@@ -38,6 +38,7 @@ const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
 
 export function fixedRate(opts: {
   port: number;
+  /** The app key sent as a bearer token (empty: none, for the bare endpoint). */
   key: string;
   rate: number;
   seconds: number;
@@ -48,7 +49,10 @@ export function fixedRate(opts: {
   const dir = mkdtempSync(path.join(tmpdir(), 'nudgelab-vegeta-'));
   try {
     const targets = path.join(dir, 'targets.json');
-    const header = { 'Content-Type': ['application/json'], Authorization: [`Bearer ${opts.key}`] };
+    const header = {
+      'Content-Type': ['application/json'],
+      ...(opts.key ? { Authorization: [`Bearer ${opts.key}`] } : {}),
+    };
     const lines: string[] = [];
     // One target per request: vegeta cycles through the file, so each customer is asked once.
     for (let i = 0; i < opts.rate * opts.seconds; i++) {
