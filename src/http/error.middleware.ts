@@ -18,13 +18,25 @@ interface ParserError {
   message?: string;
 }
 
+/** Whether the client went away before the request was read: its connection is closed. */
+function closedByClient(req: Request | undefined): boolean {
+  return req?.socket?.destroyed === true;
+}
+
 /**
  * The errors of body-parser, the router and the URL decoder that mean the request is bad, as the
  * domain error each stands for; anything else is left alone (a bug or an outage, not the caller).
+ * A body that is no longer readable is the caller's doing when it closed the connection first
+ * (during an earlier step such as the key check); otherwise it was read twice, a bug.
  */
-export function asClientError(err: unknown): DomainError | undefined {
+export function asClientError(err: unknown, req?: Request): DomainError | undefined {
   if (err instanceof DomainError) return err;
   const e = err as ParserError | undefined;
+  if (e?.type === 'stream.not.readable' && closedByClient(req)) {
+    return new DomainError('validation_failed', 'The request body could not be read.', {
+      fields: [{ path: '(body)', reason: 'the client closed the connection before the body was read' }],
+    });
+  }
   switch (e?.type) {
     case 'entity.too.large':
       return new DomainError('payload_too_large', `The request body is larger than ${e.limit} bytes.`);
@@ -62,7 +74,7 @@ export function asClientError(err: unknown): DomainError | undefined {
 /** The one error middleware: domain errors map through the catalogue, anything unknown is a logged 500. */
 export function errorMiddleware() {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const known = asClientError(err);
+    const known = asClientError(err, req);
     if (known) {
       sendError(req, res, known.code, known.message, known.details);
       return;

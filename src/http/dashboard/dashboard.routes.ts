@@ -302,7 +302,7 @@ export function dashboardRouter(
     throw new DomainError('route_not_found', 'No such dashboard page.');
   });
   router.use('/dashboard', (err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const known = asClientError(err);
+    const known = asClientError(err, req);
     if (!known) req.log.error({ err }, 'dashboard page failed');
     const i18n = requestI18n(req, rawLang(req));
     const { t } = i18n;
