@@ -21,6 +21,7 @@ import { connectDatabase } from '../src/db/connection.ts';
 import { DefinitionRepository, type Stored } from '../src/db/definition.repository.ts';
 import { freePort, startEmbeddedDatabase } from '../src/db/embedded.ts';
 import type { Definitions } from '../src/domain/assignment/compiled.types.ts';
+import { ExposureLog } from '../src/domain/assignment/exposure-log.ts';
 import { systemActor } from '../src/domain/roles.ts';
 import { createApp } from '../src/http/app.ts';
 import { LANE } from '../src/http/fast-lane.ts';
@@ -237,6 +238,16 @@ async function main() {
   // Diagnosis only: measure without attribution, or without exposures at all.
   if (process.env.BENCH_NO_SINK) await services.capture.attribution.stop();
   if (process.env.BENCH_NO_EXPOSURES) services.capture.exposures.enqueueAll = () => Promise.resolve();
+  // BENCH_LOG_ONLY (diagnosis): each answer's exposures are appended to a log of their own and synced
+  // before the answer, as durable exposures are, but never stored nor attributed: what the log alone
+  // adds to the tail, without the database's work.
+  const logOnly = process.env.BENCH_LOG_ONLY
+    ? new ExposureLog(mkdtempSync(path.join(tmpdir(), 'nudgelab-bench-log-only-')), 'bench')
+    : null;
+  if (logOnly) {
+    services.capture.exposures.enqueueAll = (docs) =>
+      logOnly.append(docs.map((d) => JSON.stringify({ ...d, exposedAt: d.exposedAt.toISOString() })));
+  }
   // Rate limits as the service runs them (on by default), with a per-key limit no run reaches, so
   // their cost is measured and nothing is refused; BENCH_RATE_LIMITS=0: none.
   const limits = process.env.BENCH_RATE_LIMITS === '0' ? undefined : { ...DEFAULT_RATE_LIMITS, perKey: 1e9 };
@@ -284,6 +295,10 @@ async function main() {
       await db.stop();
       rmSync(dataDir, { recursive: true, force: true });
       if (logDir) rmSync(logDir, { recursive: true, force: true });
+      if (logOnly) {
+        await logOnly.close(true);
+        rmSync(logOnly.dir, { recursive: true, force: true });
+      }
       process.exit(0);
     }
   });
