@@ -12,6 +12,7 @@ import { journeyBody } from '../helpers/definitions.js';
 import { auth, createHarness, type Harness } from '../helpers/harness.js';
 import { expectWorded } from '../helpers/page-text.js';
 import { buildHoldout } from '../helpers/programme-fixtures.js';
+import { simpson } from '../helpers/simpson.js';
 
 let h: Harness;
 let server: Server;
@@ -289,18 +290,8 @@ describe('a holdout readout', () => {
     const [aV, bV] = [1 + truth.nudged.conversions, 1 + truth.nudged.n - truth.nudged.conversions];
     const [aH, bH] = [1 + truth.holdout.conversions, 1 + truth.holdout.n - truth.holdout.conversions];
     // P(V - H <= d) = integral of f_H(h) I_{h+d}(aV, bV) dh, by Simpson's rule with jStat.
-    const differenceCdf = (d: number): number => {
-      const steps = 8000;
-      const step = 1 / steps;
-      let total = 0;
-      for (let i = 0; i <= steps; i++) {
-        const h = i * step;
-        const w = i === 0 || i === steps ? 1 : i % 2 === 1 ? 4 : 2;
-        const x = Math.min(1, Math.max(0, h + d));
-        total += w * jStat.beta.pdf(h, aH, bH) * jStat.ibeta(x, aV, bV);
-      }
-      return (total * step) / 3;
-    };
+    const differenceCdf = (d: number): number =>
+      simpson((h) => jStat.beta.pdf(h, aH, bH) * jStat.ibeta(Math.min(1, Math.max(0, h + d)), aV, bV), 8000);
     expect(differenceCdf(lift.absoluteLift.ci95[0])).toBeCloseTo(0.025, 4);
     expect(differenceCdf(lift.absoluteLift.ci95[1])).toBeCloseTo(0.975, 4);
     const rate = (k: number, n: number) => k / n;

@@ -1,6 +1,7 @@
 import jStat from 'jstat';
 import { describe, expect, it } from 'vitest';
 import { analyze, isVariantResult, type Readout, type VariantResult } from '../../../src/stats/index.ts';
+import { simpson } from '../../helpers/simpson.ts';
 import { betaChanceGreater, betaExpectedExcess, normalCdf, normalExpectedPositive } from './exact.ts';
 import { expectAllFinite, expectRelative, twoArm } from './helpers.ts';
 
@@ -49,18 +50,8 @@ describe('conversion metrics (Beta-Binomial, exact)', () => {
     const { r } = compare([300, 24], [310, 35]);
     const [aC, bC, aV, bV] = [25, 277, 36, 276];
     // P(V / C - 1 <= q) = integral of f_C(c) I_{(1+q)c}(aV, bV) dc, by Simpson's rule with jStat.
-    const ratioCdf = (q: number): number => {
-      const steps = 4000;
-      const h = 1 / steps;
-      let sum = 0;
-      for (let i = 0; i <= steps; i++) {
-        const c = i * h;
-        const w = i === 0 || i === steps ? 1 : i % 2 === 1 ? 4 : 2;
-        const x = Math.min(1, (1 + q) * c);
-        sum += w * jStat.beta.pdf(c, aC, bC) * jStat.ibeta(x, aV, bV);
-      }
-      return (sum * h) / 3;
-    };
+    const ratioCdf = (q: number): number =>
+      simpson((c) => jStat.beta.pdf(c, aC, bC) * jStat.ibeta(Math.min(1, (1 + q) * c), aV, bV));
     expect(ratioCdf(r.relativeLift.ci95[0])).toBeCloseTo(0.025, 5);
     expect(ratioCdf(r.relativeLift.ci95[1])).toBeCloseTo(0.975, 5);
     // The interval is skewed: the upper end is further from the mean than the lower end.
