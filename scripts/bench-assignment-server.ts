@@ -22,6 +22,7 @@ import { DefinitionRepository, type Stored } from '../src/db/definition.reposito
 import { freePort, startEmbeddedDatabase } from '../src/db/embedded.ts';
 import type { Definitions } from '../src/domain/assignment/compiled.types.ts';
 import { ExposureLog } from '../src/domain/assignment/exposure-log.ts';
+import { toLine } from '../src/domain/assignment/exposure-writer.ts';
 import { systemActor } from '../src/domain/roles.ts';
 import { createApp } from '../src/http/app.ts';
 import { LANE } from '../src/http/fast-lane.ts';
@@ -244,10 +245,7 @@ async function main() {
   const logOnly = process.env.BENCH_LOG_ONLY
     ? new ExposureLog(mkdtempSync(path.join(tmpdir(), 'nudgelab-bench-log-only-')), 'bench')
     : null;
-  if (logOnly) {
-    services.capture.exposures.enqueueAll = (docs) =>
-      logOnly.append(docs.map((d) => JSON.stringify({ ...d, exposedAt: d.exposedAt.toISOString() })));
-  }
+  if (logOnly) services.capture.exposures.enqueueAll = (docs) => logOnly.append(docs.map(toLine));
   // Rate limits as the service runs them (on by default), with a per-key limit no run reaches, so
   // their cost is measured and nothing is refused; BENCH_RATE_LIMITS=0: none.
   const limits = process.env.BENCH_RATE_LIMITS === '0' ? undefined : { ...DEFAULT_RATE_LIMITS, perKey: 1e9 };

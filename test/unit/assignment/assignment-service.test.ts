@@ -10,6 +10,7 @@ import type {
 } from '../../../src/domain/assignment/compiled.types.js';
 import type { ExposureWriter } from '../../../src/domain/assignment/exposure-writer.js';
 import type { FatigueGate } from '../../../src/domain/fatigue/fatigue-gate.js';
+import { experimentDefinition } from '../../helpers/experiment-definition.js';
 
 const touchpoints: TouchpointDefinition[] = [{ key: 'checkout.banner' }, { key: 'home.hero' }];
 const nudges: NudgeDefinition[] = touchpoints.map((tp) => ({
@@ -18,20 +19,18 @@ const nudges: NudgeDefinition[] = touchpoints.map((tp) => ({
   type: 'framing',
   variants: ['control', 'gain'].map((v) => ({ key: v, name: v, payload: { frame: v } })),
 }));
-const experiments: ExperimentDefinition[] = touchpoints.map((tp, i) => ({
-  id: `exp_${i}`,
-  key: `exp-${i}`,
-  name: `exp ${i}`,
-  nudge: `n-${tp.key}`,
-  status: 'running',
-  phase: 1,
-  startedAt: '2026-01-01T00:00:00.000Z',
-  variants: [
-    { key: 'control', weight: 0.5 },
-    { key: 'gain', weight: 0.5 },
-  ],
-  coverage: 1,
-}));
+const experiments: ExperimentDefinition[] = touchpoints.map((tp, i) =>
+  experimentDefinition(`exp-${i}`, {
+    id: `exp_${i}`,
+    name: `exp ${i}`,
+    nudge: `n-${tp.key}`,
+    variants: [
+      { key: 'control', weight: 0.5 },
+      { key: 'gain', weight: 0.5 },
+    ],
+    coverage: 1,
+  }),
+);
 
 /** A service over these definitions with a global fatigue cap whose check answers `checks` in turn. */
 function service(checks: (() => Promise<boolean>)[]) {

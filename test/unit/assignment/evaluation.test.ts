@@ -4,23 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Definitions, ExperimentDefinition } from '../../../src/domain/assignment/compiled.types.js';
 import { Evaluator } from '../../../src/domain/assignment/evaluator.js';
 import { compilePayload } from '../../../src/domain/assignment/payload-compiler.js';
-
-function experiment(key: string, fields: Partial<ExperimentDefinition> = {}): ExperimentDefinition {
-  return {
-    id: `exp_${key}`,
-    key,
-    name: key,
-    nudge: `n-${key}`,
-    status: 'running',
-    phase: 1,
-    startedAt: '2026-01-01T00:00:00.000Z',
-    variants: [
-      { key: 'control', weight: 0.5 },
-      { key: 'treatment', weight: 0.5 },
-    ],
-    ...fields,
-  };
-}
+import { experimentDefinition as experiment } from '../../helpers/experiment-definition.js';
 
 function defs(experiments: ExperimentDefinition[], tp = 'tp'): Definitions {
   return {
