@@ -135,7 +135,8 @@ export function createComposition({
   const holdoutRepo = new DefinitionRepository<Holdout>(connection, 'holdout');
   const fatiguePolicyRepo = new DefinitionRepository<FatiguePolicy>(connection, 'fatigue');
   const templateRepo = new DefinitionRepository<StoredTemplate>(connection, 'template');
-  const exposureRepo = new ExposureRepository(connection);
+  const exposureLayout = config.EXPOSURE_LAYOUT ?? (config.MONGODB_URI ? 'fields' : 'packed');
+  const exposureRepo = new ExposureRepository(connection, exposureLayout);
   const eventRepo = new EventRepository(connection);
   const queue = new AttributionQueueRepository(connection);
   const stats = new ReadoutStatsRepository(connection);
@@ -143,7 +144,7 @@ export function createComposition({
   const leases = new LeaseRepository(connection);
   const snapshotRepo = new SnapshotRepository(connection);
   const alertRepo = new AlertRepository(connection);
-  const importRepo = new ImportRepository(connection);
+  const importRepo = new ImportRepository(connection, exposureLayout);
   const attributes = config.EXPOSURE_ATTRIBUTES;
 
   const audit = new AuditService(auditRepo);
@@ -189,7 +190,12 @@ export function createComposition({
   const thread =
     databaseUri && config.ATTRIBUTION_THREAD
       ? new AttributionThread({
-          data: { uri: databaseUri, ...attributorOptions, nice: config.ATTRIBUTION_THREAD_NICE },
+          data: {
+            uri: databaseUri,
+            ...attributorOptions,
+            nice: config.ATTRIBUTION_THREAD_NICE,
+            exposureLayout,
+          },
           logger,
         })
       : null;

@@ -47,6 +47,13 @@ const configSchema = z.object({
    */
   EXPOSURE_SYNC: bool.default(true),
   /**
+   * How exposures are stored: packed (`_id`, `experimentId`, `phase` and the rest as one JSON
+   * string, which the embedded database inserts for about half the CPU) or fields (one field per value,
+   * for MongoDB users who query the collection). Absent: packed on the embedded database, fields
+   * with MONGODB_URI. Readers take both, so it can be changed at any time.
+   */
+  EXPOSURE_LAYOUT: z.enum(['packed', 'fields']).optional(),
+  /**
    * Who syncs the exposure log: thread (default), a thread of the log's own, while the event loop
    * puts each group into the file and serves requests (a thread that dies hands its syncs to the
    * pool); inline, the event loop itself, which waits for the local disk but for no thread to be

@@ -1,14 +1,25 @@
 import type { Connection, Model } from 'mongoose';
 import { duplicateIndexes, onlyDuplicates } from './duplicate-keys.js';
 import { ensureModelIndexes } from './indexes.js';
-import { type ExposureDoc, exposureModel } from './models/exposure.model.js';
+import {
+  type ExposureDoc,
+  type ExposureLayout,
+  exposureModel,
+  type PackedExposureDoc,
+  readExposure,
+  storedExposure,
+} from './models/exposure.model.js';
 
-export type { ExposureDoc } from './models/exposure.model.js';
+export type { ExposureDoc, ExposureLayout } from './models/exposure.model.js';
 
 export class ExposureRepository {
   readonly model: Model<ExposureDoc>;
 
-  constructor(connection: Connection) {
+  /** New exposures are written in `layout`; stored ones are read in either. */
+  constructor(
+    connection: Connection,
+    readonly layout: ExposureLayout,
+  ) {
     this.model = exposureModel(connection);
   }
 
@@ -24,7 +35,8 @@ export class ExposureRepository {
   async insertIgnoringDuplicates(docs: readonly ExposureDoc[]): Promise<Set<number>> {
     if (docs.length === 0) return new Set();
     try {
-      await this.model.collection.insertMany(docs as never[], { ordered: false });
+      const stored = docs.map((d) => storedExposure(d, this.layout));
+      await this.model.collection.insertMany(stored as never[], { ordered: false });
       return new Set();
     } catch (err) {
       if (!onlyDuplicates(err)) throw err;
@@ -37,7 +49,7 @@ export class ExposureRepository {
   /** The exposures of one experiment phase, streamed (the full recompute scans for them). */
   async *ofPhase(experimentId: string, phase: number, batchSize = 5000): AsyncGenerator<ExposureDoc> {
     const cursor = this.model.collection.find({ experimentId, phase } as never, { batchSize });
-    for await (const d of cursor) yield d as unknown as ExposureDoc;
+    for await (const d of cursor) yield readExposure(d as unknown as ExposureDoc | PackedExposureDoc);
   }
 
   /** Whether this exposure is stored; a point lookup by `_id`. */
@@ -51,12 +63,13 @@ export class ExposureRepository {
     for (let i = 0; i < ids.length; i += 500) {
       const docs = await this.model.collection
         .find({ _id: { $in: ids.slice(i, i + 500) } } as never, {
-          projection: { variant: 1, exposedAt: 1, qa: 1 },
+          projection: { variant: 1, exposedAt: 1, qa: 1, d: 1, experimentId: 1, phase: 1 },
         })
         .toArray();
-      for (const d of docs as unknown as ExposureDoc[]) {
+      for (const raw of docs as unknown as (ExposureDoc | PackedExposureDoc)[]) {
+        const d = readExposure(raw);
         // QA exposures are forced and never analysed: they give a customer no variant to keep.
-        if (!d.qa) out.set(d._id, { variant: d.variant, exposedAt: new Date(d.exposedAt) });
+        if (!d.qa) out.set(d._id, { variant: d.variant, exposedAt: d.exposedAt });
       }
     }
     return out;

@@ -1,6 +1,11 @@
 import type { Connection } from 'mongoose';
 import { type EventDoc, eventModel } from './models/event.model.js';
-import { type ExposureDoc, exposureModel } from './models/exposure.model.js';
+import {
+  type ExposureDoc,
+  type ExposureLayout,
+  exposureModel,
+  storedExposure,
+} from './models/exposure.model.js';
 
 export interface InsertCounts {
   inserted: number;
@@ -35,11 +40,16 @@ async function insertCounting(
 
 /** Bulk writes for importing past experiments; ids are deterministic so a rerun only finds duplicates. */
 export class ImportRepository {
-  constructor(private readonly connection: Connection) {}
+  /** Exposures are written in `layout`, as the service writes them. */
+  constructor(
+    private readonly connection: Connection,
+    private readonly layout: ExposureLayout,
+  ) {}
 
   insertExposures(docs: readonly ExposureDoc[]): Promise<InsertCounts> {
     const c = exposureModel(this.connection).collection;
-    return insertCounting((d) => c.insertMany(d, { ordered: false }), docs);
+    const stored = docs.map((d) => storedExposure(d, this.layout));
+    return insertCounting((d) => c.insertMany(d, { ordered: false }), stored);
   }
 
   insertEvents(docs: readonly EventDoc[]): Promise<InsertCounts> {

@@ -1,4 +1,4 @@
-import type { ExposureDoc } from '../db/exposure.repository.js';
+import type { ExposureDoc, ExposureLayout } from '../db/exposure.repository.js';
 import type { AttributorStats } from '../domain/attribution/attributor.js';
 
 /** What the attribution thread is started with (its `workerData`). */
@@ -12,6 +12,8 @@ export interface AttributionThreadData {
   leaseMs?: number;
   /** The thread's niceness (Linux: this thread only); 0 or absent: the service's own. */
   nice?: number;
+  /** How the thread writes the exposures it stores. */
+  exposureLayout: ExposureLayout;
 }
 
 /** Messages to the thread; those with an `id` are answered with `done` or `failed`. */

@@ -140,7 +140,7 @@ async function run(): Promise<void> {
   port?.on('message', (m: ToThread) => (ready ? ready(m) : early.push(m)));
   const connection = await connectDatabase(data.uri);
   const stores = attributionStores(connection);
-  const exposures = new ExposureRepository(connection);
+  const exposures = new ExposureRepository(connection, data.exposureLayout);
   const attributor = attributorOn(stores, {
     attributes: data.attributes,
     logger,

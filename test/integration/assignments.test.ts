@@ -1,10 +1,10 @@
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exposureModel } from '../../src/db/models/exposure.model.js';
 import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { seedExperiment, seedNudge, seedTouchpoint } from '../helpers/capture-fixtures.js';
 import { auth, composeOn, createHarness, type Harness } from '../helpers/harness.js';
+import { storedExposures } from '../helpers/stored-exposures.js';
 
 let h: Harness;
 let bannerId = '';
@@ -66,7 +66,7 @@ describe('POST /v1/assignments', () => {
     expect(a.payload.message).toBe(`banner-frame:${a.variant}`);
     await assign({ ...body, channel: 'app' });
     await h.services.capture.exposures.flush();
-    const docs = await exposureModel(h.connection).find({ customerId: 'c-1' }).lean();
+    const docs = await storedExposures(h.connection, (d) => d.customerId === 'c-1');
     expect(docs).toHaveLength(1);
     expect(docs[0]).toMatchObject({
       _id: `${bannerId}|1|c-1`,
@@ -134,7 +134,7 @@ describe('POST /v1/assignments', () => {
     const res = await assign({ customerId: 'qa-tester', touchpoint: 'checkout.banner', channel: 'web' });
     expect(res.body.assignments[0]).toMatchObject({ variant: 'treatment', inExperiment: true, qa: true });
     await h.services.capture.exposures.flush();
-    const doc = await exposureModel(h.connection).findById(`${bannerId}|1|qa-tester`).lean();
+    const [doc] = await storedExposures(h.connection, (d) => d._id === `${bannerId}|1|qa-tester`);
     expect(doc?.qa).toBe(true);
   });
 

@@ -3,6 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LeaseRepository } from '../../src/db/lease.repository.js';
+import { readExposure } from '../../src/db/models/exposure.model.js';
 import { ATTRIBUTION_LEASE } from '../../src/domain/attribution/attributor.js';
 import { DomainError } from '../../src/domain/errors.js';
 import type { AttributionThreadData } from '../../src/threads/attribution.protocol.js';
@@ -43,7 +44,7 @@ afterAll(async () => {
 function thread(data: Partial<AttributionThreadData> = {}, lines: LogLine[] = [], workers: Worker[] = []) {
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
   const t = new AttributionThread({
-    data: { uri: h.uri, attributes: [], gatherMs: 0, idleMs: 20, ...data },
+    data: { uri: h.uri, attributes: [], gatherMs: 0, idleMs: 20, exposureLayout: 'packed', ...data },
     logger,
     restartMs: 50,
     onThread: (w) => void workers.push(w),
@@ -170,7 +171,11 @@ describe('attribution in a thread of its own', () => {
       .find({ experimentId: exp.id } as never)
       .toArray();
     expect(stored).toHaveLength(31);
-    expect(stored.find((d) => d._id === (docs[0]?._id as never))?.exposedAt).toEqual(hours(0));
+    const first = stored.find((d) => d._id === (docs[0]?._id as never));
+    // Written in the layout the thread was given, and read back whole.
+    expect(typeof first?.d).toBe('string');
+    expect(first?.variant).toBeUndefined();
+    expect(readExposure(first as never)).toEqual(docs[0]);
     const read = await h.services.capture.stats.read(exp.id, 1, []);
     // The QA exposure is stored, never attributed.
     expect(read.overall.n).toEqual({ control: 10, treatment: 20 });

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { connectDatabase } from '../../src/db/connection.js';
 import { freePort, repoRoot } from '../../src/db/embedded.js';
 import { embeddedPort } from '../../src/db/open-database.js';
+import { storedExposures } from '../helpers/stored-exposures.js';
 
 /**
  * The real service in its own process, on a fresh data folder with the embedded database it
@@ -141,17 +142,12 @@ describe.each([
     const connection = await connectDatabase(
       `mongodb://127.0.0.1:${embeddedPort(path.join(dataDir, 'db'))}/nudgelab`,
     );
-    const exposures = connection.collection<{
-      _id: string;
-      customerId: string;
-      experiment: string;
-      variant: string;
-    }>('exposures');
+    const ofExperiment = () => storedExposures(connection, (d) => d.experiment === experiment);
     const end = Date.now() + 60_000;
-    let stored = await exposures.find({ experiment }).toArray();
+    let stored = await ofExperiment();
     while (stored.length < answered.size && Date.now() < end) {
       await new Promise((r) => setTimeout(r, 250));
-      stored = await exposures.find({ experiment }).toArray();
+      stored = await ofExperiment();
     }
     const byCustomer = new Map<string, string[]>();
     for (const d of stored)
@@ -179,7 +175,7 @@ describe.each([
       expect(refreshed.status).toBe(200);
       counted = ((await refreshed.json()) as { counts: { exposures: Record<string, number> } }).counts
         .exposures;
-      expected = tally(await exposures.find({ experiment }).toArray());
+      expected = tally(await ofExperiment());
       const sorted = (o: Record<string, number>) => JSON.stringify(Object.entries(o).sort());
       if (sorted(counted) === sorted(expected)) break;
       await new Promise((r) => setTimeout(r, 500));

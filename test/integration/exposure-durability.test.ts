@@ -12,6 +12,7 @@ import { createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { seedExperiment, seedNudge, seedTouchpoint } from '../helpers/capture-fixtures.js';
 import { auth, composeOn, createHarness, testConfig } from '../helpers/harness.js';
+import { storedExposures } from '../helpers/stored-exposures.js';
 
 const folders: string[] = [];
 const databases: EmbeddedDatabase[] = [];
@@ -138,7 +139,7 @@ describe('exposure durability', () => {
     const root = composeOn(h.connection, { dataDir: journalRoot });
     const { services } = root;
     await until(() => services.capture.exposures.idle, 20_000);
-    const stored = await exposureModel(h.connection).find({}).lean();
+    const stored = await storedExposures(h.connection);
     expect(stored.map((d) => d._id).sort()).toEqual(['exp_x|1|c0', 'exp_x|1|c1', 'exp_x|1|c2']);
     expect(stored.find((d) => d._id === 'exp_x|1|c2')?.exposedAt).toEqual(new Date('2026-01-01T00:00:00Z'));
     await root.close();

@@ -9,6 +9,7 @@ import { exposureId } from '../../src/db/models/exposure.model.js';
 import type { Experiment } from '../../src/domain/schemas/experiment.schema.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { insertExperiment } from '../helpers/readout-fixtures.js';
+import { storedExposures } from '../helpers/stored-exposures.js';
 
 const dataDir = path.resolve(repoRoot, '../shared/data');
 const abData = path.join(dataDir, 'ab_data.csv');
@@ -120,8 +121,8 @@ describe('import of past experiments', () => {
       code: 'validation_failed',
       details: { fields: [{ path: 'variant' }] },
     });
-    const stored = await h.connection.collection('exposures').countDocuments({ customerId: 'z1' });
-    expect(stored).toBe(0);
+    const stored = await storedExposures(h.connection, (d) => d.customerId === 'z1');
+    expect(stored).toHaveLength(0);
   });
 
   it('imports ab_data.csv end to end: no evidence that the new page helps', async () => {
