@@ -192,6 +192,8 @@ async function main() {
     ...(process.env.BENCH_ATTRIBUTION_NICE
       ? { ATTRIBUTION_THREAD_NICE: process.env.BENCH_ATTRIBUTION_NICE }
       : {}),
+    // BENCH_EXPOSURE_LAYOUT=fields|packed: how exposures are stored (EXPOSURE_LAYOUT; packed here by default).
+    ...(process.env.BENCH_EXPOSURE_LAYOUT ? { EXPOSURE_LAYOUT: process.env.BENCH_EXPOSURE_LAYOUT } : {}),
     // BENCH_FLUSH_MS: how long exposures wait in memory before they are stored (EXPOSURE_FLUSH_MS).
     ...(process.env.BENCH_FLUSH_MS ? { EXPOSURE_FLUSH_MS: process.env.BENCH_FLUSH_MS } : {}),
     // BENCH_PREALLOCATE: the most zeros written ahead into a log segment (EXPOSURE_LOG_PREALLOCATE_BYTES; 0: none).

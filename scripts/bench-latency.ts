@@ -18,7 +18,8 @@
  * service's own priority (ATTRIBUTION_THREAD_NICE=0; 10 below it by default), 13: the log on tmpfs
  * (/dev/shm: the same syncs without the disk's flush; diagnosis only), 14: the bare endpoint on the
  * service's HTTP server (src/http/server.ts: the app's prototypes, no ETag), 15: exposures synced
- * to a log before each answer but never stored nor attributed (diagnosis); 0-3 by default, in
+ * to a log before each answer but never stored nor attributed (diagnosis), 16: exposures stored
+ * field by field (EXPOSURE_LAYOUT=fields; packed on the embedded database by default); 0-3 by default, in
  * the order given, repeats included). Vegeta runs on one core (`BENCH_VEGETA_PROCS`). Run alone
  * with `npx tsx scripts/bench-latency.ts`.
  */
@@ -73,6 +74,7 @@ const servers: Server[] = [
     env: { BENCH_BARE_SERVER: 'app' },
   },
   durable('log only: synced before the answer, never stored (diagnosis)', { BENCH_LOG_ONLY: '1' }),
+  durable('exposures stored field by field', { BENCH_EXPOSURE_LAYOUT: 'fields' }),
 ];
 
 /** The machine's CPU counters (/proc/stat, Linux): all time and time stolen by the hypervisor. */

@@ -15,6 +15,7 @@ import { runLatencyBench } from './bench-latency.ts';
 import { printResult } from './bench-output.ts';
 import { runScaleBench } from './bench-scale.ts';
 import { runStatsBench } from './bench-stats.ts';
+import { runStorageBench } from './bench-storage.ts';
 
 type Bench = () => Promise<{ title: string; rows: Record<string, string | number>[] }>;
 
@@ -26,6 +27,7 @@ const benches: Record<string, Bench> = {
   log: runExposureLogBench,
   events: runEventsBench,
   ferretdb: runFerretDbBench,
+  storage: runStorageBench,
   scale: runScaleBench,
   demo: runDemoBench,
 };
