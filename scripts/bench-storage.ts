@@ -18,6 +18,7 @@ import { exposureId } from '../src/db/models/exposure.model.ts';
 import { queuedExposure } from '../src/domain/attribution/queue-items.ts';
 import type { Experiment } from '../src/domain/schemas/experiment.schema.ts';
 import { attributionStores, attributorOn } from '../src/threads/attributor-setup.ts';
+import { insertExperiment } from '../test/helpers/readout-fixtures.ts';
 import { type BenchResult, runIfMain } from './bench-output.ts';
 
 const EXPOSURES = Number(process.env.BENCH_STORAGE_EXPOSURES ?? 12_000);
@@ -52,63 +53,6 @@ const ownCpuMs = () => {
   return (u.user + u.system) / 1000;
 };
 
-function experiment(i: number): Experiment {
-  const now = new Date().toISOString();
-  return {
-    id: `exp_bench${i}`,
-    key: `bench-${i}`,
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-    name: `Bench ${i}`,
-    nudge: `bench-${i}-nudge`,
-    touchpoint: 'checkout.basket',
-    owner: 'bench',
-    hypothesis: 'A nudge helps.',
-    control: 'control',
-    variants: [
-      { key: 'control', weight: 0.5 },
-      { key: 'treatment', weight: 0.5 },
-    ],
-    coverage: 1,
-    unit: 'customerId',
-    overlap: false,
-    qaOverrides: [],
-    metrics: [
-      {
-        key: 'ordered',
-        kind: 'conversion',
-        role: 'primary',
-        event: 'ordered',
-        windowHours: 24,
-        lowerIsBetter: false,
-        margin: 0,
-      },
-      {
-        key: 'csat',
-        kind: 'mean',
-        role: 'guardrail',
-        event: 'csat',
-        windowHours: 48,
-        lowerIsBetter: false,
-        margin: 0.1,
-      },
-      {
-        key: 'nps',
-        kind: 'nps',
-        role: 'secondary',
-        event: 'nps',
-        windowHours: 48,
-        lowerIsBetter: false,
-        margin: 0,
-      },
-    ],
-    decision: {},
-    status: 'running',
-    phase: 1,
-  } as unknown as Experiment;
-}
-
 function exposureOf(exp: Experiment, customerId: string, n: number): ExposureDoc {
   return {
     _id: exposureId(exp.id, 1, customerId),
@@ -134,8 +78,10 @@ export async function runStorageBench(): Promise<BenchResult> {
   const connection = await connectDatabase(`${db.uri}benchstorage`);
   try {
     const stores = attributionStores(connection);
-    const exps = [0, 1, 2].map(experiment);
-    for (const e of exps) await stores.experiments.insert(e as never);
+    const exps: Experiment[] = [];
+    for (const i of [0, 1, 2]) {
+      exps.push(await insertExperiment(connection, `bench${i}`, { touchpoint: 'checkout.basket' }));
+    }
     const totals = new Map<string, { db: number; own: number; rounds: number }>();
     let mark = { db: 0, own: 0 };
     let tally: Record<string, { db: number; own: number }> = {};
