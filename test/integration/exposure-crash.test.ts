@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectDatabase } from '../../src/db/connection.js';
-import { freePort, repoRoot } from '../../src/db/embedded.js';
+import { repoRoot } from '../../src/db/embedded.js';
 import { embeddedPort } from '../../src/db/open-database.js';
 import { storedExposures } from '../helpers/stored-exposures.js';
 
@@ -36,12 +36,16 @@ afterAll(async () => {
   }
 });
 
-async function startService(port: number, dataDir: string, sync: boolean): Promise<ChildProcess> {
+/**
+ * Starts the service on a port the kernel picks (PORT=0), read from its start banner, so no other
+ * process can take the port between choosing and listening; ready when `/readyz` answers 200.
+ */
+async function startService(dataDir: string, sync: boolean): Promise<{ child: ChildProcess; base: string }> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATA_DIR: dataDir,
     EXPOSURE_SYNC: String(sync),
-    PORT: String(port),
+    PORT: '0',
     HOST: '127.0.0.1',
     BOOTSTRAP_ADMIN_KEY: adminKey,
     JOBS_ENABLED: 'false',
@@ -54,19 +58,37 @@ async function startService(port: number, dataDir: string, sync: boolean): Promi
   const child = spawn(process.execPath, ['--enable-source-maps', run, 'main'], {
     cwd: repoRoot,
     env,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
+  let stdout = '';
+  let stderr = '';
+  // Its log lines (warnings and errors) go to the test's output, as its stderr does.
+  child.stdout?.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    if (stdout.length < 64_000) stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const failure = (why: string) =>
+    new Error(`${why} (exit ${child.exitCode ?? child.signalCode}); its stderr ends with:\n${stderr}`);
   // The first start may compile the sources (about 15 s).
   const end = Date.now() + 120_000;
+  let base: string | null = null;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
-    const up = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (up) return child;
-    if (Date.now() > end) throw new Error('service did not start');
+    if (child.exitCode !== null || child.signalCode !== null) throw failure('service exited');
+    const port = /127\.0\.0\.1:(\d+)\/v1/.exec(stdout)?.[1];
+    if (port) base = `http://127.0.0.1:${port}`;
+    if (base) {
+      const ready = await fetch(`${base}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ready) return { child, base };
+    }
+    if (Date.now() > end) throw failure('service did not start');
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -89,9 +111,7 @@ describe.each([
   }, async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'nudgelab-crash-'));
     dataDirs.push(dataDir);
-    const port = await freePort();
-    let child = await startService(port, dataDir, sync);
-    const base = `http://127.0.0.1:${port}`;
+    let { child, base } = await startService(dataDir, sync);
     const created = await fetch(`${base}/v1/keys`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
@@ -138,7 +158,7 @@ describe.each([
       ),
     ).toBe(true);
 
-    child = await startService(port, dataDir, sync);
+    ({ child, base } = await startService(dataDir, sync));
     const connection = await connectDatabase(
       `mongodb://127.0.0.1:${embeddedPort(path.join(dataDir, 'db'))}/nudgelab`,
     );
@@ -172,9 +192,9 @@ describe.each([
         method: 'POST',
         headers: { authorization: `Bearer ${adminKey}` },
       });
-      expect(refreshed.status).toBe(200);
-      counted = ((await refreshed.json()) as { counts: { exposures: Record<string, number> } }).counts
-        .exposures;
+      const answer = await refreshed.text();
+      expect(refreshed.status, answer).toBe(200);
+      counted = (JSON.parse(answer) as { counts: { exposures: Record<string, number> } }).counts.exposures;
       expected = tally(await ofExperiment());
       const sorted = (o: Record<string, number>) => JSON.stringify(Object.entries(o).sort());
       if (sorted(counted) === sorted(expected)) break;
