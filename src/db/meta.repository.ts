@@ -1,5 +1,6 @@
 import type { Connection, Model } from 'mongoose';
 import { Schema } from 'mongoose';
+import { onlyDuplicates } from './duplicate-keys.js';
 
 interface MetaDoc {
   _id: string;
@@ -26,11 +27,26 @@ export class MetaRepository {
     this.model = metaModel(connection);
   }
 
+  /**
+   * Adds one to a counter, creating it at 1; each bump gets its own number. Two first bumps at once
+   * can both try to insert the counter (a duplicate key for the later one, on MongoDB before 4.2);
+   * the loser then finds it and increments it.
+   */
   async bump(name: string): Promise<number> {
-    const doc = await this.model
-      .findOneAndUpdate({ _id: name }, { $inc: { version: 1 } }, { upsert: true, returnDocument: 'after' })
-      .lean<MetaDoc>();
-    return doc?.version ?? 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const doc = await this.model
+          .findOneAndUpdate(
+            { _id: name },
+            { $inc: { version: 1 } },
+            { upsert: true, returnDocument: 'after' },
+          )
+          .lean<MetaDoc>();
+        return doc?.version ?? 0;
+      } catch (err) {
+        if (attempt >= 3 || !onlyDuplicates(err)) throw err;
+      }
+    }
   }
 
   async version(name: string): Promise<number> {

@@ -101,3 +101,56 @@ describe('multi-statement writes on the embedded server', () => {
     expect(await coll.findOne({ _id: all[4]! })).toMatchObject({ n: 4, rev: 1 });
   });
 });
+
+describe('updates at once on one document of the embedded server', () => {
+  // An update read the document and wrote its new version in two steps, so changes made at once
+  // were lost: 24 concurrent $inc left a counter at 3, 24 $push left one element.
+  it('when 24 connections $inc one counter at once, then it counts 24', async () => {
+    const coll = db.collection<{ _id: string; n: number }>('atomic-inc');
+    await coll.insertOne({ _id: 'c', n: 0 });
+    await Promise.all(Array.from({ length: 24 }, () => coll.updateOne({ _id: 'c' }, { $inc: { n: 1 } })));
+    expect((await coll.findOne({ _id: 'c' }))?.n).toBe(24);
+  });
+
+  it('when 24 $push and 24 $addToSet upserts of one new _id come at once, then every value is kept and none fails', async () => {
+    const coll = db.collection<{ _id: string; l?: number[]; s?: string[] }>('atomic-push');
+    const pushes = Array.from({ length: 24 }, (_, i) =>
+      coll.updateOne({ _id: 'p' }, { $push: { l: i } }, { upsert: true }),
+    );
+    const adds = Array.from({ length: 24 }, (_, i) =>
+      coll.updateOne({ _id: 'p' }, { $addToSet: { s: `v${i % 12}` } }, { upsert: true }),
+    );
+    const settled = await Promise.allSettled([...pushes, ...adds]);
+    expect(settled.filter((r) => r.status === 'rejected')).toEqual([]);
+    const doc = await coll.findOne({ _id: 'p' });
+    expect([...(doc?.l ?? [])].sort((a, b) => a - b)).toEqual(Array.from({ length: 24 }, (_, i) => i));
+    expect([...(doc?.s ?? [])].sort()).toEqual(Array.from({ length: 12 }, (_, i) => `v${i}`).sort());
+  });
+
+  it('when 24 findOneAndUpdate $inc with upsert come at once, then each sees its own value', async () => {
+    const coll = db.collection<{ _id: string; v: number }>('atomic-fam');
+    const seen = await Promise.all(
+      Array.from({ length: 24 }, () =>
+        coll.findOneAndUpdate({ _id: 'f' }, { $inc: { v: 1 } }, { upsert: true, returnDocument: 'after' }),
+      ),
+    );
+    expect(seen.map((d) => d?.v).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
+      Array.from({ length: 24 }, (_, i) => i + 1),
+    );
+  });
+
+  it('when bulk writes of counters to different documents overlap, then every increment lands', async () => {
+    const coll = db.collection<{ _id: string; n: number }>('atomic-bulk');
+    const keys = ids('k', 20);
+    await Promise.all(
+      Array.from({ length: 6 }, () =>
+        coll.bulkWrite(
+          keys.map((_id) => ({ updateOne: { filter: { _id }, update: { $inc: { n: 1 } }, upsert: true } })),
+          { ordered: false },
+        ),
+      ),
+    );
+    const docs = await coll.find({}).toArray();
+    expect(docs.map((d) => d.n)).toEqual(keys.map(() => 6));
+  });
+});

@@ -139,6 +139,36 @@ describe('one customer across devices', () => {
   });
 });
 
+describe('links made at once', () => {
+  it('when many links arrive at once, then another instance learns every one from the link log', async () => {
+    const pairs = Array.from({ length: 16 }, (_, i) => [`burst-anon-${i}`, `burst-cust-${i}`] as const);
+    const answers = await Promise.all(pairs.map(([anon, cust]) => link(anon, cust)));
+    expect(answers.map((r) => r.status)).toEqual(pairs.map(() => 201));
+    // A fresh instance builds its directory from the log alone: a lost log entry is a lost link.
+    const other = composeOn(h.connection);
+    try {
+      await other.services.capture.directory.ready();
+      expect(pairs.map(([anon]) => other.services.capture.directory.resolve(anon))).toEqual(
+        pairs.map(([, cust]) => cust),
+      );
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('when several ids of one customer are linked at once, then the customer keeps every one', async () => {
+    const anons = Array.from({ length: 8 }, (_, i) => `multi-anon-${i}`);
+    const answers = await Promise.all(anons.map((anon) => link(anon, 'multi-cust')));
+    expect(answers.map((r) => r.status)).toEqual(anons.map(() => 201));
+    const stored = await h.connection
+      .db!.collection<{ _id: string; aliases?: string[] }>('identities')
+      .findOne({
+        _id: 'multi-cust',
+      });
+    expect([...(stored?.aliases ?? [])].sort()).toEqual([...anons].sort());
+  });
+});
+
 describe('outcomes of linked ids in the readout', () => {
   const shown = new Map<string, string>();
   let merged: [string, string];
