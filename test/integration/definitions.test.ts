@@ -285,6 +285,31 @@ describe('bad input on every write route changes nothing', () => {
   });
 });
 
+describe('edits at once', () => {
+  it('when twelve strategists replace one touchpoint at the same version at once, then one wins and eleven get version_conflict', async () => {
+    const key = 'home-loan.consider.sms';
+    const body = { ...touchpointBody, key, stage: 'consider', channel: 'sms' };
+    const created = await post('/v1/touchpoints', body);
+    expect(created.status).toBe(201);
+    const version = (created.body as { version: number }).version;
+    const names = Array.from({ length: 12 }, (_, i) => `Concurrent edit ${i}`);
+    const answers = await Promise.all(
+      names.map((name) => put(`/v1/touchpoints/${key}?version=${version}`, { ...body, name })),
+    );
+    const won = answers.filter((r) => r.status === 200);
+    expect(won).toHaveLength(1);
+    expect(answers.filter((r) => r.status === 409).map((r) => r.body.error.code)).toEqual(
+      Array.from({ length: 11 }, () => 'version_conflict'),
+    );
+    const stored = (await get(`/v1/touchpoints/${key}`).expect(200)).body as {
+      name: string;
+      version: number;
+    };
+    expect(stored.name).toBe(won[0]?.body.name);
+    expect(stored.version).toBe(version + 1);
+  });
+});
+
 describe('OpenAPI document', () => {
   it('describes the touchpoint, nudge and experiment routes and the lifecycle actions with their errors', async () => {
     const doc = await h.request().get('/openapi.json');
