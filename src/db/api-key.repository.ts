@@ -1,4 +1,5 @@
 import type { Connection, Model } from 'mongoose';
+import { onlyDuplicates } from './duplicate-keys.js';
 import { ensureModelIndexes } from './indexes.js';
 import { type ApiKeyDoc, apiKeyModel } from './models/api-key.model.js';
 
@@ -42,7 +43,18 @@ export class ApiKeyRepository {
     await ensureModelIndexes(this.model as never);
   }
 
-  async insert(record: ApiKeyRecord, hash: string): Promise<void> {
+  /** False when the name (or the secret's hash) is taken: two creations at once, one wins. */
+  async insert(record: ApiKeyRecord, hash: string): Promise<boolean> {
+    try {
+      await this.insertDoc(record, hash);
+      return true;
+    } catch (err) {
+      if (onlyDuplicates(err)) return false;
+      throw err;
+    }
+  }
+
+  private async insertDoc(record: ApiKeyRecord, hash: string): Promise<void> {
     await this.model.collection.insertOne({
       _id: record.id,
       name: record.name,

@@ -201,11 +201,11 @@ export class ApiKeysService {
   }
 
   private async insert(actor: Actor, input: ApiKeyInput, hash: string): Promise<ApiKeyRecord> {
-    if (await this.repo.findByName(input.name)) {
-      throw new DomainError('conflict', `An API key named "${input.name}" already exists.`, {
+    const taken = () =>
+      new DomainError('conflict', `An API key named "${input.name}" already exists.`, {
         fields: [{ path: 'name', reason: 'already taken' }],
       });
-    }
+    if (await this.repo.findByName(input.name)) throw taken();
     const record: ApiKeyRecord = {
       id: newId('apiKey'),
       name: input.name,
@@ -217,7 +217,8 @@ export class ApiKeysService {
       createdAt: new Date().toISOString(),
       createdBy: actor.name,
     };
-    await this.repo.insert(record, hash);
+    // Another creation of the same name may have got in since the check.
+    if (!(await this.repo.insert(record, hash))) throw taken();
     await this.audit.record(actor, 'create', 'api-key', record.name, null, auditView(record));
     return record;
   }
@@ -230,11 +231,16 @@ export class ApiKeysService {
     const key = await this.repo.findByName(name);
     if (!key || key.revokedAt) throw new DomainError('not_found', `No active API key named "${name}".`);
     if (key.id === actor.keyId) throw new DomainError('validation_failed', 'A key cannot revoke itself.');
-    return asApiKey(await this.revokeRecord(actor, key));
+    const revoked = await this.revokeRecord(actor, key);
+    // Another revocation of the same key got in since the read: that one answered and audited it.
+    if (!revoked) throw new DomainError('not_found', `No active API key named "${name}".`);
+    return asApiKey(revoked);
   }
 
-  private async revokeRecord(actor: Actor, key: ApiKeyRecord): Promise<ApiKeyRecord> {
-    await this.repo.revoke(key.id, new Date());
+  /** Revokes and audits the key; null when it was revoked meanwhile (nothing more is done). */
+  private async revokeRecord(actor: Actor, key: ApiKeyRecord): Promise<ApiKeyRecord | null> {
+    const revoked = await this.repo.revoke(key.id, new Date());
+    if (!revoked) return null;
     this.cache.clear();
     this.clientKeys.clear();
     const after = { ...key, revokedAt: new Date().toISOString() };

@@ -64,6 +64,32 @@ describe('API keys over HTTP', () => {
     expect((await h.request().delete('/v1/keys/temp').set(auth(h.keys.admin))).status).toBe(404);
   });
 
+  it('when one key name is created and then revoked by eight requests at once, then one of each wins and the others get 409 and 404', async () => {
+    const admin = auth(h.keys.admin);
+    const created = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        h.request().post('/v1/keys').set(admin).send({ name: 'burst-key', role: 'viewer' }),
+      ),
+    );
+    expect(created.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+    for (const r of created.filter((c) => c.status === 409)) {
+      expect(r.body.error.code).toBe('conflict');
+      expect(r.body.error.details.fields[0].path).toBe('name');
+    }
+    expect((await names()).filter((n) => n === 'burst-key')).toEqual(['burst-key']);
+    // The one secret answered is the stored key's.
+    const secret = created.find((r) => r.status === 201)?.body.secret as string;
+    expect((await h.request().get('/v1/journeys').set(auth(secret))).status).toBe(200);
+
+    const revoked = await Promise.all(
+      Array.from({ length: 8 }, () => h.request().delete('/v1/keys/burst-key').set(admin)),
+    );
+    expect(revoked.map((r) => r.status).sort()).toEqual([200, 404, 404, 404, 404, 404, 404, 404]);
+    expect((await h.request().get('/v1/journeys').set(auth(secret))).status).toBe(401);
+    const audit = await h.request().get('/v1/audit?kind=api-key&key=burst-key').set(auth(h.keys.strategist));
+    expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual(['revoke', 'create']);
+  });
+
   it('refuses an unknown audit filter', async () => {
     const res = await h.request().get('/v1/audit?who=me').set(auth(h.keys.admin));
     expect(res.status).toBe(400);
