@@ -96,4 +96,9 @@ export class DefinitionRepository<T extends Stored> {
     const result = await this.model.deleteOne({ key });
     return result.deletedCount === 1;
   }
+
+  async deleteById(id: string): Promise<boolean> {
+    const result = await this.model.collection.deleteOne({ _id: id } as never);
+    return result.deletedCount === 1;
+  }
 }

@@ -91,6 +91,10 @@ export class DefinitionsService<S extends z.ZodType<{ key: string }>, T extends 
       }
       throw err;
     }
+    await this.recheck(
+      () => this.rules.checkReferences?.(input),
+      () => this.repo.deleteById(value.id),
+    );
     await this.audit.record(actor, 'create', this.kind, value.key, null, value);
     this.changed(value.key);
     return value;
@@ -130,7 +134,10 @@ export class DefinitionsService<S extends z.ZodType<{ key: string }>, T extends 
       ...input,
       ...derived,
     } as T;
-    return this.write(actor, 'update', current, next);
+    return this.write(actor, 'update', current, next, async () => {
+      await this.rules.checkReferences?.(input);
+      await this.rules.checkUpdate?.(current, input);
+    });
   }
 
   /**
@@ -145,14 +152,22 @@ export class DefinitionsService<S extends z.ZodType<{ key: string }>, T extends 
     return this.write(actor, source ? 'file-managed' : 'released', current, next);
   }
 
-  /** Stores `next` in place of `current` if nobody changed it meanwhile, audits and announces it. */
-  async write(actor: Actor, action: string, current: T, next: T): Promise<T> {
+  /**
+   * Stores `next` in place of `current` if nobody changed it meanwhile, audits and announces it.
+   * `checks` run again once it is stored (see `recheck`); when they fail, `current` is put back.
+   */
+  async write(actor: Actor, action: string, current: T, next: T, checks?: () => Promise<void>): Promise<T> {
     const value = { ...next, version: current.version + 1, updatedAt: new Date().toISOString() } as T;
     if (!(await this.repo.replace(value, current.version))) {
       throw new DomainError(
         'version_conflict',
         `The ${this.kind} "${current.key}" changed meanwhile; retry.`,
       );
+    }
+    if (checks) {
+      // Put back under a new version, so an edit made from the refused one conflicts.
+      const restored = { ...current, version: value.version + 1, updatedAt: new Date().toISOString() } as T;
+      await this.recheck(checks, () => this.repo.replace(restored, value.version));
     }
     await this.audit.record(actor, action, this.kind, value.key, current, value);
     this.changed(value.key);
@@ -170,7 +185,33 @@ export class DefinitionsService<S extends z.ZodType<{ key: string }>, T extends 
     const current = await this.checkDeletable(key);
     if (!(await this.repo.deleteByKey(key)))
       throw new DomainError('not_found', `No ${this.kind} with key "${key}".`);
+    await this.recheck(
+      () => this.rules.checkDelete?.(current),
+      // A definition made meanwhile under the same key stays; the reference then points at it.
+      () => this.repo.insert(current).catch(() => undefined),
+    );
     await this.audit.record(actor, 'delete', this.kind, key, current, null);
     this.changed(key);
+  }
+
+  /**
+   * The checks of another kind's definitions run again after the write, and a failure undoes it.
+   * Without transactions (the embedded database has none), a check and a write are two steps, so
+   * two requests at once could each pass their check before the other's write: a nudge created on
+   * a touchpoint being deleted, an experiment on a nudge being deleted. Each side writes first and
+   * checks afterwards, so at least one of them sees the other's write: it undoes its own and is
+   * refused with the error its first check would have given (both may be refused; nothing is left
+   * half-done).
+   */
+  private async recheck(
+    checks: () => Promise<void> | undefined,
+    undo: () => Promise<unknown>,
+  ): Promise<void> {
+    try {
+      await checks();
+    } catch (err) {
+      await undo();
+      throw err;
+    }
   }
 }

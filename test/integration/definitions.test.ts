@@ -310,6 +310,46 @@ describe('edits at once', () => {
   });
 });
 
+describe('deletes and references at once', () => {
+  const del = (path: string) => h.request().delete(path).set(auth(h.keys.strategist));
+
+  it('when a touchpoint is deleted while a nudge is made on it, twenty times, then never both succeed and no nudge is left on a missing touchpoint', async () => {
+    for (let i = 0; i < 20; i++) {
+      const key = `home-loan.consider.race-${i}`;
+      expect((await post('/v1/touchpoints', { ...touchpointBody, key, stage: 'consider' })).status).toBe(201);
+      const [deleted, created] = await Promise.all([
+        del(`/v1/touchpoints/${key}`),
+        post('/v1/nudges', { ...nudgeBody, key: `race-nudge-${i}`, touchpoint: key }),
+      ]);
+      expect([204, 409]).toContain(deleted.status);
+      expect([201, 400]).toContain(created.status);
+      expect(deleted.status === 204 && created.status === 201, `round ${i}`).toBe(false);
+      if (deleted.status === 409) expect(deleted.body.error.code).toBe('in_use');
+      if (created.status === 400) expect(created.body.error.details.fields[0].path).toBe('touchpoint');
+    }
+    const touchpoints = new Set((await h.services.touchpoints.list()).map((t) => t.key));
+    const stranded = (await h.services.nudges.list()).filter((n) => !touchpoints.has(n.touchpoint));
+    expect(stranded.map((n) => n.key)).toEqual([]);
+  });
+
+  it('when a nudge is deleted while an experiment is made on it, twenty times, then never both succeed and no experiment is left on a missing nudge', async () => {
+    for (let i = 0; i < 20; i++) {
+      const key = `race-plan-${i}`;
+      expect((await post('/v1/nudges', { ...nudgeBody, key })).status).toBe(201);
+      const [deleted, created] = await Promise.all([
+        del(`/v1/nudges/${key}`),
+        post('/v1/experiments', { ...experimentBody, key: `race-test-${i}`, nudge: key }),
+      ]);
+      expect([204, 409]).toContain(deleted.status);
+      expect([201, 400]).toContain(created.status);
+      expect(deleted.status === 204 && created.status === 201, `round ${i}`).toBe(false);
+    }
+    const nudges = new Set((await h.services.nudges.list()).map((n) => n.key));
+    const stranded = (await h.services.experiments.list()).filter((e) => !nudges.has(e.nudge));
+    expect(stranded.map((e) => e.key)).toEqual([]);
+  });
+});
+
 describe('OpenAPI document', () => {
   it('describes the touchpoint, nudge and experiment routes and the lifecycle actions with their errors', async () => {
     const doc = await h.request().get('/openapi.json');
