@@ -46,27 +46,23 @@ export class ApiKeyRepository {
   /** False when the name (or the secret's hash) is taken: two creations at once, one wins. */
   async insert(record: ApiKeyRecord, hash: string): Promise<boolean> {
     try {
-      await this.insertDoc(record, hash);
+      await this.model.collection.insertOne({
+        _id: record.id,
+        name: record.name,
+        role: record.role,
+        hash,
+        prefix: record.prefix,
+        ...(record.clientKey ? { clientKey: record.clientKey } : {}),
+        ...(record.scope ? { scope: record.scope } : {}),
+        ...(record.sdk ? { sdk: record.sdk } : {}),
+        createdAt: new Date(record.createdAt),
+        createdBy: record.createdBy,
+      } as never);
       return true;
     } catch (err) {
       if (onlyDuplicates(err)) return false;
       throw err;
     }
-  }
-
-  private async insertDoc(record: ApiKeyRecord, hash: string): Promise<void> {
-    await this.model.collection.insertOne({
-      _id: record.id,
-      name: record.name,
-      role: record.role,
-      hash,
-      prefix: record.prefix,
-      ...(record.clientKey ? { clientKey: record.clientKey } : {}),
-      ...(record.scope ? { scope: record.scope } : {}),
-      ...(record.sdk ? { sdk: record.sdk } : {}),
-      createdAt: new Date(record.createdAt),
-      createdBy: record.createdBy,
-    } as never);
   }
 
   async findActiveByHash(hash: string): Promise<ApiKeyRecord | null> {

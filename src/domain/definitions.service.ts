@@ -188,7 +188,10 @@ export class DefinitionsService<S extends z.ZodType<{ key: string }>, T extends 
     await this.recheck(
       () => this.rules.checkDelete?.(current),
       // A definition made meanwhile under the same key stays; the reference then points at it.
-      () => this.repo.insert(current).catch(() => undefined),
+      () =>
+        this.repo.insert(current).catch((err: unknown) => {
+          if (!(err instanceof DuplicateKeyError)) throw err;
+        }),
     );
     await this.audit.record(actor, 'delete', this.kind, key, current, null);
     this.changed(key);
